@@ -1,0 +1,349 @@
+"""Verdicts: what a recording says about one play, and about a session.
+
+Takes and returns data structures only (no paths, no files), as pyglet's
+original scripts required of their analysers. Everything here must stay
+serialisable to builtins: results travel from xdist workers to the
+controller inside `report.user_properties`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from .events import END_OF_PLAY, EVENTS, FRAME_EVENTS, VERSION, Event
+
+# Outcomes of one play, most serious last. Plain strings: they cross xdist.
+PERFECT = "perfect"
+DEFECTS = "defects"
+CRASHED = "crashed"
+TIMEOUT = "timeout"
+UNPLAYABLE = "unplayable"
+UNREADABLE = "unreadable"
+MISSING = "missing"
+
+#: outcomes that are worth another attempt (the player may just be flaky)
+RETRYABLE = frozenset({CRASHED, TIMEOUT})
+#: outcomes whose recording says nothing about playback quality
+NOT_RELEVANT = frozenset({CRASHED, TIMEOUT, UNPLAYABLE, UNREADABLE, MISSING})
+
+
+@dataclass(frozen=True)
+class DefectKind:
+    key: str
+    event: str
+    description: str
+
+
+#: The defect rules of pyglet's instrumentation (CountBads), keyed by names a
+#: reader understands, plus "ended_early", which the original rules missed.
+DEFECT_KINDS: dict[str, DefectKind] = {
+    k.key: k
+    for k in (
+        DefectKind("discarded_late", "p.P.ut.1.5", EVENTS["p.P.ut.1.5"].desc),
+        DefectKind("no_video_time", "p.P.ut.1.7", EVENTS["p.P.ut.1.7"].desc),
+        DefectKind("no_image", "p.P.ut.1.8", EVENTS["p.P.ut.1.8"].desc),
+        DefectKind("scheduling_in_past", "p.P.ut.1.9", "Scheduling in the past"),
+        DefectKind(
+            "ended_early",
+            "mp.end",
+            "Play ended well before the source's duration (truncated or cut short)",
+        ),
+    )
+}
+_KEY_BY_EVENT = {"p.P.ut.1.5": "discarded_late", "p.P.ut.1.7": "no_video_time",
+                 "p.P.ut.1.8": "no_image"}
+_ARITY = {name: spec.arity for name, spec in EVENTS.items()}
+
+#: how many anomalies a verdict keeps for its message
+MAX_ANOMALIES = 10
+#: a play that ends this much before the source's duration ended early ...
+EARLY_END_MIN_SECONDS = 0.25
+#: ... and also this fraction of the duration
+EARLY_END_MIN_FRACTION = 0.10
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    index: int  # position in the recording, header included
+    frame: int
+    kind: str
+    value: float | None
+
+    def describe(self) -> str:
+        desc = DEFECT_KINDS[self.kind].description
+        value = "" if self.value is None else f" ({self.value:.4g})"
+        return f"frame {self.frame}: {desc}{value}"
+
+
+@dataclass(frozen=True)
+class PlayAnalysis:
+    outcome: str
+    counts: Mapping[str, int] = field(default_factory=dict)  # nonzero only
+    anomalies: tuple[Anomaly, ...] = ()
+    n_events: int = 0
+    duration: float | None = None
+    end_wall_time: float | None = None
+    video_format: tuple | None = None
+    audio_format: tuple | None = None
+    reason: str = ""
+
+    @property
+    def total_defects(self) -> int:
+        return sum(self.counts.values())
+
+    def to_builtins(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "counts": dict(self.counts),
+            "anomalies": [(a.index, a.frame, a.kind, a.value) for a in self.anomalies],
+            "n_events": self.n_events,
+            "duration": self.duration,
+            "end_wall_time": self.end_wall_time,
+            "video_format": self.video_format,
+            "audio_format": self.audio_format,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_builtins(cls, data: Mapping[str, Any]) -> "PlayAnalysis":
+        fields = dict(data)
+        fields["anomalies"] = tuple(Anomaly(*a) for a in fields.get("anomalies", ()))
+        for key in ("video_format", "audio_format"):
+            if fields.get(key) is not None:
+                fields[key] = tuple(fields[key])
+        return cls(**fields)
+
+
+class RecordingProblem(ValueError):
+    """The recording is not in a form we can judge (caller names the file)."""
+
+
+def validate(events: Any) -> Sequence[Event]:
+    """Check the shape of a recording; return its events after the header.
+
+    Raises RecordingProblem with a reason when it is empty, of another
+    version, or holds unknown events or events with the wrong field count.
+    """
+    if not isinstance(events, list):
+        raise RecordingProblem(f"expected a list of events, found {type(events).__name__}")
+    if not events:
+        raise RecordingProblem("the recording is empty")
+    start = 0
+    first = events[0]
+    if isinstance(first, tuple) and first and first[0] == "version":
+        if len(first) != 2 or first[1] != VERSION:
+            raise RecordingProblem(
+                f"recording format version {first[1:]!r}; this tool reads version {VERSION}")
+        start = 1
+    arity = _ARITY
+    for index in range(start, len(events)):
+        event = events[index]
+        if not isinstance(event, tuple) or not event:
+            raise RecordingProblem(f"event {index} is not a tuple: {event!r:.60}")
+        expected = arity.get(event[0])
+        if expected is None:
+            raise RecordingProblem(f"event {index} has an unknown name: {event[0]!r:.60}")
+        if expected != len(event):
+            raise RecordingProblem(
+                f"event {index} ({event[0]}) has {len(event) - 1} fields, expected {expected - 1}")
+    return events[start:] if start else events
+
+
+def _end_noise(events: Sequence[Event]) -> set[int]:
+    """Indexes of the 'video_time is None' events that are end-of-stream noise.
+
+    pyglet's CountBads drops up to three p.P.ut.1.7 right before the end of
+    play (at 2, 6 and 10 events from the end); every normal play ends so.
+    Our own mp.* events are skipped when counting positions.
+    """
+    tail: list[int] = []
+    for index in range(len(events) - 1, -1, -1):
+        if not events[index][0].startswith("mp."):
+            tail.append(index)
+            if len(tail) == 11:
+                break
+    tail.reverse()  # tail[-k] is the k-th pyglet event from the end
+    n = len(tail)
+
+    def is_17(k: int) -> bool:
+        return n >= k and events[tail[-k]][0] == "p.P.ut.1.7"
+
+    if not is_17(2):
+        return set()
+    noise = {tail[-2]}
+    if is_17(6):
+        noise.add(tail[-6])
+        if is_17(10):
+            noise.add(tail[-10])
+    return noise
+
+
+def analyse(events: Any) -> PlayAnalysis:
+    """Judge one recording: its outcome, defect counts and first anomalies."""
+    try:
+        body = validate(events)
+    except RecordingProblem as problem:
+        return PlayAnalysis(UNREADABLE, reason=str(problem))
+    offset = len(events) - len(body)
+    try:
+        return _count(body, offset)
+    except TypeError as problem:  # a field of the wrong type
+        return PlayAnalysis(UNREADABLE, reason=f"a field has the wrong type: {problem}")
+
+
+def _count(events: Sequence[Event], offset: int) -> PlayAnalysis:
+    counts: dict[str, int] = {}
+    anomalies: list[Anomaly] = []
+    noise = _end_noise(events)
+    frame = 0
+    duration = end_wall = video_format = audio_format = None
+    reason = ""
+    key_by_event = _KEY_BY_EVENT
+    frame_events = FRAME_EVENTS
+    for index, event in enumerate(events):
+        name = event[0]
+        key = None
+        value = None
+        if name in frame_events:
+            frame += 1
+            if name == "p.P.ut.1.9":
+                value = event[1]
+                if value is not None and value < 0:
+                    key = "scheduling_in_past"
+            else:
+                key = "discarded_late"
+                value = event[1]
+        elif name in key_by_event:
+            if index not in noise:
+                key = key_by_event[name]
+        elif name == "mp.src":
+            duration, video_format, audio_format = event[1], event[2], event[3]
+        elif name == "mp.end":
+            end_wall = event[1]
+        elif name == "mp.err":
+            reason = str(event[1])
+        if key is not None:
+            counts[key] = counts.get(key, 0) + 1
+            if len(anomalies) < MAX_ANOMALIES:
+                anomalies.append(Anomaly(index + offset, frame, key, value))
+
+    facts = dict(n_events=len(events) + offset, duration=duration, end_wall_time=end_wall,
+                 video_format=video_format, audio_format=audio_format)
+    if reason:
+        return PlayAnalysis(UNPLAYABLE, reason=reason, **facts)
+    if not events or events[-1][0] != END_OF_PLAY:
+        last = events[-1][0] if events else "nothing"
+        return PlayAnalysis(CRASHED, counts=counts, anomalies=tuple(anomalies),
+                            reason=f"the recording ends with {last!r}, not the end of play",
+                            **facts)
+    if _ended_early(duration, end_wall):
+        counts["ended_early"] = 1
+        if len(anomalies) < MAX_ANOMALIES:
+            anomalies.append(Anomaly(len(events) + offset - 1, frame, "ended_early", end_wall))
+    outcome = DEFECTS if counts else PERFECT
+    return PlayAnalysis(outcome, counts=counts, anomalies=tuple(anomalies), **facts)
+
+
+def _ended_early(duration: float | None, end_wall: float | None) -> bool:
+    if not duration or end_wall is None or duration <= 0:
+        return False
+    shortfall = duration - end_wall
+    return shortfall > EARLY_END_MIN_SECONDS and shortfall > EARLY_END_MIN_FRACTION * duration
+
+
+def describe_counts(counts: Mapping[str, int]) -> list[str]:
+    """One line per defect kind, most frequent first: '   3 Scheduling in the past'."""
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [f"{n:4d} {DEFECT_KINDS[k].description}" for k, n in ordered if n]
+
+
+# -- sessions ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    """What the run learned of one sample: the last attempt's analysis plus retries."""
+
+    sample: str
+    analysis: PlayAnalysis
+    attempts: int = 1
+    crashed_attempts: int = 0
+    recording: str = ""
+
+    @property
+    def outcome(self) -> str:
+        return self.analysis.outcome
+
+    def to_builtins(self) -> dict[str, Any]:
+        return {"sample": self.sample, "analysis": self.analysis.to_builtins(),
+                "attempts": self.attempts, "crashed_attempts": self.crashed_attempts,
+                "recording": self.recording}
+
+    @classmethod
+    def from_builtins(cls, data: Mapping[str, Any]) -> "SampleResult":
+        return cls(sample=data["sample"], analysis=PlayAnalysis.from_builtins(data["analysis"]),
+                   attempts=data["attempts"], crashed_attempts=data["crashed_attempts"],
+                   recording=data["recording"])
+
+
+@dataclass(frozen=True)
+class SessionTotals:
+    """Session statistics, as pyglet's OverallDefectsCounter classified samples."""
+
+    samples: tuple[str, ...]
+    perfect: tuple[str, ...]
+    non_perfect: Mapping[str, Mapping[str, int]]
+    crashed: tuple[str, ...]
+    unplayable: tuple[str, ...]
+    unreadable: tuple[str, ...]
+    missing: tuple[str, ...]
+    overall_counts: Mapping[str, int]
+    total_retries: int
+    sometimes_crashed: tuple[str, ...]  # crashed, then played
+    always_crashed: tuple[str, ...]
+
+    @property
+    def relevant(self) -> int:
+        return len(self.perfect) + len(self.non_perfect)
+
+    @property
+    def defects_per_sample(self) -> float | None:
+        if not self.relevant:
+            return None
+        return sum(self.overall_counts.values()) / self.relevant
+
+
+def session_totals(results: Iterable[SampleResult], playlist: Iterable[str] = ()) -> SessionTotals:
+    """Classify samples; playlist entries with no result count as missing."""
+    by_sample = {r.sample: r for r in results}
+    samples = sorted(set(by_sample) | set(playlist))
+    groups: dict[str, list[str]] = {k: [] for k in
+                                    (PERFECT, CRASHED, UNPLAYABLE, UNREADABLE, MISSING)}
+    non_perfect: dict[str, Mapping[str, int]] = {}
+    overall: dict[str, int] = {}
+    retries = 0
+    sometimes: list[str] = []
+    always: list[str] = []
+    for sample in samples:
+        result = by_sample.get(sample)
+        if result is None:
+            groups[MISSING].append(sample)
+            continue
+        retries += result.attempts - 1
+        if result.crashed_attempts:
+            (always if result.outcome in RETRYABLE else sometimes).append(sample)
+        outcome = result.outcome
+        if outcome == DEFECTS:
+            non_perfect[sample] = dict(result.analysis.counts)
+            for key, n in result.analysis.counts.items():
+                overall[key] = overall.get(key, 0) + n
+        elif outcome == TIMEOUT:
+            groups[CRASHED].append(sample)
+        else:
+            groups[outcome].append(sample)
+    return SessionTotals(
+        samples=tuple(samples), perfect=tuple(groups[PERFECT]), non_perfect=non_perfect,
+        crashed=tuple(groups[CRASHED]), unplayable=tuple(groups[UNPLAYABLE]),
+        unreadable=tuple(groups[UNREADABLE]), missing=tuple(groups[MISSING]),
+        overall_counts=overall, total_retries=retries,
+        sometimes_crashed=tuple(sometimes), always_crashed=tuple(always))

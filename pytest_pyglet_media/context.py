@@ -1,0 +1,90 @@
+"""The run's context: which session a pytest run records into, and what it plays.
+
+Resolved once on the controller (creating the session when needed) and
+handed to xdist workers by name, so that every process agrees on the session
+without consulting activation.json again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import manifest as manifest_mod
+from . import session as store
+from . import versions
+from .errors import ManifestError, MediaTestError, UsageError
+from .manifest import Manifest
+from .options import Settings
+
+
+@dataclass(frozen=True)
+class RunContext:
+    settings: Settings
+    samples_dir: Path
+    playlist: tuple[str, ...]
+    manifest: Manifest | None
+    #: None under --collect-only when the session does not exist yet: listing
+    #: tests must not create sessions
+    paths: store.SessionPaths | None
+
+    @property
+    def session_name(self) -> str | None:
+        return self.paths.name if self.paths else None
+
+
+def _manifest(samples_dir: Path) -> Manifest | None:
+    try:
+        return manifest_mod.load_manifest(samples_dir)
+    except ManifestError:
+        raise
+    except OSError as exc:
+        raise UsageError(f"cannot read {samples_dir / manifest_mod.MANIFEST_NAME}: "
+                         f"{exc.strerror}") from None
+
+
+def _new_session_playlist(settings: Settings, samples_dir: Path) -> tuple[list[str], bool]:
+    if settings.playlist:
+        return store.read_playlist_file(Path(settings.playlist), samples_dir), True
+    return store.implicit_playlist(samples_dir), False
+
+
+def prepare(settings: Settings, *, collect_only: bool) -> RunContext:
+    """Open or create the session this run records into (controller side)."""
+    samples_dir = store.resolve_samples_dir(settings.samples_dir, source="--mp-samples-dir")
+    manifest = _manifest(samples_dir)
+    name = settings.session or store.active_session(samples_dir)
+    if name is not None:
+        store.check_session_name(name)
+    if name is not None and store.SessionPaths(samples_dir, name).exists():
+        if settings.playlist:
+            raise UsageError(f"--mp-playlist applies to new sessions only; session {name!r} "
+                             "already has its playlist")
+        paths = store.open_session(samples_dir, name)
+        if not collect_only:
+            store.require_raw_writable(paths)
+        return RunContext(settings, samples_dir, tuple(store.session_playlist(paths)),
+                          manifest, paths)
+    samples, has_playlist = _new_session_playlist(settings, samples_dir)
+    if collect_only:
+        return RunContext(settings, samples_dir, tuple(samples), manifest, None)
+    name = name or store.next_testrun_name(samples_dir)
+    paths = store.create_session(
+        samples_dir, name, samples, has_playlist=has_playlist,
+        versions=versions.capture(settings.player),
+        samples_version=store.corpus_version(samples_dir, manifest.version if manifest else None))
+    return RunContext(settings, samples_dir, tuple(samples), manifest, paths)
+
+
+def for_worker(settings: Settings, session_name: str | None) -> RunContext:
+    """Open the session the controller chose (xdist worker side)."""
+    samples_dir = store.resolve_samples_dir(settings.samples_dir, source="--mp-samples-dir")
+    manifest = _manifest(samples_dir)
+    if session_name is None:  # collect-only on the controller
+        samples, _ = _new_session_playlist(settings, samples_dir)
+        return RunContext(settings, samples_dir, tuple(samples), manifest, None)
+    paths = store.open_session(samples_dir, session_name)
+    return RunContext(settings, samples_dir, tuple(store.session_playlist(paths)), manifest,
+                      paths)
+
+
+__all__ = ["RunContext", "prepare", "for_worker", "MediaTestError"]

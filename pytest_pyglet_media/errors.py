@@ -1,0 +1,45 @@
+"""One exception hierarchy for everything a user can get wrong or fix.
+
+Every message names the file or option at fault and what to do about it, so
+the CLI and the plugin can print it as a single line instead of a traceback.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class MediaTestError(Exception):
+    """Base of every error this project raises on purpose."""
+
+
+class UsageError(MediaTestError):
+    """A bad option, argument or setting; the CLI exits 2, pytest stops."""
+
+
+class BadFileError(MediaTestError):
+    """A file the user gave us (or that a run left) cannot be used as it is."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")
+
+
+class ManifestError(BadFileError):
+    """samples.toml is malformed: syntax, unknown key, wrong type."""
+
+
+class PlaylistError(BadFileError):
+    """A playlist names missing samples or excluded extensions."""
+
+
+class UnreadableRecordingError(BadFileError):
+    """A .dbg file is not a recording we can trust or understand."""
+
+
+class SessionError(MediaTestError):
+    """A session cannot be created, found, activated or written."""
+
+
+class ProtectedSessionError(SessionError):
+    """Writing would overwrite data the session's configuration protects."""

@@ -1,0 +1,107 @@
+"""Collection: the samples folder as a pytest Directory, one item per sample.
+
+Node ids look like `samples/h264_aac.mp4::play`: the path part is the sample
+file, so IDE runners and copy-pasted node ids select one sample.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+import pytest
+
+from . import analysis as an
+from .context import RunContext
+from .playback import Attempt, play_with_retries
+
+ITEM_NAME = "play"
+RUN_CONTEXT = pytest.StashKey[RunContext]()
+
+
+class SampleFailed(Exception):
+    """The play was judged bad; the message is the whole explanation."""
+
+
+class SamplesDir(pytest.Directory):
+    """The samples folder: yields the session playlist, never its subfolders."""
+
+    def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
+        ctx = self.config.stash[RUN_CONTEXT]
+        for sample in ctx.playlist:
+            yield SampleFile.from_parent(self, path=ctx.samples_dir / sample)
+
+
+class SampleFile(pytest.File):
+    def collect(self) -> Iterable[pytest.Item]:
+        item = SampleItem.from_parent(self, name=ITEM_NAME)
+        spec = self.config.stash[RUN_CONTEXT].manifest
+        expectation = spec.expectation(self.path.name) if spec else None
+        if expectation is not None and expectation.expect != "pass":
+            item.add_marker(pytest.mark.xfail(
+                reason=f"{expectation.expect}: {expectation.reason}",
+                strict=expectation.strict, raises=SampleFailed))
+        yield item
+
+
+class SampleItem(pytest.Item):
+    mp_result: dict[str, Any] | None = None
+
+    @property
+    def sample(self) -> str:
+        return self.path.name
+
+    def runtest(self) -> None:
+        ctx = self.config.stash[RUN_CONTEXT]
+        assert ctx.paths is not None, "a run that plays samples always has a session"
+        recording_path = ctx.paths.recording(self.sample)
+        result, last = play_with_retries(ctx.settings, ctx.samples_dir, self.sample,
+                                         recording_path, on_retry=self._log_rerun)
+        self.mp_result = result.to_builtins()
+        self.user_properties.extend(junit_properties(result))
+        if result.outcome != an.PERFECT:
+            raise SampleFailed(last.message)
+
+    def _log_rerun(self, attempt: Attempt) -> None:
+        """Report a crashed attempt as a rerun ('R'), as pytest-rerunfailures does."""
+        now = time.time()
+        duration = attempt.run.wall_time if attempt.run else 0.0
+        report = pytest.TestReport(
+            nodeid=self.nodeid, location=self.location,
+            keywords={k: 1 for k in self.keywords}, outcome="rerun",
+            longrepr=attempt.message, when="call", sections=[], duration=duration,
+            start=now - duration, stop=now, user_properties=[])
+        self.ihook.pytest_runtest_logreport(report=report)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> Any:
+        if isinstance(excinfo.value, SampleFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"play {self.sample}"
+
+
+def junit_properties(result: an.SampleResult) -> list[tuple[str, object]]:
+    """Flat, text-friendly properties for --junitxml (one per fact)."""
+    counts = result.analysis.counts
+    defects = ", ".join(f"{k}={n}" for k, n in sorted(counts.items())) or "none"
+    return [("mp_verdict", result.outcome), ("mp_defects", defects),
+            ("mp_recording", result.recording), ("mp_attempts", result.attempts)]
+
+
+def collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    ctx = parent.config.stash.get(RUN_CONTEXT, None)
+    if ctx is not None and path == ctx.samples_dir:
+        return SamplesDir.from_parent(parent, path=path)
+    return None
+
+
+def ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Session folders (and any subfolder of the samples folder) hold no tests."""
+    ctx = config.stash.get(RUN_CONTEXT, None)
+    if ctx is not None and collection_path.parent == ctx.samples_dir \
+            and collection_path.is_dir():
+        return True
+    return None

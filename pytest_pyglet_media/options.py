@@ -1,0 +1,153 @@
+"""Options: declared once, readable from the command line, ini and environment.
+
+Settings are resolved once into a frozen `Settings`, kept in `config.stash`
+and sent to xdist workers as builtins. Precedence, as pytest-timeout does it:
+command line, then ini file, then environment variable, then default. A bad
+value is a usage error naming the option and where the value came from.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from .errors import UsageError
+from .runner import DEFAULT_PLAYER
+
+KNOWN_AUDIO_DRIVERS = ("silent", "openal", "pulse", "xaudio2", "directsound")
+
+
+@dataclass(frozen=True)
+class Settings:
+    samples_dir: str | None = None
+    session: str | None = None
+    playlist: str | None = None
+    timeout: float = 120.0
+    retries: int = 5
+    audio: tuple[str, ...] = ("silent",)
+    player: str = DEFAULT_PLAYER
+
+    @property
+    def active(self) -> bool:
+        return self.samples_dir is not None
+
+    def to_builtins(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["audio"] = list(self.audio)
+        return data
+
+    @classmethod
+    def from_builtins(cls, data: Mapping[str, Any]) -> "Settings":
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["audio"] = tuple(values.get("audio", ("silent",)))
+        return cls(**values)
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("it is empty")
+    return value
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError("it is not a number of seconds") from None
+    if not seconds > 0 or seconds != seconds or seconds == float("inf"):
+        raise ValueError("it must be a positive number of seconds")
+    return seconds
+
+
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError("it is not a whole number") from None
+    if number < 0:
+        raise ValueError("it cannot be negative")
+    return number
+
+
+def _audio(value: str) -> tuple[str, ...]:
+    drivers = tuple(d.strip() for d in value.split(",") if d.strip())
+    if not drivers:
+        raise ValueError("name at least one audio driver, such as silent or openal")
+    unknown = [d for d in drivers if d not in KNOWN_AUDIO_DRIVERS]
+    if unknown:
+        raise ValueError(f"unknown audio driver {unknown[0]!r}; pyglet knows "
+                         f"{', '.join(KNOWN_AUDIO_DRIVERS)}")
+    return drivers
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    field: str
+    flag: str
+    help: str
+    parse: Callable[[str], Any]
+    env: str | None = None
+    metavar: str = "VALUE"
+
+    @property
+    def ini(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec("samples_dir", "--mp-samples-dir",
+               "folder of media samples; turns the plugin on (one test per sample)",
+               _text, metavar="DIR"),
+    OptionSpec("session", "--mp-session",
+               "session to record into (created when new); default: the active "
+               "session, else a new testrun_NN", _text, metavar="NAME"),
+    OptionSpec("playlist", "--mp-playlist",
+               "playlist file (one sample a line) for a session created by this run",
+               _text, metavar="FILE"),
+    OptionSpec("timeout", "--mp-timeout", "seconds one play may take before it is "
+               "killed (default 120)", _seconds, env="PYTEST_MP_TIMEOUT", metavar="SECONDS"),
+    OptionSpec("retries", "--mp-retries", "times a crashed or timed out play is "
+               "retried (default 5)", _count, env="PYTEST_MP_RETRIES", metavar="N"),
+    OptionSpec("audio", "--mp-audio", "pyglet audio drivers to try, comma separated "
+               "(default silent; openal plays through OpenAL Soft's null device when "
+               "headless)", _audio, env="PYTEST_MP_AUDIO", metavar="DRIVERS"),
+    OptionSpec("player", "--mp-player", "python module run as the player (for testing "
+               "this tool; default pytest_pyglet_media.player)", _text, metavar="MODULE"),
+)
+
+
+def add_options(parser: Any) -> None:
+    """Declare every option in one --help group and as an ini setting."""
+    group = parser.getgroup("pyglet-media", "pyglet media samples")
+    for spec in OPTIONS:
+        env_note = f" [env {spec.env}]" if spec.env else ""
+        group.addoption(spec.flag, dest=f"mp_{spec.field}", default=None,
+                        metavar=spec.metavar, help=spec.help + env_note)
+        parser.addini(spec.ini, help=spec.help, default=None)
+
+
+def resolve(option_values: Mapping[str, Any], ini_values: Mapping[str, Any],
+            environ: Mapping[str, str] | None = None, inifile: str | None = None) -> Settings:
+    """Resolve every option by precedence; raise UsageError naming the source."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for spec in OPTIONS:
+        candidates = [
+            (option_values.get(f"mp_{spec.field}"), f"{spec.flag} on the command line"),
+            (ini_values.get(spec.ini), f"{spec.ini} in {inifile or 'the ini file'}"),
+            (environ.get(spec.env) if spec.env else None, f"environment variable {spec.env}"),
+        ]
+        for raw, source in candidates:
+            if raw is None or (isinstance(raw, str) and raw == "" and "command" not in source):
+                continue
+            try:
+                values[spec.field] = spec.parse(str(raw))
+            except ValueError as exc:
+                raise UsageError(f"{spec.flag}: bad value {str(raw)!r} from {source}: {exc}") \
+                    from None
+            break
+    if values.get("samples_dir") is not None:
+        values["samples_dir"] = str(Path(values["samples_dir"]).expanduser())
+    return Settings(**values)

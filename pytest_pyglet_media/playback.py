@@ -1,0 +1,82 @@
+"""One sample's play: run the player, judge the recording, retry crashes.
+
+Plain Python, no pytest: the items and the CLI share it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+from . import analysis as an
+from . import recording, runner
+from .errors import UnreadableRecordingError
+from .options import Settings
+from .reports import failure_message
+
+
+@dataclass(frozen=True)
+class Attempt:
+    result: an.PlayAnalysis
+    run: runner.RunResult | None
+    message: str
+
+
+def judge(sample: str, recording_path: Path, run: runner.RunResult) -> an.PlayAnalysis:
+    """The verdict of one attempt, from its recording and how the player ended."""
+    try:
+        events = recording.load(recording_path)
+    except UnreadableRecordingError as exc:
+        if not recording_path.exists():
+            reason = f"the player wrote no recording; {run.describe_exit()}"
+            return an.PlayAnalysis(an.TIMEOUT if run.timed_out else an.CRASHED, reason=reason)
+        return an.PlayAnalysis(an.UNREADABLE, reason=exc.problem)
+    result = an.analyse(events)
+    if run.timed_out:
+        return replace(result, outcome=an.TIMEOUT, reason=run.describe_exit())
+    if result.outcome == an.CRASHED:
+        return replace(result, reason=run.describe_exit())
+    return result
+
+
+def _stderr_note(run: runner.RunResult | None) -> str:
+    if run is None or not run.stderr_tail.strip():
+        return ""
+    tail = run.stderr_tail.strip().splitlines()[-12:]
+    return "\nplayer stderr (last lines):\n" + "\n".join(f"  {line}" for line in tail)
+
+
+def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: Path) -> Attempt:
+    sample_path = samples_dir / sample
+    if not sample_path.is_file():
+        result = an.PlayAnalysis(an.MISSING, reason=f"the sample file {sample_path} is missing")
+        return Attempt(result, None, failure_message(sample, result, str(recording_path)))
+    request = runner.PlayRequest(sample_path=sample_path, recording_path=recording_path,
+                                 name=sample, audio=settings.audio, timeout=settings.timeout,
+                                 player_module=settings.player)
+    run = runner.run(request)
+    result = judge(sample, recording_path, run)
+    message = failure_message(sample, result, str(recording_path))
+    if result.outcome in an.RETRYABLE:
+        message += _stderr_note(run)
+    return Attempt(result, run, message)
+
+
+def play_with_retries(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,
+                      on_retry: Callable[[Attempt], None] = lambda a: None,
+                      ) -> tuple[an.SampleResult, Attempt]:
+    """Play until a play is not a crash or timeout, or retries run out."""
+    crashed = 0
+    attempts = 0
+    while True:
+        attempts += 1
+        last = attempt(settings, samples_dir, sample, recording_path)
+        if last.result.outcome not in an.RETRYABLE:
+            break
+        crashed += 1
+        if attempts > settings.retries:
+            break
+        on_retry(last)
+    result = an.SampleResult(sample=sample, analysis=last.result, attempts=attempts,
+                             crashed_attempts=crashed, recording=str(recording_path))
+    return result, last

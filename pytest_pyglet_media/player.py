@@ -1,0 +1,161 @@
+"""The child process that plays one sample with pyglet and records its events.
+
+This is the only module that imports pyglet. It runs in its own interpreter
+(or process group), so a segfault or hang in pyglet or FFmpeg costs one
+sample, never the test run.
+
+    python -m pytest_pyglet_media.player SAMPLE RECORDING [--name NAME] [--audio silent]
+    python -m pytest_pyglet_media.player --info
+
+Exit status: 0 played to the end; 3 the source cannot be opened (the
+recording says why); anything else is a crash (the pre-written crash
+recording stays in place).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import recording
+from .events import VERSION
+
+EXIT_UNPLAYABLE = 3
+
+
+def configure_pyglet(audio: Sequence[str], headless: bool) -> Any:
+    """Set pyglet's options; must run before anything imports pyglet.media."""
+    import pyglet
+
+    # Without a display, pyglet must make its GL context with EGL, or importing
+    # pyglet.media (which imports pyglet.gl) fails with NoSuchDisplayException.
+    pyglet.options["headless"] = headless
+    pyglet.options["audio"] = tuple(audio)
+    pyglet.options["debug_media"] = False
+    return pyglet
+
+
+def default_headless() -> bool:
+    return sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _make_logger(base: type, outfile: str) -> Any:
+    """pyglet's BufferedLogger, saving atomically and marking the end of stream."""
+
+    class RecordingLogger(base):  # type: ignore[misc, valid-type]
+        closed = False
+
+        def log(self, *args: Any) -> None:
+            if args and args[0] == "p.P.oe" and self.start_wall_time is not None:
+                # our own event, before the end of play so that a finished
+                # recording still ends with p.P.oe, as pyglet's tools expect
+                self.log_entries.append(("mp.end", self.rebased_wall_time()))
+            self.log_entries.append(args)
+
+        def save_log_entries_as_pickle(self) -> None:
+            recording.save(Path(self.outfile), list(self.log_entries))
+            self.closed = True
+
+    return RecordingLogger(outfile)
+
+
+def _video_format(source: Any) -> tuple | None:
+    vf = source.video_format
+    if vf is None:
+        return None
+    return (vf.width, vf.height, float(vf.sample_aspect or 0.0), float(vf.frame_rate or 0.0))
+
+
+def _audio_format(source: Any) -> tuple | None:
+    af = source.audio_format
+    if af is None:
+        return None
+    return (af.channels, af.sample_size, af.sample_rate)
+
+
+def play(sample_path: str, outfile: str, name: str, audio: Sequence[str],
+         headless: bool) -> int:
+    # Written first: if anything below kills the process, this stays and
+    # reads as a crash.
+    recording.save(Path(outfile), recording.crash_placeholder(name))
+    pyglet = configure_pyglet(audio, headless)
+    import pyglet.media
+    from pyglet.media import buffered_logger
+
+    logger = _make_logger(buffered_logger.BufferedLogger, outfile)
+    buffered_logger.logger = logger
+    logger.log("version", VERSION)
+    logger.log("mp.im", name)
+    try:
+        source = pyglet.media.load(sample_path)
+    except Exception as exc:  # any failure to open is the source's verdict
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        detail = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+        logger.log("mp.err", f"pyglet could not open it ({detail})"[:500])
+        logger.save_log_entries_as_pickle()
+        return EXIT_UNPLAYABLE
+    logger.log("mp.src", source.duration, _video_format(source), _audio_format(source))
+
+    player = pyglet.media.Player()
+    player.queue(source)
+    player.push_handlers(on_eos=lambda: pyglet.app.exit())
+    player.play()
+    pyglet.app.run()
+    # on_eos closes the logger; a loop that ended any other way is a crash
+    return 0 if logger.closed else 1
+
+
+def versions() -> dict[str, Any]:
+    """What was under test: pyglet, FFmpeg, Python, OS (for 03_pyglet_info.txt)."""
+    info: dict[str, Any] = {
+        "python": sys.version.replace("\n", " "),
+        "python_executable": sys.executable,
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+    }
+    try:
+        pyglet = configure_pyglet(("silent",), default_headless())
+        info["pyglet"] = pyglet.version
+        info["pyglet_path"] = os.path.dirname(pyglet.__file__)
+        from pyglet.media.codecs import ffmpeg
+
+        info["ffmpeg"] = ffmpeg.get_version()
+        from pyglet.media.codecs.ffmpeg_lib import libavcodec, libavformat, libavutil
+
+        info["ffmpeg_libraries"] = {
+            "avformat": libavformat.avformat_version,
+            "avcodec": libavcodec.avcodec_version,
+            "avutil": libavutil.avutil_version,
+        }
+    except Exception as exc:  # still report what we know
+        info["error"] = f"{type(exc).__name__}: {exc}"
+    return info
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pytest_pyglet_media.player")
+    parser.add_argument("sample", nargs="?")
+    parser.add_argument("recording", nargs="?")
+    parser.add_argument("--name", help="sample name recorded in the events")
+    parser.add_argument("--audio", default="silent", help="comma separated pyglet audio drivers")
+    parser.add_argument("--headless", choices=("auto", "yes", "no"), default="auto")
+    parser.add_argument("--info", action="store_true", help="print versions as JSON")
+    args = parser.parse_args(argv)
+    if args.info:
+        print(json.dumps(versions()))
+        return 0
+    if not args.sample or not args.recording:
+        parser.error("SAMPLE and RECORDING are required")
+    headless = default_headless() if args.headless == "auto" else args.headless == "yes"
+    audio = tuple(a for a in args.audio.split(",") if a)
+    name = args.name or os.path.basename(args.sample)
+    return play(args.sample, args.recording, name, audio, headless)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

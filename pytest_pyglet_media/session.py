@@ -1,0 +1,388 @@
+"""The session store: samples folder, session folders, configuration, activation.
+
+Layout (from the manual of pyglet's original scripts):
+
+    samples_dir/
+        <samples>            the implicit playlist
+        activation.json      the active session's name
+        <session>/
+            configuration.json
+            dbg/             <sample>.dbg, _session_playlist.txt, ...
+            reports/         00_summary.txt, ...
+
+The plugin and the `pyglet-mp` command share this module.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from . import atomic
+from .errors import BadFileError, PlaylistError, ProtectedSessionError, SessionError, UsageError
+
+SAMPLES_DIR_ENV = "pyglet_mp_samples_dir"
+ACTIVATION_FILE = "activation.json"
+CONFIGURATION_FILE = "configuration.json"
+MANIFEST_FILE = "samples.toml"
+SAMPLES_VERSION_FILE = "_version.txt"
+#: never samples: the original list, plus the manifest's .toml
+EXCLUDED_EXTENSIONS = frozenset(
+    {".dbg", ".htm", ".html", ".json", ".log", ".pkl", ".py", ".txt", ".toml"})
+TESTRUN_PREFIX = "testrun_"
+
+# Characters no folder name may hold on Windows, macOS or Linux.
+_FORBIDDEN_NAME_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Configuration:
+    protect_raw_data: bool = False
+    protect_reports: bool = False
+    dev_debug: bool = False
+    has_playlist: bool = False
+    config_vs: str = "1.0"
+
+    @property
+    def raw_data_writable(self) -> bool:
+        return self.dev_debug or not self.protect_raw_data
+
+    @property
+    def reports_writable(self) -> bool:
+        return self.dev_debug or not self.protect_reports
+
+
+@dataclass(frozen=True)
+class SessionPaths:
+    samples_dir: Path
+    name: str
+
+    @property
+    def session_dir(self) -> Path:
+        return self.samples_dir / self.name
+
+    @property
+    def dbg_dir(self) -> Path:
+        return self.session_dir / "dbg"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.session_dir / "reports"
+
+    @property
+    def configuration(self) -> Path:
+        return self.session_dir / CONFIGURATION_FILE
+
+    @property
+    def playlist(self) -> Path:
+        return self.dbg_dir / "_session_playlist.txt"
+
+    @property
+    def crashes(self) -> Path:
+        return self.dbg_dir / "_crashes_light.pkl"
+
+    @property
+    def versions(self) -> Path:
+        return self.dbg_dir / "_versions.json"
+
+    @property
+    def samples_version(self) -> Path:
+        return self.dbg_dir / "_samples_version.txt"
+
+    def sample(self, sample: str) -> Path:
+        return self.samples_dir / sample
+
+    def recording(self, sample: str) -> Path:
+        return self.dbg_dir / f"{sample}.dbg"
+
+    def report(self, sample: str, report_name: str, ext: str = "txt") -> Path:
+        return self.reports_dir / f"{sample}.{report_name}.{ext}"
+
+    def special_report(self, name: str) -> Path:
+        return self.reports_dir / SPECIAL_REPORTS[name]
+
+    def exists(self) -> bool:
+        return self.configuration.is_file()
+
+
+SPECIAL_REPORTS = {
+    "summary": "00_summary.txt",
+    "pyglet_info": "03_pyglet_info.txt",
+    "pyglet_revision": "04_pyglet_revision.txt",
+    "index": "index.html",
+}
+
+
+# -- samples folder -----------------------------------------------------------
+
+
+def resolve_samples_dir(value: str | os.PathLike[str] | None, *, source: str) -> Path:
+    """The samples folder from an option, or from pyglet_mp_samples_dir."""
+    if value is None or str(value) == "":
+        value = os.environ.get(SAMPLES_DIR_ENV)
+        source = f"environment variable {SAMPLES_DIR_ENV}"
+        if not value:
+            raise UsageError(
+                f"no samples folder: pass --samples-dir or set {SAMPLES_DIR_ENV}")
+    path = Path(value).expanduser()
+    if not path.exists():
+        raise UsageError(f"samples folder {path} (from {source}) does not exist")
+    if not path.is_dir():
+        raise UsageError(f"samples folder {path} (from {source}) is not a folder")
+    return path.resolve()
+
+
+def is_candidate_sample(path: Path) -> bool:
+    """Files that belong to the implicit playlist."""
+    name = path.name
+    if name.startswith(".") or name == MANIFEST_FILE:
+        return False
+    if path.suffix.lower() in EXCLUDED_EXTENSIONS:
+        return False
+    return path.is_file()
+
+
+def implicit_playlist(samples_dir: Path) -> list[str]:
+    """Every file of the folder except excluded extensions; no subfolders."""
+    return sorted(entry.name for entry in _scandir(samples_dir) if is_candidate_sample(entry))
+
+
+def _scandir(folder: Path) -> Iterable[Path]:
+    try:
+        return [folder / name for name in os.listdir(folder)]
+    except OSError as exc:
+        raise UsageError(f"cannot list samples folder {folder}: {exc.strerror}") from None
+
+
+def parse_playlist(text: str) -> list[str]:
+    """One sample per line; blank lines and '#' comments ignored."""
+    samples = []
+    for line in text.splitlines():
+        sample = line.strip()
+        if sample and not sample.startswith("#"):
+            samples.append(sample)
+    return samples
+
+
+def check_playlist(samples: Iterable[str], samples_dir: Path, source: Path) -> list[str]:
+    """Refuse every bad entry at once, naming each: excluded, missing, outside."""
+    problems = []
+    seen: set[str] = set()
+    result = []
+    for sample in samples:
+        if sample in seen:
+            continue
+        seen.add(sample)
+        path = samples_dir / sample
+        if "/" in sample or "\\" in sample or sample in {".", ".."}:
+            problems.append(f"{sample!r} is not a file name in the samples folder")
+        elif Path(sample).suffix.lower() in EXCLUDED_EXTENSIONS or sample == MANIFEST_FILE:
+            problems.append(f"{sample!r} has an excluded extension")
+        elif not path.is_file():
+            problems.append(f"{sample!r} is not a file in {samples_dir}")
+        else:
+            result.append(sample)
+    if problems:
+        raise PlaylistError(source, "; ".join(problems))
+    return sorted(result)
+
+
+def read_playlist_file(path: Path, samples_dir: Path) -> list[str]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PlaylistError(path, f"cannot read it: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise PlaylistError(path, "is not UTF-8 text") from None
+    return check_playlist(parse_playlist(text), samples_dir, Path(path))
+
+
+def corpus_version(samples_dir: Path, manifest_version: str | None) -> str:
+    if manifest_version:
+        return manifest_version
+    version_file = samples_dir / SAMPLES_VERSION_FILE
+    if version_file.is_file():
+        return version_file.read_text(encoding="utf-8", errors="replace").strip()
+    return "unknown (no samples.toml or _version.txt in the samples folder)"
+
+
+# -- session names and listing -----------------------------------------------
+
+
+def check_session_name(name: str) -> None:
+    if not name or not name.strip():
+        raise UsageError("a session name cannot be empty")
+    if name in {".", ".."} or ".." in name:
+        raise UsageError(f"session name {name!r} cannot contain '..'")
+    bad = _FORBIDDEN_NAME_CHARS.search(name)
+    if bad:
+        raise UsageError(
+            f"session name {name!r} contains {bad.group()!r}, which a folder name "
+            "cannot hold on every system (avoid / \\ : * ? \" < > | and control characters)")
+    if name != name.strip() or name.endswith("."):
+        raise UsageError(f"session name {name!r} cannot start or end with spaces or end with '.'")
+    if _WINDOWS_RESERVED.match(name):
+        raise UsageError(f"session name {name!r} is reserved on Windows")
+    if len(name.encode("utf-8")) > 200:
+        raise UsageError(f"session name {name[:20]!r}... is too long (200 bytes at most)")
+
+
+def list_sessions(samples_dir: Path) -> list[str]:
+    """Direct subfolders that hold a configuration.json."""
+    return sorted(entry.name for entry in _scandir(samples_dir)
+                  if entry.is_dir() and (entry / CONFIGURATION_FILE).is_file())
+
+
+def next_testrun_name(samples_dir: Path) -> str:
+    taken = {entry.name for entry in _scandir(samples_dir)}
+    for number in range(10000):
+        name = f"{TESTRUN_PREFIX}{number:02d}"
+        if name not in taken:
+            return name
+    raise SessionError(f"{samples_dir}: no free testrun_NN name left")
+
+
+# -- configuration -----------------------------------------------------------
+
+
+def load_configuration(paths: SessionPaths) -> Configuration:
+    data = _load_json(paths.configuration)
+    if not isinstance(data, dict):
+        raise BadFileError(paths.configuration, "is not a JSON object")
+    known = {k: v for k, v in data.items() if k in Configuration.__dataclass_fields__}
+    for key, value in known.items():
+        expected = str if key == "config_vs" else bool
+        if not isinstance(value, expected):
+            raise BadFileError(paths.configuration,
+                               f"{key} must be {'a string' if expected is str else 'true or false'}, "
+                               f"not {value!r}")
+    return Configuration(**known)
+
+
+def save_configuration(paths: SessionPaths, conf: Configuration) -> None:
+    atomic.write_text(paths.configuration, json.dumps(asdict(conf), indent=2) + "\n")
+
+
+def update_configuration(paths: SessionPaths, **changes: Any) -> Configuration:
+    conf = load_configuration(paths)
+    new = Configuration(**{**asdict(conf), **changes})
+    save_configuration(paths, new)
+    return new
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadFileError(path, "is missing") from None
+    except OSError as exc:
+        raise BadFileError(path, f"cannot read it: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise BadFileError(path, "is not UTF-8 text") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadFileError(path, f"is not valid JSON ({exc.msg} at line {exc.lineno}); "
+                                 "fix or delete it") from None
+
+
+# -- activation --------------------------------------------------------------
+
+
+def active_session(samples_dir: Path) -> str | None:
+    path = samples_dir / ACTIVATION_FILE
+    if not path.exists():
+        return None
+    name = _load_json(path)
+    if not isinstance(name, str):
+        raise BadFileError(path, "must hold a session name as a JSON string")
+    return name
+
+
+def set_active_session(samples_dir: Path, name: str | None) -> None:
+    path = samples_dir / ACTIVATION_FILE
+    if name is None:
+        path.unlink(missing_ok=True)
+    else:
+        atomic.write_text(path, json.dumps(name) + "\n")
+
+
+# -- sessions ----------------------------------------------------------------
+
+
+def open_session(samples_dir: Path, name: str) -> SessionPaths:
+    check_session_name(name)
+    paths = SessionPaths(samples_dir, name)
+    if not paths.exists():
+        raise SessionError(f"no session {name!r} in {samples_dir} "
+                           f"(sessions there: {', '.join(list_sessions(samples_dir)) or 'none'})")
+    return paths
+
+
+def create_session(samples_dir: Path, name: str, samples: list[str], *,
+                   has_playlist: bool, versions: Mapping[str, Any],
+                   samples_version: str) -> SessionPaths:
+    """Create a session folder whole, or not at all.
+
+    Everything is written into a temporary folder beside it that is renamed
+    into place last, so a failure or a kill leaves no half session behind,
+    and two runs racing for the same name cannot both win.
+    """
+    check_session_name(name)
+    paths = SessionPaths(samples_dir, name)
+    if paths.session_dir.exists():
+        raise SessionError(f"session {name!r} already exists in {samples_dir}; "
+                           "pick another name")
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".new-{name[:40]}.", dir=samples_dir))
+    except OSError as exc:
+        raise SessionError(f"cannot create session {name!r} in {samples_dir}: "
+                           f"{exc.strerror}") from None
+    try:
+        staged = SessionPaths(samples_dir, staging.name)
+        staged.dbg_dir.mkdir()
+        staged.reports_dir.mkdir()
+        atomic.write_text(staged.playlist, "".join(f"{s}\n" for s in samples))
+        atomic.write_text(staged.versions, json.dumps(dict(versions), indent=2) + "\n")
+        atomic.write_text(staged.samples_version, samples_version + "\n")
+        save_configuration(staged, Configuration(has_playlist=has_playlist))
+        try:
+            os.rename(staging, paths.session_dir)  # fails if the name got taken
+        except OSError:
+            raise SessionError(f"session {name!r} already exists in {samples_dir}; "
+                               "pick another name") from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return paths
+
+
+def session_playlist(paths: SessionPaths) -> list[str]:
+    try:
+        text = paths.playlist.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadFileError(paths.playlist, f"cannot read the session playlist: {exc.strerror}") from None
+    return parse_playlist(text)
+
+
+def load_versions(paths: SessionPaths) -> dict[str, Any]:
+    if not paths.versions.exists():
+        return {}
+    data = _load_json(paths.versions)
+    return data if isinstance(data, dict) else {}
+
+
+def require_raw_writable(paths: SessionPaths) -> Configuration:
+    conf = load_configuration(paths)
+    if not conf.raw_data_writable:
+        raise ProtectedSessionError(
+            f"session {paths.name!r} protects its recordings (protect_raw_data in "
+            f"{paths.configuration}); record a new session with --mp-session=NEW_NAME, "
+            "or set dev_debug to true there to allow rewriting")
+    return conf
