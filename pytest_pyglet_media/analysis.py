@@ -71,7 +71,10 @@ class Anomaly:
 
     def describe(self) -> str:
         desc = DEFECT_KINDS[self.kind].description
-        value = "" if self.value is None else f" ({self.value:.4g})"
+        if self.kind == "ended_early" and self.value is not None:
+            value = f" (at {self.value:.2f} s of wall time)"
+        else:
+            value = "" if self.value is None else f" ({self.value:.4g})"
         return f"frame {self.frame}: {desc}{value}"
 
 

@@ -99,7 +99,8 @@ def failure_message(sample: str, result: an.PlayAnalysis, recording: str,
         lines.append(f"{sample}: the player {what}: {run_note or result.reason}")
     else:
         total = result.total_defects
-        lines.append(f"{sample}: {total} defect{'s' if total != 1 else ''} while playing")
+        lines.append(f"{sample}: {total} defect{'s' if total != 1 else ''} while playing"
+                     + (f" a {result.duration:.2f} s source" if result.duration else ""))
     if result.counts:
         lines.extend(an.describe_counts(result.counts))
     if result.anomalies:
