@@ -383,6 +383,7 @@ def require_raw_writable(paths: SessionPaths) -> Configuration:
     if not conf.raw_data_writable:
         raise ProtectedSessionError(
             f"session {paths.name!r} protects its recordings (protect_raw_data in "
-            f"{paths.configuration}); record a new session with --mp-session=NEW_NAME, "
+            f"{paths.configuration}); record into a new session instead (--mp-session=NEW or "
+            "pyglet-mp new NEW), "
             "or set dev_debug to true there to allow rewriting")
     return conf

@@ -1,0 +1,287 @@
+"""`pyglet-mp`: the session commands of pyglet's original media-testing scripts.
+
+Every command runs the same code as the plugin: the session store
+(`session.py`), the reports (`session_writer.py`), and pytest itself, run
+in-process with this plugin, to play samples.
+
+Exit status: 0 success, 1 samples failed, 2 usage error. Errors are one line.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import analysis as an
+from . import manifest as manifest_mod
+from . import session as store
+from . import versions
+from .errors import MediaTestError, UsageError
+from .runner import DEFAULT_PLAYER
+from .session_writer import load_retry_state, result_from_disk, retries_path, \
+    write_session_reports
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+PROTECT_TARGETS = {"raw": ("protect_raw_data",), "reports": ("protect_reports",),
+                   "all": ("protect_raw_data", "protect_reports")}
+
+
+class CommandError(MediaTestError):
+    """A command cannot do what was asked (exit 2)."""
+
+
+# -- helpers -----------------------------------------------------------------
+
+
+def _samples_dir(args: argparse.Namespace) -> Path:
+    return store.resolve_samples_dir(args.samples_dir, source="--samples-dir")
+
+
+def _active(args: argparse.Namespace) -> store.SessionPaths:
+    samples_dir = _samples_dir(args)
+    name = getattr(args, "session", None) or store.active_session(samples_dir)
+    if name is None:
+        raise CommandError(f"no session is active in {samples_dir}; "
+                           "run 'pyglet-mp new SESSION' or 'pyglet-mp activate SESSION'")
+    return store.open_session(samples_dir, name)
+
+
+def _create(samples_dir: Path, name: str, playlist: str | None) -> store.SessionPaths:
+    if playlist:
+        samples, has_playlist = store.read_playlist_file(Path(playlist), samples_dir), True
+    else:
+        samples, has_playlist = store.implicit_playlist(samples_dir), False
+    store.check_session_name(name)
+    if store.SessionPaths(samples_dir, name).session_dir.exists():
+        raise CommandError(f"session {name!r} already exists in {samples_dir}; pick another name")
+    manifest = manifest_mod.load_manifest(samples_dir)
+    return store.create_session(
+        samples_dir, name, samples, has_playlist=has_playlist,
+        versions=versions.capture(DEFAULT_PLAYER),
+        samples_version=store.corpus_version(samples_dir, manifest.version if manifest else None))
+
+
+def run_pytest(paths: store.SessionPaths, extra: Sequence[str] = ()) -> int:
+    """Play a session's samples with pytest in-process; map its exit code to ours."""
+    import pytest
+
+    argv = ["-p", "no:cacheprovider", "--rootdir", str(paths.samples_dir),
+            "-c", os.devnull, f"--mp-samples-dir={paths.samples_dir}",
+            f"--mp-session={paths.name}", *extra]
+    code = pytest.main(argv)
+    if code in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        return EXIT_OK
+    if code == pytest.ExitCode.TESTS_FAILED:
+        return EXIT_FAILED
+    return EXIT_USAGE
+
+
+# -- session commands ----------------------------------------------------------
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    samples_dir = _samples_dir(args)
+    paths = _create(samples_dir, args.session, args.playlist)
+    store.set_active_session(samples_dir, paths.name)
+    print(f"created session {paths.name} in {samples_dir} "
+          f"({len(store.session_playlist(paths))} samples); it is now active")
+    return EXIT_OK
+
+
+def cmd_activate(args: argparse.Namespace) -> int:
+    samples_dir = _samples_dir(args)
+    paths = store.open_session(samples_dir, args.session)
+    store.set_active_session(samples_dir, paths.name)
+    print(f"session {paths.name} is active")
+    return EXIT_OK
+
+
+def cmd_deactivate(args: argparse.Namespace) -> int:
+    samples_dir = _samples_dir(args)
+    store.set_active_session(samples_dir, None)
+    print("no session is active")
+    return EXIT_OK
+
+
+def cmd_protect(args: argparse.Namespace) -> int:
+    paths = _active(args)
+    conf = store.update_configuration(paths, **{k: True for k in PROTECT_TARGETS[args.target]})
+    print(f"session {paths.name}: protect_raw_data={conf.protect_raw_data}, "
+          f"protect_reports={conf.protect_reports}")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    paths = _active(args)
+    conf = store.load_configuration(paths)
+    playlist = store.session_playlist(paths)
+    recorded = sum(1 for s in playlist if paths.recording(s).exists())
+    info = store.load_versions(paths)
+    print(f"samples_dir: {paths.samples_dir}")
+    print(f"session: {paths.name}")
+    for key, value in asdict(conf).items():
+        print(f"{key}: {value}")
+    print(f"samples: {len(playlist)} in the playlist, {recorded} recorded")
+    print(f"pyglet: {info.get('pyglet', 'unknown')}, FFmpeg: {info.get('ffmpeg', 'unknown')}")
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    samples_dir = _samples_dir(args)
+    active = store.active_session(samples_dir)
+    sessions = store.list_sessions(samples_dir)
+    if not sessions:
+        print(f"no sessions in {samples_dir}")
+    for name in sessions:
+        print(f"{'*' if name == active else ' '} {name}")
+    return EXIT_OK
+
+
+# -- playing -------------------------------------------------------------------
+
+
+def cmd_playmany(args: argparse.Namespace) -> int:
+    paths = _active(args)
+    store.require_raw_writable(paths)
+    return run_pytest(paths, args.pytest_args)
+
+
+def crashed_samples(paths: store.SessionPaths) -> list[str]:
+    """Samples whose latest recording is a crash (or that have none)."""
+    state = load_retry_state(paths)
+    crashed = []
+    for sample in store.session_playlist(paths):
+        result = result_from_disk(paths, sample, state)
+        if result is not None and result.outcome in (an.CRASHED, an.TIMEOUT):
+            crashed.append(sample)
+    return crashed
+
+
+def cmd_retry_crashed(args: argparse.Namespace) -> int:
+    paths = _active(args)
+    store.require_raw_writable(paths)
+    if args.clean:
+        retries_path(paths).unlink(missing_ok=True)
+    samples = crashed_samples(paths)
+    if not samples:
+        print(f"session {paths.name}: no sample crashed in its latest play")
+        return EXIT_OK
+    node_ids = [f"{paths.sample(s)}::play" for s in samples]
+    return run_pytest(paths, [f"--mp-retries={args.max_retries}", *node_ids])
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    paths = _active(args)
+    if not store.load_configuration(paths).reports_writable:
+        raise CommandError(f"session {paths.name} protects its reports (protect_reports in "
+                           f"{paths.configuration}); set dev_debug to true there to rewrite them")
+    written = write_session_reports(paths, {})
+    print(f"wrote {written.summary_path}")
+    return EXIT_OK
+
+
+def cmd_run_test_suite(args: argparse.Namespace) -> int:
+    if args.target_samples_dir:
+        samples_dir = store.resolve_samples_dir(args.target_samples_dir, source="SAMPLES_DIR")
+        paths = _create(samples_dir, store.next_testrun_name(samples_dir), None)
+        print(f"created session {paths.name} in {samples_dir}")
+    else:
+        paths = _active(args)
+        store.require_raw_writable(paths)
+        if any(paths.recording(s).exists() for s in store.session_playlist(paths)) \
+                and not store.load_configuration(paths).dev_debug:
+            raise CommandError(f"session {paths.name} already has recordings; run-test-suite "
+                               "refuses to overwrite a test run: make a new session")
+    code = run_pytest(paths, args.pytest_args)
+    if code != EXIT_USAGE:
+        store.update_configuration(paths, protect_raw_data=True, protect_reports=True)
+        print(f"session {paths.name}: raw data and reports are now protected")
+    return code
+
+
+# -- parser ----------------------------------------------------------------------
+
+
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
+    "new": (cmd_new, "create a session (with an optional playlist) and make it active"),
+    "activate": (cmd_activate, "make an existing session the active one"),
+    "deactivate": (cmd_deactivate, "make no session active"),
+    "protect": (cmd_protect, "forbid overwriting the active session's data"),
+    "status": (cmd_status, "print the active session's configuration"),
+    "list": (cmd_list, "list the sessions of the samples folder (* marks the active one)"),
+    "help": (lambda args: EXIT_OK, "print help for a command"),
+    "playmany": (cmd_playmany, "play the active session's samples, recording each"),
+    "retry-crashed": (cmd_retry_crashed, "play again the samples whose latest play crashed"),
+    "summarize": (cmd_summarize, "write the active session's reports from its recordings"),
+    "run-test-suite": (cmd_run_test_suite, "play a whole session, summarize it, protect it"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pyglet-mp",
+        description="Sessions of pyglet media recordings (the original scripts' workflow). "
+                    f"The samples folder comes from --samples-dir or ${store.SAMPLES_DIR_ENV}.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--samples-dir", metavar="DIR",
+                        help=f"samples folder (default: ${store.SAMPLES_DIR_ENV})")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parsers = {name: sub.add_parser(name, parents=[common], help=text, description=text)
+               for name, (_, text) in COMMANDS.items()}
+    parsers["new"].add_argument("session", metavar="SESSION")
+    parsers["new"].add_argument("playlist", metavar="PLAYLIST", nargs="?",
+                                help="file naming one sample a line ('#' comments)")
+    parsers["activate"].add_argument("session", metavar="SESSION")
+    parsers["protect"].add_argument("target", nargs="?", default="all",
+                                    choices=sorted(PROTECT_TARGETS),
+                                    help="what to protect (default: all)")
+    parsers["help"].add_argument("topic", nargs="?", metavar="COMMAND")
+    parsers["retry-crashed"].add_argument("--clean", action="store_true",
+                                          help="discard the crash data of earlier runs")
+    parsers["retry-crashed"].add_argument("max_retries", nargs="?", type=int, default=5,
+                                          metavar="MAX_RETRIES")
+    parsers["run-test-suite"].add_argument("target_samples_dir", nargs="?",
+                                           metavar="SAMPLES_DIR",
+                                           help="play all of it in a new testrun_NN session")
+    for name in ("playmany", "run-test-suite"):
+        parsers[name].add_argument("pytest_args", nargs=argparse.REMAINDER,
+                                   metavar="-- PYTEST_ARGS", help="extra pytest arguments")
+    parser.set_defaults(_parsers=parsers)
+    return parser
+
+
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse printed the usage error already
+        return EXIT_USAGE if exit_.code not in (0, None) else EXIT_OK
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    if args.command == "help":
+        target = args._parsers.get(args.topic) if args.topic else parser
+        if target is None:
+            print(f"pyglet-mp: error: no command {args.topic!r}; commands: "
+                  f"{', '.join(COMMANDS)}", file=sys.stderr)
+            return EXIT_USAGE
+        target.print_help()
+        return EXIT_OK
+    if getattr(args, "pytest_args", None) and args.pytest_args[0] == "--":
+        args.pytest_args = args.pytest_args[1:]
+    try:
+        return COMMANDS[args.command][0](args)
+    except MediaTestError as exc:
+        print(f"pyglet-mp {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"pyglet-mp {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+__all__ = ["main", "UsageError"]
