@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import analysis as an
+from . import atomic, recording, reports
 from . import manifest as manifest_mod
 from . import session as store
 from . import versions
 from .errors import MediaTestError, UsageError
 from .runner import DEFAULT_PLAYER
 from .session_writer import load_retry_state, result_from_disk, retries_path, \
-    write_session_reports
+    write_comparison, write_session_reports
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PROTECT_TARGETS = {"raw": ("protect_raw_data",), "reports": ("protect_reports",),
@@ -202,6 +203,94 @@ def cmd_run_test_suite(args: argparse.Namespace) -> int:
     return code
 
 
+# -- reading a run ---------------------------------------------------------------
+
+
+def _sample_in(paths: store.SessionPaths, sample: str) -> str:
+    if sample not in store.session_playlist(paths):
+        raise CommandError(f"{sample!r} is not in session {paths.name}'s playlist")
+    if not paths.recording(sample).exists():
+        raise CommandError(f"session {paths.name} has no recording of {sample!r} "
+                           f"({paths.recording(sample)} is missing)")
+    return sample
+
+
+def _reports_writable(paths: store.SessionPaths) -> None:
+    if not store.load_configuration(paths).reports_writable:
+        raise CommandError(f"session {paths.name} protects its reports (protect_reports in "
+                           f"{paths.configuration}); set dev_debug to true there to write them")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    paths = _active(args)
+    sample = _sample_in(paths, args.sample)
+    _reports_writable(paths)
+    renderer = reports.AVAILABLE_REPORTS[args.report_name][0]
+    try:
+        text = renderer(recording.load(paths.recording(sample)))
+    except an.RecordingProblem as exc:
+        raise CommandError(f"{paths.recording(sample)}: unreadable recording: {exc}") from None
+    target = paths.report(sample, args.report_name)
+    atomic.write_text(target, text)
+    print(target)
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    paths = _active(args)
+    other = store.open_session(paths.samples_dir, args.other)
+    if args.reldir is not None and (Path(args.reldir).is_absolute() or ".." in Path(args.reldir).parts):
+        raise CommandError(f"--reldir {args.reldir!r} must be a folder inside the samples folder")
+    result, target = write_comparison(paths, other, reldir=args.reldir)
+    print(target)
+    for change in result.regressed:
+        print(f"regressed: {change.describe()}")
+    return EXIT_OK
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    from . import timeline
+
+    paths = _active(args)
+    sample = _sample_in(paths, args.sample)
+    _reports_writable(paths)
+    print(timeline.write_export(paths, sample, args.format))
+    return EXIT_OK
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from . import timeline
+
+    paths = _active(args)
+    sample = _sample_in(paths, args.sample)
+    _reports_writable(paths)
+    try:
+        print(timeline.write_plot(paths, sample))
+    except ImportError:
+        raise CommandError("plots need bokeh: pip install 'pytest-pyglet-media[plots]'") from None
+    return EXIT_OK
+
+
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from . import bundle
+
+    samples_dir = _samples_dir(args)
+    paths = store.open_session(samples_dir, args.bundle_session) if args.bundle_session \
+        else _active(args)
+    print(bundle.create_bundle(paths, Path(args.output) if args.output else None))
+    return EXIT_OK
+
+
+def cmd_unbundle(args: argparse.Namespace) -> int:
+    from . import bundle
+
+    samples_dir = _samples_dir(args)
+    paths = bundle.extract_bundle(Path(args.archive), samples_dir)
+    print(f"restored session {paths.name} in {samples_dir}; "
+          f"'pyglet-mp activate {paths.name}' to work on it")
+    return EXIT_OK
+
+
 # -- parser ----------------------------------------------------------------------
 
 
@@ -217,6 +306,13 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "retry-crashed": (cmd_retry_crashed, "play again the samples whose latest play crashed"),
     "summarize": (cmd_summarize, "write the active session's reports from its recordings"),
     "run-test-suite": (cmd_run_test_suite, "play a whole session, summarize it, protect it"),
+    "report": (cmd_report, "write one report of one sample: "
+               + "; ".join(f"{k}: {v[1]}" for k, v in reports.AVAILABLE_REPORTS.items())),
+    "compare": (cmd_compare, "compare the active session with another one"),
+    "timeline": (cmd_timeline, "export a sample's timeline as csv, json or pkl"),
+    "plot": (cmd_plot, "write a sample's timeline page (bokeh) to reports/"),
+    "bundle": (cmd_bundle, "pack a session into one archive to attach to a bug report"),
+    "unbundle": (cmd_unbundle, "restore a session archive into the samples folder"),
 }
 
 
@@ -246,6 +342,25 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["run-test-suite"].add_argument("target_samples_dir", nargs="?",
                                            metavar="SAMPLES_DIR",
                                            help="play all of it in a new testrun_NN session")
+    for name in ("status", "protect", "playmany", "retry-crashed", "summarize", "report",
+                 "compare", "timeline", "plot"):
+        parsers[name].add_argument("--session", metavar="SESSION",
+                                   help="work on this session instead of the active one")
+    parsers["report"].add_argument("sample", metavar="SAMPLE")
+    parsers["report"].add_argument("report_name", metavar="REPORT",
+                                   choices=sorted(reports.AVAILABLE_REPORTS),
+                                   help="one of: " + ", ".join(
+                                       f"{k} ({v[1]})" for k, v in reports.AVAILABLE_REPORTS.items()))
+    parsers["compare"].add_argument("other", metavar="OTHER")
+    parsers["compare"].add_argument("--reldir", metavar="DIR",
+                                    help="write into samples_dir/DIR (default: the session's reports/)")
+    parsers["timeline"].add_argument("sample", metavar="SAMPLE")
+    parsers["timeline"].add_argument("--format", choices=("csv", "json", "pkl"), default="pkl")
+    parsers["plot"].add_argument("sample", metavar="SAMPLE")
+    parsers["bundle"].add_argument("bundle_session", metavar="SESSION", nargs="?",
+                                   help="default: the active session")
+    parsers["bundle"].add_argument("--output", metavar="FILE", help="archive path")
+    parsers["unbundle"].add_argument("archive", metavar="ARCHIVE")
     for name in ("playmany", "run-test-suite"):
         parsers[name].add_argument("pytest_args", nargs=argparse.REMAINDER,
                                    metavar="-- PYTEST_ARGS", help="extra pytest arguments")

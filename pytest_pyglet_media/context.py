@@ -52,6 +52,8 @@ def prepare(settings: Settings, *, collect_only: bool) -> RunContext:
     """Open or create the session this run records into (controller side)."""
     samples_dir = store.resolve_samples_dir(settings.samples_dir, source="--mp-samples-dir")
     manifest = _manifest(samples_dir)
+    if settings.compare:  # fail before playing anything, not at the end
+        store.open_session(samples_dir, settings.compare)
     name = settings.session or store.active_session(samples_dir)
     if name is not None:
         store.check_session_name(name)

@@ -27,6 +27,8 @@ class Settings:
     retries: int = 5
     audio: tuple[str, ...] = ("silent",)
     player: str = DEFAULT_PLAYER
+    compare: str | None = None
+    plots: str = "failed"
 
     @property
     def active(self) -> bool:
@@ -71,6 +73,15 @@ def _count(value: str) -> int:
     return number
 
 
+PLOT_CHOICES = ("failed", "all", "none")
+
+
+def _plots(value: str) -> str:
+    if value not in PLOT_CHOICES:
+        raise ValueError(f"choose one of {', '.join(PLOT_CHOICES)}")
+    return value
+
+
 def _audio(value: str) -> tuple[str, ...]:
     drivers = tuple(d.strip() for d in value.split(",") if d.strip())
     if not drivers:
@@ -113,6 +124,11 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("audio", "--mp-audio", "pyglet audio drivers to try, comma separated "
                "(default silent; openal plays through OpenAL Soft's null device when "
                "headless)", _audio, env="PYTEST_MP_AUDIO", metavar="DRIVERS"),
+    OptionSpec("compare", "--mp-compare", "compare with session OTHER at the end; fail the "
+               "run when a sample that played perfectly there now has defects or crashes",
+               _text, metavar="OTHER"),
+    OptionSpec("plots", "--mp-plots", "timeline pages to write at the end: failed (default), "
+               "all or none (needs bokeh)", _plots, metavar="WHICH"),
     OptionSpec("player", "--mp-player", "python module run as the player (for testing "
                "this tool; default pytest_pyglet_media.player)", _text, metavar="MODULE"),
 )

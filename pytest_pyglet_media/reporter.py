@@ -5,15 +5,19 @@ junitxml is, so session files are written exactly once per run.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from . import analysis as an
+from . import session as store
+from .comparison import Comparison
 from .context import RunContext
 from .errors import MediaTestError
 from .reports import headline
-from .session_writer import WrittenSummary, write_session_reports
+from .session_writer import WrittenSummary, write_comparison, write_index, \
+    write_session_reports
 
 
 class SessionReporter:
@@ -21,6 +25,8 @@ class SessionReporter:
         self.ctx = ctx
         self.results: dict[str, an.SampleResult] = {}
         self.written: WrittenSummary | None = None
+        self.comparison: tuple[Comparison, Path] | None = None
+        self.notes: list[str] = []
         self.error: str | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -30,14 +36,47 @@ class SessionReporter:
             self.results[result.sample] = result
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if self.ctx.paths is None or session.config.option.collectonly:
+        paths = self.ctx.paths
+        if paths is None or session.config.option.collectonly:
             return
-        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop
+        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop)
         try:
-            self.written = write_session_reports(self.ctx.paths, self.results,
-                                                 interrupted=bool(interrupted))
+            self.written = write_session_reports(paths, self.results, interrupted=interrupted)
+            if self.written.reports_written:
+                self._write_plots(paths, self.written)
+            if self.ctx.settings.compare:
+                other = store.open_session(paths.samples_dir, self.ctx.settings.compare)
+                self.comparison = write_comparison(paths, other, self.results)
+                if self.comparison[0].regressions_from_perfect \
+                        and session.exitstatus == pytest.ExitCode.OK:
+                    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            if self.written.reports_written:
+                write_index(paths, self.written)
         except MediaTestError as exc:
             self.error = str(exc)
+
+    def _write_plots(self, paths: store.SessionPaths, written: WrittenSummary) -> None:
+        which = self.ctx.settings.plots
+        if which == "none":
+            return
+        samples = [s for s, r in written.results.items()
+                   if which == "all" or r.outcome not in (an.PERFECT, an.MISSING)]
+        if not samples:
+            return
+        try:
+            from . import timeline
+        except ImportError as exc:  # pragma: no cover - timeline imports no extras
+            self.notes.append(f"timeline pages not written: {exc}")
+            return
+        for sample in samples:
+            try:
+                timeline.write_plot(paths, sample)
+            except ImportError:
+                self.notes.append("timeline pages not written: bokeh is not installed "
+                                  "(pip install 'pytest-pyglet-media[plots]')")
+                return
+            except MediaTestError as exc:
+                self.notes.append(f"no timeline for {sample}: {exc}")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.ctx.paths is None:
@@ -51,8 +90,17 @@ class SessionReporter:
             return
         tr.write_line(f"session {self.ctx.paths.name}: {headline(self.written.totals)}")
         if self.written.reports_written:
-            tr.write_line(f"summary: {self.written.summary_path}")
+            tr.write_line(f"reports: {self.ctx.paths.special_report('index')} "
+                          f"(summary: {self.written.summary_path.name})")
         else:
             tr.write_line(f"reports not written: session {self.ctx.paths.name} protects its "
                           "reports (protect_reports)", yellow=True)
         tr.write_line(f"recordings: {self.ctx.paths.dbg_dir}")
+        for note in self.notes:
+            tr.write_line(note, yellow=True)
+        if self.comparison:
+            result, path = self.comparison
+            tr.write_line(f"compared with {result.other}: {len(result.regressed)} regressed, "
+                          f"{len(result.fixed)} fixed, {len(result.changed)} changed ({path})")
+            for change in result.regressed:
+                tr.write_line(f"  regressed: {change.describe()}", red=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from . import analysis as an
-from . import atomic, recording, reports
+from . import atomic, comparison, index_page, recording, reports
 from . import session as store
 from .errors import UnreadableRecordingError
 
@@ -57,40 +57,67 @@ def result_from_disk(paths: store.SessionPaths, sample: str,
                            recording=str(path))
 
 
+def session_results(paths: store.SessionPaths,
+                    run_results: Mapping[str, an.SampleResult] | None = None,
+                    ) -> dict[str, an.SampleResult | None]:
+    """Every playlist sample's result: this run's, else its recording's, else None.
+
+    Samples analysed during the run are not read again.
+    """
+    run_results = run_results or {}
+    retry_state = load_retry_state(paths)
+    results: dict[str, an.SampleResult | None] = {}
+    for sample in store.session_playlist(paths):
+        results[sample] = run_results.get(sample) or result_from_disk(paths, sample, retry_state)
+    return results
+
+
 @dataclass(frozen=True)
 class WrittenSummary:
     totals: an.SessionTotals
+    results: Mapping[str, an.SampleResult]
     summary_path: Path
     reports_written: bool
+    interrupted: bool = False
 
 
 def write_session_reports(paths: store.SessionPaths, run_results: Mapping[str, an.SampleResult],
                           *, interrupted: bool = False) -> WrittenSummary:
     """Summary over the whole playlist; results of this run, recordings for the rest."""
-    playlist = store.session_playlist(paths)
     conf = store.load_configuration(paths)
     if run_results and conf.raw_data_writable:
         save_retry_state(paths, run_results.values())
-    retry_state = load_retry_state(paths)
-    results = dict(run_results)
-    for sample in playlist:
-        if sample not in results:
-            found = result_from_disk(paths, sample, retry_state)
-            if found is not None:
-                results[sample] = found
-    totals = an.session_totals(results.values(), playlist)
+    everything = session_results(paths, run_results)
+    results = {s: r for s, r in everything.items() if r is not None}
+    totals = an.session_totals(results.values(), everything)
     summary_path = paths.special_report("summary")
     if not conf.reports_writable:
-        return WrittenSummary(totals, summary_path, False)
+        return WrittenSummary(totals, results, summary_path, False, interrupted)
     versions = store.load_versions(paths)
-    samples_version = _read(paths.samples_version).strip() or "unknown"
-    atomic.write_text(summary_path, reports.summary(paths.name, samples_version, totals,
+    atomic.write_text(summary_path, reports.summary(paths.name, samples_version(paths), totals,
                                                     interrupted=interrupted))
     atomic.write_text(paths.special_report("pyglet_info"), reports.pyglet_info(versions))
     atomic.write_text(paths.special_report("pyglet_revision"), reports.pyglet_revision(versions))
     for sample, result in results.items():
         _write_sample_reports(paths, sample, result)
-    return WrittenSummary(totals, summary_path, True)
+    written = WrittenSummary(totals, results, summary_path, True, interrupted)
+    write_index(paths, written)
+    return written
+
+
+def samples_version(paths: store.SessionPaths) -> str:
+    return _read(paths.samples_version).strip() or "unknown"
+
+
+def write_index(paths: store.SessionPaths, written: WrittenSummary) -> Path:
+    """reports/index.html, linking to whatever reports/ holds now (write it last)."""
+    target = paths.special_report("index")
+    present = sorted(p.name for p in paths.reports_dir.iterdir()) if paths.reports_dir.is_dir() \
+        else []
+    atomic.write_text(target, index_page.render(
+        paths.name, samples_version(paths), written.totals, written.results, present,
+        reports.headline(written.totals), interrupted=written.interrupted))
+    return target
 
 
 def _write_sample_reports(paths: store.SessionPaths, sample: str,
@@ -115,3 +142,16 @@ def _read(path: Path) -> str:
         return path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
+
+
+def write_comparison(paths: store.SessionPaths, other: store.SessionPaths,
+                     run_results: Mapping[str, an.SampleResult] | None = None,
+                     reldir: str | None = None) -> tuple[comparison.Comparison, Path]:
+    """comparison_<session>_<other>.txt, in reports/ or in samples_dir/RELDIR."""
+    result = comparison.compare(paths.name, session_results(paths, run_results),
+                                other.name, session_results(other))
+    folder = paths.reports_dir if reldir is None else paths.samples_dir / reldir
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"comparison_{paths.name}_{other.name}.txt"
+    atomic.write_text(target, comparison.render(result))
+    return result, target

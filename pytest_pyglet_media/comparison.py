@@ -1,0 +1,153 @@
+"""Comparing two sessions: the original's scores, plus what changed per sample.
+
+Data in, data out: callers load each session's results (from a run or from
+recordings on disk) and render the comparison with `render`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from . import analysis as an
+
+BAD_RUN = frozenset({an.CRASHED, an.TIMEOUT})
+
+
+@dataclass(frozen=True)
+class SampleChange:
+    sample: str
+    before: an.PlayAnalysis  # in the other (baseline) session
+    after: an.PlayAnalysis  # in this session
+
+    def describe(self) -> str:
+        def side(a: an.PlayAnalysis) -> str:
+            if a.outcome == an.DEFECTS:
+                return ", ".join(f"{k} {n}" for k, n in sorted(a.counts.items()))
+            return a.outcome
+        return f"{self.sample}: {side(self.before)} -> {side(self.after)}"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    session: str
+    other: str
+    samples: frozenset[str]
+    other_samples: frozenset[str]
+    no_dbg: frozenset[str]
+    other_no_dbg: frozenset[str]
+    crashed: frozenset[str]
+    other_crashed: frozenset[str]
+    compared: tuple[str, ...]
+    defects_per_sample: float | None
+    other_defects_per_sample: float | None
+    fixed: tuple[SampleChange, ...]
+    regressed: tuple[SampleChange, ...]
+    changed: tuple[SampleChange, ...]
+
+    @property
+    def common(self) -> frozenset[str]:
+        return self.samples & self.other_samples
+
+    def confidence_guess(self) -> float:
+        """1 (most meaningful) to 0: the more samples left out, the less it says."""
+        most = max(len(self.samples), len(self.other_samples))
+        return len(self.compared) / most if most else 0.0
+
+    @property
+    def regressions_from_perfect(self) -> tuple[SampleChange, ...]:
+        """Samples that played perfectly in the other session and now do not."""
+        return tuple(c for c in self.regressed if c.before.outcome == an.PERFECT)
+
+
+def _classify(before: an.PlayAnalysis, after: an.PlayAnalysis) -> str | None:
+    if before.outcome == after.outcome == an.PERFECT:
+        return None
+    if after.outcome in BAD_RUN and before.outcome not in BAD_RUN:
+        return "regressed"
+    if after.outcome == an.PERFECT:
+        return "fixed"
+    if before.outcome == an.PERFECT and after.outcome != an.PERFECT:
+        return "regressed"
+    if set(after.counts) - set(before.counts):
+        return "regressed"  # a defect kind the other session did not have
+    if dict(after.counts) != dict(before.counts) or after.outcome != before.outcome:
+        return "changed"
+    return None
+
+
+def _per_sample_score(results: Mapping[str, an.SampleResult], samples: Sequence[str]
+                      ) -> float | None:
+    if not samples:
+        return None
+    return sum(results[s].analysis.total_defects for s in samples) / len(samples)
+
+
+def compare(session: str, results: Mapping[str, an.SampleResult | None],
+            other: str, other_results: Mapping[str, an.SampleResult | None]) -> Comparison:
+    """`results` maps every playlist sample to its result, None without recording."""
+    def missing(rs: Mapping[str, an.SampleResult | None]) -> frozenset[str]:
+        return frozenset(s for s, r in rs.items() if r is None)
+
+    def crashed(rs: Mapping[str, an.SampleResult | None]) -> frozenset[str]:
+        return frozenset(s for s, r in rs.items() if r is not None and r.outcome in BAD_RUN)
+
+    common = sorted(set(results) & set(other_results))
+    fixed, regressed, changed = [], [], []
+    compared = []
+    for sample in common:
+        mine, theirs = results[sample], other_results[sample]
+        if mine is None or theirs is None:
+            continue
+        kind = _classify(theirs.analysis, mine.analysis)
+        change = SampleChange(sample, theirs.analysis, mine.analysis)
+        {"fixed": fixed, "regressed": regressed, "changed": changed}.get(kind, []).append(change)
+        if mine.outcome not in an.NOT_RELEVANT and theirs.outcome not in an.NOT_RELEVANT:
+            compared.append(sample)
+    present = {s: r for s, r in results.items() if r is not None}
+    other_present = {s: r for s, r in other_results.items() if r is not None}
+    return Comparison(
+        session=session, other=other,
+        samples=frozenset(results), other_samples=frozenset(other_results),
+        no_dbg=missing(results), other_no_dbg=missing(other_results),
+        crashed=crashed(results), other_crashed=crashed(other_results),
+        compared=tuple(compared),
+        defects_per_sample=_per_sample_score(present, compared),
+        other_defects_per_sample=_per_sample_score(other_present, compared),
+        fixed=tuple(fixed), regressed=tuple(regressed), changed=tuple(changed))
+
+
+def render(c: Comparison) -> str:
+    """comparison_<session>_<other>.txt: the original report, then per-sample changes."""
+    def score(value: float | None) -> str:
+        return f"{value:18.3f}" if value is not None else f"{'n/a':>18}"
+
+    lines = [f"Comparison of session '{c.session}' with session '{c.other}'", "",
+             "crashes | Defects per sample | session",
+             f"{len(c.crashed):7d} | {score(c.defects_per_sample)} | {c.session}",
+             f"{len(c.other_crashed):7d} | {score(c.other_defects_per_sample)} | {c.other}",
+             "", f"Confidence guess, from 1(highest) to 0(lowest): {c.confidence_guess():.2f}",
+             "", "Summary samples ignored for scores", "qtty | reason"]
+    rows = [
+        (c.samples - c.common, f"only on playlist session '{c.session}'"),
+        (c.other_samples - c.common, f"only on playlist session '{c.other}'"),
+        (c.no_dbg & c.other_no_dbg, "no .dbg in both sessions"),
+        ((c.no_dbg - c.other_no_dbg) & c.common, f".dbg missing only on session '{c.session}'"),
+        ((c.other_no_dbg - c.no_dbg) & c.common, f".dbg missing only on session '{c.other}'"),
+        (c.crashed & c.other_crashed, "crashed in both sessions"),
+        ((c.crashed - c.other_crashed) & c.common, f"crashed only on session '{c.session}'"),
+        ((c.other_crashed - c.crashed) & c.common, f"crashed only on session '{c.other}'"),
+    ]
+    lines.extend(f"{len(group):4d}   {reason}" for group, reason in rows)
+    for group, reason in rows:
+        if group:
+            lines.append("")
+            lines.append(f"Samples {reason}:")
+            lines.extend(f"\t{s}" for s in sorted(group))
+    for title, changes in ((f"Regressed in '{c.session}' (new defects or a crash)", c.regressed),
+                           (f"Fixed in '{c.session}' (defects gone)", c.fixed),
+                           ("Defect counts changed", c.changed)):
+        lines.append("")
+        lines.append(f"{title}: {len(changes)}")
+        lines.extend(f"\t{change.describe()}" for change in changes)
+    return "\n".join(lines) + "\n"
+

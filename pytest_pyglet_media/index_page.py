@@ -1,0 +1,73 @@
+"""reports/index.html: the page people open first after a run.
+
+A static page (no server, no script, no network): every sample with its
+verdict, defect counts and retries, linking to its text reports, timeline and
+recording. Pure function from data to HTML text.
+"""
+from __future__ import annotations
+
+import html
+from typing import Mapping, Sequence
+from urllib.parse import quote
+
+from . import analysis as an
+
+_COLOURS = {an.PERFECT: "#d9f2d9", an.DEFECTS: "#ffe8b3", an.CRASHED: "#f7c6c6",
+            an.TIMEOUT: "#f7c6c6", an.UNPLAYABLE: "#e6d9f2", an.UNREADABLE: "#f7c6c6",
+            an.MISSING: "#eeeeee"}
+
+
+def _link(href: str, text: str) -> str:
+    return f'<a href="{html.escape(quote(href), quote=True)}">{html.escape(text)}</a>'
+
+
+def render(session: str, samples_version: str, totals: an.SessionTotals,
+           results: Mapping[str, an.SampleResult], report_files: Sequence[str],
+           headline: str, interrupted: bool = False) -> str:
+    """`report_files` are the names present in reports/ (links only to what exists)."""
+    present = set(report_files)
+    rows = []
+    for sample in totals.samples:
+        result = results.get(sample)
+        outcome = result.outcome if result else an.MISSING
+        counts = result.analysis.counts if result else {}
+        defects = "<br>".join(html.escape(line.strip()) for line in an.describe_counts(counts))
+        if result and result.analysis.reason and outcome != an.DEFECTS:
+            defects = html.escape(result.analysis.reason)
+        retries = (result.attempts - 1) if result else 0
+        links = [_link(f"{sample}.{name}", label) for name, label in
+                 (("all.txt", "all"), ("anomalies.txt", "anomalies"),
+                  ("timeline.html", "timeline")) if f"{sample}.{name}" in present]
+        if result is not None:
+            links.append(_link(f"../dbg/{sample}.dbg", "recording"))
+        rows.append(
+            f'<tr style="background:{_COLOURS.get(outcome, "#fff")}">'
+            f"<td>{html.escape(sample)}</td><td>{html.escape(outcome)}</td>"
+            f"<td>{defects}</td><td>{retries}</td><td>{' '.join(links)}</td></tr>")
+    notice = "<p><strong>The run was interrupted: samples not played have no verdict." \
+             "</strong></p>" if interrupted else ""
+    specials = " ".join(_link(name, name) for name in
+                        ("00_summary.txt", "03_pyglet_info.txt", "04_pyglet_revision.txt")
+                        if name in present)
+    comparisons = " ".join(_link(name, name) for name in sorted(present)
+                           if name.startswith("comparison_"))
+    title = html.escape(f"pyglet media session {session}")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: sans-serif; margin: 1.5em; }}
+table {{ border-collapse: collapse; }}
+td, th {{ border: 1px solid #bbb; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }}
+</style></head><body>
+<h1>{title}</h1>
+<p>Samples version: {html.escape(samples_version)}</p>
+<p>{html.escape(headline)}</p>
+{notice}
+<p>{specials} {comparisons}</p>
+<table>
+<thead><tr><th>sample</th><th>verdict</th><th>defects</th><th>retries</th><th>reports</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody></table>
+</body></html>
+"""
