@@ -54,6 +54,27 @@ _KEY_BY_EVENT = {"p.P.ut.1.5": "discarded_late", "p.P.ut.1.7": "no_video_time",
                  "p.P.ut.1.8": "no_image"}
 _ARITY = {name: spec.arity for name, spec in EVENTS.items()}
 
+# Fix (unit tests): validate() used to check names and field counts only, so a
+# field of the wrong type slipped through: a string pyglet_dt or seek time gave
+# PERFECT, a string video_time made Anomaly.describe() raise, and report_all()
+# raised TypeError (not RecordingProblem) out of write_session_reports. Fields
+# are now type-checked here. Numbers may be None where pyglet may log None.
+_NUMBER = (int, float, type(None))
+_FORMAT = (tuple, list, type(None))
+_FIELD_TYPES: dict[str, tuple[tuple[type, ...], ...]] = {
+    "crash": ((str,),),
+    "mp.im": ((str,),),
+    "mp.src": (_NUMBER, _FORMAT, _FORMAT),
+    "mp.end": (_NUMBER,),
+    "p.P._sp": (_NUMBER,),
+    "p.P.sk": (_NUMBER,),
+    "p.P.ut.1.0": (_NUMBER, _NUMBER, _NUMBER, _NUMBER),
+    "p.P.ut.1.5": (_NUMBER,),
+    "p.P.ut.1.6": (_NUMBER,),
+    "p.P.ut.1.7": (_NUMBER,),
+    "p.P.ut.1.9": (_NUMBER, _NUMBER),
+}
+
 #: how many anomalies a verdict keeps for its message
 MAX_ANOMALIES = 10
 #: a play that ends this much before the source's duration ended early ...
@@ -143,12 +164,19 @@ def validate(events: Any) -> Sequence[Event]:
         event = events[index]
         if not isinstance(event, tuple) or not event:
             raise RecordingProblem(f"event {index} is not a tuple: {event!r:.60}")
-        expected = arity.get(event[0])
+        # a non-str name (even an unhashable one) is unknown, not a TypeError
+        expected = arity.get(event[0]) if isinstance(event[0], str) else None
         if expected is None:
             raise RecordingProblem(f"event {index} has an unknown name: {event[0]!r:.60}")
         if expected != len(event):
             raise RecordingProblem(
                 f"event {index} ({event[0]}) has {len(event) - 1} fields, expected {expected - 1}")
+        for name, types, value in zip(EVENTS[event[0]].fields,
+                                      _FIELD_TYPES.get(event[0], ()), event[1:]):
+            if not isinstance(value, types):
+                raise RecordingProblem(
+                    f"event {index} ({event[0]}) has a {type(value).__name__} "
+                    f"{name}: {value!r:.40}")
     return events[start:] if start else events
 
 
@@ -333,8 +361,11 @@ def session_totals(results: Iterable[SampleResult], playlist: Iterable[str] = ()
             groups[MISSING].append(sample)
             continue
         retries += result.attempts - 1
-        if result.crashed_attempts:
-            (always if result.outcome in RETRYABLE else sometimes).append(sample)
+        # a crash known only from its recording (no retry state) still counts
+        if result.outcome in RETRYABLE:
+            always.append(sample)
+        elif result.crashed_attempts:
+            sometimes.append(sample)
         outcome = result.outcome
         if outcome == DEFECTS:
             non_perfect[sample] = dict(result.analysis.counts)

@@ -164,6 +164,8 @@ def crashed_samples(paths: store.SessionPaths) -> list[str]:
 def cmd_retry_crashed(args: argparse.Namespace) -> int:
     paths = _active(args)
     store.require_raw_writable(paths)
+    if args.max_retries < 1:  # Fix (tests/cli): was passed on, a pytest usage error
+        raise CommandError(f"MAX_RETRIES must be 1 or more, not {args.max_retries}")
     if args.clean:
         retries_path(paths).unlink(missing_ok=True)
     samples = crashed_samples(paths)
@@ -171,7 +173,10 @@ def cmd_retry_crashed(args: argparse.Namespace) -> int:
         print(f"session {paths.name}: no sample crashed in its latest play")
         return EXIT_OK
     node_ids = [f"{paths.sample(s)}::play" for s in samples]
-    return run_pytest(paths, [f"--mp-retries={args.max_retries}", *node_ids])
+    # Fix (tests/cli): the manual says still-crashing samples are "played
+    # max_tries times in this command run"; --mp-retries counts retries after
+    # the first play, so MAX_RETRIES plays are MAX_RETRIES - 1 retries.
+    return run_pytest(paths, [f"--mp-retries={args.max_retries - 1}", *node_ids])
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
@@ -316,8 +321,20 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
 }
 
 
+class _OneLineErrorParser(argparse.ArgumentParser):
+    """Fix (tests/cli): argparse printed its (multi-line, wrapped) usage before a
+    usage error; errors are one line, so print only the error and a pointer to --help."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+#: commands whose arguments after '--' go to pytest
+PYTEST_ARG_COMMANDS = ("playmany", "run-test-suite")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineErrorParser(
         prog="pyglet-mp",
         description="Sessions of pyglet media recordings (the original scripts' workflow). "
                     f"The samples folder comes from --samples-dir or ${store.SAMPLES_DIR_ENV}.")
@@ -372,10 +389,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Fix (tests/cli): split '-- PYTEST_ARGS' off before argparse sees it. With
+    # REMAINDER after run-test-suite's optional SAMPLES_DIR, argparse took the
+    # first pytest argument as SAMPLES_DIR ('run-test-suite -- -q' ran on '-q').
+    extra = None
+    if argv and argv[0] in PYTEST_ARG_COMMANDS and "--" in argv:
+        cut = argv.index("--")
+        argv, extra = argv[:cut], argv[cut + 1:]
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # argparse printed the usage error already
         return EXIT_USAGE if exit_.code not in (0, None) else EXIT_OK
+    if extra is not None:
+        args.pytest_args = [*args.pytest_args, *extra]
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
