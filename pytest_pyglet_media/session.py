@@ -35,6 +35,8 @@ SAMPLES_VERSION_FILE = "_version.txt"
 EXCLUDED_EXTENSIONS = frozenset(
     {".dbg", ".htm", ".html", ".json", ".log", ".pkl", ".py", ".txt", ".toml"})
 TESTRUN_PREFIX = "testrun_"
+#: session archives (bundle.py) live beside the samples but are never samples
+BUNDLE_SUFFIX = ".mp-bundle.tar.gz"
 
 # Characters no folder name may hold on Windows, macOS or Linux.
 _FORBIDDEN_NAME_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
@@ -141,7 +143,7 @@ def resolve_samples_dir(value: str | os.PathLike[str] | None, *, source: str) ->
 def is_candidate_sample(path: Path) -> bool:
     """Files that belong to the implicit playlist."""
     name = path.name
-    if name.startswith(".") or name == MANIFEST_FILE:
+    if name.startswith(".") or name == MANIFEST_FILE or name.endswith(BUNDLE_SUFFIX):
         return False
     if path.suffix.lower() in EXCLUDED_EXTENSIONS:
         return False
