@@ -1,0 +1,346 @@
+"""Timeline of a play: data rows, csv/json/pkl exports, and a bokeh page.
+
+As pyglet's `instrumentation.TimelineBuilder`: at every call to the player's
+`update_texture` (event `p.P.ut.1.0`) we capture the player state *before*
+applying the event, that is the state at the end of the previous call. The
+first row is bogus (there was no previous call) and is discarded.
+
+Values the player logged as None stay None in the rows (never 0): the csv
+export writes them as empty cells, the json export as null, the pkl export
+keeps None. Only the page draws substitutes, and marks where it did.
+
+This module imports neither pyglet nor bokeh: bokeh is imported inside
+`render_page`, so the data exports work without the `plots` extra.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import math
+import pickle
+from dataclasses import astuple, dataclass, fields
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import atomic, recording
+from .analysis import RecordingProblem, validate
+from .errors import UnreadableRecordingError, UsageError
+from .events import EVENTS, FRAME_EVENTS, Event, crashed
+from .session import SessionPaths
+
+#: export formats, as `write_export` accepts them
+FORMATS = ("csv", "json", "pkl")
+
+UPDATE_TEXTURE = "p.P.ut.1.0"
+#: the fields of the state that can hold a number (None when unknown)
+_NUMERIC_FIELDS = frozenset({
+    "wall_time", "current_time", "audio_time", "seek_to_time", "pyglet_dt",
+    "video_time", "rescheduling_time", "next_video_time"})
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """The player state at the end of one update_texture call.
+
+    The field order is the tuple order of pyglet's TimelineBuilder.
+    """
+
+    wall_time: float | None
+    pyglet_time: float | None
+    audio_time: float | None
+    current_time: float | None
+    frame_num: int | None
+    rescheduling_time: float | None
+
+
+COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(TimelineRow))
+
+
+def build_timeline(events: Any) -> list[TimelineRow]:
+    """The timeline rows of a recording (with or without its version header).
+
+    Raises analysis.RecordingProblem (a ValueError) with a reason when the
+    recording is not a valid one, or when a time field holds something other
+    than a number or None.
+    """
+    body = validate(events)
+    offset = len(events) - len(body)
+    state: dict[str, Any] = {
+        "wall_time": None, "current_time": None, "audio_time": None,
+        "rescheduling_time": None, "pyglet_time": 0.0, "frame_num": 0,
+    }
+    rows: list[TimelineRow] = []
+    for position, event in enumerate(body):
+        name = event[0]
+        if name == UPDATE_TEXTURE:
+            rows.append(TimelineRow(
+                state["wall_time"], state["pyglet_time"], state["audio_time"],
+                state["current_time"], state["frame_num"], state["rescheduling_time"]))
+        spec = EVENTS[name]
+        for field_name, value in zip(spec.fields, event[1:]):
+            if field_name in _NUMERIC_FIELDS and not _is_number_or_none(value):
+                raise RecordingProblem(
+                    f"event {position + offset} ({name}): {field_name} is {value!r:.40}, "
+                    "not a number")
+            if field_name in state:
+                state[field_name] = value
+        if name == UPDATE_TEXTURE and event[1] is not None:
+            state["pyglet_time"] += event[1]
+        elif name in FRAME_EVENTS:
+            state["frame_num"] += 1
+    # The first entry is bogus: there was no previous update_texture call.
+    return rows[1:]
+
+
+def _is_number_or_none(value: Any) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+# -- exports -----------------------------------------------------------------
+
+
+def export_csv(rows: Sequence[TimelineRow]) -> str:
+    """A header row, then one line per row; missing values are empty cells.
+
+    Floats are written with repr, so they read back exactly.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow(["" if value is None else repr(value) for value in astuple(row)])
+    return out.getvalue()
+
+
+def export_json(rows: Sequence[TimelineRow]) -> str:
+    """A JSON list of objects keyed by column; missing values are null.
+
+    Strict JSON: a non-finite float (never logged by pyglet) is written as
+    null too, since JSON has no NaN or Infinity.
+    """
+    data = [{name: _json_value(value) for name, value in zip(COLUMNS, astuple(row))}
+            for row in rows]
+    return json.dumps(data, indent=1, allow_nan=False) + "\n"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def export_pkl(rows: Sequence[TimelineRow]) -> bytes:
+    """A pickle of a list of tuples, as pyglet's TimelineBuilder.get_timeline
+    returns (wall_time, pyglet_time, audio_time, current_time, frame_num,
+    rescheduling_time), None kept."""
+    return pickle.dumps([astuple(row) for row in rows], protocol=4)
+
+
+_EXPORTERS = {"csv": export_csv, "json": export_json, "pkl": export_pkl}
+
+
+def check_format(fmt: str) -> str:
+    """The canonical name of an export format ("csv", ".CSV" -> "csv")."""
+    name = str(fmt).strip().lower().lstrip(".")
+    if name not in FORMATS:
+        raise UsageError(f"unknown timeline format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return name
+
+
+def load_timeline(paths: SessionPaths, sample: str) -> list[TimelineRow]:
+    """The timeline of a sample's recording in a session.
+
+    Raises UnreadableRecordingError (naming the .dbg file) when the
+    recording is missing, unsafe or invalid.
+    """
+    path = paths.recording(sample)
+    events = recording.load(path)
+    try:
+        return build_timeline(events)
+    except RecordingProblem as problem:
+        raise UnreadableRecordingError(path, str(problem)) from None
+
+
+def write_export(paths: SessionPaths, sample: str, fmt: str) -> Path:
+    """Write reports/<sample>.timeline.<fmt> atomically; return its path."""
+    fmt = check_format(fmt)
+    rows = load_timeline(paths, sample)
+    out = paths.report(sample, "timeline", fmt)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    data = _EXPORTERS[fmt](rows)
+    if isinstance(data, bytes):
+        atomic.write_bytes(out, data)
+    else:
+        atomic.write_text(out, data)
+    return out
+
+
+# -- the page ----------------------------------------------------------------
+
+#: colors of the page's glyphs (the browser test looks for them)
+COLORS = {
+    "current_time": "#1f77b4",
+    "audio_time": "#ff7f0e",
+    "frame_num": "#2ca02c",
+    "missing": "#d62728",
+    "rescheduling_time": "#9467bd",
+}
+PLOT_WIDTH = 1000
+TIMELINE_HEIGHT = 450
+RESCHEDULING_HEIGHT = 300
+_TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
+
+
+@dataclass(frozen=True)
+class _Series:
+    """Plot-ready columns, None replaced as pyglet's timeline_postprocessing
+    meant to: by the previous known value (0 before any), with a marker list
+    of (wall_time, substitute) per field. Rows without wall time are left out."""
+
+    wall: list[float]
+    current: list[float]
+    audio: list[float]
+    frames: list[float]
+    rescheduling: list[float]  # NaN where unknown: a gap in the line
+    current_missing: tuple[list[float], list[float]]  # (wall, previous value)
+    audio_missing: tuple[list[float], list[float]]
+
+
+def _series(rows: Sequence[TimelineRow]) -> _Series:
+    wall: list[float] = []
+    current: list[float] = []
+    audio: list[float] = []
+    frames: list[float] = []
+    rescheduling: list[float] = []
+    current_missing: tuple[list[float], list[float]] = ([], [])
+    audio_missing: tuple[list[float], list[float]] = ([], [])
+    previous_current = 0.0
+    previous_audio = 0.0
+    for row in rows:
+        if row.wall_time is None:  # cannot be placed on the x axis
+            continue
+        wall.append(row.wall_time)
+        if row.current_time is None:
+            current_missing[0].append(row.wall_time)
+            current_missing[1].append(previous_current)
+        else:
+            previous_current = row.current_time
+        current.append(previous_current)
+        if row.audio_time is None:
+            audio_missing[0].append(row.wall_time)
+            audio_missing[1].append(previous_audio)
+        else:
+            previous_audio = row.audio_time
+        audio.append(previous_audio)
+        frames.append(float(row.frame_num or 0))
+        rescheduling.append(math.nan if row.rescheduling_time is None
+                            else float(row.rescheduling_time))
+    return _Series(wall, current, audio, frames, rescheduling,
+                   current_missing, audio_missing)
+
+
+def render_page(events: Any, sample: str) -> str:
+    """The HTML text of the timeline page of a recording.
+
+    The bokeh JavaScript is inlined, so the page works offline from the
+    file system. A recording without any update_texture call (audio only, or
+    a player that crashed before the first frame) gives a page saying so.
+    Raises analysis.RecordingProblem for an invalid recording, ImportError
+    when bokeh is not installed.
+    """
+    rows = build_timeline(events)
+    title = f"{sample}: timeline"
+    if not rows:
+        return _empty_page(title, _why_empty(events))
+    return _bokeh_page(rows, sample, title)
+
+
+def _why_empty(events: Sequence[Event]) -> str:
+    n_updates = sum(1 for event in events if event and event[0] == UPDATE_TEXTURE)
+    if crashed(events):
+        cause = "the player crashed or was stopped before playing video frames"
+    elif n_updates:
+        cause = "the player called update_texture only once, which gives no interval"
+    else:
+        cause = "the sample has no video (audio only), or no video frame was played"
+    return (f"No timeline: the recording holds no update_texture interval "
+            f"({n_updates} update_texture event{'s' if n_updates != 1 else ''}); {cause}.")
+
+
+def _empty_page(title: str, message: str) -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<title>{html.escape(title)}</title>\n</head>\n<body>\n"
+        f"<h1>{html.escape(title)}</h1>\n"
+        f"<p id=\"no-timeline\">{html.escape(message)}</p>\n</body>\n</html>\n")
+
+
+def _bokeh_page(rows: Sequence[TimelineRow], sample: str, title: str) -> str:
+    from bokeh.embed import file_html
+    from bokeh.layouts import column
+    from bokeh.models import ColumnDataSource, LinearAxis, Range1d
+    from bokeh.plotting import figure
+    from bokeh.resources import INLINE
+
+    s = _series(rows)
+    if not s.wall:
+        return _empty_page(title, "No timeline: no update_texture call logged a wall time.")
+
+    source = ColumnDataSource(data={
+        "wall_time": s.wall, "current_time": s.current, "audio_time": s.audio,
+        "frame_num": s.frames, "rescheduling_time": s.rescheduling})
+
+    timeline = figure(
+        title=f"{sample}: media time and frame number vs wall time",
+        width=PLOT_WIDTH, height=TIMELINE_HEIGHT, tools=_TOOLS, active_scroll="wheel_zoom",
+        x_axis_label="wall time (s)", y_axis_label="media time (s)")
+    timeline.line("wall_time", "current_time", source=source, line_width=2,
+                  color=COLORS["current_time"], legend_label="current_time")
+    timeline.line("wall_time", "audio_time", source=source, line_width=2, line_dash="dashed",
+                  color=COLORS["audio_time"], legend_label="audio_time")
+    if s.current_missing[0]:
+        timeline.scatter(*s.current_missing, marker="x", size=10, line_width=2,
+                         color=COLORS["missing"], legend_label="current_time is None")
+    if s.audio_missing[0]:
+        timeline.scatter(*s.audio_missing, marker="diamond", size=10, fill_alpha=0.3,
+                         color=COLORS["missing"], legend_label="audio_time is None")
+    top = max(s.frames) or 1.0
+    timeline.extra_y_ranges = {"frames": Range1d(start=0, end=top * 1.05)}
+    timeline.add_layout(LinearAxis(y_range_name="frames", axis_label="frame number"), "right")
+    timeline.line("wall_time", "frame_num", source=source, y_range_name="frames",
+                  line_width=2, color=COLORS["frame_num"], legend_label="frame number")
+    timeline.legend.location = "top_left"
+    timeline.legend.click_policy = "hide"
+
+    rescheduling = figure(
+        title=f"{sample}: rescheduling time vs wall time",
+        width=PLOT_WIDTH, height=RESCHEDULING_HEIGHT, tools=_TOOLS,
+        active_scroll="wheel_zoom", x_range=timeline.x_range,
+        x_axis_label="wall time (s)", y_axis_label="rescheduling time (s)")
+    rescheduling.line("wall_time", "rescheduling_time", source=source, line_width=2,
+                      color=COLORS["rescheduling_time"], legend_label="rescheduling_time")
+    rescheduling.scatter("wall_time", "rescheduling_time", source=source, size=4,
+                         color=COLORS["rescheduling_time"])
+    rescheduling.legend.location = "top_left"
+
+    return file_html(column(timeline, rescheduling), INLINE, title)
+
+
+def write_plot(paths: SessionPaths, sample: str) -> Path:
+    """Write reports/<sample>.timeline.html atomically; return its path.
+
+    Raises UnreadableRecordingError for a missing or invalid recording and
+    ImportError when bokeh is not installed.
+    """
+    path = paths.recording(sample)
+    events = recording.load(path)
+    try:
+        page = render_page(events, sample)
+    except RecordingProblem as problem:
+        raise UnreadableRecordingError(path, str(problem)) from None
+    out = paths.report(sample, "timeline", "html")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_text(out, page)
+    return out
