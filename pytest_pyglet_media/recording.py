@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import pickle
+import pickletools
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +31,31 @@ class _BuiltinsOnlyUnpickler(pickle.Unpickler):
             f"it refers to {module}.{name}; a recording holds only builtin data")
 
 
+_PUT_OPCODES = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
+
+
+def _check_memo_indexes(data: bytes) -> None:
+    """Refuse memo indexes no pickler would write.
+
+    Fix (unit tests): the C unpickler grows its memo array up to a PUT's index,
+    so 25 bytes holding LONG_BINPUT 1330563209 made it allocate ~10 GB (30 s,
+    or an out-of-memory kill) before failing. A pickler numbers its memo
+    entries from 0, one per object, so an index is always below the data size.
+    """
+    limit = len(data)
+    for opcode, arg, _pos in pickletools.genops(data):
+        if opcode.name in _PUT_OPCODES and int(arg) > limit:
+            raise pickle.UnpicklingError(f"memo index {arg} is out of range")
+
+
 def loads_builtin_data(data: bytes) -> Any:
     """Unpickle data that may hold only builtins (no class, no function)."""
-    return _BuiltinsOnlyUnpickler(io.BytesIO(data)).load()
+    # Invalid escapes in a protocol-0 STRING warn (DeprecationWarning); under
+    # `-W error` that warning escaped load() as an exception (unit tests).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        _check_memo_indexes(data)
+        return _BuiltinsOnlyUnpickler(io.BytesIO(data)).load()
 
 
 def load(path: Path) -> list[Event]:
@@ -48,8 +72,10 @@ def load(path: Path) -> list[Event]:
         raise UnreadableRecordingError(path, "the file is empty")
     try:
         events = loads_builtin_data(data)
+    # OverflowError added (unit tests): random bytes can declare a FRAME or
+    # BINBYTES length beyond sys.maxsize, which escaped as OverflowError.
     except (pickle.UnpicklingError, EOFError, ValueError, IndexError, KeyError,
-            AttributeError, TypeError, MemoryError, RecursionError) as exc:
+            AttributeError, TypeError, MemoryError, RecursionError, OverflowError) as exc:
         raise UnreadableRecordingError(path, f"not a recording: {exc}") from None
     if not isinstance(events, list):
         raise UnreadableRecordingError(

@@ -98,8 +98,8 @@ def write_session_reports(paths: store.SessionPaths, run_results: Mapping[str, a
                                                     interrupted=interrupted))
     atomic.write_text(paths.special_report("pyglet_info"), reports.pyglet_info(versions))
     atomic.write_text(paths.special_report("pyglet_revision"), reports.pyglet_revision(versions))
-    for sample, result in results.items():
-        _write_sample_reports(paths, sample, result)
+    for sample, maybe in everything.items():  # None: no recording, stale reports go
+        _write_sample_reports(paths, sample, maybe)
     written = WrittenSummary(totals, results, summary_path, True, interrupted)
     write_index(paths, written)
     return written
@@ -121,10 +121,10 @@ def write_index(paths: store.SessionPaths, written: WrittenSummary) -> Path:
 
 
 def _write_sample_reports(paths: store.SessionPaths, sample: str,
-                          result: an.SampleResult) -> None:
+                          result: an.SampleResult | None) -> None:
     """all/anomalies for every non-perfect play; none (stale ones removed) otherwise."""
     targets = [paths.report(sample, name) for name in ("all", "anomalies")]
-    if result.outcome in (an.PERFECT, an.MISSING):
+    if result is None or result.outcome in (an.PERFECT, an.MISSING):
         for target in targets:
             target.unlink(missing_ok=True)
         return

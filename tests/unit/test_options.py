@@ -1,0 +1,158 @@
+"""options.py: precedence (command line > ini > env > default) and usage errors."""
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from pytest_pyglet_media import options
+from pytest_pyglet_media.errors import UsageError
+from pytest_pyglet_media.runner import DEFAULT_PLAYER
+
+
+def resolve(cli=None, ini=None, env=None, inifile="tox.ini"):
+    return options.resolve(cli or {}, ini or {}, env or {}, inifile=inifile)
+
+
+def test_defaults():
+    settings = resolve()
+    assert settings == options.Settings()
+    assert settings.timeout == 120.0 and settings.retries == 5
+    assert settings.audio == ("silent",) and settings.player == DEFAULT_PLAYER
+    assert settings.samples_dir is None and not settings.active
+
+
+def test_resolve_ignores_os_environ_when_given_one(monkeypatch):
+    monkeypatch.setenv("PYTEST_MP_TIMEOUT", "7")
+    assert resolve().timeout == 120.0
+    assert options.resolve({}, {}).timeout == 7.0  # environ=None reads os.environ
+
+
+@pytest.mark.parametrize("field, flag, ini, env, values, parsed", [
+    ("timeout", "--mp-timeout", "mp_timeout", "PYTEST_MP_TIMEOUT",
+     ("1.5", "2", "3"), (1.5, 2.0, 3.0)),
+    ("retries", "--mp-retries", "mp_retries", "PYTEST_MP_RETRIES",
+     ("0", "1", "2"), (0, 1, 2)),
+    ("audio", "--mp-audio", "mp_audio", "PYTEST_MP_AUDIO",
+     ("openal", "silent,openal", "pulse"), (("openal",), ("silent", "openal"), ("pulse",))),
+])
+def test_precedence(field, flag, ini, env, values, parsed):
+    cli_v, ini_v, env_v = values
+    key = f"mp_{field}"
+    everything = resolve({key: cli_v}, {ini: ini_v}, {env: env_v})
+    assert getattr(everything, field) == parsed[0]
+    assert getattr(resolve({}, {ini: ini_v}, {env: env_v}), field) == parsed[1]
+    assert getattr(resolve({}, {}, {env: env_v}), field) == parsed[2]
+    # None (option not given) and an empty ini value fall through
+    assert getattr(resolve({key: None}, {ini: ""}, {env: env_v}), field) == parsed[2]
+    assert getattr(resolve({key: None}, {ini: None}, {env: ""}), field) == \
+        getattr(options.Settings(), field)
+
+
+def test_cli_beats_a_bad_ini_value():
+    # the first source that holds a value wins; lower ones are not even parsed
+    assert resolve({"mp_timeout": "5"}, {"mp_timeout": "soon"}).timeout == 5.0
+
+
+def test_options_without_env_ignore_environment():
+    settings = resolve({}, {}, {"PYTEST_MP_SESSION": "x", "mp_session": "y"})
+    assert settings.session is None
+
+
+def test_text_options_and_samples_dir(tmp_path):
+    settings = resolve({"mp_samples_dir": "~/media", "mp_session": "s1"},
+                       {"mp_playlist": "list.txt", "mp_player": "tests.doubles.crasher"})
+    assert settings.samples_dir.endswith("media") and "~" not in settings.samples_dir
+    assert settings.active
+    assert settings.session == "s1"
+    assert settings.playlist == "list.txt"
+    assert settings.player == "tests.doubles.crasher"
+
+
+BAD = [
+    ("timeout", "--mp-timeout", "mp_timeout", "PYTEST_MP_TIMEOUT", "soon", "not a number"),
+    ("timeout", "--mp-timeout", "mp_timeout", "PYTEST_MP_TIMEOUT", "0", "positive"),
+    ("timeout", "--mp-timeout", "mp_timeout", "PYTEST_MP_TIMEOUT", "-3", "positive"),
+    ("timeout", "--mp-timeout", "mp_timeout", "PYTEST_MP_TIMEOUT", "nan", "positive"),
+    ("timeout", "--mp-timeout", "mp_timeout", "PYTEST_MP_TIMEOUT", "inf", "positive"),
+    ("retries", "--mp-retries", "mp_retries", "PYTEST_MP_RETRIES", "many", "whole number"),
+    ("retries", "--mp-retries", "mp_retries", "PYTEST_MP_RETRIES", "1.5", "whole number"),
+    ("retries", "--mp-retries", "mp_retries", "PYTEST_MP_RETRIES", "-1", "negative"),
+    ("audio", "--mp-audio", "mp_audio", "PYTEST_MP_AUDIO", "alsa", "unknown audio driver 'alsa'"),
+    ("audio", "--mp-audio", "mp_audio", "PYTEST_MP_AUDIO", "silent,oss", "'oss'"),
+    ("audio", "--mp-audio", "mp_audio", "PYTEST_MP_AUDIO", " , ", "at least one"),
+]
+
+
+@pytest.mark.parametrize("field, flag, ini, env, value, why", BAD)
+def test_bad_values_name_flag_and_source(field, flag, ini, env, value, why):
+    with pytest.raises(UsageError) as info:
+        resolve({f"mp_{field}": value})
+    message = str(info.value)
+    assert message.startswith(f"{flag}: bad value {value!r}")
+    assert f"from {flag} on the command line" in message and why in message
+
+    with pytest.raises(UsageError) as info:
+        resolve({}, {ini: value}, inifile="/proj/pytest.ini")
+    assert f"from {ini} in /proj/pytest.ini" in str(info.value) and why in str(info.value)
+    assert flag in str(info.value)
+
+    with pytest.raises(UsageError) as info:
+        resolve({}, {}, {env: value})
+    assert f"from environment variable {env}" in str(info.value) and why in str(info.value)
+    assert flag in str(info.value)
+
+
+def test_ini_source_without_inifile_name():
+    with pytest.raises(UsageError, match="mp_retries in the ini file"):
+        options.resolve({}, {"mp_retries": "x"}, {}, inifile=None)
+
+
+def test_empty_command_line_value_is_an_error():
+    with pytest.raises(UsageError, match="--mp-timeout: bad value ''"):
+        resolve({"mp_timeout": ""})
+    with pytest.raises(UsageError, match="--mp-session.*it is empty"):
+        resolve({"mp_session": "  "})
+
+
+def test_option_table():
+    flags = [spec.flag for spec in options.OPTIONS]
+    assert len(set(flags)) == len(flags)
+    assert all(flag.startswith("--mp-") for flag in flags)
+    assert {spec.field for spec in options.OPTIONS} == \
+        set(options.Settings.__dataclass_fields__)
+    assert [spec.ini for spec in options.OPTIONS if spec.field == "samples_dir"] == \
+        ["mp_samples_dir"]
+
+
+def test_settings_builtins_round_trip():
+    settings = resolve({"mp_samples_dir": "/m", "mp_audio": "openal,silent",
+                        "mp_timeout": "9.5", "mp_retries": "0"})
+    data = settings.to_builtins()
+    assert data["audio"] == ["openal", "silent"]
+    assert all(isinstance(v, (str, int, float, list, type(None))) for v in data.values())
+    assert options.Settings.from_builtins(pickle.loads(pickle.dumps(data))) == settings
+    # unknown keys (a newer controller) are ignored
+    assert options.Settings.from_builtins({**data, "future": 1}) == settings
+
+
+def test_add_options_declares_flag_and_ini():
+    added, inis = [], []
+
+    class Group:
+        def addoption(self, flag, **kw):
+            added.append((flag, kw))
+
+    class Parser:
+        def getgroup(self, name, description=""):
+            return Group()
+
+        def addini(self, name, help, default=None):
+            inis.append(name)
+
+    options.add_options(Parser())
+    assert [flag for flag, _ in added] == [spec.flag for spec in options.OPTIONS]
+    assert inis == [spec.ini for spec in options.OPTIONS]
+    kw = dict(added)["--mp-timeout"]
+    assert kw["dest"] == "mp_timeout" and kw["default"] is None
+    assert "PYTEST_MP_TIMEOUT" in kw["help"]

@@ -1,0 +1,346 @@
+"""session.py: samples folder, playlists, names, sessions, configuration, activation."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from pytest_pyglet_media import session as store
+from pytest_pyglet_media.errors import (BadFileError, PlaylistError, ProtectedSessionError,
+                                        SessionError, UsageError)
+
+
+@pytest.fixture
+def samples_dir(tmp_path):
+    folder = tmp_path / "samples"
+    folder.mkdir()
+    for name in ("b.mp4", "a.webm", "c.MKV", "noext", "e.flv"):
+        (folder / name).write_bytes(b"media")
+    return folder
+
+
+def _create(samples_dir, name="s1", samples=("a.webm", "b.mp4"), **kw):
+    kw.setdefault("has_playlist", False)
+    kw.setdefault("versions", {"pyglet": "2.1.19"})
+    kw.setdefault("samples_version", "v1")
+    return store.create_session(samples_dir, name, list(samples), **kw)
+
+
+# -- implicit playlist ------------------------------------------------------------
+
+
+def test_implicit_playlist_excludes(samples_dir):
+    for name in ("x.dbg", "x.htm", "x.html", "x.json", "x.log", "x.pkl", "x.py", "x.txt",
+                 "x.toml", "samples.toml", "X.TXT", "activation.json", ".hidden.mp4",
+                 ".DS_Store"):
+        (samples_dir / name).write_text("x")
+    (samples_dir / "sub").mkdir()
+    (samples_dir / "sub" / "inner.mp4").write_bytes(b"x")
+    (samples_dir / "folder.mp4").mkdir()  # a folder, even with a media suffix
+    assert store.implicit_playlist(samples_dir) == ["a.webm", "b.mp4", "c.MKV", "e.flv",
+                                                    "noext"]
+
+
+def test_implicit_playlist_excludes_sessions(samples_dir):
+    _create(samples_dir)
+    assert "s1" not in store.implicit_playlist(samples_dir)
+
+
+def test_implicit_playlist_of_missing_folder(tmp_path):
+    with pytest.raises(UsageError, match="cannot list samples folder"):
+        store.implicit_playlist(tmp_path / "nope")
+
+
+def test_resolve_samples_dir(samples_dir, tmp_path, monkeypatch):
+    monkeypatch.delenv(store.SAMPLES_DIR_ENV, raising=False)
+    assert store.resolve_samples_dir(str(samples_dir), source="--x") == samples_dir.resolve()
+    with pytest.raises(UsageError, match=r"does not exist") as info:
+        store.resolve_samples_dir(tmp_path / "nope", source="--mp-samples-dir")
+    assert "--mp-samples-dir" in str(info.value)
+    with pytest.raises(UsageError, match="is not a folder"):
+        store.resolve_samples_dir(samples_dir / "b.mp4", source="x")
+    with pytest.raises(UsageError, match=store.SAMPLES_DIR_ENV):
+        store.resolve_samples_dir(None, source="x")
+    monkeypatch.setenv(store.SAMPLES_DIR_ENV, str(samples_dir))
+    assert store.resolve_samples_dir("", source="x") == samples_dir.resolve()
+
+
+# -- playlists ---------------------------------------------------------------------------
+
+
+def test_parse_playlist():
+    text = "# a comment\n\n  b.mp4  \n#c.mp4\na.webm\n\t\n  # indented comment\nd e.mp4\r\n"
+    assert store.parse_playlist(text) == ["b.mp4", "a.webm", "d e.mp4"]
+    assert store.parse_playlist("") == []
+
+
+def test_check_playlist_good(samples_dir):
+    source = samples_dir / "list.txt"
+    assert store.check_playlist(["b.mp4", "a.webm", "b.mp4"], samples_dir, source) == \
+        ["a.webm", "b.mp4"]
+
+
+def test_check_playlist_names_every_bad_line(samples_dir):
+    (samples_dir / "notes.txt").write_text("x")
+    (samples_dir / "sub").mkdir()
+    source = samples_dir / "list.txt"
+    bad = ["missing.mp4", "notes.txt", "samples.toml", "../b.mp4", "sub/x.mp4", "a\\b.mp4",
+           "..", "sub", "x.JSON"]
+    with pytest.raises(PlaylistError) as info:
+        store.check_playlist(["b.mp4"] + bad, samples_dir, source)
+    message = str(info.value)
+    assert message.startswith(str(source))
+    for entry in bad:
+        assert repr(entry) in message, entry
+    assert "'b.mp4'" not in message
+    assert "excluded extension" in message and "is not a file" in message
+
+
+def test_read_playlist_file(samples_dir, tmp_path):
+    path = tmp_path / "pl.txt"
+    path.write_text("# mine\nb.mp4\n\nnoext\n")
+    assert store.read_playlist_file(path, samples_dir) == ["b.mp4", "noext"]
+    with pytest.raises(PlaylistError, match="cannot read"):
+        store.read_playlist_file(tmp_path / "none.txt", samples_dir)
+    path.write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(PlaylistError, match="UTF-8") as info:
+        store.read_playlist_file(path, samples_dir)
+    assert str(path) in str(info.value)
+
+
+def test_corpus_version(samples_dir):
+    assert store.corpus_version(samples_dir, "1.2").startswith("1.2")
+    assert store.corpus_version(samples_dir, None).startswith("unknown")
+    (samples_dir / "_version.txt").write_text("  v7 \n")
+    assert store.corpus_version(samples_dir, None) == "v7"
+
+
+# -- session names ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [
+    "", "   ", "a/b", "/abs", "a\\b", "..", ".", "a..b", "x\x00y", "c:d", "a*", "what?",
+    "<x>", "a|b", 'q"q', "tab\tname", "CON", "con", "nul.txt", "COM1", "lpt9",
+    "trailing.", "trailing ", " leading", "x" * 201,
+])
+def test_check_session_name_refuses(name):
+    with pytest.raises(UsageError) as info:
+        store.check_session_name(name)
+    assert "session name" in str(info.value)
+
+
+@pytest.mark.parametrize("name", [
+    "s1", "testrun_00", "before-fix", "run 2024-06-01", "v1.2.3", "séance_été", "日本語",
+    "Ω", "console", "CONx", "a.b", "x" * 200, "_private",
+])
+def test_check_session_name_accepts(name):
+    store.check_session_name(name)
+
+
+# -- sessions ---------------------------------------------------------------------------------
+
+
+def test_create_session(samples_dir):
+    paths = _create(samples_dir, samples=["b.mp4", "a.webm"], has_playlist=True,
+                    versions={"pyglet": "2.1.19", "ffmpeg_libraries": {"avcodec": 59}},
+                    samples_version="corpus v3")
+    assert paths.session_dir == samples_dir / "s1"
+    assert paths.exists()
+    assert paths.dbg_dir.is_dir() and paths.reports_dir.is_dir()
+    assert store.session_playlist(paths) == ["b.mp4", "a.webm"]
+    assert store.load_versions(paths) == {"pyglet": "2.1.19",
+                                          "ffmpeg_libraries": {"avcodec": 59}}
+    assert paths.samples_version.read_text() == "corpus v3\n"
+    assert store.load_configuration(paths) == store.Configuration(has_playlist=True)
+    assert store.list_sessions(samples_dir) == ["s1"]
+    # nothing else left beside it (no staging folder)
+    assert sorted(p.name for p in samples_dir.iterdir() if p.is_dir()) == ["s1"]
+    assert store.open_session(samples_dir, "s1") == paths
+
+
+def test_session_paths(samples_dir):
+    paths = store.SessionPaths(samples_dir, "s")
+    assert paths.recording("a.mp4") == samples_dir / "s" / "dbg" / "a.mp4.dbg"
+    assert paths.report("a.mp4", "all") == samples_dir / "s" / "reports" / "a.mp4.all.txt"
+    assert paths.special_report("summary").name == "00_summary.txt"
+    assert paths.special_report("pyglet_info").name == "03_pyglet_info.txt"
+    assert paths.special_report("pyglet_revision").name == "04_pyglet_revision.txt"
+    assert paths.sample("a.mp4") == samples_dir / "a.mp4"
+    assert not paths.exists()
+
+
+def test_create_session_refuses_existing_name(samples_dir):
+    _create(samples_dir)
+    (samples_dir / "s1" / "dbg" / "mine.dbg").write_bytes(b"keep")
+    with pytest.raises(SessionError, match="already exists"):
+        _create(samples_dir)
+    assert (samples_dir / "s1" / "dbg" / "mine.dbg").read_bytes() == b"keep"
+    # a plain folder or file of that name is refused too
+    (samples_dir / "taken").mkdir()
+    with pytest.raises(SessionError, match="already exists"):
+        _create(samples_dir, "taken")
+    with pytest.raises(SessionError, match="already exists"):
+        _create(samples_dir, "b.mp4")
+
+
+def test_create_session_refuses_bad_name(samples_dir):
+    before = sorted(os.listdir(samples_dir))
+    with pytest.raises(UsageError):
+        _create(samples_dir, "../escape")
+    assert sorted(os.listdir(samples_dir)) == before
+
+
+def test_create_session_leaves_nothing_on_failure(samples_dir, monkeypatch):
+    before = sorted(os.listdir(samples_dir))
+    with pytest.raises(TypeError):  # versions that JSON cannot hold
+        _create(samples_dir, versions={"x": object()})
+    assert sorted(os.listdir(samples_dir)) == before
+
+    def broken(paths, conf):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store, "save_configuration", broken)
+    with pytest.raises(OSError):
+        _create(samples_dir)
+    assert sorted(os.listdir(samples_dir)) == before
+
+
+def test_create_session_lost_race(samples_dir, monkeypatch):
+    real_rename = os.rename
+
+    def racing_rename(src, dst):
+        os.mkdir(dst)
+        (open(os.path.join(dst, "other"), "w")).close()
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(store.os, "rename", racing_rename)
+    with pytest.raises(SessionError, match="already exists"):
+        _create(samples_dir)
+    assert os.listdir(samples_dir / "s1") == ["other"]
+    assert not [n for n in os.listdir(samples_dir) if n.startswith(".new-")]
+
+
+def test_open_session_missing(samples_dir):
+    _create(samples_dir, "here")
+    with pytest.raises(SessionError) as info:
+        store.open_session(samples_dir, "there")
+    assert "'there'" in str(info.value) and "here" in str(info.value)
+
+
+def test_next_testrun_name(samples_dir):
+    assert store.next_testrun_name(samples_dir) == "testrun_00"
+    _create(samples_dir, "testrun_00")
+    (samples_dir / "testrun_01").write_text("a file takes the name too")
+    assert store.next_testrun_name(samples_dir) == "testrun_02"
+
+
+# -- configuration -------------------------------------------------------------------------------
+
+
+def test_configuration_flags():
+    conf = store.Configuration()
+    assert conf.raw_data_writable and conf.reports_writable
+    conf = store.Configuration(protect_raw_data=True, protect_reports=True)
+    assert not conf.raw_data_writable and not conf.reports_writable
+    conf = store.Configuration(protect_raw_data=True, protect_reports=True, dev_debug=True)
+    assert conf.raw_data_writable and conf.reports_writable
+
+
+def test_update_configuration_round_trip(samples_dir):
+    paths = _create(samples_dir)
+    new = store.update_configuration(paths, protect_reports=True)
+    assert new.protect_reports and not new.protect_raw_data
+    assert store.load_configuration(paths) == new
+    assert json.loads(paths.configuration.read_text())["protect_reports"] is True
+
+
+@pytest.mark.parametrize("content, words", [
+    ("{not json", ["not valid JSON", "line 1"]),
+    ("[1, 2]", ["not a JSON object"]),
+    ('{"protect_raw_data": "yes"}', ["protect_raw_data", "true or false"]),
+    ('{"config_vs": 1}', ["config_vs", "a string"]),
+])
+def test_load_configuration_errors_name_the_file(samples_dir, content, words):
+    paths = _create(samples_dir)
+    paths.configuration.write_text(content)
+    with pytest.raises(BadFileError) as info:
+        store.load_configuration(paths)
+    assert str(paths.configuration) in str(info.value)
+    assert info.value.path == paths.configuration
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_load_configuration_missing_and_binary(samples_dir):
+    paths = _create(samples_dir)
+    paths.configuration.write_bytes(b"\xff\xfe{")
+    with pytest.raises(BadFileError, match="UTF-8"):
+        store.load_configuration(paths)
+    paths.configuration.unlink()
+    with pytest.raises(BadFileError, match="is missing"):
+        store.load_configuration(paths)
+
+
+def test_load_configuration_ignores_unknown_keys(samples_dir):
+    paths = _create(samples_dir)
+    paths.configuration.write_text('{"dev_debug": true, "future_key": 3}')
+    assert store.load_configuration(paths) == store.Configuration(dev_debug=True)
+
+
+def test_require_raw_writable(samples_dir):
+    paths = _create(samples_dir)
+    assert store.require_raw_writable(paths) == store.Configuration()
+    store.update_configuration(paths, protect_raw_data=True)
+    with pytest.raises(ProtectedSessionError) as info:
+        store.require_raw_writable(paths)
+    message = str(info.value)
+    assert "'s1'" in message and "protect_raw_data" in message
+    assert str(paths.configuration) in message and "dev_debug" in message
+    store.update_configuration(paths, dev_debug=True)
+    assert store.require_raw_writable(paths).dev_debug
+
+
+def test_load_versions_missing_or_not_a_dict(samples_dir):
+    paths = _create(samples_dir)
+    paths.versions.unlink()
+    assert store.load_versions(paths) == {}
+    paths.versions.write_text("[1]")
+    assert store.load_versions(paths) == {}
+    paths.versions.write_text("{oops")
+    with pytest.raises(BadFileError):
+        store.load_versions(paths)
+
+
+def test_session_playlist_missing(samples_dir):
+    paths = _create(samples_dir)
+    paths.playlist.unlink()
+    with pytest.raises(BadFileError) as info:
+        store.session_playlist(paths)
+    assert str(paths.playlist) in str(info.value)
+
+
+# -- activation ------------------------------------------------------------------------------------
+
+
+def test_activation_set_get_clear(samples_dir):
+    assert store.active_session(samples_dir) is None
+    store.set_active_session(samples_dir, "séance")
+    assert store.active_session(samples_dir) == "séance"
+    store.set_active_session(samples_dir, "other")
+    assert store.active_session(samples_dir) == "other"
+    store.set_active_session(samples_dir, None)
+    assert store.active_session(samples_dir) is None
+    assert not (samples_dir / store.ACTIVATION_FILE).exists()
+    store.set_active_session(samples_dir, None)  # clearing twice is fine
+
+
+@pytest.mark.parametrize("content, word", [("{broken", "not valid JSON"),
+                                           ("42", "JSON string"), ('{"a": 1}', "JSON string")])
+def test_corrupt_activation(samples_dir, content, word):
+    path = samples_dir / store.ACTIVATION_FILE
+    path.write_text(content)
+    with pytest.raises(BadFileError) as info:
+        store.active_session(samples_dir)
+    assert str(path) in str(info.value)
+    assert word in str(info.value)
