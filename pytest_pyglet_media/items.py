@@ -71,7 +71,15 @@ class SampleItem(pytest.Item):
             keywords={k: 1 for k in self.keywords}, outcome="rerun",
             longrepr=attempt.message, when="call", sections=[], duration=duration,
             start=now - duration, stop=now, user_properties=[])
-        self.ihook.pytest_runtest_logreport(report=report)
+        # Fix (found by tests/plugin): runtest runs under output capture, so
+        # the terminal's 'R' went into the item's captured stdout instead of
+        # the progress line. Log the rerun with capture suspended.
+        capman = self.config.pluginmanager.getplugin("capturemanager")
+        if capman is None:
+            self.ihook.pytest_runtest_logreport(report=report)
+        else:
+            with capman.global_and_fixture_disabled():
+                self.ihook.pytest_runtest_logreport(report=report)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> Any:

@@ -1,0 +1,154 @@
+"""Shared behaviour of the player doubles (no pyglet: synthetic recordings only)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pytest_pyglet_media import recording
+
+#: env var holding a unique marker the hang double puts in its grandchild's argv
+MARKER_ENV = "MP_DOUBLE_MARKER"
+#: env var: how many attempts the flaky double crashes before it plays
+CRASHES_ENV = "MP_DOUBLE_CRASHES"
+
+FRAMES = 12
+FRAME_DT = 0.04
+DURATION = FRAMES * FRAME_DT
+#: frames (1-based, as the analysis counts them) where the defects double
+#: discards a late frame
+LATE_FRAMES = (3, 5, 7)
+#: frame where the defects double schedules in the past
+PAST_FRAME = 10
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace | None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("sample", nargs="?")
+    parser.add_argument("recording", nargs="?")
+    parser.add_argument("--name")
+    parser.add_argument("--audio", default="silent")
+    parser.add_argument("--info", action="store_true")
+    args = parser.parse_args(argv)
+    if args.info:  # the plugin asks for versions when it creates a session
+        print(json.dumps({"pyglet": "double", "ffmpeg": "double"}))
+        return None
+    args.name = args.name or os.path.basename(args.sample)
+    return args
+
+
+def synthetic_events(name: str, *, defects: bool = False) -> list[tuple]:
+    """A well-formed play of FRAMES frames; with `defects`, some late frames."""
+    events: list[tuple] = [("version", 1.1), ("mp.im", name),
+                           ("mp.src", DURATION, (160, 120, 1.0, 25.0), (1, 2, 44100)),
+                           ("p.P._sp", 0.0)]
+    frame = 0
+    for i in range(FRAMES):
+        t = i * FRAME_DT
+        events.append(("p.P.ut.1.0", FRAME_DT, t, t, t))
+        frame += 1
+        if defects and frame in LATE_FRAMES:
+            events.append(("p.P.ut.1.5", t))  # counts as a frame too
+            frame += 1
+        events.append(("p.P.ut.1.6", t))
+        resched = -0.01 if defects and frame == PAST_FRAME else FRAME_DT
+        events.append(("p.P.ut.1.9", resched, t + FRAME_DT))
+    events.append(("mp.end", DURATION))
+    events.append(("p.P.oe",))
+    return events
+
+
+def placeholder(args: argparse.Namespace) -> None:
+    recording.save(Path(args.recording), recording.crash_placeholder(args.name))
+
+
+def perfect(args: argparse.Namespace) -> int:
+    placeholder(args)
+    recording.save(Path(args.recording), synthetic_events(args.name))
+    return 0
+
+
+def defects(args: argparse.Namespace) -> int:
+    placeholder(args)
+    recording.save(Path(args.recording), synthetic_events(args.name, defects=True))
+    return 0
+
+
+def segfault(args: argparse.Namespace) -> int:
+    placeholder(args)
+    os.kill(os.getpid(), signal.SIGSEGV)
+    time.sleep(60)  # not reached
+    return 99
+
+
+def abort(args: argparse.Namespace) -> int:
+    placeholder(args)
+    os.abort()
+
+
+def hang(args: argparse.Namespace) -> int:
+    placeholder(args)
+    marker = os.environ.get(MARKER_ENV, "no-marker")
+    # a grandchild in the same process group: the runner must kill it too
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)", marker])
+    Path(args.recording + ".grandchild").write_text(f"{child.pid}\n")
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # only SIGKILL ends us
+    while True:
+        time.sleep(3600)
+
+
+def no_recording(args: argparse.Namespace) -> int:
+    return 0
+
+
+NOISY_FIRST = "NOISY-FIRST-LINE"
+NOISY_LAST = "NOISY-LAST-LINE"
+
+
+def noisy_crash(args: argparse.Namespace) -> int:
+    placeholder(args)
+    err = sys.stderr
+    err.write(NOISY_FIRST + "\n")
+    line = "x" * 99 + "\n"
+    for _ in range(30_000):  # about 3 MB
+        err.write(line)
+    err.write(NOISY_LAST + "\n")
+    err.flush()
+    return 1
+
+
+def flaky(args: argparse.Namespace) -> int:
+    """Crash on the first MP_DOUBLE_CRASHES attempts, then play perfectly."""
+    crashes = int(os.environ.get(CRASHES_ENV, "2"))
+    counter = Path(args.recording + ".attempts")
+    done = int(counter.read_text()) if counter.exists() else 0
+    counter.write_text(f"{done + 1}\n")
+    if done < crashes:
+        placeholder(args)
+        return 1
+    return perfect(args)
+
+
+BEHAVIOURS = {f.__name__: f for f in (perfect, defects, segfault, abort, hang, no_recording,
+                                      noisy_crash, flaky)}
+
+
+def by_name(args: argparse.Namespace) -> int:
+    """Pick the behaviour from the sample name's prefix: `segfault_x.mp4` segfaults."""
+    for key in sorted(BEHAVIOURS, key=len, reverse=True):
+        if args.name.startswith(key):
+            return BEHAVIOURS[key](args)
+    return perfect(args)
+
+
+def main(behaviour: str) -> None:
+    args = parse()
+    if args is None:
+        sys.exit(0)
+    func = by_name if behaviour == "by_name" else BEHAVIOURS[behaviour]
+    sys.exit(func(args))

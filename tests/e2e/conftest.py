@@ -1,0 +1,153 @@
+"""End-to-end fixtures: tiny clips made once per test session, played for real.
+
+The clips are generated with the ffmpeg command line tool into a
+session-scoped folder; each test copies them into its own pytester folder
+and runs the plugin with the real player (pyglet headless, FFmpeg).
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+FFMPEG = ("ffmpeg", "-v", "error", "-y", "-nostdin")
+VIDEO = "testsrc2=size=160x120:rate=25:duration={d}"
+AUDIO = "sine=frequency=440:sample_rate={rate}:duration={d}"
+
+#: sample -> expectation entry for samples.toml
+MANIFEST = '''[corpus]
+version = "e2e-1"
+
+[samples."h264_aac.mp4"]
+expect = "pass"
+
+[samples."tone.wav"]
+expect = "pass"
+
+[samples."not_media.mp4"]
+expect = "broken"
+reason = "a text file named .mp4"
+strict = true
+
+[samples."truncated.webm"]
+expect = "broken"
+reason = "truncated WebM ends early"
+strict = true
+'''
+SAMPLES = ("h264_aac.mp4", "not_media.mp4", "tone.wav", "truncated.webm")
+
+
+def _ffmpeg(*args: str) -> None:
+    subprocess.run([*FFMPEG, *args], check=True, timeout=60,
+                   stdin=subprocess.DEVNULL, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def e2e_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("the ffmpeg command line tool is not installed")
+    if importlib.util.find_spec("pyglet") is None:
+        pytest.skip("pyglet is not installed")
+    folder = tmp_path_factory.mktemp("e2e_corpus")
+    _ffmpeg("-f", "lavfi", "-i", VIDEO.format(d=0.5),
+            "-f", "lavfi", "-i", AUDIO.format(rate=44100, d=0.5),
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-t", "0.5", str(folder / "h264_aac.mp4"))
+    _ffmpeg("-f", "lavfi", "-i", AUDIO.format(rate=44100, d=0.5),
+            "-c:a", "pcm_s16le", str(folder / "tone.wav"))
+    # 1.5 s, so that the quarter kept ends the play far (>1 s) before the
+    # duration the header announces: "ended early" does not hang on timing
+    full = folder / "full.webm.tmp"
+    _ffmpeg("-f", "lavfi", "-i", VIDEO.format(d=1.5),
+            "-f", "lavfi", "-i", AUDIO.format(rate=48000, d=1.5),
+            "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "200k",
+            "-c:a", "libvorbis", "-t", "1.5", "-f", "webm", str(full))
+    data = full.read_bytes()
+    (folder / "truncated.webm").write_bytes(data[: len(data) // 4])
+    full.unlink()
+    (folder / "not_media.mp4").write_text("this is not media\n")
+    return folder
+
+
+@dataclass
+class E2ERun:
+    result: pytest.RunResult
+    samples: Path
+
+    @property
+    def out(self) -> str:
+        return self.result.stdout.str()
+
+    def sessions(self) -> list[str]:
+        return sorted(p.name for p in self.samples.iterdir() if p.is_dir())
+
+    def statuses(self) -> dict[str, str]:
+        """sample -> final status, from -v output (serial or xdist)."""
+        found = {}
+        status = r"(PASSED|FAILED|XFAIL|XPASS|ERROR)"
+        for line in self.out.splitlines():
+            m = re.match(rf"^samples/(.+?)::play {status}", line)  # serial
+            if m is None:  # xdist
+                m = re.match(rf"^\[gw\d+\] \[\s*\d+%\] {status} samples/(.+?)::play", line)
+                if m:
+                    m = _Swapped(m)
+            if m:
+                assert m.group(1) not in found, f"{m.group(1)} reported twice"
+                found[m.group(1)] = m.group(2)
+        return found
+
+
+class _Swapped:
+    """An xdist line's match, with groups in the serial line's order."""
+
+    def __init__(self, match: "re.Match[str]") -> None:
+        self.match = match
+
+    def group(self, n: int) -> str:
+        return self.match.group(3 - n)
+
+
+class E2E:
+    def __init__(self, pytester: pytest.Pytester, corpus: Path) -> None:
+        self.pytester = pytester
+        self.samples = pytester.path / "samples"
+        self.samples.mkdir()
+        self.corpus = corpus
+
+    def add(self, *names: str, manifest: bool = True) -> None:
+        for name in names:
+            shutil.copy(self.corpus / name, self.samples / name)
+        if manifest:
+            (self.samples / "samples.toml").write_text(MANIFEST)
+
+    def run(self, *args: str) -> E2ERun:
+        result = self.pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", "--mp-samples-dir=samples", "--mp-timeout=60",
+            "--mp-retries=1", *args, timeout=120)
+        return E2ERun(result, self.samples)
+
+    @staticmethod
+    def junit_cases(path: Path) -> dict[str, dict[str, str]]:
+        cases = {}
+        for case in ET.parse(path).getroot().iter("testcase"):
+            props = {p.get("name"): p.get("value") for p in case.iter("property")}
+            sample = case.get("classname", "").removeprefix("samples.")
+            cases[sample] = props
+        return cases
+
+
+@pytest.fixture
+def e2e(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, e2e_corpus: Path) -> E2E:
+    for var in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID",
+                "PYTEST_MP_TIMEOUT", "PYTEST_MP_RETRIES", "PYTEST_MP_AUDIO",
+                "pyglet_mp_samples_dir", "PYTEST_ADDOPTS", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(var, raising=False)
+    assert os.environ.get("DISPLAY") is None  # headless, as in CI
+    return E2E(pytester, e2e_corpus)
