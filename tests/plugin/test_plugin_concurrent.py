@@ -1,0 +1,34 @@
+"""Two runs on two sessions of one samples folder at the same time (issue 3.4).
+
+The plugin never consults or writes activation.json when --mp-session is
+given, so concurrent runs cannot disturb each other.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from pytest_pyglet_media import session as store
+
+
+def test_two_sessions_play_at_the_same_time(mp):
+    mp.add("a.mp4", "b.webm")
+    store.set_active_session(mp.samples, None)
+    base = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+            f"--mp-samples-dir={mp.samples}", "--mp-player=doubles.rendezvous",
+            "--mp-retries=0"]
+    runs = [subprocess.Popen(base + [f"--mp-session={name}"], cwd=mp.pytester.path,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            for name in ("left", "right")]
+    outputs = [run.communicate(timeout=180)[0].decode() for run in runs]
+    for run, output in zip(runs, outputs):
+        assert run.returncode == 0, output
+        assert "2 passed" in output, output
+    for name in ("left", "right"):
+        paths = store.SessionPaths(mp.samples, name)
+        assert store.session_playlist(paths) == ["a.mp4", "b.webm"]
+        assert paths.recording("a.mp4").exists() and paths.recording("b.webm").exists()
+        assert "Relevant samples with perfect play: 2 / 2" in \
+            paths.special_report("summary").read_text()
+    assert not (mp.samples / store.ACTIVATION_FILE).exists()
+    assert sorted(p.name for p in mp.samples.iterdir() if p.is_dir()) == ["left", "right"]
