@@ -246,6 +246,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     other = store.open_session(paths.samples_dir, args.other)
     if args.reldir is not None and (Path(args.reldir).is_absolute() or ".." in Path(args.reldir).parts):
         raise CommandError(f"--reldir {args.reldir!r} must be a folder inside the samples folder")
+    if args.reldir is None:  # Fix (tests/reading): as report/timeline/plot, honour protect_reports
+        _reports_writable(paths)
     result, target = write_comparison(paths, other, reldir=args.reldir)
     print(target)
     for change in result.regressed:

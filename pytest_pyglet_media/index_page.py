@@ -7,7 +7,7 @@ recording. Pure function from data to HTML text.
 from __future__ import annotations
 
 import html
-from typing import Mapping, Sequence
+from typing import Collection, Mapping, Sequence
 from urllib.parse import quote
 
 from . import analysis as an
@@ -23,8 +23,10 @@ def _link(href: str, text: str) -> str:
 
 def render(session: str, samples_version: str, totals: an.SessionTotals,
            results: Mapping[str, an.SampleResult], report_files: Sequence[str],
-           headline: str, interrupted: bool = False) -> str:
-    """`report_files` are the names present in reports/ (links only to what exists)."""
+           headline: str, interrupted: bool = False,
+           recordings: Collection[str] | None = None) -> str:
+    """`report_files` are the names present in reports/ (links only to what exists);
+    `recordings`, when given, the samples whose recording exists."""
     present = set(report_files)
     rows = []
     for sample in totals.samples:
@@ -38,7 +40,9 @@ def render(session: str, samples_version: str, totals: an.SessionTotals,
         links = [_link(f"{sample}.{name}", label) for name, label in
                  (("all.txt", "all"), ("anomalies.txt", "anomalies"),
                   ("timeline.html", "timeline")) if f"{sample}.{name}" in present]
-        if result is not None:
+        # Fix (tests/reading): a result without a recording file (the player
+        # wrote none) linked to a missing ../dbg/<sample>.dbg.
+        if result is not None and (recordings is None or sample in recordings):
             links.append(_link(f"../dbg/{sample}.dbg", "recording"))
         rows.append(
             f'<tr style="background:{_COLOURS.get(outcome, "#fff")}">'

@@ -12,12 +12,12 @@ import pytest
 
 from . import analysis as an
 from . import session as store
-from .comparison import Comparison
+from .comparison import Comparison, compare
 from .context import RunContext
 from .errors import MediaTestError
 from .reports import headline
-from .session_writer import WrittenSummary, write_comparison, write_index, \
-    write_session_reports
+from .session_writer import WrittenSummary, session_results, write_comparison, \
+    write_index, write_session_reports
 
 
 class SessionReporter:
@@ -25,7 +25,7 @@ class SessionReporter:
         self.ctx = ctx
         self.results: dict[str, an.SampleResult] = {}
         self.written: WrittenSummary | None = None
-        self.comparison: tuple[Comparison, Path] | None = None
+        self.comparison: tuple[Comparison, Path | None] | None = None
         self.notes: list[str] = []
         self.error: str | None = None
 
@@ -39,14 +39,21 @@ class SessionReporter:
         paths = self.ctx.paths
         if paths is None or session.config.option.collectonly:
             return
-        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop)
+        # Fix (tests/reading): -x/--maxfail stops the run through session.shouldfail,
+        # not shouldstop; such a run was not marked interrupted.
+        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop) \
+            or bool(session.shouldfail)
         try:
             self.written = write_session_reports(paths, self.results, interrupted=interrupted)
             if self.written.reports_written:
                 self._write_plots(paths, self.written)
             if self.ctx.settings.compare:
                 other = store.open_session(paths.samples_dir, self.ctx.settings.compare)
-                self.comparison = write_comparison(paths, other, self.results)
+                if self.written.reports_written:
+                    self.comparison = write_comparison(paths, other, self.results)
+                else:  # Fix (tests/reading): protect_reports: judge, but write nothing
+                    self.comparison = (compare(paths.name, session_results(paths, self.results),
+                                               other.name, session_results(other)), None)
                 if self.comparison[0].regressions_from_perfect \
                         and session.exitstatus == pytest.ExitCode.OK:
                     session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -101,6 +108,7 @@ class SessionReporter:
         if self.comparison:
             result, path = self.comparison
             tr.write_line(f"compared with {result.other}: {len(result.regressed)} regressed, "
-                          f"{len(result.fixed)} fixed, {len(result.changed)} changed ({path})")
+                          f"{len(result.fixed)} fixed, {len(result.changed)} changed "
+                          f"({path or 'not written: the session protects its reports'})")
             for change in result.regressed:
                 tr.write_line(f"  regressed: {change.describe()}", red=True)

@@ -116,7 +116,8 @@ def write_index(paths: store.SessionPaths, written: WrittenSummary) -> Path:
         else []
     atomic.write_text(target, index_page.render(
         paths.name, samples_version(paths), written.totals, written.results, present,
-        reports.headline(written.totals), interrupted=written.interrupted))
+        reports.headline(written.totals), interrupted=written.interrupted,
+        recordings={s for s in written.totals.samples if paths.recording(s).is_file()}))
     return target
 
 

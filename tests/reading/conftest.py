@@ -1,0 +1,280 @@
+"""Fixtures for the "reading a run" tests: reports, comparisons, timelines, index, bundles.
+
+Three ways to get a session to read:
+
+- `store`: sessions built directly with session.create_session and
+  recording.save of synthetic recordings (no play at all);
+- `plug`: pytest runs of the plugin in a subprocess (pytester) with the player
+  doubles of tests/doubles (picked by `--mp-player=doubles.NAME`);
+- `real_clip`: one tiny clip made with the ffmpeg tool, for real plays.
+
+`mpcli` runs `pyglet-mp` in-process (cli.main), as tests/cli does.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from pytest_pyglet_media import cli, recording
+from pytest_pyglet_media import session as store
+
+TESTS_DIR = Path(__file__).resolve().parents[1]
+FAKE_VERSIONS = {"pyglet": "9.9.9-fake", "ffmpeg": "0.0-fake", "python": "3.x-fake",
+                 "platform": "FakeOS", "pyglet_revision": "fake revision"}
+DT = 1 / 30
+_ENV_VARS = (store.SAMPLES_DIR_ENV, "PYTEST_ADDOPTS", "PYTEST_MP_RETRIES", "PYTEST_MP_TIMEOUT",
+             "PYTEST_MP_AUDIO", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT",
+             "PYTEST_XDIST_TESTRUNUID")
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch):
+    for name in _ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+# -- synthetic recordings ------------------------------------------------------
+
+
+class Rec:
+    """Synthetic recordings in our form (header, mp.* events), as tests/unit builds."""
+
+    @staticmethod
+    def play(sample: str, n_frames: int = 30, *, late=(), past=(), none_audio=()) -> list:
+        """A clean play; `late` frame indexes get a discarded-late frame, `past` a
+        negative rescheduling time, `none_audio` an audio_time of None."""
+        events: list = [("version", 1.1), ("mp.im", sample),
+                        ("mp.src", n_frames * DT, (320, 240, 1.0, 30.0), (2, 16, 44100)),
+                        ("p.P._sp", 0.0)]
+        for i in range(n_frames):
+            t = i * DT
+            audio = None if i in none_audio else t
+            events.append(("p.P.ut.1.0", DT, t, audio, t + 0.001))
+            if i in late:
+                events.append(("p.P.ut.1.5", t))
+            events.append(("p.P.ut.1.6", t))
+            events.append(("p.P.ut.1.9", -0.01 if i in past else DT, t + DT))
+        t = n_frames * DT
+        events += [("p.P.ut.1.0", DT, t, t, t + 0.001), ("p.P.ut.1.6", None),
+                   ("p.P.ut.1.7", 0.0333), ("mp.end", t), ("p.P.oe",)]
+        return events
+
+    @staticmethod
+    def crash(sample: str) -> list:
+        return recording.crash_placeholder(sample)
+
+
+@pytest.fixture
+def rec() -> type[Rec]:
+    return Rec
+
+
+@pytest.fixture
+def fake_versions(monkeypatch):
+    monkeypatch.setattr("pytest_pyglet_media.versions.capture",
+                        lambda player_module=None: dict(FAKE_VERSIONS))
+
+
+class Store:
+    """A samples folder whose sessions are built from synthetic recordings."""
+
+    def __init__(self, folder: Path) -> None:
+        self.samples_dir = folder
+
+    def add(self, *names: str) -> None:
+        for name in names:
+            (self.samples_dir / name).write_bytes(b"not really media\n")
+
+    def session(self, name: str, recordings: dict[str, list | None],
+                activate: bool = False) -> store.SessionPaths:
+        """A session whose playlist is `recordings`' keys; None: no recording."""
+        self.add(*[s for s in recordings if not (self.samples_dir / s).exists()])
+        paths = store.create_session(self.samples_dir, name, list(recordings),
+                                     has_playlist=True, versions=FAKE_VERSIONS,
+                                     samples_version="test-1")
+        for sample, events in recordings.items():
+            if events is not None:
+                recording.save(paths.recording(sample), events)
+        if activate:
+            store.set_active_session(self.samples_dir, name)
+        return paths
+
+
+@pytest.fixture
+def samples(tmp_path, monkeypatch, fake_versions) -> Store:
+    folder = tmp_path / "samples"
+    folder.mkdir()
+    monkeypatch.setenv(store.SAMPLES_DIR_ENV, str(folder))
+    return Store(folder.resolve())
+
+
+# -- in-process pyglet-mp ----------------------------------------------------------
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def one_line_error(self, *fragments: str) -> str:
+        assert self.code == 2, (self.code, self.out, self.err)
+        assert "Traceback" not in self.out + self.err
+        lines = self.err.strip().splitlines()
+        assert len(lines) == 1, f"expected a one-line error, got:\n{self.err}"
+        for fragment in fragments:
+            assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
+        return lines[0]
+
+    def printed_path(self) -> Path:
+        """The single path the command printed (stdout's last line)."""
+        assert self.code == 0, (self.code, self.out, self.err)
+        return Path(self.out.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def mpcli(capsys):
+    def run(*args) -> Result:
+        capsys.readouterr()
+        code = cli.main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+    return run
+
+
+# -- plugin runs (pytester, subprocess) ----------------------------------------------
+
+
+@dataclass
+class PluginRun:
+    result: pytest.RunResult
+    samples: Path
+
+    @property
+    def out(self) -> str:
+        return self.result.stdout.str()
+
+    @property
+    def ret(self) -> int:
+        return int(self.result.ret)
+
+    def reports(self, session: str) -> Path:
+        return self.samples / session / "reports"
+
+
+class Plug:
+    def __init__(self, pytester: pytest.Pytester) -> None:
+        self.pytester = pytester
+        self.samples = pytester.path / "samples"
+        self.samples.mkdir()
+
+    def add(self, *names: str) -> None:
+        for name in names:
+            (self.samples / name).write_bytes(b"not really media\n")
+
+    def run(self, *args: str, player: str | None = "by_name") -> PluginRun:
+        argv = ["-p", "no:cacheprovider", "--mp-samples-dir=samples", "--mp-retries=0"]
+        if player is not None:
+            argv.append(f"--mp-player=doubles.{player}")
+        argv.extend(args)
+        return PluginRun(self.pytester.runpytest_subprocess(*argv, timeout=120), self.samples)
+
+
+@pytest.fixture
+def plug(pytester, monkeypatch) -> Plug:
+    path = os.environ.get("PYTHONPATH")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS_DIR), path])))
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    return Plug(pytester)
+
+
+# -- a real clip ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def real_clip(tmp_path_factory) -> Path:
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("the ffmpeg command line tool is not installed")
+    pytest.importorskip("pyglet")
+    target = tmp_path_factory.mktemp("real_clip") / "clip.mp4"
+    subprocess.run(["ffmpeg", "-nostdin", "-y", "-v", "error",
+                    "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30:duration=0.5",
+                    "-f", "lavfi", "-i", "sine=duration=0.5", "-c:v", "libx264",
+                    "-pix_fmt", "yuv420p", "-c:a", "aac", str(target)],
+                   check=True, timeout=60, capture_output=True, stdin=subprocess.DEVNULL)
+    return target
+
+
+# -- reports/index.html ------------------------------------------------------------------
+
+
+class IndexPage(HTMLParser):
+    """Rows (list of cell texts + hrefs) and every href of an index page."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.rows: list[dict] = []
+        self.hrefs: list[str] = []
+        self.paragraphs: list[str] = []
+        self._row: dict | None = None
+        self._cell: list[str] | None = None
+        self._p: list[str] | None = None
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "tr":
+            self._row = {"cells": [], "hrefs": []}
+        elif tag == "td" and self._row is not None:
+            self._cell = []
+        elif tag == "a":
+            self.hrefs.append(attrs.get("href", ""))
+            if self._row is not None:
+                self._row["hrefs"].append(attrs.get("href", ""))
+        elif tag == "p":
+            self._p = []
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._row is not None and self._cell is not None:
+            self._row["cells"].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            if self._row["cells"]:
+                self.rows.append(self._row)
+            self._row = None
+        elif tag == "p" and self._p is not None:
+            self.paragraphs.append("".join(self._p).strip())
+            self._p = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._p is not None:
+            self._p.append(data)
+
+    def by_sample(self) -> dict[str, dict]:
+        return {row["cells"][0]: row for row in self.rows}
+
+
+def check_index(reports_dir: Path) -> IndexPage:
+    """Parse reports/index.html; every href must resolve to an existing file."""
+    from urllib.parse import unquote
+
+    page = IndexPage((reports_dir / "index.html").read_text(encoding="utf-8"))
+    for href in page.hrefs:
+        target = reports_dir / unquote(href)
+        assert target.is_file(), f"index.html links to {href!r}: {target} does not exist"
+    return page
+
+
+@pytest.fixture
+def index_page():
+    return check_index
