@@ -17,13 +17,13 @@ from typing import Callable, Sequence
 
 from . import analysis as an
 from . import atomic, recording, reports
+from . import context
 from . import manifest as manifest_mod
 from . import session as store
-from . import versions
 from .errors import MediaTestError, UsageError
 from .runner import DEFAULT_PLAYER
-from .session_writer import load_retry_state, result_from_disk, retries_path, \
-    write_comparison, write_session_reports
+from .session_writer import retries_path, session_results, write_comparison, \
+    write_session_reports
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PROTECT_TARGETS = {"raw": ("protect_raw_data",), "reports": ("protect_reports",),
@@ -51,18 +51,9 @@ def _active(args: argparse.Namespace) -> store.SessionPaths:
 
 
 def _create(samples_dir: Path, name: str, playlist: str | None) -> store.SessionPaths:
-    if playlist:
-        samples, has_playlist = store.read_playlist_file(Path(playlist), samples_dir), True
-    else:
-        samples, has_playlist = store.implicit_playlist(samples_dir), False
-    store.check_session_name(name)
-    if store.SessionPaths(samples_dir, name).session_dir.exists():
-        raise CommandError(f"session {name!r} already exists in {samples_dir}; pick another name")
-    manifest = manifest_mod.load_manifest(samples_dir)
-    return store.create_session(
-        samples_dir, name, samples, has_playlist=has_playlist,
-        versions=versions.capture(DEFAULT_PLAYER),
-        samples_version=store.corpus_version(samples_dir, manifest.version if manifest else None))
+    samples, has_playlist = context.new_session_playlist(samples_dir, playlist)
+    return context.create_session(samples_dir, name, samples, has_playlist,
+                                  manifest_mod.load_manifest(samples_dir), DEFAULT_PLAYER)
 
 
 def run_pytest(paths: store.SessionPaths, extra: Sequence[str] = ()) -> int:
@@ -151,14 +142,9 @@ def cmd_playmany(args: argparse.Namespace) -> int:
 
 
 def crashed_samples(paths: store.SessionPaths) -> list[str]:
-    """Samples whose latest recording is a crash (or that have none)."""
-    state = load_retry_state(paths)
-    crashed = []
-    for sample in store.session_playlist(paths):
-        result = result_from_disk(paths, sample, state)
-        if result is not None and result.outcome in (an.CRASHED, an.TIMEOUT):
-            crashed.append(sample)
-    return crashed
+    """Samples whose latest recording is a crash or a timeout."""
+    return [sample for sample, result in session_results(paths).items()
+            if result is not None and result.outcome in (an.CRASHED, an.TIMEOUT)]
 
 
 def cmd_retry_crashed(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 from . import manifest as manifest_mod
 from . import session as store
 from . import versions
-from .errors import ManifestError, MediaTestError, UsageError
+from .errors import ManifestError, MediaTestError, SessionError, UsageError
 from .manifest import Manifest
 from .options import Settings
 
@@ -42,10 +42,30 @@ def _manifest(samples_dir: Path) -> Manifest | None:
                          f"{exc.strerror}") from None
 
 
-def _new_session_playlist(settings: Settings, samples_dir: Path) -> tuple[list[str], bool]:
-    if settings.playlist:
-        return store.read_playlist_file(Path(settings.playlist), samples_dir), True
+def new_session_playlist(samples_dir: Path, playlist_file: str | None
+                         ) -> tuple[list[str], bool]:
+    """A new session's samples (from the playlist file, else the implicit
+    playlist) and whether it has a playlist of its own."""
+    if playlist_file:
+        return store.read_playlist_file(Path(playlist_file), samples_dir), True
     return store.implicit_playlist(samples_dir), False
+
+
+def create_session(samples_dir: Path, name: str, samples: list[str], has_playlist: bool,
+                   manifest: Manifest | None, player_module: str) -> store.SessionPaths:
+    """Create a session with the versions under test and the corpus version.
+
+    Shared by the plugin and the CLI. The name is checked before the versions
+    are captured (a child interpreter), so a refusal costs nothing.
+    """
+    store.check_session_name(name)
+    if store.SessionPaths(samples_dir, name).session_dir.exists():
+        raise SessionError(f"session {name!r} already exists in {samples_dir}; "
+                           "pick another name")
+    return store.create_session(
+        samples_dir, name, samples, has_playlist=has_playlist,
+        versions=versions.capture(player_module),
+        samples_version=store.corpus_version(samples_dir, manifest.version if manifest else None))
 
 
 def prepare(settings: Settings, *, collect_only: bool) -> RunContext:
@@ -66,14 +86,11 @@ def prepare(settings: Settings, *, collect_only: bool) -> RunContext:
             store.require_raw_writable(paths)
         return RunContext(settings, samples_dir, tuple(store.session_playlist(paths)),
                           manifest, paths)
-    samples, has_playlist = _new_session_playlist(settings, samples_dir)
+    samples, has_playlist = new_session_playlist(samples_dir, settings.playlist)
     if collect_only:
         return RunContext(settings, samples_dir, tuple(samples), manifest, None)
     name = name or store.next_testrun_name(samples_dir)
-    paths = store.create_session(
-        samples_dir, name, samples, has_playlist=has_playlist,
-        versions=versions.capture(settings.player),
-        samples_version=store.corpus_version(samples_dir, manifest.version if manifest else None))
+    paths = create_session(samples_dir, name, samples, has_playlist, manifest, settings.player)
     return RunContext(settings, samples_dir, tuple(samples), manifest, paths)
 
 
@@ -82,7 +99,7 @@ def for_worker(settings: Settings, session_name: str | None) -> RunContext:
     samples_dir = store.resolve_samples_dir(settings.samples_dir, source="--mp-samples-dir")
     manifest = _manifest(samples_dir)
     if session_name is None:  # collect-only on the controller
-        samples, _ = _new_session_playlist(settings, samples_dir)
+        samples, _ = new_session_playlist(samples_dir, settings.playlist)
         return RunContext(settings, samples_dir, tuple(samples), manifest, None)
     paths = store.open_session(samples_dir, session_name)
     return RunContext(settings, samples_dir, tuple(store.session_playlist(paths)), manifest,

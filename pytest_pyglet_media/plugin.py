@@ -44,7 +44,6 @@ def pytest_configure(config: pytest.Config) -> None:
     # With --mp-samples-dir and no path arguments, collect only the samples.
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = [str(ctx.samples_dir)]
-    config.addinivalue_line("markers", "xfail: known defect or broken sample (samples.toml)")
 
 
 class _XdistHooks:

@@ -44,7 +44,8 @@ class SessionReporter:
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop) \
             or bool(session.shouldfail)
         try:
-            self.written = write_session_reports(paths, self.results, interrupted=interrupted)
+            self.written = write_session_reports(paths, self.results, interrupted=interrupted,
+                                                 index=False)
             if self.written.reports_written:
                 self._write_plots(paths, self.written)
             if self.ctx.settings.compare:

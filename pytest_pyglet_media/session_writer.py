@@ -82,8 +82,13 @@ class WrittenSummary:
 
 
 def write_session_reports(paths: store.SessionPaths, run_results: Mapping[str, an.SampleResult],
-                          *, interrupted: bool = False) -> WrittenSummary:
-    """Summary over the whole playlist; results of this run, recordings for the rest."""
+                          *, interrupted: bool = False, index: bool = True
+                          ) -> WrittenSummary:
+    """Summary over the whole playlist; results of this run, recordings for the rest.
+
+    With index=False the caller writes index.html itself, after adding more
+    reports (timelines, comparisons) for it to link to.
+    """
     conf = store.load_configuration(paths)
     if run_results and conf.raw_data_writable:
         save_retry_state(paths, run_results.values())
@@ -101,7 +106,8 @@ def write_session_reports(paths: store.SessionPaths, run_results: Mapping[str, a
     for sample, maybe in everything.items():  # None: no recording, stale reports go
         _write_sample_reports(paths, sample, maybe)
     written = WrittenSummary(totals, results, summary_path, True, interrupted)
-    write_index(paths, written)
+    if index:
+        write_index(paths, written)
     return written
 
 

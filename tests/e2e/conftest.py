@@ -144,10 +144,7 @@ class E2E:
 
 
 @pytest.fixture
-def e2e(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, e2e_corpus: Path) -> E2E:
-    for var in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID",
-                "PYTEST_MP_TIMEOUT", "PYTEST_MP_RETRIES", "PYTEST_MP_AUDIO",
-                "pyglet_mp_samples_dir", "PYTEST_ADDOPTS", "DISPLAY", "WAYLAND_DISPLAY"):
-        monkeypatch.delenv(var, raising=False)
+def e2e(pytester: pytest.Pytester, inner_run_env: pytest.MonkeyPatch,
+        e2e_corpus: Path) -> E2E:
     assert os.environ.get("DISPLAY") is None  # headless, as in CI
     return E2E(pytester, e2e_corpus)

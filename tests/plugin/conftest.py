@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-TESTS_DIR = Path(__file__).resolve().parents[1]
 
 #: node id of a sample's item, relative to the rootdir (pytester.path)
 def nodeid(sample: str) -> str:
@@ -101,14 +100,7 @@ class MediaTester:
 
 
 @pytest.fixture
-def mp(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> MediaTester:
-    path = os.environ.get("PYTHONPATH")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS_DIR), path])))
-    # this test may itself run in an xdist worker: the inner run must not think so
-    for var in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID",
-                "PYTEST_MP_TIMEOUT", "PYTEST_MP_RETRIES", "PYTEST_MP_AUDIO",
-                "pyglet_mp_samples_dir", "PYTEST_ADDOPTS"):
-        monkeypatch.delenv(var, raising=False)
+def mp(pytester: pytest.Pytester, inner_run_env: pytest.MonkeyPatch) -> MediaTester:
     return MediaTester(pytester)
 
 

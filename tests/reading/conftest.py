@@ -24,19 +24,12 @@ import pytest
 from pytest_pyglet_media import cli, recording
 from pytest_pyglet_media import session as store
 
-TESTS_DIR = Path(__file__).resolve().parents[1]
 FAKE_VERSIONS = {"pyglet": "9.9.9-fake", "ffmpeg": "0.0-fake", "python": "3.x-fake",
                  "platform": "FakeOS", "pyglet_revision": "fake revision"}
 DT = 1 / 30
-_ENV_VARS = (store.SAMPLES_DIR_ENV, "PYTEST_ADDOPTS", "PYTEST_MP_RETRIES", "PYTEST_MP_TIMEOUT",
-             "PYTEST_MP_AUDIO", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT",
-             "PYTEST_XDIST_TESTRUNUID")
-
-
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
-    for name in _ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
+def _clean_env(inner_run_env):
+    """Every test here runs the CLI or the plugin: none inherits the outer run's setup."""
 
 
 # -- synthetic recordings ------------------------------------------------------
@@ -186,12 +179,20 @@ class Plug:
         return PluginRun(self.pytester.runpytest_subprocess(*argv, timeout=120), self.samples)
 
 
+@pytest.fixture(scope="session")
+def _bokeh_before_pytester() -> None:
+    """Import bokeh (and numpy) before any pytester snapshot of sys.modules.
+
+    pytester restores sys.modules when a test ends; a test that also plots
+    in-process would otherwise drop numpy from sys.modules, and numpy cannot
+    be imported twice in one process: later plotting tests in the same worker
+    would fail with "cannot load module more than once per process".
+    """
+    import bokeh.embed, bokeh.layouts, bokeh.models, bokeh.plotting, bokeh.resources  # noqa: F401,E401
+
+
 @pytest.fixture
-def plug(pytester, monkeypatch) -> Plug:
-    path = os.environ.get("PYTHONPATH")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS_DIR), path])))
-    monkeypatch.delenv("DISPLAY", raising=False)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+def plug(_bokeh_before_pytester, pytester, inner_run_env) -> Plug:
     return Plug(pytester)
 
 
