@@ -8,6 +8,7 @@ controller inside `report.user_properties`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import length_hint
 from typing import Any, Iterable, Mapping, Sequence
 
 from .events import END_OF_PLAY, EVENTS, FRAME_EVENTS, VERSION, Event
@@ -146,8 +147,20 @@ def validate(events: Any) -> Sequence[Event]:
     """Check the shape of a recording; return its events after the header.
 
     Raises RecordingProblem with a reason when it is empty, of another
-    version, or holds unknown events or events with the wrong field count.
+    version, or holds unknown events or events with the wrong field count
+    or a field of the wrong type.
     """
+    try:
+        start = _fast_scan(events, False)
+    except Exception:  # e.g. an empty event: the careful check names it
+        start = None
+    if start is None:  # something unusual: the careful check names it
+        return _validate_slow(events)
+    return events[start:] if start else events
+
+
+def _validate_slow(events: Any) -> Sequence[Event]:
+    """validate(), one field at a time: the reference, and the reasons."""
     if not isinstance(events, list):
         raise RecordingProblem(f"expected a list of events, found {type(events).__name__}")
     if not events:
@@ -180,15 +193,16 @@ def validate(events: Any) -> Sequence[Event]:
     return events[start:] if start else events
 
 
-def _end_noise(events: Sequence[Event]) -> set[int]:
+def _end_noise(events: Sequence[Event], start: int = 0) -> set[int]:
     """Indexes of the 'video_time is None' events that are end-of-stream noise.
 
     pyglet's CountBads drops up to three p.P.ut.1.7 right before the end of
     play (at 2, 6 and 10 events from the end); every normal play ends so.
-    Our own mp.* events are skipped when counting positions.
+    Our own mp.* events are skipped when counting positions. Events before
+    `start` (the header) are not looked at; indexes are those of `events`.
     """
     tail: list[int] = []
-    for index in range(len(events) - 1, -1, -1):
+    for index in range(len(events) - 1, start - 1, -1):
         if not events[index][0].startswith("mp."):
             tail.append(index)
             if len(tail) == 11:
@@ -212,7 +226,19 @@ def _end_noise(events: Sequence[Event]) -> set[int]:
 def analyse(events: Any) -> PlayAnalysis:
     """Judge one recording: its outcome, defect counts and first anomalies."""
     try:
-        body = validate(events)
+        result = _fast_scan(events, True)
+    except Exception:  # anything odd: the careful path decides, and explains
+        result = None
+    if result is None:
+        return _analyse_slow(events)
+    return result
+
+
+def _analyse_slow(events: Any) -> PlayAnalysis:
+    """analyse() in two passes (validate, then count): the reference path,
+    taken for recordings the fast scan does not vouch for."""
+    try:
+        body = _validate_slow(events)
     except RecordingProblem as problem:
         return PlayAnalysis(UNREADABLE, reason=str(problem))
     offset = len(events) - len(body)
@@ -257,22 +283,146 @@ def _count(events: Sequence[Event], offset: int) -> PlayAnalysis:
             counts[key] = counts.get(key, 0) + 1
             if len(anomalies) < MAX_ANOMALIES:
                 anomalies.append(Anomaly(index + offset, frame, key, value))
+    return _verdict(events[-1][0] if events else None, len(events) + offset, frame,
+                    counts, anomalies, duration, end_wall, video_format, audio_format, reason)
 
-    facts = dict(n_events=len(events) + offset, duration=duration, end_wall_time=end_wall,
+
+def _verdict(last: str | None, n_events: int, frame: int, counts: dict[str, int],
+             anomalies: list[Anomaly], duration: Any, end_wall: Any, video_format: Any,
+             audio_format: Any, reason: str) -> PlayAnalysis:
+    """The outcome, once the events are counted; `last` is the last event's
+    name (None when there is no event after the header)."""
+    facts = dict(n_events=n_events, duration=duration, end_wall_time=end_wall,
                  video_format=video_format, audio_format=audio_format)
     if reason:
         return PlayAnalysis(UNPLAYABLE, reason=reason, **facts)
-    if not events or events[-1][0] != END_OF_PLAY:
-        last = events[-1][0] if events else "nothing"
+    if last != END_OF_PLAY:
+        shown = "nothing" if last is None else last
         return PlayAnalysis(CRASHED, counts=counts, anomalies=tuple(anomalies),
-                            reason=f"the recording ends with {last!r}, not the end of play",
+                            reason=f"the recording ends with {shown!r}, not the end of play",
                             **facts)
     if _ended_early(duration, end_wall):
         counts["ended_early"] = 1
         if len(anomalies) < MAX_ANOMALIES:
-            anomalies.append(Anomaly(len(events) + offset - 1, frame, "ended_early", end_wall))
+            anomalies.append(Anomaly(n_events - 1, frame, "ended_early", end_wall))
     outcome = DEFECTS if counts else PERFECT
     return PlayAnalysis(outcome, counts=counts, anomalies=tuple(anomalies), **facts)
+
+
+# -- the fast path -------------------------------------------------------------
+#
+# Issue 6 (demand 4): analyse() must judge millions of events per second. The
+# careful path above type-checks every field with isinstance() in a zip per
+# event, then walks the events a second time to count. _fast_scan() does both
+# in one pass, with the checks of the frequent events written out, and only
+# *vouches* for a recording: whenever it meets anything unusual (a problem to
+# report, a bool or a float subclass where a number is due, a TypeError while
+# counting, ...) it returns None and the careful path judges the recording
+# from scratch. So every reason, outcome and count is the careful path's own,
+# and the fast path needs to be right only for recordings the careful path
+# accepts, which the unit tests (test_analysis_fastpath.py) compare at random.
+
+_UT10, _UT16, _UT19 = "p.P.ut.1.0", "p.P.ut.1.6", "p.P.ut.1.9"
+_UT15, _UT17, _UT18 = "p.P.ut.1.5", "p.P.ut.1.7", "p.P.ut.1.8"
+#: events whose every field the fast scan checks with isinstance, as validate does
+_GENERIC = {name: (spec.arity, _FIELD_TYPES.get(name, ()))
+            for name, spec in EVENTS.items()}
+
+
+def _fast_scan(events: Any, judge: bool) -> Any:
+    """One pass over a recording, for analyse() (judge=True: the PlayAnalysis)
+    or validate() (judge=False: where the body starts). None when the
+    recording is not plainly valid; the careful path must then decide."""
+    if type(events) is not list or not events:
+        return None
+    start = 0
+    first = events[0]
+    if type(first) is tuple and first and first[0] == "version":
+        if len(first) != 2 or first[1] != VERSION:
+            return None
+        start = 1
+    noise = _end_noise(events, start) if judge else ()
+    counts: dict[str, int] = {}
+    anomalies: list[Anomaly] = []
+    frame = 0
+    duration = end_wall = video_format = audio_format = None
+    reason = ""
+    generic = _GENERIC
+    n = len(events)
+    it = iter(events)
+    if start:
+        next(it)
+    for event in it:
+        if type(event) is not tuple:
+            return None
+        name = event[0]  # an empty tuple raises IndexError: careful path
+        if type(name) is not str:  # not even a str subclass: it might == ours
+            return None
+        if name == _UT10:
+            if len(event) != 5:
+                return None
+            _, a, b, c, d = event
+            if not ((type(a) is float or a is None or type(a) is int)
+                    and (type(b) is float or b is None or type(b) is int)
+                    and (type(c) is float or c is None or type(c) is int)
+                    and (type(d) is float or d is None or type(d) is int)):
+                return None
+            continue
+        if name == _UT16:
+            if len(event) != 2:
+                return None
+            a = event[1]
+            if not (type(a) is float or a is None or type(a) is int):
+                return None
+            continue
+        if name == _UT19:
+            if len(event) != 3:
+                return None
+            _, a, b = event
+            if not ((type(a) is float or a is None or type(a) is int)
+                    and (type(b) is float or b is None or type(b) is int)):
+                return None
+            frame += 1
+            if a is None or not a < 0:  # NaN is not in the past
+                continue
+            key = "scheduling_in_past"
+            value = a
+        else:
+            # the rare events: checked as validate() checks them
+            spec = generic.get(name)
+            if spec is None or spec[0] != len(event):
+                return None
+            for types, value in zip(spec[1], event[1:]):
+                if not isinstance(value, types):
+                    return None
+            if not judge:
+                continue
+            value = None
+            if name == _UT15:
+                frame += 1
+                key = "discarded_late"
+                value = event[1]
+            elif name == _UT17 or name == _UT18:
+                key = "no_video_time" if name == _UT17 else "no_image"
+                if noise and n - 1 - length_hint(it) in noise:
+                    continue
+            else:
+                if name == "mp.src":
+                    duration, video_format, audio_format = event[1], event[2], event[3]
+                elif name == "mp.end":
+                    end_wall = event[1]
+                elif name == "mp.err":
+                    reason = str(event[1])
+                continue
+        # a defect
+        counts[key] = counts.get(key, 0) + 1
+        if len(anomalies) < MAX_ANOMALIES:
+            # the list iterator knows how many events are left: our index
+            anomalies.append(Anomaly(n - 1 - length_hint(it), frame, key, value))
+    if not judge:
+        return start
+    return _verdict(events[-1][0] if n > start else None, n, frame, counts, anomalies,
+                    duration, end_wall, video_format, audio_format, reason)
 
 
 def _ended_early(duration: float | None, end_wall: float | None) -> bool:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 def write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:80]}.", suffix=".tmp", dir=path.parent)
+    # 40 characters of the name keep the temporary name under NAME_MAX in any script
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as tmp:
             tmp.write(data)

@@ -77,6 +77,9 @@ def run_pytest(paths: store.SessionPaths, extra: Sequence[str] = ()) -> int:
 def cmd_new(args: argparse.Namespace) -> int:
     samples_dir = _samples_dir(args)
     paths = _create(samples_dir, args.session, args.playlist)
+    if not args.playlist:
+        for note in store.left_out_samples(samples_dir):
+            print(f"note: not a sample, left out of the playlist: {note}", file=sys.stderr)
     store.set_active_session(samples_dir, paths.name)
     print(f"created session {paths.name} in {samples_dir} "
           f"({len(store.session_playlist(paths))} samples); it is now active")

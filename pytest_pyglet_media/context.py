@@ -26,6 +26,8 @@ class RunContext:
     #: None under --collect-only when the session does not exist yet: listing
     #: tests must not create sessions
     paths: store.SessionPaths | None
+    #: files of the samples folder left out of a new session, with the reason
+    left_out: tuple[str, ...] = ()
 
     @property
     def session_name(self) -> str | None:
@@ -87,11 +89,12 @@ def prepare(settings: Settings, *, collect_only: bool) -> RunContext:
         return RunContext(settings, samples_dir, tuple(store.session_playlist(paths)),
                           manifest, paths)
     samples, has_playlist = new_session_playlist(samples_dir, settings.playlist)
+    left_out = () if has_playlist else tuple(store.left_out_samples(samples_dir))
     if collect_only:
-        return RunContext(settings, samples_dir, tuple(samples), manifest, None)
+        return RunContext(settings, samples_dir, tuple(samples), manifest, None, left_out)
     name = name or store.next_testrun_name(samples_dir)
     paths = create_session(samples_dir, name, samples, has_playlist, manifest, settings.player)
-    return RunContext(settings, samples_dir, tuple(samples), manifest, paths)
+    return RunContext(settings, samples_dir, tuple(samples), manifest, paths, left_out)
 
 
 def for_worker(settings: Settings, session_name: str | None) -> RunContext:

@@ -11,6 +11,7 @@ from typing import Collection, Mapping, Sequence
 from urllib.parse import quote
 
 from . import analysis as an
+from .session import recording_file_name, report_file_name
 
 _COLOURS = {an.PERFECT: "#d9f2d9", an.DEFECTS: "#ffe8b3", an.CRASHED: "#f7c6c6",
             an.TIMEOUT: "#f7c6c6", an.UNPLAYABLE: "#e6d9f2", an.UNREADABLE: "#f7c6c6",
@@ -37,13 +38,14 @@ def render(session: str, samples_version: str, totals: an.SessionTotals,
         if result and result.analysis.reason and outcome != an.DEFECTS:
             defects = html.escape(result.analysis.reason)
         retries = (result.attempts - 1) if result else 0
-        links = [_link(f"{sample}.{name}", label) for name, label in
-                 (("all.txt", "all"), ("anomalies.txt", "anomalies"),
-                  ("timeline.html", "timeline")) if f"{sample}.{name}" in present]
+        reports = [(report_file_name(sample, name, ext), label) for name, ext, label in
+                   (("all", "txt", "all"), ("anomalies", "txt", "anomalies"),
+                    ("timeline", "html", "timeline"))]
+        links = [_link(file_name, label) for file_name, label in reports if file_name in present]
         # Fix (tests/reading): a result without a recording file (the player
         # wrote none) linked to a missing ../dbg/<sample>.dbg.
         if result is not None and (recordings is None or sample in recordings):
-            links.append(_link(f"../dbg/{sample}.dbg", "recording"))
+            links.append(_link(f"../dbg/{recording_file_name(sample)}", "recording"))
         rows.append(
             f'<tr style="background:{_COLOURS.get(outcome, "#fff")}">'
             f"<td>{html.escape(sample)}</td><td>{html.escape(outcome)}</td>"

@@ -12,7 +12,9 @@ from typing import Any, Iterable
 import pytest
 
 from . import analysis as an
+from . import session as store
 from .context import RunContext
+from .errors import MediaTestError
 from .playback import Attempt, play_with_retries
 
 ITEM_NAME = "play"
@@ -21,6 +23,10 @@ RUN_CONTEXT = pytest.StashKey[RunContext]()
 
 class SampleFailed(Exception):
     """The play was judged bad; the message is the whole explanation."""
+
+
+class NotPlayed(Exception):
+    """The sample was not played (the session forbids it); never an expected failure."""
 
 
 class SamplesDir(pytest.Directory):
@@ -54,6 +60,10 @@ class SampleItem(pytest.Item):
     def runtest(self) -> None:
         ctx = self.config.stash[RUN_CONTEXT]
         assert ctx.paths is not None, "a run that plays samples always has a session"
+        try:  # protection may have been switched on since the run started
+            store.require_raw_writable(ctx.paths)
+        except MediaTestError as exc:
+            raise NotPlayed(f"{self.sample}: not played: {exc}") from None
         recording_path = ctx.paths.recording(self.sample)
         result, last = play_with_retries(ctx.settings, ctx.samples_dir, self.sample,
                                          recording_path, on_retry=self._log_rerun)
@@ -83,7 +93,7 @@ class SampleItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> Any:
-        if isinstance(excinfo.value, SampleFailed):
+        if isinstance(excinfo.value, (SampleFailed, NotPlayed)):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style=style)
 

@@ -39,6 +39,21 @@ def judge(sample: str, recording_path: Path, run: runner.RunResult) -> an.PlayAn
     return result
 
 
+def _unusable(sample_path: Path) -> an.PlayAnalysis | None:
+    """A sample that cannot reach the player: say so without starting one."""
+    if not sample_path.exists():
+        return an.PlayAnalysis(an.MISSING, reason=f"the sample file {sample_path} is missing")
+    if not sample_path.is_file():
+        return an.PlayAnalysis(an.MISSING, reason=f"{sample_path} is not a file")
+    try:
+        with open(sample_path, "rb") as sample:
+            sample.read(1)
+    except OSError as exc:
+        return an.PlayAnalysis(an.UNPLAYABLE,
+                               reason=f"cannot read {sample_path}: {exc.strerror or exc}")
+    return None
+
+
 def _stderr_note(run: runner.RunResult | None) -> str:
     if run is None or not run.stderr_tail.strip():
         return ""
@@ -48,9 +63,9 @@ def _stderr_note(run: runner.RunResult | None) -> str:
 
 def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: Path) -> Attempt:
     sample_path = samples_dir / sample
-    if not sample_path.is_file():
-        result = an.PlayAnalysis(an.MISSING, reason=f"the sample file {sample_path} is missing")
-        return Attempt(result, None, failure_message(sample, result, str(recording_path)))
+    problem = _unusable(sample_path)
+    if problem is not None:
+        return Attempt(problem, None, failure_message(sample, problem, str(recording_path)))
     request = runner.PlayRequest(sample_path=sample_path, recording_path=recording_path,
                                  name=sample, audio=settings.audio, timeout=settings.timeout,
                                  player_module=settings.player)

@@ -25,6 +25,13 @@ from . import recording
 from .events import VERSION
 
 EXIT_UNPLAYABLE = 3
+#: FFmpeg error codes pyglet reports as bare numbers, in words
+FFMPEG_ERRORS = {
+    -1094995529: "invalid data: FFmpeg does not recognise it as media",  # AVERROR_INVALIDDATA
+    -1414092869: "end of file reached too early",  # AVERROR_EOF
+    -13: "permission denied",
+    -2: "no such file",
+}
 
 
 def configure_pyglet(audio: Sequence[str], headless: bool) -> Any:
@@ -96,6 +103,9 @@ def play(sample_path: str, outfile: str, name: str, audio: Sequence[str],
     except Exception as exc:  # any failure to open is the source's verdict
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         detail = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+        for code, words in FFMPEG_ERRORS.items():
+            if f"Error code: {code}" in message:
+                detail = f"{words}; {detail}"
         logger.log("mp.err", f"pyglet could not open it ({detail})"[:500])
         logger.save_log_entries_as_pickle()
         return EXIT_UNPLAYABLE

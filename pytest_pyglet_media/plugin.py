@@ -35,6 +35,10 @@ def pytest_configure(config: pytest.Config) -> None:
         else:
             ctx = context.prepare(settings, collect_only=config.option.collectonly)
             config.pluginmanager.register(SessionReporter(ctx), "pyglet-media-reporter")
+            for note in ctx.left_out:
+                config.issue_config_time_warning(
+                    pytest.PytestWarning(f"not a sample, left out of the playlist: {note}"),
+                    stacklevel=2)
             if config.pluginmanager.hasplugin("xdist"):
                 config.pluginmanager.register(_XdistHooks(ctx), "pyglet-media-xdist")
     except MediaTestError as exc:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from . import analysis as an
+from . import recording
 from . import session as store
 from .comparison import Comparison, compare
 from .context import RunContext
@@ -27,6 +28,7 @@ class SessionReporter:
         self.written: WrittenSummary | None = None
         self.comparison: tuple[Comparison, Path | None] | None = None
         self.notes: list[str] = []
+        self.lost: set[str] = set()
         self.error: str | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -34,6 +36,29 @@ class SessionReporter:
         if data is not None and report.when == "call":
             result = an.SampleResult.from_builtins(data)
             self.results[result.sample] = result
+        elif report.when == "???" and report.failed:
+            # pytest-xdist's report for an item whose worker died under it
+            self.lost.add(Path(report.nodeid.split("::")[0]).name)
+
+    def _forget_lost(self, paths: store.SessionPaths) -> None:
+        """A sample whose worker died in flight has no recording, not a crash.
+
+        Its player (killed with the worker) left the crash placeholder; it
+        says nothing about the sample, so it is removed, and the summary
+        lists the sample among those without a recording.
+        """
+        if not self.lost or not store.load_configuration(paths).raw_data_writable:
+            return
+        for sample in sorted(self.lost - set(self.results)):
+            target = paths.recording(sample)
+            try:
+                placeholder = recording.load(target) == recording.crash_placeholder(sample)
+            except MediaTestError:
+                placeholder = False
+            if placeholder:
+                target.unlink()
+            self.notes.append(f"{sample}: its xdist worker died while playing it; "
+                              "it has no recording in this run")
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         paths = self.ctx.paths
@@ -44,6 +69,7 @@ class SessionReporter:
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop) \
             or bool(session.shouldfail)
         try:
+            self._forget_lost(paths)
             self.written = write_session_reports(paths, self.results, interrupted=interrupted,
                                                  index=False)
             if self.written.reports_written:
@@ -68,7 +94,8 @@ class SessionReporter:
         if which == "none":
             return
         samples = [s for s, r in written.results.items()
-                   if which == "all" or r.outcome not in (an.PERFECT, an.MISSING)]
+                   if (which == "all" or r.outcome not in (an.PERFECT, an.MISSING))
+                   and paths.recording(s).is_file()]
         if not samples:
             return
         try:

@@ -6,6 +6,7 @@ reap it: no orphaned players.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -14,7 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 #: the module run as the player; tests substitute doubles that crash or hang
 DEFAULT_PLAYER = "pytest_pyglet_media.player"
@@ -68,7 +69,8 @@ def child_environment() -> dict[str, str]:
 def command(request: PlayRequest) -> list[str]:
     return [sys.executable, "-m", request.player_module,
             str(request.sample_path), str(request.recording_path),
-            "--name", request.name, "--audio", ",".join(request.audio)]
+            # "=" form: a sample named "-x.mp4" must not read as an option
+            f"--name={request.name}", f"--audio={','.join(request.audio)}"]
 
 
 def _tail(stream: "tempfile._TemporaryFileWrapper[bytes]") -> str:
@@ -81,6 +83,33 @@ def _tail(stream: "tempfile._TemporaryFileWrapper[bytes]") -> str:
     if size > STDERR_TAIL_BYTES:
         text = "[...]" + text[text.find("\n") + 1:] if "\n" in text else text
     return text
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A preexec hook making the player die with its runner (Linux).
+
+    If pytest or an xdist worker is killed outright (SIGKILL), nothing reaps
+    its player, which would play on as an orphan: PR_SET_PDEATHSIG has the
+    kernel kill the player when the runner dies. Looked up before the fork;
+    the hook itself only makes system calls.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def hook() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the runner died before the line above
+            os._exit(1)
+
+    return hook
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _kill_group(proc: "subprocess.Popen[bytes]") -> None:
@@ -98,7 +127,8 @@ def run(request: PlayRequest, argv: Sequence[str] | None = None) -> RunResult:
         proc = subprocess.Popen(
             list(argv) if argv is not None else command(request),
             stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
-            env=child_environment(), start_new_session=True)
+            env=child_environment(), start_new_session=True,
+            preexec_fn=_die_with_parent())
         timed_out = False
         try:
             proc.wait(timeout=request.timeout)

@@ -14,6 +14,7 @@ The plugin and the `pyglet-mp` command share this module.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -101,16 +102,44 @@ class SessionPaths:
         return self.samples_dir / sample
 
     def recording(self, sample: str) -> Path:
-        return self.dbg_dir / f"{sample}.dbg"
+        return self.dbg_dir / recording_file_name(sample)
 
     def report(self, sample: str, report_name: str, ext: str = "txt") -> Path:
-        return self.reports_dir / f"{sample}.{report_name}.{ext}"
+        return self.reports_dir / report_file_name(sample, report_name, ext)
 
     def special_report(self, name: str) -> Path:
         return self.reports_dir / SPECIAL_REPORTS[name]
 
     def exists(self) -> bool:
         return self.configuration.is_file()
+
+
+#: longest file name most file systems allow, in bytes
+NAME_MAX = 255
+
+
+def fit_file_name(stem: str, suffix: str) -> str:
+    """`stem + suffix`, or, when that is too long for a file name, the stem
+    shortened and made unique with a hash of the whole stem.
+
+    A sample may be named with up to NAME_MAX bytes; its recording adds
+    ".dbg" and its reports ".anomalies.txt", which would not fit.
+    """
+    name = stem + suffix
+    if len(name.encode("utf-8", "surrogateescape")) <= NAME_MAX:
+        return name
+    digest = hashlib.sha1(stem.encode("utf-8", "surrogateescape")).hexdigest()[:10]
+    room = NAME_MAX - len(f"~{digest}{suffix}".encode("utf-8"))
+    short = stem.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore")
+    return f"{short}~{digest}{suffix}"
+
+
+def recording_file_name(sample: str) -> str:
+    return fit_file_name(sample, ".dbg")
+
+
+def report_file_name(sample: str, report_name: str, ext: str = "txt") -> str:
+    return fit_file_name(sample, f".{report_name}.{ext}")
 
 
 SPECIAL_REPORTS = {
@@ -150,9 +179,38 @@ def is_candidate_sample(path: Path) -> bool:
     return path.is_file()
 
 
+def sample_problem(samples_dir: Path, name: str) -> str | None:
+    """Why a file of the samples folder cannot be a sample, or None.
+
+    Sample names go into UTF-8 playlists, reports and junit XML, so a name
+    that is not UTF-8 cannot be one; a link leading out of the folder would
+    make the session depend on files it does not hold.
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return f"{shown!r}: its name is not valid UTF-8; rename the file to play it"
+    path = samples_dir / name
+    if path.is_symlink():
+        target = path.resolve()
+        if target.parent != samples_dir.resolve():
+            return (f"{name!r} is a link to {target}, outside the samples folder; "
+                    "copy the file into the folder to play it")
+    return None
+
+
 def implicit_playlist(samples_dir: Path) -> list[str]:
     """Every file of the folder except excluded extensions; no subfolders."""
-    return sorted(entry.name for entry in _scandir(samples_dir) if is_candidate_sample(entry))
+    return sorted(entry.name for entry in _scandir(samples_dir)
+                  if is_candidate_sample(entry) and sample_problem(samples_dir, entry.name) is None)
+
+
+def left_out_samples(samples_dir: Path) -> list[str]:
+    """Messages for files that look like samples but cannot be (see sample_problem)."""
+    problems = (sample_problem(samples_dir, entry.name) for entry in _scandir(samples_dir)
+                if is_candidate_sample(entry))
+    return sorted(p for p in problems if p is not None)
 
 
 def _scandir(folder: Path) -> Iterable[Path]:
@@ -188,6 +246,8 @@ def check_playlist(samples: Iterable[str], samples_dir: Path, source: Path) -> l
             problems.append(f"{sample!r} has an excluded extension")
         elif not path.is_file():
             problems.append(f"{sample!r} is not a file in {samples_dir}")
+        elif (problem := sample_problem(samples_dir, sample)) is not None:
+            problems.append(problem)
         else:
             result.append(sample)
     if problems:
