@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .errors import UsageError
-from .runner import DEFAULT_PLAYER
+from .runner import DEFAULT_PLAYER, DEFAULT_SPAWN, SPAWN_METHODS
 
 KNOWN_AUDIO_DRIVERS = ("silent", "openal", "pulse", "xaudio2", "directsound")
 
@@ -29,6 +29,7 @@ class Settings:
     player: str = DEFAULT_PLAYER
     compare: str | None = None
     plots: str = "failed"
+    spawn: str = DEFAULT_SPAWN
 
     @property
     def active(self) -> bool:
@@ -93,6 +94,12 @@ def _audio(value: str) -> tuple[str, ...]:
     return drivers
 
 
+def _spawn(value: str) -> str:
+    if value not in SPAWN_METHODS:
+        raise ValueError(f"choose one of {', '.join(SPAWN_METHODS)}")
+    return value
+
+
 @dataclass(frozen=True)
 class OptionSpec:
     field: str
@@ -131,6 +138,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "all or none (needs bokeh)", _plots, metavar="WHICH"),
     OptionSpec("player", "--mp-player", "python module run as the player (for testing "
                "this tool; default pytest_pyglet_media.player)", _text, metavar="MODULE"),
+    OptionSpec("spawn", "--mp-spawn", "how each play's process starts: fork (from a fork "
+               "server that imported pyglet once; default on Linux) or fresh (a new "
+               "interpreter per play); --mp-player doubles always run fresh", _spawn,
+               env="PYTEST_MP_SPAWN", metavar="HOW"),
 )
 
 

@@ -68,7 +68,7 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
         return Attempt(problem, None, failure_message(sample, problem, str(recording_path)))
     request = runner.PlayRequest(sample_path=sample_path, recording_path=recording_path,
                                  name=sample, audio=settings.audio, timeout=settings.timeout,
-                                 player_module=settings.player)
+                                 player_module=settings.player, spawn=settings.spawn)
     run = runner.run(request)
     result = judge(sample, recording_path, run)
     message = failure_message(sample, result, str(recording_path))

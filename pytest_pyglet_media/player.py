@@ -7,6 +7,12 @@ sample, never the test run.
     python -m pytest_pyglet_media.player SAMPLE RECORDING [--name NAME] [--audio silent]
     python -m pytest_pyglet_media.player --info
 
+The fork server (forkserver.py) runs the same `play()` in a process forked
+from a server that called `preload()` once: pyglet, pyglet.media and the
+FFmpeg codec imported, but no GL context, no audio driver and no thread, so
+that forking is safe. `play()` then finishes the set-up a fresh interpreter
+does at import (`_finish_setup`): the audio driver and the shadow window.
+
 Exit status: 0 played to the end; 3 the source cannot be opened (the
 recording says why); anything else is a crash (the pre-written crash
 recording stays in place).
@@ -14,10 +20,12 @@ recording stays in place).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
 import sys
+import types
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -44,6 +52,77 @@ def configure_pyglet(audio: Sequence[str], headless: bool) -> Any:
     pyglet.options["audio"] = tuple(audio)
     pyglet.options["debug_media"] = False
     return pyglet
+
+
+#: pyglet's module that creates the audio driver (and its thread) when imported
+_DRIVERS = "pyglet.media.drivers"
+
+
+def _deferred_drivers(pyglet: Any) -> types.ModuleType:
+    """A stand-in for pyglet.media.drivers that creates no driver until asked.
+
+    pyglet.media imports `get_audio_driver` from it; that function loads the
+    real module (creating the driver chosen by pyglet.options['audio']) at
+    its first call, or when `_finish_setup` activates it in the forked child.
+    """
+    stub = types.ModuleType(_DRIVERS, "pyglet.media.drivers, deferred by pytest-pyglet-media")
+    # submodules (drivers.base, ...) still import from the real folder
+    stub.__path__ = [os.path.join(os.path.dirname(pyglet.__file__), "media", "drivers")]
+    stub.__package__ = _DRIVERS
+    stub._mp_deferred = True  # type: ignore[attr-defined]
+
+    def get_audio_driver() -> Any:
+        return _activate_drivers().get_audio_driver()
+
+    stub.get_audio_driver = get_audio_driver  # type: ignore[attr-defined]
+    return stub
+
+
+def _activate_drivers() -> types.ModuleType:
+    """The real pyglet.media.drivers, imported now if it was deferred."""
+    module = sys.modules.get(_DRIVERS)
+    if module is not None and getattr(module, "_mp_deferred", False):
+        del sys.modules[_DRIVERS]
+        module = importlib.import_module(_DRIVERS)  # creates the audio driver
+        setattr(sys.modules["pyglet.media"], "drivers", module)
+    return module if module is not None else importlib.import_module(_DRIVERS)
+
+
+def preload(headless: bool) -> None:
+    """Import what every play needs, for a fork server to fork from.
+
+    Creates no GL context (no shadow window), no audio driver, no thread and
+    no decoder: forking a process that holds any of those is unsafe.
+    """
+    import pyglet
+
+    pyglet.options["headless"] = headless
+    pyglet.options["shadow_window"] = False
+    pyglet.options["debug_media"] = False
+    if _DRIVERS not in sys.modules:
+        sys.modules[_DRIVERS] = _deferred_drivers(pyglet)
+    import pyglet.media  # noqa: F401  (imports pyglet.gl: no context without the shadow window)
+    import pyglet.media.buffered_logger  # noqa: F401
+    from pyglet.media.codecs import ffmpeg  # noqa: F401
+    import pyglet.window  # noqa: F401  (the shadow window's class; no window yet)
+    import pyglet.image  # noqa: F401  (imported by the first video texture: ~0.06 s)
+
+    # the drivers' modules (and their libraries), not the drivers themselves
+    for driver in ("silent", "openal"):
+        try:
+            importlib.import_module(f"{_DRIVERS}.{driver}")
+        except Exception:  # noqa: BLE001  (a missing library: the play will say so)
+            pass
+
+
+def _finish_setup(pyglet: Any) -> None:
+    """What importing pyglet.media did not do after `preload`: audio driver, GL context."""
+    _activate_drivers()
+    import pyglet.gl
+
+    if pyglet.gl.current_context is None and not pyglet.options["shadow_window"]:
+        pyglet.options["shadow_window"] = True
+        pyglet.gl._create_shadow_window()  # noqa: SLF001  (as importing pyglet.window does)
 
 
 def default_headless() -> bool:
@@ -93,6 +172,8 @@ def play(sample_path: str, outfile: str, name: str, audio: Sequence[str],
     pyglet = configure_pyglet(audio, headless)
     import pyglet.media
     from pyglet.media import buffered_logger
+
+    _finish_setup(pyglet)  # nothing left to do in a fresh interpreter
 
     logger = _make_logger(buffered_logger.BufferedLogger, outfile)
     buffered_logger.logger = logger

@@ -1,0 +1,1 @@
+"""Test doubles for the benchmarks (put benchmarks/ on PYTHONPATH)."""

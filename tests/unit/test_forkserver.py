@@ -1,0 +1,312 @@
+"""The fork server (forkserver.py) through runner.run: real clips, real pyglet.
+
+pyglet runs only in the server and its forked players, never in this
+process (the unit suite's autouse check). No timing assertions: a play
+counts as perfect when its verdict is, and audio clips are used where a
+perfect verdict is required (a busy machine can make a video play drop a
+late frame; see tests/e2e).
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from pytest_pyglet_media import analysis, forkserver, options, recording, runner
+from pytest_pyglet_media.errors import UsageError
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or shutil.which("ffmpeg") is None
+    or importlib.util.find_spec("pyglet") is None,
+    reason="needs Linux, the ffmpeg tool and pyglet")
+
+FFMPEG = ("ffmpeg", "-v", "error", "-y", "-nostdin")
+TIMING_DEFECTS = {"discarded_late", "scheduling_in_past"}
+
+
+def _ffmpeg(*args: str) -> None:
+    subprocess.run([*FFMPEG, *args], check=True, timeout=60, stdin=subprocess.DEVNULL,
+                   capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("forkserver_clips")
+    _ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=0.3",
+            "-c:a", "pcm_s16le", str(folder / "short.wav"))
+    _ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=1",
+            "-c:a", "pcm_s16le", str(folder / "long.wav"))
+    _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=0.4",
+            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=0.4",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-t", "0.4", str(folder / "clip.mp4"))
+    (folder / "not_media.mp4").write_text("this is not media\n")
+    return folder
+
+
+@pytest.fixture
+def servers(inner_run_env: pytest.MonkeyPatch):
+    """A fresh fork-server slot for this test, stopped at its end."""
+    slot = runner._Servers()
+    inner_run_env.setattr(runner, "SERVERS", slot)
+    yield slot
+    slot.close()
+
+
+@pytest.fixture
+def killed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pids whose process group the runner killed."""
+    pids: list[int] = []
+    real = runner._killpg
+
+    def spy(pid: int) -> None:
+        pids.append(pid)
+        real(pid)
+
+    monkeypatch.setattr(runner, "_killpg", spy)
+    return pids
+
+
+def play(clips: Path, tmp_path: Path, sample: str, **kw) -> tuple[runner.RunResult, Path]:
+    rec = tmp_path / f"{sample}.{len(list(tmp_path.iterdir()))}.dbg"
+    request = runner.PlayRequest(sample_path=clips / sample, recording_path=rec,
+                                 name=sample, **kw)
+    return runner.run(request), rec
+
+
+def verdict(rec: Path) -> analysis.PlayAnalysis:
+    return analysis.analyse(recording.load(rec))
+
+
+def alive(pid: int) -> bool:
+    """True while /proc holds the pid (a zombie counts: nobody reaped it)."""
+    return Path(f"/proc/{pid}").exists()
+
+
+def dead(pid: int, timeout: float = 30.0) -> bool:
+    """True once the pid runs no more: gone, or a zombie left to init to reap."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state in ("Z", "X") or time.monotonic() > deadline:
+            return state in ("Z", "X")
+        time.sleep(0.02)
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def first_child(server_pid: int, timeout: float = 30.0) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        kids = children(server_pid)
+        if kids:
+            return kids[0]
+        time.sleep(0.01)
+    raise AssertionError("the fork server forked no player")
+
+
+def test_plays_in_a_forked_child_and_reuses_the_server(servers, clips, tmp_path):
+    first, rec = play(clips, tmp_path, "short.wav")
+    assert (first.spawn, first.returncode, first.timed_out) == ("fork", 0, False), first
+    assert verdict(rec).outcome == analysis.PERFECT
+    server = servers.server
+    assert server is not None and server.alive
+    second, rec2 = play(clips, tmp_path, "short.wav")
+    assert second.spawn == "fork" and servers.server is server  # one server per process
+    assert verdict(rec2).outcome == analysis.PERFECT
+    assert children(server.pid) == []  # every player reaped
+    assert "pyglet" not in sys.modules
+
+
+def test_unplayable_file_keeps_its_exit_status(servers, clips, tmp_path):
+    result, rec = play(clips, tmp_path, "not_media.mp4")
+    assert result.spawn == "fork" and result.returncode == runner.EXIT_UNPLAYABLE
+    assert verdict(rec).outcome == analysis.UNPLAYABLE
+
+
+def test_timeout_kills_and_reaps_the_player(servers, clips, tmp_path, killed):
+    result, rec = play(clips, tmp_path, "long.wav", timeout=0.2)
+    assert result.spawn == "fork" and result.timed_out and result.returncode is None
+    assert killed, "the runner killed no process group"
+    assert not any(alive(pid) for pid in killed)  # killed, and reaped by the server
+    assert children(servers.server.pid) == []
+    # the server still serves
+    again, rec2 = play(clips, tmp_path, "short.wav")
+    assert again.spawn == "fork" and verdict(rec2).outcome == analysis.PERFECT
+
+
+def test_a_player_killed_by_a_signal_reports_it(servers, clips, tmp_path):
+    play(clips, tmp_path, "short.wav")  # the server is up
+    server_pid = servers.server.pid
+
+    def segfault_the_player() -> None:
+        pid = first_child(server_pid)
+        # wait until the player is playing (its crash placeholder is written
+        # after its output goes to the log): a signal sent earlier would
+        # print faulthandler's stack to the server's stderr instead
+        deadline = time.monotonic() + 30
+        while not list(tmp_path.glob("long.wav.*.dbg")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(pid, signal.SIGSEGV)
+
+    killer = threading.Thread(target=segfault_the_player)
+    killer.start()
+    result, rec = play(clips, tmp_path, "long.wav")
+    killer.join()
+    assert result.spawn == "fork"
+    assert result.returncode == -signal.SIGSEGV and result.signal_name == "SIGSEGV"
+    assert verdict(rec).outcome == analysis.CRASHED
+    assert "Fatal Python error" in result.stderr_tail  # faulthandler, as in a fresh one
+
+
+def test_interrupt_kills_the_player_and_the_server_serves_on(servers, clips, tmp_path,
+                                                             killed):
+    play(clips, tmp_path, "short.wav")
+    server_pid = servers.server.pid
+    main = threading.main_thread().ident
+
+    def interrupt() -> None:
+        first_child(server_pid)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    killer = threading.Thread(target=interrupt)
+    killer.start()
+    with pytest.raises(KeyboardInterrupt):
+        play(clips, tmp_path, "long.wav")
+    killer.join()
+    interrupted = killed[-1]
+    # the interrupted play's report is stale: the next play must not read it
+    result, rec = play(clips, tmp_path, "short.wav")
+    assert result.spawn == "fork" and result.returncode == 0 and not result.timed_out
+    assert verdict(rec).outcome == analysis.PERFECT
+    assert not alive(interrupted)  # killed, and reaped by the server before this play
+
+
+def test_falls_back_to_a_fresh_interpreter_when_the_server_cannot_start(servers, clips,
+                                                                        tmp_path):
+    servers.argv = [sys.executable, "-c", "import sys; sys.exit(7)"]
+    result, rec = play(clips, tmp_path, "short.wav")
+    assert result.spawn == "fresh" and result.returncode == 0
+    assert verdict(rec).outcome == analysis.PERFECT
+    assert result.stderr_tail.startswith(runner.FALLBACK_NOTE)
+    assert "fork server did not start" in result.stderr_tail and "status 7" in result.stderr_tail
+    # not tried again for every play
+    again, _ = play(clips, tmp_path, "short.wav")
+    assert again.spawn == "fresh" and runner.FALLBACK_NOTE in again.stderr_tail
+
+
+def test_server_whose_pyglet_import_fails_says_why(clips, tmp_path, inner_run_env):
+    fake = tmp_path / "fake"
+    (fake / "pyglet").mkdir(parents=True)
+    (fake / "pyglet" / "__init__.py").write_text("raise ImportError('no pyglet here')\n")
+    env = runner.child_environment()
+    env["PYTHONPATH"] = os.pathsep.join([str(fake), env.get("PYTHONPATH", "")])
+    server = forkserver.ForkServer(env)
+    with pytest.raises(forkserver.Unavailable, match="ImportError: no pyglet here"):
+        server.start()
+    assert server.proc is None and server.sock is None
+
+
+def test_server_killed_between_plays_is_started_again(servers, clips, tmp_path):
+    play(clips, tmp_path, "short.wav")
+    old = servers.server.pid
+    os.kill(old, signal.SIGKILL)
+    servers.server.proc.wait()
+    result, rec = play(clips, tmp_path, "short.wav")
+    assert result.spawn == "fork" and servers.server.pid != old
+    assert verdict(rec).outcome == analysis.PERFECT
+
+
+def test_server_dying_during_a_play_falls_back(servers, clips, tmp_path):
+    play(clips, tmp_path, "short.wav")
+    server_pid = servers.server.pid
+    player: list[int] = []
+
+    def kill_server() -> None:
+        player.append(first_child(server_pid))
+        os.kill(server_pid, signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_server)
+    killer.start()
+    result, rec = play(clips, tmp_path, "long.wav")
+    killer.join()
+    assert result.spawn == "fresh" and result.returncode == 0
+    assert "fork server failed" in result.stderr_tail
+    assert verdict(rec).outcome == analysis.PERFECT  # played again, to the end
+    assert dead(player[0])  # the forked player died with its server (init reaps it)
+
+
+def test_player_doubles_and_fresh_spawn_use_a_fresh_interpreter(servers, clips, tmp_path):
+    double, rec = play(clips, tmp_path, "short.wav", player_module="doubles.perfect")
+    assert double.spawn == "fresh" and double.returncode == 0
+    fresh, rec2 = play(clips, tmp_path, "short.wav", spawn="fresh")
+    assert fresh.spawn == "fresh" and fresh.stderr_tail == ""  # a choice: no note
+    assert verdict(rec2).outcome == analysis.PERFECT
+    assert servers.server is None  # never started
+
+
+@pytest.mark.parametrize("sample", ["short.wav", "clip.mp4", "not_media.mp4"])
+def test_verdict_parity_fork_and_fresh(servers, clips, tmp_path, sample):
+    forked, rec_fork = play(clips, tmp_path, sample, spawn="fork")
+    fresh, rec_fresh = play(clips, tmp_path, sample, spawn="fresh")
+    assert (forked.spawn, fresh.spawn) == ("fork", "fresh")
+    assert forked.returncode == fresh.returncode
+    a, b = verdict(rec_fork), verdict(rec_fresh)
+    if sample == "clip.mp4":  # video: the machine's timing may drop a late frame
+        assert {a.outcome, b.outcome} <= {analysis.PERFECT, analysis.DEFECTS}
+        assert set(a.counts) | set(b.counts) <= TIMING_DEFECTS
+    else:
+        assert a.outcome == b.outcome
+        assert a.outcome == (analysis.PERFECT if sample.endswith(".wav")
+                             else analysis.UNPLAYABLE)
+    ev_fork, ev_fresh = recording.load(rec_fork), recording.load(rec_fresh)
+    src = [next((e for e in ev if e[0] == "mp.src"), None) for ev in (ev_fork, ev_fresh)]
+    assert src[0] == src[1]  # same source seen: duration and formats
+
+
+def test_threads_problem_sees_a_second_thread():
+    assert forkserver._threads_problem() is None or threading.active_count() > 1 \
+        or len(os.listdir("/proc/self/task")) > 1
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert "threads" in forkserver._threads_problem()
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_spawn_option():
+    assert options.resolve({}, {}, {}).spawn == runner.DEFAULT_SPAWN == "fork"
+    assert options.resolve({"mp_spawn": "fresh"}, {"mp_spawn": "fork"}, {}).spawn == "fresh"
+    assert options.resolve({}, {"mp_spawn": "fresh"}, {"PYTEST_MP_SPAWN": "fork"}).spawn \
+        == "fresh"
+    assert options.resolve({}, {}, {"PYTEST_MP_SPAWN": "fresh"}).spawn == "fresh"
+    with pytest.raises(UsageError, match="--mp-spawn: bad value 'thread' from environment "
+                                         "variable PYTEST_MP_SPAWN: choose one of fork, fresh"):
+        options.resolve({}, {}, {"PYTEST_MP_SPAWN": "thread"})
+    settings = options.resolve({"mp_spawn": "fresh"}, {}, {})
+    assert options.Settings.from_builtins(settings.to_builtins()) == settings
