@@ -14,7 +14,14 @@ from pathlib import Path
 def write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     path = Path(path)
     # 40 characters of the name keep the temporary name under NAME_MAX in any script
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=".tmp",
+                                        dir=path.parent)
+    except OSError as exc:
+        # Fix (tests/reliability): the error named the random temporary file
+        # ('.00_summary.txt.zsqnkbar.tmp'); name the file being written.
+        # OSError(errno, ...) keeps the subclass (PermissionError, ...).
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as tmp:
             tmp.write(data)

@@ -412,6 +412,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MediaTestError as exc:
         print(f"pyglet-mp {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:
+        # Fix (tests/reliability): a file or folder the command cannot write
+        # (e.g. a read-only reports/ for summarize) ended in a traceback.
+        print(f"pyglet-mp {args.command}: error: cannot write or read "
+              f"{exc.filename or 'a file'}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"pyglet-mp {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -6,6 +6,7 @@ without consulting activation.json again.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +71,15 @@ def create_session(samples_dir: Path, name: str, samples: list[str], has_playlis
         samples_version=store.corpus_version(samples_dir, manifest.version if manifest else None))
 
 
+def _require_writable_folder(folder: Path) -> None:
+    """Fix (tests/reliability): a read-only dbg/ let every player fail to write
+    its recording, each sample reported as a crash with the player's traceback;
+    refuse the run before anything plays instead."""
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write recordings into {folder}: the folder is read-only "
+                         "for this user; fix its permissions or record into a new session")
+
+
 def prepare(settings: Settings, *, collect_only: bool) -> RunContext:
     """Open or create the session this run records into (controller side)."""
     samples_dir = store.resolve_samples_dir(settings.samples_dir, source="--mp-samples-dir")
@@ -86,6 +96,7 @@ def prepare(settings: Settings, *, collect_only: bool) -> RunContext:
         paths = store.open_session(samples_dir, name)
         if not collect_only:
             store.require_raw_writable(paths)
+            _require_writable_folder(paths.dbg_dir)
         return RunContext(settings, samples_dir, tuple(store.session_playlist(paths)),
                           manifest, paths)
     samples, has_playlist = new_session_playlist(samples_dir, settings.playlist)

@@ -88,6 +88,12 @@ class SessionReporter:
                 write_index(paths, self.written)
         except MediaTestError as exc:
             self.error = str(exc)
+        except OSError as exc:
+            # Fix (tests/reliability): a session folder the run cannot write
+            # (a read-only reports/ or dbg/) raised PermissionError here, an
+            # INTERNALERROR with a traceback after every sample had played.
+            self.error = f"cannot write {exc.filename or paths.session_dir}: " \
+                         f"{exc.strerror or exc}"
 
     def _write_plots(self, paths: store.SessionPaths, written: WrittenSummary) -> None:
         which = self.ctx.settings.plots

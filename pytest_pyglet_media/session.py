@@ -191,12 +191,30 @@ def sample_problem(samples_dir: Path, name: str) -> str | None:
     except UnicodeEncodeError:
         shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         return f"{shown!r}: its name is not valid UTF-8; rename the file to play it"
+    # Fix (tests/reliability): the session playlist holds one name a line,
+    # stripped, '#' starting a comment; a name with a line break, spaces at
+    # either end or a leading '#' was played, then read back from the playlist
+    # as other names (the summary counted it "not played", later runs missed it).
+    unfit = _playlist_unfit(name)
+    if unfit:
+        return (f"{name!r}: its name {unfit}, which a playlist line cannot hold; "
+                "rename the file to play it")
     path = samples_dir / name
     if path.is_symlink():
         target = path.resolve()
         if target.parent != samples_dir.resolve():
             return (f"{name!r} is a link to {target}, outside the samples folder; "
                     "copy the file into the folder to play it")
+    return None
+
+
+def _playlist_unfit(name: str) -> str | None:
+    if re.search(r"[\x00-\x1f\x7f]", name):
+        return "holds a line break or another control character"
+    if name != name.strip():
+        return "starts or ends with white space"
+    if name.startswith("#"):
+        return "starts with '#' (a comment in a playlist)"
     return None
 
 
@@ -430,7 +448,15 @@ def session_playlist(paths: SessionPaths) -> list[str]:
         text = paths.playlist.read_text(encoding="utf-8")
     except OSError as exc:
         raise BadFileError(paths.playlist, f"cannot read the session playlist: {exc.strerror}") from None
-    return parse_playlist(text)
+    samples = parse_playlist(text)
+    # Fix (tests/reliability): a session playlist naming '../x.mp4' (a session
+    # someone sent, an edited file) was collected as a sample outside the
+    # folder; refuse it, naming the file, as a new session's playlist is.
+    outside = [s for s in samples if "/" in s or "\\" in s or s in {".", ".."}]
+    if outside:
+        raise BadFileError(paths.playlist, f"{outside[0]!r} is not a file name in the samples "
+                                           "folder; fix the session playlist")
+    return samples
 
 
 def load_versions(paths: SessionPaths) -> dict[str, Any]:

@@ -1,0 +1,95 @@
+"""Interruptions: Ctrl-C during a run, and an xdist worker killed outright.
+
+Ctrl-C stops the players, keeps every recording finished so far and marks the
+summary as interrupted; a worker killed with SIGKILL loses only the sample it
+was playing.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from pytest_pyglet_media import recording as rec
+
+FINISHED = ("a1.mp4", "a2.mp4", "a3.mp4")  # played (perfectly) before the hang
+
+
+def test_ctrl_c_stops_players_keeps_recordings_and_marks_the_summary(mp, monkeypatch):
+    marker = f"mp-int-{uuid.uuid4().hex}"
+    monkeypatch.setenv("MP_DOUBLE_MARKER", marker)
+    mp.add(*FINISHED, "hang_b.mp4", "z_never.mp4")  # played in this (sorted) order
+    log = mp.pytester.path / "inner.log"
+    with open(log, "wb") as out_file:
+        # its own process group, as a terminal's foreground job: Ctrl-C
+        # signals the whole group (the players run in sessions of their own)
+        proc = mp.pytester.popen(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist",
+             "--mp-samples-dir=samples", "--mp-player=doubles.by_name", "--mp-timeout=600"],
+            stdout=out_file, stderr=subprocess.STDOUT, start_new_session=True)
+    dbg = mp.samples / "testrun_00" / "dbg"
+    try:
+        pid_file = dbg / "hang_b.mp4.dbg.grandchild"
+        deadline = time.monotonic() + 60  # a bound on waiting, not a measurement
+        while not (pid_file.exists() and pid_file.read_text().strip()):
+            assert proc.poll() is None and time.monotonic() < deadline, \
+                f"the player never started:\n{log.read_text()}"
+            time.sleep(0.05)
+        assert mp.live_processes_with(marker)  # the hanging player's grandchild runs now
+        finished = {s: (dbg / f"{s}.dbg").read_bytes() for s in FINISHED}
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    out = log.read_text()
+    assert proc.returncode == int(pytest.ExitCode.INTERRUPTED), out
+    assert "KeyboardInterrupt" in out and "INTERNALERROR" not in out
+    # no player (nor its grandchild) is left
+    assert mp.live_processes_with(marker) == []
+    assert mp.live_processes_with(str(mp.samples / "hang_b.mp4")) == []
+    # the recordings finished before Ctrl-C are kept, byte for byte
+    for sample, data in finished.items():
+        assert (dbg / f"{sample}.dbg").read_bytes() == data
+        assert rec.load(dbg / f"{sample}.dbg")[-1] == ("p.P.oe",)
+    assert not (dbg / "z_never.mp4.dbg").exists()
+    summary = (mp.samples / "testrun_00" / "reports" / "00_summary.txt").read_text()
+    assert "*** The run was interrupted" in summary
+    assert "Relevant samples with perfect play: 3 / 3" in summary
+    assert "Appendix, list of samples without dbg\n\tz_never.mp4\n" in summary
+
+
+#: around the killer in the (sorted) playlist: some are played after the worker died
+OTHERS = ("aa1.mp4", "aa2.mp4", "zz1.mp4", "zz2.mp4", "zz3.mp4")
+
+
+def test_killed_xdist_worker_loses_only_its_sample(mp, monkeypatch, no_internal_error):
+    play_log = mp.pytester.path / "plays.log"
+    monkeypatch.setenv("MP_DOUBLE_LOG", str(play_log))
+    mp.add(*OTHERS, "killer_k.mp4")
+    run = mp.run("-v", "-n", "2", "--mp-retries=2", player="reliability")
+    assert "INTERNALERROR" not in run.out + run.err
+    assert "crashed while running" in run.out  # xdist says so
+    statuses = run.statuses()
+    assert statuses == {**{mp.nodeid(s): "PASSED" for s in OTHERS},
+                        mp.nodeid("killer_k.mp4"): "FAILED"}, run.out
+    # every sample played once: the killed one was not retried by a dead worker
+    plays = sorted(line.split("\t")[0] for line in play_log.read_text().splitlines())
+    assert plays == sorted((*OTHERS, "killer_k.mp4"))
+    # its placeholder is gone; the summary lists it among samples with no recording
+    assert not run.recording("killer_k.mp4").exists()
+    summary = run.summary()
+    assert "Samples with no .dbg recording: 1" in summary
+    assert "Appendix, list of samples without dbg\n\tkiller_k.mp4\n" in summary
+    assert "Relevant samples with perfect play: 5 / 5" in summary
+    assert "killer_k.mp4: its xdist worker died while playing it" in run.out
+    for sample in OTHERS:
+        assert rec.load(run.recording(sample))[-1] == ("p.P.oe",)
+    # its player died with the worker (it would have slept on)
+    assert mp.live_processes_with(str(mp.samples / "killer_k.mp4")) == []
