@@ -7,7 +7,7 @@ controller inside `report.user_properties`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import length_hint
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -21,11 +21,19 @@ TIMEOUT = "timeout"
 UNPLAYABLE = "unplayable"
 UNREADABLE = "unreadable"
 MISSING = "missing"
+#: late frames while the player waited for a CPU: the machine's fault
+OVERLOADED = "overloaded"
 
 #: outcomes that are worth another attempt (the player may just be flaky)
 RETRYABLE = frozenset({CRASHED, TIMEOUT})
 #: outcomes whose recording says nothing about playback quality
-NOT_RELEVANT = frozenset({CRASHED, TIMEOUT, UNPLAYABLE, UNREADABLE, MISSING})
+NOT_RELEVANT = frozenset({CRASHED, TIMEOUT, UNPLAYABLE, UNREADABLE, MISSING, OVERLOADED})
+#: defects that CPU starvation alone can cause
+LATE_KINDS = frozenset({"discarded_late", "scheduling_in_past"})
+#: the player waited for a CPU this fraction of the play's wall time ...
+OVERLOAD_MIN_FRACTION = 0.05
+#: ... and at least this long: an idle machine makes it wait ~0.1 %
+OVERLOAD_MIN_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,7 @@ _FIELD_TYPES: dict[str, tuple[tuple[type, ...], ...]] = {
     "mp.im": ((str,),),
     "mp.src": (_NUMBER, _FORMAT, _FORMAT),
     "mp.end": (_NUMBER,),
+    "mp.cpu": (_NUMBER, _NUMBER),
     "p.P._sp": (_NUMBER,),
     "p.P.sk": (_NUMBER,),
     "p.P.ut.1.0": (_NUMBER, _NUMBER, _NUMBER, _NUMBER),
@@ -230,7 +239,30 @@ def analyse(events: Any) -> PlayAnalysis:
     except Exception:  # anything odd: the careful path decides, and explains
         result = None
     if result is None:
-        return _analyse_slow(events)
+        result = _analyse_slow(events)
+    return _blame_the_machine(events, result)
+
+
+def _blame_the_machine(events: Any, result: PlayAnalysis) -> PlayAnalysis:
+    """Late frames while the player waited for a CPU say nothing of the sample.
+
+    Our player records, just before the end of play, how long it waited on
+    the kernel's run queue (`mp.cpu`). On an idle machine that is ~0.1 % of
+    the play; with more players than cores it is 10-40 %, and frames come
+    late whatever the sample. Such a play is judged OVERLOADED, not DEFECTS.
+    """
+    if result.outcome != DEFECTS or not set(result.counts) <= LATE_KINDS:
+        return result
+    wall = result.end_wall_time
+    for event in events[-4:]:  # mp.cpu, mp.end, p.P.oe close the recording
+        if event[0] == "mp.cpu" and wall:
+            wait = event[2]
+            if wait >= OVERLOAD_MIN_SECONDS and wait >= OVERLOAD_MIN_FRACTION * wall:
+                return replace(result, outcome=OVERLOADED, reason=(
+                    f"the player waited {wait:.2f} s of its {wall:.2f} s play for a CPU "
+                    f"({100 * wait / wall:.0f} %): the machine was overloaded, so its late "
+                    "frames are not counted against the sample; run fewer players at once "
+                    "(-n) or on an idle machine"))
     return result
 
 
@@ -482,6 +514,8 @@ class SessionTotals:
     total_retries: int
     sometimes_crashed: tuple[str, ...]  # crashed, then played
     always_crashed: tuple[str, ...]
+    #: late frames on an overloaded machine: not counted against the sample
+    overloaded: tuple[str, ...] = ()
 
     @property
     def relevant(self) -> int:
@@ -499,7 +533,8 @@ def session_totals(results: Iterable[SampleResult], playlist: Iterable[str] = ()
     by_sample = {r.sample: r for r in results}
     samples = sorted(set(by_sample) | set(playlist))
     groups: dict[str, list[str]] = {k: [] for k in
-                                    (PERFECT, CRASHED, UNPLAYABLE, UNREADABLE, MISSING)}
+                                    (PERFECT, CRASHED, UNPLAYABLE, UNREADABLE, MISSING,
+                                     OVERLOADED)}
     non_perfect: dict[str, Mapping[str, int]] = {}
     overall: dict[str, int] = {}
     retries = 0
@@ -530,4 +565,5 @@ def session_totals(results: Iterable[SampleResult], playlist: Iterable[str] = ()
         crashed=tuple(groups[CRASHED]), unplayable=tuple(groups[UNPLAYABLE]),
         unreadable=tuple(groups[UNREADABLE]), missing=tuple(groups[MISSING]),
         overall_counts=overall, total_retries=retries,
-        sometimes_crashed=tuple(sometimes), always_crashed=tuple(always))
+        sometimes_crashed=tuple(sometimes), always_crashed=tuple(always),
+        overloaded=tuple(groups[OVERLOADED]))

@@ -62,6 +62,8 @@ class Comparison:
 def _classify(before: an.PlayAnalysis, after: an.PlayAnalysis) -> str | None:
     if before.outcome == after.outcome == an.PERFECT:
         return None
+    if an.OVERLOADED in (before.outcome, after.outcome):
+        return None  # late frames of an overloaded machine compare nothing
     if after.outcome in BAD_RUN and before.outcome not in BAD_RUN:
         return "regressed"
     if after.outcome == an.PERFECT:

@@ -43,6 +43,8 @@ EVENTS: dict[str, EventSpec] = _specs(
     # Our own events (pyglet's logger never writes them; they are optional).
     EventSpec("mp.src", "Source", ("duration", "video_format", "audio_format")),
     EventSpec("mp.err", "Cannot play the source:", ("reason",)),
+    EventSpec("mp.cpu", "Player CPU use during the play (seconds):",
+              ("cpu_time", "cpu_wait")),
     EventSpec("mp.end", "End of stream reached", ("end_wall_time",)),
     # pyglet's Player
     EventSpec("p.P._sp", "Start playing", ("wall_time",)),
@@ -82,6 +84,8 @@ STATE_FIELDS: dict[str, Any] = {
     "audio_format": None,
     "reason": None,
     "end_wall_time": None,
+    "cpu_time": None,
+    "cpu_wait": None,
     "version": VERSION,
     # synthetic, probably invalid after a seek (as in pyglet's iterator)
     "pyglet_time": 0.0,

@@ -15,7 +15,7 @@ from .session import recording_file_name, report_file_name
 
 _COLOURS = {an.PERFECT: "#d9f2d9", an.DEFECTS: "#ffe8b3", an.CRASHED: "#f7c6c6",
             an.TIMEOUT: "#f7c6c6", an.UNPLAYABLE: "#e6d9f2", an.UNREADABLE: "#f7c6c6",
-            an.MISSING: "#eeeeee"}
+            an.MISSING: "#eeeeee", an.OVERLOADED: "#e0ecf7"}
 
 
 def _link(href: str, text: str) -> str:

@@ -11,6 +11,7 @@ from typing import Callable
 from . import analysis as an
 from . import recording, runner
 from .errors import UnreadableRecordingError
+from .events import VERSION
 from .options import Settings
 from .reports import failure_message
 
@@ -65,6 +66,11 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
     sample_path = samples_dir / sample
     problem = _unusable(sample_path)
     if problem is not None:
+        if problem.outcome == an.UNPLAYABLE:
+            # judged without a player, recorded as the player would have: the
+            # session then has a recording that says why for every sample
+            recording.save(recording_path, [("version", VERSION), ("mp.im", sample),
+                                            ("mp.err", problem.reason)])
         return Attempt(problem, None, failure_message(sample, problem, str(recording_path)))
     request = runner.PlayRequest(sample_path=sample_path, recording_path=recording_path,
                                  name=sample, audio=settings.audio, timeout=settings.timeout,

@@ -136,10 +136,20 @@ def _make_logger(base: type, outfile: str) -> Any:
     class RecordingLogger(base):  # type: ignore[misc, valid-type]
         closed = False
 
+        cpu_at_start: tuple[float, float] | None = None
+
+        def init_wall_time(self) -> None:
+            super().init_wall_time()
+            self.cpu_at_start = _cpu_use()
+
         def log(self, *args: Any) -> None:
             if args and args[0] == "p.P.oe" and self.start_wall_time is not None:
-                # our own event, before the end of play so that a finished
+                # our own events, before the end of play so that a finished
                 # recording still ends with p.P.oe, as pyglet's tools expect
+                cpu_now = _cpu_use()
+                if cpu_now is not None and self.cpu_at_start is not None:
+                    self.log_entries.append(("mp.cpu", cpu_now[0] - self.cpu_at_start[0],
+                                             cpu_now[1] - self.cpu_at_start[1]))
                 self.log_entries.append(("mp.end", self.rebased_wall_time()))
             self.log_entries.append(args)
 
@@ -148,6 +158,21 @@ def _make_logger(base: type, outfile: str) -> Any:
             self.closed = True
 
     return RecordingLogger(outfile)
+
+
+def _cpu_use() -> tuple[float, float] | None:
+    """(CPU time, time spent waiting for a CPU) of this thread, in seconds.
+
+    The wait (the kernel's run-queue delay) tells an overloaded machine
+    from a slow sample: late frames with a long wait are the machine's fault.
+    Linux only; None elsewhere.
+    """
+    try:
+        with open("/proc/thread-self/schedstat") as stats:
+            cpu_ns, wait_ns = stats.read().split()[:2]
+    except (OSError, ValueError):
+        return None
+    return int(cpu_ns) / 1e9, int(wait_ns) / 1e9
 
 
 def _video_format(source: Any) -> tuple | None:

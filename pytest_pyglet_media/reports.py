@@ -94,7 +94,9 @@ def failure_message(sample: str, result: an.PlayAnalysis, recording: str,
     if result.outcome == an.MISSING:
         return f"{sample}: {result.reason}"
     lines = []
-    if result.outcome in (an.CRASHED, an.TIMEOUT):
+    if result.outcome == an.OVERLOADED:
+        lines.append(f"{sample}: {result.total_defects} late frames, but {result.reason}")
+    elif result.outcome in (an.CRASHED, an.TIMEOUT):
         what = "timed out" if result.outcome == an.TIMEOUT else "crashed"
         lines.append(f"{sample}: the player {what}: {run_note or result.reason}")
     else:
@@ -134,6 +136,10 @@ def summary(session: str, samples_version: str, totals: an.SessionTotals, *,
         parts.append(f"Samples the player could not open: {len(totals.unplayable)}")
     if totals.unreadable:
         parts.append(f"Samples with an unreadable recording: {len(totals.unreadable)}")
+    if totals.overloaded:
+        parts.append(f"*** Samples played while the machine was overloaded: "
+                     f"{len(totals.overloaded)} (their late frames are not counted "
+                     "against them; run fewer players at once)")
     n = totals.relevant
     parts.append(f"Relevant samples (all - no_dbg - crashed - unplayable): {n}")
     if n == 0:
@@ -152,7 +158,9 @@ def summary(session: str, samples_version: str, totals: an.SessionTotals, *,
         for sample in sorted(totals.non_perfect):
             parts.append(format_counts(totals.non_perfect[sample], sample))
             parts.append("")
-    for title, samples in (("Appendix, samples the player could not open", totals.unplayable),
+    for title, samples in (("Appendix, samples played while the machine was overloaded",
+                            totals.overloaded),
+                           ("Appendix, samples the player could not open", totals.unplayable),
                            ("Appendix, samples with an unreadable recording", totals.unreadable),
                            ("Appendix, list of samples without dbg", totals.missing)):
         if samples:
@@ -181,6 +189,7 @@ def headline(totals: an.SessionTotals) -> str:
     bits = [f"{len(totals.samples)} samples", f"{len(totals.perfect)} perfect",
             f"{len(totals.non_perfect)} with defects"]
     for label, group in (("crashed", totals.crashed), ("unplayable", totals.unplayable),
+                         ("overloaded", totals.overloaded),
                          ("unreadable", totals.unreadable), ("not played", totals.missing)):
         if group:
             bits.append(f"{len(group)} {label}")

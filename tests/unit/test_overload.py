@@ -1,0 +1,83 @@
+"""Late frames on an overloaded machine are the machine's fault (issue 6.3).
+
+The player records how long it waited for a CPU (`mp.cpu`, from the kernel's
+run-queue delay); late-frame defects during a long wait judge the play
+OVERLOADED instead of blaming the sample.
+"""
+from __future__ import annotations
+
+from pytest_pyglet_media import analysis as an
+from pytest_pyglet_media import comparison, reports
+
+
+def play(*, late: int = 0, no_image: int = 0, cpu_wait: float | None = 0.001,
+         wall: float = 2.0) -> list[tuple]:
+    events: list[tuple] = [("version", 1.1), ("mp.im", "s.mp4"),
+                           ("mp.src", 2.0, (320, 240, 1.0, 30.0), (2, 16, 48000)),
+                           ("p.P._sp", 0.0)]
+    t = 0.0
+    for frame in range(60):
+        events.append(("p.P.ut.1.0", 1 / 30, t, t, t))
+        if frame < late:
+            events.append(("p.P.ut.1.5", t))
+        if frame < no_image:
+            events.append(("p.P.ut.1.8",))
+        events.append(("p.P.ut.1.6", t))
+        events.append(("p.P.ut.1.9", 1 / 30, t + 1 / 30))
+        t += 1 / 30
+    events += [("p.P.ut.1.0", 1 / 30, t, t, t), ("p.P.ut.1.6", None), ("p.P.ut.1.7", 1 / 30)]
+    if cpu_wait is not None:
+        events.append(("mp.cpu", 0.5, cpu_wait))
+    events += [("mp.end", wall), ("p.P.oe",)]
+    return events
+
+
+def test_late_frames_during_a_long_cpu_wait_blame_the_machine():
+    result = an.analyse(play(late=3, cpu_wait=0.4))
+    assert result.outcome == an.OVERLOADED
+    assert result.counts == {"discarded_late": 3}
+    assert "waited 0.40 s of its 2.00 s play for a CPU (20 %)" in result.reason
+
+
+def test_late_frames_on_an_idle_machine_are_defects():
+    assert an.analyse(play(late=3, cpu_wait=0.002)).outcome == an.DEFECTS
+    # recordings without our CPU event (pyglet's own logger) judge as before
+    assert an.analyse(play(late=3, cpu_wait=None)).outcome == an.DEFECTS
+
+
+def test_a_short_absolute_wait_is_not_overload():
+    # 5 % of a 0.4 s play is 0.02 s: below the 0.05 s floor
+    assert an.analyse(play(late=1, cpu_wait=0.03, wall=0.4)).outcome == an.DEFECTS
+
+
+def test_defects_that_cpu_starvation_cannot_cause_still_blame_the_sample():
+    result = an.analyse(play(late=2, no_image=1, cpu_wait=0.9))
+    assert result.outcome == an.DEFECTS
+    assert result.counts == {"discarded_late": 2, "no_image": 1}
+
+
+def test_a_perfect_play_on_a_busy_machine_is_perfect():
+    assert an.analyse(play(cpu_wait=0.9)).outcome == an.PERFECT
+
+
+def test_summary_and_message_say_the_machine_was_overloaded():
+    busy = an.SampleResult("busy.mp4", an.analyse(play(late=4, cpu_wait=0.5)))
+    fine = an.SampleResult("fine.mp4", an.analyse(play()))
+    totals = an.session_totals([busy, fine])
+    assert totals.overloaded == ("busy.mp4",)
+    assert totals.relevant == 1 and totals.non_perfect == {}
+    text = reports.summary("s", "v", totals)
+    assert "Samples played while the machine was overloaded: 1" in text
+    assert "Appendix, samples played while the machine was overloaded\n\tbusy.mp4" in text
+    assert "1 overloaded" in reports.headline(totals)
+    message = reports.failure_message("busy.mp4", busy.analysis, "/r/busy.mp4.dbg")
+    assert message.startswith("busy.mp4: 4 late frames, but the player waited")
+    assert "recording: /r/busy.mp4.dbg" in message
+
+
+def test_an_overloaded_play_is_no_regression():
+    before = {"a.mp4": an.SampleResult("a.mp4", an.analyse(play()))}
+    after = {"a.mp4": an.SampleResult("a.mp4", an.analyse(play(late=5, cpu_wait=0.6)))}
+    result = comparison.compare("new", after, "old", before)
+    assert result.regressed == () and result.regressions_from_perfect == ()
+    assert result.compared == ()
