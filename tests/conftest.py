@@ -10,14 +10,17 @@ sees the `mp` fixture (a conftest must never be imported by another).
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
+import shutil
+import subprocess
 import sys
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import pytest
 
@@ -54,6 +57,9 @@ class MediaRun:
 
     def session_dir(self, name: str = "testrun_00") -> Path:
         return self.samples / name
+
+    def reports(self, name: str = "testrun_00") -> Path:
+        return self.samples / name / "reports"
 
     def summary(self, name: str = "testrun_00") -> str:
         return (self.samples / name / "reports" / "00_summary.txt").read_text()
@@ -156,3 +162,28 @@ def live_processes_with(marker: str) -> list[tuple[int, str]]:
 MediaTester.nodeid = staticmethod(nodeid)
 MediaTester.junit_cases = staticmethod(junit_cases)
 MediaTester.live_processes_with = staticmethod(live_processes_with)
+
+
+#: the ffmpeg tool, quiet and never waiting for input
+FFMPEG = ("ffmpeg", "-v", "error", "-y", "-nostdin")
+
+
+@pytest.fixture(scope="session")
+def ffmpeg() -> Callable[..., None]:
+    """Runs the ffmpeg tool to make clips for the real player.
+
+    The tests that play real media need the ffmpeg tool and pyglet; without
+    them they fail (never skip, which would hide an untested feature):
+    `./run test` installs both.
+    """
+    if shutil.which("ffmpeg") is None:
+        pytest.fail("the ffmpeg command line tool is missing: apt-get install ffmpeg "
+                    "(./run test installs it)")
+    if importlib.util.find_spec("pyglet") is None:
+        pytest.fail("pyglet is missing: pip install -e . (./run test installs it)")
+
+    def run(*args: str) -> None:
+        subprocess.run([*FFMPEG, *args], check=True, timeout=60,
+                       stdin=subprocess.DEVNULL, capture_output=True)
+
+    return run

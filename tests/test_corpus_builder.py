@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,8 @@ from pytest_pyglet_media.corpus_builder import build_corpus, main
 from pytest_pyglet_media.errors import ManifestError, UsageError
 from pytest_pyglet_media.manifest import MANIFEST_NAME, Manifest, read_manifest
 
-needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
+#: fails (never skips) without the ffmpeg tool: see the `ffmpeg` fixture
+needs_ffmpeg = pytest.mark.usefixtures("ffmpeg")
 
 # A tenth of a second keeps every ffmpeg run well under 100 ms.
 WAV = '["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=8000:duration=0.1", "-c:a", "pcm_s16le"]'

@@ -135,7 +135,8 @@ def test_module_help_exit_0():
 def test_console_script_without_samples_dir_exit_2(tmp_path):
     script = Path(sys.executable).with_name("pyglet-mp")
     if not script.exists():
-        pytest.skip(f"no console script beside {sys.executable}")
+        pytest.fail(f"no pyglet-mp console script beside {sys.executable}: "
+                    "install the package (pip install -e .)")
     done = _run([str(script), "list"], cwd=tmp_path)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr

@@ -6,18 +6,15 @@ and runs the plugin with the real player (pyglet headless, FFmpeg).
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-FFMPEG = ("ffmpeg", "-v", "error", "-y", "-nostdin")
 VIDEO = "testsrc2=size=160x120:rate=25:duration={d}"
 AUDIO = "sine=frequency=440:sample_rate={rate}:duration={d}"
 
@@ -44,28 +41,19 @@ strict = true
 SAMPLES = ("h264_aac.mp4", "not_media.mp4", "tone.wav", "truncated.webm")
 
 
-def _ffmpeg(*args: str) -> None:
-    subprocess.run([*FFMPEG, *args], check=True, timeout=60,
-                   stdin=subprocess.DEVNULL, capture_output=True)
-
-
 @pytest.fixture(scope="session")
-def e2e_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("ffmpeg") is None:
-        pytest.skip("the ffmpeg command line tool is not installed")
-    if importlib.util.find_spec("pyglet") is None:
-        pytest.skip("pyglet is not installed")
+def e2e_corpus(tmp_path_factory: pytest.TempPathFactory, ffmpeg) -> Path:
     folder = tmp_path_factory.mktemp("e2e_corpus")
-    _ffmpeg("-f", "lavfi", "-i", VIDEO.format(d=0.5),
+    ffmpeg("-f", "lavfi", "-i", VIDEO.format(d=0.5),
             "-f", "lavfi", "-i", AUDIO.format(rate=44100, d=0.5),
             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
             "-c:a", "aac", "-t", "0.5", str(folder / "h264_aac.mp4"))
-    _ffmpeg("-f", "lavfi", "-i", AUDIO.format(rate=44100, d=0.5),
+    ffmpeg("-f", "lavfi", "-i", AUDIO.format(rate=44100, d=0.5),
             "-c:a", "pcm_s16le", str(folder / "tone.wav"))
     # 1.5 s, so that the quarter kept ends the play far (>1 s) before the
     # duration the header announces: "ended early" does not hang on timing
     full = folder / "full.webm.tmp"
-    _ffmpeg("-f", "lavfi", "-i", VIDEO.format(d=1.5),
+    ffmpeg("-f", "lavfi", "-i", VIDEO.format(d=1.5),
             "-f", "lavfi", "-i", AUDIO.format(rate=48000, d=1.5),
             "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "200k",
             "-c:a", "libvorbis", "-t", "1.5", "-f", "webm", str(full))

@@ -12,9 +12,6 @@ Three ways to get a session to read:
 """
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -144,39 +141,19 @@ def mpcli(capsys):
 # -- plugin runs (pytester, subprocess) ----------------------------------------------
 
 
-@dataclass
-class PluginRun:
-    result: pytest.RunResult
-    samples: Path
-
-    @property
-    def out(self) -> str:
-        return self.result.stdout.str()
-
-    @property
-    def ret(self) -> int:
-        return int(self.result.ret)
-
-    def reports(self, session: str) -> Path:
-        return self.samples / session / "reports"
-
-
 class Plug:
-    def __init__(self, pytester: pytest.Pytester) -> None:
-        self.pytester = pytester
-        self.samples = pytester.path / "samples"
-        self.samples.mkdir()
+    """The shared plugin runner (tests/conftest.py), without crash retries:
+    these tests read what a run leaves, one play per sample."""
+
+    def __init__(self, mp) -> None:
+        self.mp = mp
+        self.samples = mp.samples
 
     def add(self, *names: str) -> None:
-        for name in names:
-            (self.samples / name).write_bytes(b"not really media\n")
+        self.mp.add(*names)
 
-    def run(self, *args: str, player: str | None = "by_name") -> PluginRun:
-        argv = ["-p", "no:cacheprovider", "--mp-samples-dir=samples", "--mp-retries=0"]
-        if player is not None:
-            argv.append(f"--mp-player=doubles.{player}")
-        argv.extend(args)
-        return PluginRun(self.pytester.runpytest_subprocess(*argv, timeout=120), self.samples)
+    def run(self, *args: str, player: str | None = "by_name"):
+        return self.mp.run("--mp-retries=0", *args, player=player)
 
 
 @pytest.fixture(scope="session")
@@ -192,24 +169,19 @@ def _bokeh_before_pytester() -> None:
 
 
 @pytest.fixture
-def plug(_bokeh_before_pytester, pytester, inner_run_env) -> Plug:
-    return Plug(pytester)
+def plug(_bokeh_before_pytester, mp) -> Plug:
+    return Plug(mp)
 
 
 # -- a real clip ------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
-def real_clip(tmp_path_factory) -> Path:
-    if shutil.which("ffmpeg") is None:
-        pytest.skip("the ffmpeg command line tool is not installed")
-    pytest.importorskip("pyglet")
+def real_clip(tmp_path_factory, ffmpeg) -> Path:
     target = tmp_path_factory.mktemp("real_clip") / "clip.mp4"
-    subprocess.run(["ffmpeg", "-nostdin", "-y", "-v", "error",
-                    "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30:duration=0.5",
-                    "-f", "lavfi", "-i", "sine=duration=0.5", "-c:v", "libx264",
-                    "-pix_fmt", "yuv420p", "-c:a", "aac", str(target)],
-                   check=True, timeout=60, capture_output=True, stdin=subprocess.DEVNULL)
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30:duration=0.5",
+           "-f", "lavfi", "-i", "sine=duration=0.5", "-c:v", "libx264",
+           "-pix_fmt", "yuv420p", "-c:a", "aac", str(target))
     return target
 
 

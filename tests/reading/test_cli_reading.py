@@ -230,7 +230,7 @@ def test_timeline_refusals(mpcli, s1):
 
 
 def test_plot(mpcli, s1):
-    pytest.importorskip("bokeh")
+    import bokeh  # noqa: F401  (a test dependency: fail, never skip, without it)
     page = mpcli("plot", "a.mp4").printed_path()
     assert page == s1.reports_dir / "a.mp4.timeline.html"
     assert "<html" in page.read_text().lower()

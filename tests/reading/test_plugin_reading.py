@@ -99,7 +99,7 @@ def test_compare_honours_protected_reports(base_perfect):
     ("none", set()),
 ])
 def test_plots(plug, which, expected):
-    pytest.importorskip("bokeh")
+    import bokeh  # noqa: F401  (a test dependency: fail, never skip, without it)
     plug.add("defects_a.mp4", "perfect_b.mp4", "segfault_c.mp4")
     args = [] if which is None else [f"--mp-plots={which}"]
     run = plug.run("--mp-session=s", *args)

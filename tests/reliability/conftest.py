@@ -6,7 +6,6 @@ command run in a subprocess, and tiny real clips for the real player.
 """
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
@@ -15,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-FFMPEG = ("ffmpeg", "-v", "error", "-y", "-nostdin")
 #: what no message of ours may hold
 INTERNAL = ("INTERNALERROR", "Traceback")
 
@@ -64,22 +62,13 @@ def pyglet_mp(mp, inner_run_env):
     return run
 
 
-def _ffmpeg(*args: str) -> None:
-    subprocess.run([*FFMPEG, *args], check=True, timeout=60,
-                   stdin=subprocess.DEVNULL, capture_output=True)
-
-
 @pytest.fixture(scope="session")
-def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def clips(tmp_path_factory: pytest.TempPathFactory, ffmpeg) -> Path:
     """Tiny real clips (made with the ffmpeg tool) for the real player."""
-    if shutil.which("ffmpeg") is None:
-        pytest.skip("the ffmpeg command line tool is not installed")
-    if importlib.util.find_spec("pyglet") is None:
-        pytest.skip("pyglet is not installed")
     folder = tmp_path_factory.mktemp("reliability_clips")
-    _ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=22050:duration=0.3",
+    ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=22050:duration=0.3",
             "-c:a", "pcm_s16le", str(folder / "tone.wav"))
-    _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25:duration=0.6",
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25:duration=0.6",
             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
             str(folder / "clip.mp4"))
     return folder
