@@ -29,6 +29,9 @@ class RunContext:
     paths: store.SessionPaths | None
     #: files of the samples folder left out of a new session, with the reason
     left_out: tuple[str, ...] = ()
+    #: the session was created by this run (so a run that plays nothing
+    #: does not leave an empty one behind)
+    created: bool = False
 
     @property
     def session_name(self) -> str | None:
@@ -105,7 +108,8 @@ def prepare(settings: Settings, *, collect_only: bool) -> RunContext:
         return RunContext(settings, samples_dir, tuple(samples), manifest, None, left_out)
     name = name or store.next_testrun_name(samples_dir)
     paths = create_session(samples_dir, name, samples, has_playlist, manifest, settings.player)
-    return RunContext(settings, samples_dir, tuple(samples), manifest, paths, left_out)
+    return RunContext(settings, samples_dir, tuple(samples), manifest, paths, left_out,
+                      created=True)
 
 
 def for_worker(settings: Settings, session_name: str | None) -> RunContext:

@@ -5,6 +5,7 @@ junitxml is, so session files are written exactly once per run.
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ class SessionReporter:
         self.comparison: tuple[Comparison, Path | None] | None = None
         self.notes: list[str] = []
         self.lost: set[str] = set()
+        self.discarded = False
         self.error: str | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -64,6 +66,8 @@ class SessionReporter:
         paths = self.ctx.paths
         if paths is None or session.config.option.collectonly:
             return
+        if self._discard_if_nothing_played(paths):
+            return
         # Fix (tests/reading): -x/--maxfail stops the run through session.shouldfail,
         # not shouldstop; such a run was not marked interrupted.
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop) \
@@ -95,6 +99,20 @@ class SessionReporter:
             self.error = f"cannot write {exc.filename or paths.session_dir}: " \
                          f"{exc.strerror or exc}"
 
+    def _discard_if_nothing_played(self, paths: store.SessionPaths) -> bool:
+        """A session this run created, and played nothing into, is not kept.
+
+        `-k` matching no sample, or a node id of another folder, would
+        otherwise leave a testrun_NN with no recording for every such run.
+        """
+        if not self.ctx.created or self.results or self.lost:
+            return False
+        if any(p.suffix == ".dbg" for p in paths.dbg_dir.iterdir()):
+            return False  # a player wrote something after all: keep it
+        shutil.rmtree(paths.session_dir, ignore_errors=True)
+        self.discarded = True
+        return True
+
     def _write_plots(self, paths: store.SessionPaths, written: WrittenSummary) -> None:
         which = self.ctx.settings.plots
         if which == "none":
@@ -124,6 +142,9 @@ class SessionReporter:
             return
         tr = terminalreporter
         tr.section("pyglet media session")
+        if self.discarded:
+            tr.write_line(f"no sample was played: session {self.ctx.paths.name} was not kept")
+            return
         if self.error:
             tr.write_line(f"could not write the session reports: {self.error}", red=True)
             return
