@@ -25,9 +25,12 @@ def _link(href: str, text: str) -> str:
 def render(session: str, samples_version: str, totals: an.SessionTotals,
            results: Mapping[str, an.SampleResult], report_files: Sequence[str],
            headline: str, interrupted: bool = False,
-           recordings: Collection[str] | None = None) -> str:
+           recordings: Collection[str] | None = None,
+           expected: Mapping[str, str] | None = None) -> str:
     """`report_files` are the names present in reports/ (links only to what exists);
-    `recordings`, when given, the samples whose recording exists."""
+    `recordings`, when given, the samples whose recording exists; `expected`,
+    the samples.toml expectation ("defect: reason") of samples not expected to pass."""
+    expected = expected or {}
     present = set(report_files)
     rows = []
     for sample in totals.samples:
@@ -48,7 +51,9 @@ def render(session: str, samples_version: str, totals: an.SessionTotals,
             links.append(_link(f"../dbg/{recording_file_name(sample)}", "recording"))
         rows.append(
             f'<tr style="background:{_COLOURS.get(outcome, "#fff")}">'
-            f"<td>{html.escape(sample)}</td><td>{html.escape(outcome)}</td>"
+            f"<td>{html.escape(sample)}</td><td>{html.escape(outcome)}"
+            + (f"<br><small>expected: {html.escape(expected[sample])}</small>"
+               if sample in expected else "") + "</td>"
             f"<td>{defects}</td><td>{retries}</td><td>{' '.join(links)}</td></tr>")
     notice = "<p><strong>The run was interrupted: samples not played have no verdict." \
              "</strong></p>" if interrupted else ""

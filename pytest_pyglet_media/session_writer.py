@@ -13,7 +13,8 @@ from typing import Iterable, Mapping
 from . import analysis as an
 from . import atomic, comparison, index_page, recording, reports
 from . import session as store
-from .errors import UnreadableRecordingError
+from . import manifest
+from .errors import ManifestError, UnreadableRecordingError
 
 RETRIES_FILE = "_crash_retries.json"
 
@@ -123,8 +124,21 @@ def write_index(paths: store.SessionPaths, written: WrittenSummary) -> Path:
     atomic.write_text(target, index_page.render(
         paths.name, samples_version(paths), written.totals, written.results, present,
         reports.headline(written.totals), interrupted=written.interrupted,
-        recordings={s for s in written.totals.samples if paths.recording(s).is_file()}))
+        recordings={s for s in written.totals.samples if paths.recording(s).is_file()},
+        expected=_expectations(paths.samples_dir)))
     return target
+
+
+def _expectations(samples_dir: Path) -> dict[str, str]:
+    """samples.toml's expected failures, shown beside their verdicts."""
+    try:
+        found = manifest.load_manifest(samples_dir)
+    except (ManifestError, OSError):
+        return {}  # a broken manifest is reported where it is used, not here
+    if found is None:
+        return {}
+    return {name: f"{spec.expect}: {spec.reason}" for name, spec in found.samples.items()
+            if spec.expect != "pass"}
 
 
 def _write_sample_reports(paths: store.SessionPaths, sample: str,

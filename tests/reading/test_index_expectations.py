@@ -1,0 +1,40 @@
+"""index.html shows samples.toml's expected failures beside their verdicts."""
+from __future__ import annotations
+
+from pytest_pyglet_media import recording, session_writer
+from pytest_pyglet_media import session as store
+
+MANIFEST = '''[corpus]
+version = "t-1"
+
+[samples."known.mp4"]
+expect = "defect"
+reason = "pyglet drops <late> frames"
+
+[samples."fine.mp4"]
+expect = "pass"
+'''
+
+
+def test_expected_failures_are_shown_escaped(tmp_path):
+    for name in ("known.mp4", "fine.mp4"):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "samples.toml").write_text(MANIFEST)
+    paths = store.create_session(tmp_path, "s", ["fine.mp4", "known.mp4"], has_playlist=False,
+                                 versions={}, samples_version="t-1")
+    for name in ("known.mp4", "fine.mp4"):
+        recording.save(paths.recording(name), [("version", 1.1), ("mp.im", name),
+                                               ("p.P._sp", 0.0), ("p.P.oe",)])
+    session_writer.write_session_reports(paths, {})
+    page = paths.special_report("index").read_text()
+    assert "expected: defect: pyglet drops &lt;late&gt; frames" in page
+    assert page.count("expected:") == 1  # only samples not expected to pass
+
+
+def test_a_broken_manifest_does_not_stop_the_index(tmp_path):
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    paths = store.create_session(tmp_path, "s", ["a.mp4"], has_playlist=False,
+                                 versions={}, samples_version="t")
+    (tmp_path / "samples.toml").write_text("this is [not toml")
+    session_writer.write_session_reports(paths, {})
+    assert "expected:" not in paths.special_report("index").read_text()
