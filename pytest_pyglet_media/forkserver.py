@@ -34,7 +34,6 @@ pyglet only in the server, through `player`.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
 import select
@@ -48,13 +47,14 @@ import time
 import traceback
 from typing import Any, Callable, Sequence
 
+from . import procgroup
+
 #: seconds the server may take to import pyglet and say it is ready
 START_TIMEOUT = 60.0
 #: seconds for the server to answer a request with the child's pid
 ANSWER_TIMEOUT = 30.0
 #: seconds for the server to report a killed child reaped
 REAP_TIMEOUT = 10.0
-_PR_SET_PDEATHSIG = 1
 _ERROR_TAIL = 600
 
 
@@ -253,20 +253,12 @@ def _threads_problem() -> str | None:
     return None
 
 
-def _die_with(parent: int) -> None:
-    """Have the kernel SIGKILL this process when its parent dies (Linux)."""
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-    prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # it died before the line above
-        os._exit(1)
-
-
 def _child(request: dict[str, Any], server: int, ready_fd: int, channel: int) -> None:
     """In the forked child: never returns."""
     code = 1
     try:
         os.setsid()
-        _die_with(server)
+        procgroup.die_with(server)
         os.close(channel)
         os.write(ready_fd, b"1")  # the process group exists: the runner may kill it
         os.close(ready_fd)

@@ -1,19 +1,26 @@
 """Options: declared once, readable from the command line, ini and environment.
 
-Settings are resolved once into a frozen `Settings`, kept in `config.stash`
-and sent to xdist workers as builtins. Precedence, as pytest-timeout does it:
+Settings are resolved once into a frozen `Settings`, kept (inside the run's
+context) in `config.stash`; each xdist worker resolves the same options it
+was started with. Precedence, as pytest-timeout does it:
 command line, then ini file, then environment variable, then default. A bad
 value is a usage error naming the option and where the value came from.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, fields
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .errors import UsageError
-from .runner import DEFAULT_PLAYER, DEFAULT_SPAWN, SPAWN_METHODS
+
+#: the module run as the player; tests substitute doubles that crash or hang
+DEFAULT_PLAYER = "pytest_pyglet_media.player"
+#: how a play's process starts (see runner.py)
+SPAWN_METHODS = ("fork", "fresh")
+DEFAULT_SPAWN = "fork" if sys.platform.startswith("linux") else "fresh"
 
 KNOWN_AUDIO_DRIVERS = ("silent", "openal", "pulse", "xaudio2", "directsound")
 
@@ -34,18 +41,6 @@ class Settings:
     @property
     def active(self) -> bool:
         return self.samples_dir is not None
-
-    def to_builtins(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["audio"] = list(self.audio)
-        return data
-
-    @classmethod
-    def from_builtins(cls, data: Mapping[str, Any]) -> "Settings":
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["audio"] = tuple(values.get("audio", ("silent",)))
-        return cls(**values)
 
 
 def _text(value: str) -> str:

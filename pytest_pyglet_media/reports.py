@@ -84,8 +84,7 @@ AVAILABLE_REPORTS: dict[str, tuple[Callable[[Sequence[Event]], str], str]] = {
 # -- the item's failure message ----------------------------------------------
 
 
-def failure_message(sample: str, result: an.PlayAnalysis, recording: str,
-                    run_note: str = "") -> str:
+def failure_message(sample: str, result: an.PlayAnalysis, recording: str) -> str:
     """What pytest shows for a failed sample: defects, first anomalies, recording."""
     if result.outcome == an.UNPLAYABLE:
         return f"{sample}: cannot be played: {result.reason}"
@@ -98,7 +97,7 @@ def failure_message(sample: str, result: an.PlayAnalysis, recording: str,
         lines.append(f"{sample}: {result.total_defects} late frames, but {result.reason}")
     elif result.outcome in (an.CRASHED, an.TIMEOUT):
         what = "timed out" if result.outcome == an.TIMEOUT else "crashed"
-        lines.append(f"{sample}: the player {what}: {run_note or result.reason}")
+        lines.append(f"{sample}: the player {what}: {result.reason}")
     else:
         total = result.total_defects
         lines.append(f"{sample}: {total} defect{'s' if total != 1 else ''} while playing"

@@ -15,7 +15,6 @@ Two ways to start the child (`PlayRequest.spawn`):
 from __future__ import annotations
 
 import atexit
-import ctypes
 import os
 import signal
 import subprocess
@@ -26,15 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import forkserver
+from . import forkserver, procgroup
+from .options import DEFAULT_PLAYER, DEFAULT_SPAWN
 
-#: the module run as the player; tests substitute doubles that crash or hang
-DEFAULT_PLAYER = "pytest_pyglet_media.player"
 #: how much of the child's stderr a failure message shows
 STDERR_TAIL_BYTES = 4096
 EXIT_UNPLAYABLE = 3  # keep in sync with player.EXIT_UNPLAYABLE (player imports pyglet)
-SPAWN_METHODS = ("fork", "fresh")
-DEFAULT_SPAWN = "fork" if sys.platform.startswith("linux") else "fresh"
 #: times a process may start a fork server again after one died
 SERVER_RESTARTS = 3
 #: the prefix of the note a fallback to a fresh interpreter puts in the stderr tail
@@ -105,61 +101,31 @@ def _tail(stream: "tempfile._TemporaryFileWrapper[bytes]") -> str:
     return text
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """A preexec hook making the player die with its runner (Linux).
-
-    If pytest or an xdist worker is killed outright (SIGKILL), nothing reaps
-    its player, which would play on as an orphan: PR_SET_PDEATHSIG has the
-    kernel kill the player when the runner dies. Looked up before the fork;
-    the hook itself only makes system calls.
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    parent = os.getpid()
-
-    def hook() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent:  # the runner died before the line above
-            os._exit(1)
-
-    return hook
-
-
-_PR_SET_PDEATHSIG = 1
-
-
 def _kill_group(proc: "subprocess.Popen[bytes]") -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    procgroup.kill_group(proc.pid)
     proc.wait()
 
 
-def run(request: PlayRequest, argv: Sequence[str] | None = None) -> RunResult:
+def run(request: PlayRequest) -> RunResult:
     """Play one sample in a child process and wait for it, within the timeout."""
     note = ""
-    if argv is None and request.spawn == "fork" and request.player_module == DEFAULT_PLAYER:
+    if request.spawn == "fork" and request.player_module == DEFAULT_PLAYER:
         start = time.monotonic()
         try:
             return _run_forked(request, start)
         except forkserver.Unavailable as exc:
             note = f"{FALLBACK_NOTE} {exc}"
-    return _run_fresh(request, argv, note)
+    return _run_fresh(request, note)
 
 
-def _run_fresh(request: PlayRequest, argv: Sequence[str] | None, note: str = "") -> RunResult:
+def _run_fresh(request: PlayRequest, note: str = "") -> RunResult:
     start = time.monotonic()
     with tempfile.TemporaryFile() as stderr:
         proc = subprocess.Popen(
-            list(argv) if argv is not None else command(request),
+            command(request),
             stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
             env=child_environment(), start_new_session=True,
-            preexec_fn=_die_with_parent())
+            preexec_fn=procgroup.die_with_parent_hook())
         timed_out = False
         try:
             proc.wait(timeout=request.timeout)
@@ -184,13 +150,6 @@ def _with_note(note: str, tail: str) -> str:
     return f"{note}\n{tail}"
 
 
-def _killpg(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 class _Servers:
     """This process's fork server, started at its first play (per xdist worker)."""
 
@@ -210,7 +169,7 @@ class _Servers:
             return self.server
         if self.server is not None:  # it died since the last play
             self.lost("fork server exited between plays")
-        server = forkserver.ForkServer(child_environment(), preexec_fn=_die_with_parent(),
+        server = forkserver.ForkServer(child_environment(), preexec_fn=procgroup.die_with_parent_hook(),
                                        argv=self.argv)
         try:
             server.start()
@@ -247,7 +206,7 @@ def _run_forked(request: PlayRequest, start: float) -> RunResult:
         try:
             returncode, timed_out = server.play(
                 str(request.sample_path), str(request.recording_path), request.name,
-                request.audio, stderr.name, deadline=start + request.timeout, kill=_killpg)
+                request.audio, stderr.name, deadline=start + request.timeout, kill=procgroup.kill_group)
         except forkserver.Lost as exc:
             SERVERS.lost(str(exc))
             why = "it died during the play" if exc.started else str(exc)

@@ -87,10 +87,6 @@ class SessionPaths:
         return self.dbg_dir / "_session_playlist.txt"
 
     @property
-    def crashes(self) -> Path:
-        return self.dbg_dir / "_crashes_light.pkl"
-
-    @property
     def versions(self) -> Path:
         return self.dbg_dir / "_versions.json"
 

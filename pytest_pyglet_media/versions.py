@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .runner import DEFAULT_PLAYER
+from .options import DEFAULT_PLAYER
 
 
 def _run(argv: list[str], cwd: Path | None = None, timeout: float = 30.0) -> str | None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pyglet_media import analysis, forkserver, options, recording, runner
+from pytest_pyglet_media import analysis, forkserver, options, procgroup, recording, runner
 from pytest_pyglet_media.errors import UsageError
 
 # the fork server is Linux-only (elsewhere the runner uses fresh interpreters,
@@ -64,13 +64,13 @@ def servers(inner_run_env: pytest.MonkeyPatch):
 def killed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The pids whose process group the runner killed."""
     pids: list[int] = []
-    real = runner._killpg
+    real = procgroup.kill_group
 
     def spy(pid: int) -> None:
         pids.append(pid)
         real(pid)
 
-    monkeypatch.setattr(runner, "_killpg", spy)
+    monkeypatch.setattr(procgroup, "kill_group", spy)
     return pids
 
 
@@ -307,5 +307,3 @@ def test_spawn_option():
     with pytest.raises(UsageError, match="--mp-spawn: bad value 'thread' from environment "
                                          "variable PYTEST_MP_SPAWN: choose one of fork, fresh"):
         options.resolve({}, {}, {"PYTEST_MP_SPAWN": "thread"})
-    settings = options.resolve({"mp_spawn": "fresh"}, {}, {})
-    assert options.Settings.from_builtins(settings.to_builtins()) == settings

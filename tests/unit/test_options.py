@@ -1,7 +1,6 @@
 """options.py: precedence (command line > ini > env > default) and usage errors."""
 from __future__ import annotations
 
-import pickle
 
 import pytest
 
@@ -123,17 +122,6 @@ def test_option_table():
         set(options.Settings.__dataclass_fields__)
     assert [spec.ini for spec in options.OPTIONS if spec.field == "samples_dir"] == \
         ["mp_samples_dir"]
-
-
-def test_settings_builtins_round_trip():
-    settings = resolve({"mp_samples_dir": "/m", "mp_audio": "openal,silent",
-                        "mp_timeout": "9.5", "mp_retries": "0"})
-    data = settings.to_builtins()
-    assert data["audio"] == ["openal", "silent"]
-    assert all(isinstance(v, (str, int, float, list, type(None))) for v in data.values())
-    assert options.Settings.from_builtins(pickle.loads(pickle.dumps(data))) == settings
-    # unknown keys (a newer controller) are ignored
-    assert options.Settings.from_builtins({**data, "future": 1}) == settings
 
 
 def test_add_options_declares_flag_and_ini():

@@ -1,6 +1,8 @@
 """reports.py: per-sample texts, failure messages, the session summary."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from pytest_pyglet_media import analysis as an
@@ -144,13 +146,14 @@ def test_failure_message_crash(rec):
     text = reports.failure_message("s.mp4", result, "/x/s.mp4.dbg")
     assert text.startswith("s.mp4: the player crashed: the recording ends with 'crash'")
     assert text.endswith("recording: /x/s.mp4.dbg")
-    text = reports.failure_message("s.mp4", result, "/x/s.mp4.dbg", run_note="exit code -11")
+    text = reports.failure_message("s.mp4", replace(result, reason="exit code -11"),
+                                   "/x/s.mp4.dbg")
     assert text.splitlines()[0] == "s.mp4: the player crashed: exit code -11"
 
 
 def test_failure_message_timeout():
-    result = an.PlayAnalysis(an.TIMEOUT, reason="no end of play")
-    text = reports.failure_message("s.mp4", result, "r.dbg", run_note="killed after 5.0 s")
+    result = an.PlayAnalysis(an.TIMEOUT, reason="killed after 5.0 s")
+    text = reports.failure_message("s.mp4", result, "r.dbg")
     assert text.splitlines() == ["s.mp4: the player timed out: killed after 5.0 s",
                                  "recording: r.dbg"]
 
