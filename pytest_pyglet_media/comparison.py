@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from . import analysis as an
+from . import results as res
 
 BAD_RUN = frozenset({an.CRASHED, an.TIMEOUT})
 
@@ -77,20 +78,20 @@ def _classify(before: an.PlayAnalysis, after: an.PlayAnalysis) -> str | None:
     return None
 
 
-def _per_sample_score(results: Mapping[str, an.SampleResult], samples: Sequence[str]
+def _per_sample_score(results: Mapping[str, res.SampleResult], samples: Sequence[str]
                       ) -> float | None:
     if not samples:
         return None
     return sum(results[s].analysis.total_defects for s in samples) / len(samples)
 
 
-def compare(session: str, results: Mapping[str, an.SampleResult | None],
-            other: str, other_results: Mapping[str, an.SampleResult | None]) -> Comparison:
+def compare(session: str, results: Mapping[str, res.SampleResult | None],
+            other: str, other_results: Mapping[str, res.SampleResult | None]) -> Comparison:
     """`results` maps every playlist sample to its result, None without recording."""
-    def missing(rs: Mapping[str, an.SampleResult | None]) -> frozenset[str]:
+    def missing(rs: Mapping[str, res.SampleResult | None]) -> frozenset[str]:
         return frozenset(s for s, r in rs.items() if r is None)
 
-    def crashed(rs: Mapping[str, an.SampleResult | None]) -> frozenset[str]:
+    def crashed(rs: Mapping[str, res.SampleResult | None]) -> frozenset[str]:
         return frozenset(s for s, r in rs.items() if r is not None and r.outcome in BAD_RUN)
 
     common = sorted(set(results) & set(other_results))

@@ -11,6 +11,7 @@ from typing import Collection, Mapping, Sequence
 from urllib.parse import quote
 
 from . import analysis as an
+from . import results as res
 from .session import recording_file_name, report_file_name
 
 _COLOURS = {an.PERFECT: "#d9f2d9", an.DEFECTS: "#ffe8b3", an.CRASHED: "#f7c6c6",
@@ -22,8 +23,8 @@ def _link(href: str, text: str) -> str:
     return f'<a href="{html.escape(quote(href), quote=True)}">{html.escape(text)}</a>'
 
 
-def render(session: str, samples_version: str, totals: an.SessionTotals,
-           results: Mapping[str, an.SampleResult], report_files: Sequence[str],
+def render(session: str, samples_version: str, totals: res.SessionTotals,
+           results: Mapping[str, res.SampleResult], report_files: Sequence[str],
            headline: str, interrupted: bool = False,
            recordings: Collection[str] | None = None,
            expected: Mapping[str, str] | None = None) -> str:

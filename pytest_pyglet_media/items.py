@@ -12,6 +12,7 @@ from typing import Any, Iterable
 import pytest
 
 from . import analysis as an
+from . import results as res
 from . import session as store
 from .context import RunContext
 from .errors import MediaTestError
@@ -101,7 +102,7 @@ class SampleItem(pytest.Item):
         return self.path, None, f"play {self.sample}"
 
 
-def junit_properties(result: an.SampleResult) -> list[tuple[str, object]]:
+def junit_properties(result: res.SampleResult) -> list[tuple[str, object]]:
     """Flat, text-friendly properties for --junitxml (one per fact)."""
     counts = result.analysis.counts
     defects = ", ".join(f"{k}={n}" for k, n in sorted(counts.items())) or "none"

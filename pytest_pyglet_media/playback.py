@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import analysis as an
+from . import results as res
 from . import recording, runner
 from .errors import UnreadableRecordingError
 from .events import VERSION
@@ -85,7 +86,7 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
 
 def play_with_retries(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,
                       on_retry: Callable[[Attempt], None] = lambda a: None,
-                      ) -> tuple[an.SampleResult, Attempt]:
+                      ) -> tuple[res.SampleResult, Attempt]:
     """Play until a play is not a crash or timeout, or retries run out."""
     crashed = 0
     attempts = 0
@@ -98,6 +99,6 @@ def play_with_retries(settings: Settings, samples_dir: Path, sample: str, record
         if attempts > settings.retries:
             break
         on_retry(last)
-    result = an.SampleResult(sample=sample, analysis=last.result, attempts=attempts,
+    result = res.SampleResult(sample=sample, analysis=last.result, attempts=attempts,
                              crashed_attempts=crashed, recording=str(recording_path))
     return result, last

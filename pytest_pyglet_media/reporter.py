@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from . import analysis as an
+from . import results as res
 from . import recording
 from . import session as store
 from .comparison import Comparison, compare
@@ -25,7 +26,7 @@ from .session_writer import WrittenSummary, session_results, write_comparison, \
 class SessionReporter:
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
-        self.results: dict[str, an.SampleResult] = {}
+        self.results: dict[str, res.SampleResult] = {}
         self.written: WrittenSummary | None = None
         self.comparison: tuple[Comparison, Path | None] | None = None
         self.notes: list[str] = []
@@ -36,7 +37,7 @@ class SessionReporter:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, "mp_result", None)
         if data is not None and report.when == "call":
-            result = an.SampleResult.from_builtins(data)
+            result = res.SampleResult.from_builtins(data)
             self.results[result.sample] = result
         elif report.when == "???" and report.failed:
             # pytest-xdist's report for an item whose worker died under it

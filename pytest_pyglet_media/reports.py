@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping, Sequence
 
 from . import analysis as an
+from . import results as res
 from .events import EVENTS, Event, body, iter_states
 
 _NO_INDENT = {"crash", "mp.im", "mp.src", "mp.err", "mp.end", "p.P._sp", "p.P.sk",
@@ -114,7 +115,7 @@ def failure_message(sample: str, result: an.PlayAnalysis, recording: str) -> str
 # -- session reports ---------------------------------------------------------
 
 
-def summary(session: str, samples_version: str, totals: an.SessionTotals, *,
+def summary(session: str, samples_version: str, totals: res.SessionTotals, *,
             interrupted: bool = False, notes: Sequence[str] = ()) -> str:
     """00_summary.txt: the original summarize, plus what it could not know."""
     parts = [f"Summary of media_player debug info for session: {session}",
@@ -169,7 +170,7 @@ def summary(session: str, samples_version: str, totals: an.SessionTotals, *,
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
-def crash_retries(totals: an.SessionTotals) -> str:
+def crash_retries(totals: res.SessionTotals) -> str:
     if not totals.sometimes_crashed and not totals.always_crashed:
         return "No sample crashed the player."
     parts = [f"Crash retries in this run: {totals.total_retries}"]
@@ -183,7 +184,7 @@ def crash_retries(totals: an.SessionTotals) -> str:
     return "\n".join(parts)
 
 
-def headline(totals: an.SessionTotals) -> str:
+def headline(totals: res.SessionTotals) -> str:
     """One line for the terminal summary."""
     bits = [f"{len(totals.samples)} samples", f"{len(totals.perfect)} perfect",
             f"{len(totals.non_perfect)} with defects"]

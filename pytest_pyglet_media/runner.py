@@ -23,7 +23,6 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 from . import forkserver, procgroup
 from .options import DEFAULT_PLAYER, DEFAULT_SPAWN

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from . import analysis as an
+from . import results as res
 from . import atomic, comparison, index_page, recording, reports
 from . import session as store
 from . import manifest
@@ -34,7 +35,7 @@ def load_retry_state(paths: store.SessionPaths) -> dict[str, dict[str, int]]:
     return data if isinstance(data, dict) else {}
 
 
-def save_retry_state(paths: store.SessionPaths, results: Iterable[an.SampleResult]) -> None:
+def save_retry_state(paths: store.SessionPaths, results: Iterable[res.SampleResult]) -> None:
     """Keep, per sample, the attempts and crashes of its latest play."""
     state = load_retry_state(paths)
     for r in results:
@@ -43,7 +44,7 @@ def save_retry_state(paths: store.SessionPaths, results: Iterable[an.SampleResul
 
 
 def result_from_disk(paths: store.SessionPaths, sample: str,
-                     retry_state: Mapping[str, Mapping[str, int]]) -> an.SampleResult | None:
+                     retry_state: Mapping[str, Mapping[str, int]]) -> res.SampleResult | None:
     """A sample not played in this run: judge the recording it already has."""
     path = paths.recording(sample)
     if not path.exists():
@@ -53,21 +54,21 @@ def result_from_disk(paths: store.SessionPaths, sample: str,
     except UnreadableRecordingError as exc:
         analysis = an.PlayAnalysis(an.UNREADABLE, reason=exc.problem)
     state = retry_state.get(sample, {})
-    return an.SampleResult(sample, analysis, attempts=int(state.get("attempts", 1)),
+    return res.SampleResult(sample, analysis, attempts=int(state.get("attempts", 1)),
                            crashed_attempts=int(state.get("crashed_attempts", 0)),
                            recording=str(path))
 
 
 def session_results(paths: store.SessionPaths,
-                    run_results: Mapping[str, an.SampleResult] | None = None,
-                    ) -> dict[str, an.SampleResult | None]:
+                    run_results: Mapping[str, res.SampleResult] | None = None,
+                    ) -> dict[str, res.SampleResult | None]:
     """Every playlist sample's result: this run's, else its recording's, else None.
 
     Samples analysed during the run are not read again.
     """
     run_results = run_results or {}
     retry_state = load_retry_state(paths)
-    results: dict[str, an.SampleResult | None] = {}
+    results: dict[str, res.SampleResult | None] = {}
     for sample in store.session_playlist(paths):
         results[sample] = run_results.get(sample) or result_from_disk(paths, sample, retry_state)
     return results
@@ -75,14 +76,14 @@ def session_results(paths: store.SessionPaths,
 
 @dataclass(frozen=True)
 class WrittenSummary:
-    totals: an.SessionTotals
-    results: Mapping[str, an.SampleResult]
+    totals: res.SessionTotals
+    results: Mapping[str, res.SampleResult]
     summary_path: Path
     reports_written: bool
     interrupted: bool = False
 
 
-def write_session_reports(paths: store.SessionPaths, run_results: Mapping[str, an.SampleResult],
+def write_session_reports(paths: store.SessionPaths, run_results: Mapping[str, res.SampleResult],
                           *, interrupted: bool = False, index: bool = True
                           ) -> WrittenSummary:
     """Summary over the whole playlist; results of this run, recordings for the rest.
@@ -95,7 +96,7 @@ def write_session_reports(paths: store.SessionPaths, run_results: Mapping[str, a
         save_retry_state(paths, run_results.values())
     everything = session_results(paths, run_results)
     results = {s: r for s, r in everything.items() if r is not None}
-    totals = an.session_totals(results.values(), everything)
+    totals = res.session_totals(results.values(), everything)
     summary_path = paths.special_report("summary")
     if not conf.reports_writable:
         return WrittenSummary(totals, results, summary_path, False, interrupted)
@@ -142,7 +143,7 @@ def _expectations(samples_dir: Path) -> dict[str, str]:
 
 
 def _write_sample_reports(paths: store.SessionPaths, sample: str,
-                          result: an.SampleResult | None) -> None:
+                          result: res.SampleResult | None) -> None:
     """all/anomalies for every non-perfect play; none (stale ones removed) otherwise."""
     targets = [paths.report(sample, name) for name in ("all", "anomalies")]
     if result is None or result.outcome in (an.PERFECT, an.MISSING):
@@ -166,7 +167,7 @@ def _read(path: Path) -> str:
 
 
 def write_comparison(paths: store.SessionPaths, other: store.SessionPaths,
-                     run_results: Mapping[str, an.SampleResult] | None = None,
+                     run_results: Mapping[str, res.SampleResult] | None = None,
                      reldir: str | None = None) -> tuple[comparison.Comparison, Path]:
     """comparison_<session>_<other>.txt, in reports/ or in samples_dir/RELDIR."""
     result = comparison.compare(paths.name, session_results(paths, run_results),

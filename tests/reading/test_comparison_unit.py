@@ -4,13 +4,14 @@ from __future__ import annotations
 import pytest
 
 from pytest_pyglet_media import analysis as an
+from pytest_pyglet_media import results
 from pytest_pyglet_media import comparison
 
 
 def res(sample, outcome=an.PERFECT, **counts):
     if counts and outcome == an.PERFECT:
         outcome = an.DEFECTS
-    return an.SampleResult(sample, an.PlayAnalysis(outcome, counts=counts))
+    return results.SampleResult(sample, an.PlayAnalysis(outcome, counts=counts))
 
 
 @pytest.fixture

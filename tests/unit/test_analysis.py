@@ -6,6 +6,7 @@ import pickle
 import pytest
 
 from pytest_pyglet_media import analysis as an
+from pytest_pyglet_media import results as res
 
 BOTH_FORMS = pytest.mark.parametrize("header", [True, False], ids=["ours", "pyglet"])
 
@@ -383,11 +384,11 @@ def test_round_trip_of_bare_outcomes(outcome, is_builtins):
 
 
 def test_sample_result_round_trip(rec, is_builtins):
-    result = an.SampleResult("clip.mp4", _rich_analysis(rec), attempts=3,
+    result = res.SampleResult("clip.mp4", _rich_analysis(rec), attempts=3,
                              crashed_attempts=2, recording="/s/dbg/clip.mp4.dbg")
     data = result.to_builtins()
     assert is_builtins(data)
-    back = an.SampleResult.from_builtins(data)
+    back = res.SampleResult.from_builtins(data)
     assert back == result
     assert back.outcome == an.DEFECTS
 
@@ -396,7 +397,7 @@ def test_sample_result_round_trip(rec, is_builtins):
 
 
 def _result(sample, outcome, counts=None, attempts=1, crashed=0):
-    return an.SampleResult(sample, an.PlayAnalysis(outcome, counts=counts or {}),
+    return res.SampleResult(sample, an.PlayAnalysis(outcome, counts=counts or {}),
                            attempts=attempts, crashed_attempts=crashed)
 
 
@@ -412,7 +413,7 @@ def test_session_totals_classification():
         _result("h", an.PERFECT, attempts=3, crashed=2),  # crashed, then played
         _result("i", an.DEFECTS, {"no_image": 1}, attempts=2, crashed=1),
     ]
-    totals = an.session_totals(results, playlist=["a", "b", "m1", "m2"])
+    totals = res.session_totals(results, playlist=["a", "b", "m1", "m2"])
     assert totals.samples == ("a", "b", "c", "d", "e", "f", "g", "h", "i", "m1", "m2")
     assert totals.perfect == ("a", "h")
     assert dict(totals.non_perfect) == {"b": {"no_image": 2, "discarded_late": 1},
@@ -431,7 +432,7 @@ def test_session_totals_classification():
 
 def test_crash_known_only_from_its_recording_is_always_crashed():
     # summarize from disk: a crashed recording and no retry state
-    totals = an.session_totals([_result("c", an.CRASHED), _result("t", an.TIMEOUT)])
+    totals = res.session_totals([_result("c", an.CRASHED), _result("t", an.TIMEOUT)])
     assert totals.crashed == ("c", "t")
     assert totals.always_crashed == ("c", "t")
     assert totals.sometimes_crashed == ()
@@ -439,13 +440,13 @@ def test_crash_known_only_from_its_recording_is_always_crashed():
 
 
 def test_session_totals_empty_and_missing_only():
-    totals = an.session_totals([], playlist=["x", "y"])
+    totals = res.session_totals([], playlist=["x", "y"])
     assert totals.missing == ("x", "y")
     assert totals.relevant == 0
     assert totals.defects_per_sample is None
-    assert an.session_totals([]).samples == ()
+    assert res.session_totals([]).samples == ()
 
 
 def test_session_totals_is_picklable():
-    totals = an.session_totals([_result("a", an.PERFECT)], ["a"])
+    totals = res.session_totals([_result("a", an.PERFECT)], ["a"])
     assert pickle.loads(pickle.dumps(totals)) == totals

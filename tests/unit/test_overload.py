@@ -7,6 +7,7 @@ OVERLOADED instead of blaming the sample.
 from __future__ import annotations
 
 from pytest_pyglet_media import analysis as an
+from pytest_pyglet_media import results as res
 from pytest_pyglet_media import comparison, reports
 
 
@@ -61,9 +62,9 @@ def test_a_perfect_play_on_a_busy_machine_is_perfect():
 
 
 def test_summary_and_message_say_the_machine_was_overloaded():
-    busy = an.SampleResult("busy.mp4", an.analyse(play(late=4, cpu_wait=0.5)))
-    fine = an.SampleResult("fine.mp4", an.analyse(play()))
-    totals = an.session_totals([busy, fine])
+    busy = res.SampleResult("busy.mp4", an.analyse(play(late=4, cpu_wait=0.5)))
+    fine = res.SampleResult("fine.mp4", an.analyse(play()))
+    totals = res.session_totals([busy, fine])
     assert totals.overloaded == ("busy.mp4",)
     assert totals.relevant == 1 and totals.non_perfect == {}
     text = reports.summary("s", "v", totals)
@@ -76,8 +77,8 @@ def test_summary_and_message_say_the_machine_was_overloaded():
 
 
 def test_an_overloaded_play_is_no_regression():
-    before = {"a.mp4": an.SampleResult("a.mp4", an.analyse(play()))}
-    after = {"a.mp4": an.SampleResult("a.mp4", an.analyse(play(late=5, cpu_wait=0.6)))}
+    before = {"a.mp4": res.SampleResult("a.mp4", an.analyse(play()))}
+    after = {"a.mp4": res.SampleResult("a.mp4", an.analyse(play(late=5, cpu_wait=0.6)))}
     result = comparison.compare("new", after, "old", before)
     assert result.regressed == () and result.regressions_from_perfect == ()
     assert result.compared == ()

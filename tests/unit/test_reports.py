@@ -6,6 +6,7 @@ from dataclasses import replace
 import pytest
 
 from pytest_pyglet_media import analysis as an
+from pytest_pyglet_media import results as res
 from pytest_pyglet_media import reports
 
 
@@ -178,13 +179,13 @@ def test_failure_message_unreadable_and_missing():
 
 
 def _r(sample, outcome, counts=None, attempts=1, crashed=0):
-    return an.SampleResult(sample, an.PlayAnalysis(outcome, counts=counts or {}),
+    return res.SampleResult(sample, an.PlayAnalysis(outcome, counts=counts or {}),
                            attempts=attempts, crashed_attempts=crashed)
 
 
 @pytest.fixture
 def totals():
-    return an.session_totals([
+    return res.session_totals([
         _r("a.mp4", an.PERFECT),
         _r("b.mp4", an.DEFECTS, {"no_image": 3, "discarded_late": 1}),
         _r("c.mp4", an.CRASHED, attempts=6, crashed=6),
@@ -237,7 +238,7 @@ def test_summary_content(totals):
 
 
 def test_summary_all_perfect():
-    totals = an.session_totals([_r("a", an.PERFECT), _r("b", an.PERFECT)], ["a", "b"])
+    totals = res.session_totals([_r("a", an.PERFECT), _r("b", an.PERFECT)], ["a", "b"])
     text = reports.summary("s", "v", totals)
     assert "All samples have a .dbg recording." in text
     assert "All samples (finally) got a report with no crash." in text
@@ -249,7 +250,7 @@ def test_summary_all_perfect():
 
 
 def test_summary_no_relevant_samples_and_interrupted():
-    totals = an.session_totals([_r("c", an.CRASHED, attempts=2, crashed=2)], ["c", "m"])
+    totals = res.session_totals([_r("c", an.CRASHED, attempts=2, crashed=2)], ["c", "m"])
     text = reports.summary("s", "v", totals, interrupted=True, notes=["a note"])
     lines = text.splitlines()
     assert lines[2] == "*** The run was interrupted: only the samples played so far are counted."
@@ -261,7 +262,7 @@ def test_summary_no_relevant_samples_and_interrupted():
 
 
 def test_crash_retries_only_sometimes():
-    totals = an.session_totals([_r("d", an.PERFECT, attempts=3, crashed=2)])
+    totals = res.session_totals([_r("d", an.PERFECT, attempts=3, crashed=2)])
     assert reports.crash_retries(totals) == (
         "Crash retries in this run: 2\nSamples that crashed but finally played entirely\nd")
 
@@ -270,7 +271,7 @@ def test_headline(totals):
     assert reports.headline(totals) == (
         "7 samples, 2 perfect, 1 with defects, 1 crashed, 1 unplayable, 1 unreadable, "
         "1 not played, 6 crash retries")
-    clean = an.session_totals([_r("a", an.PERFECT)])
+    clean = res.session_totals([_r("a", an.PERFECT)])
     assert reports.headline(clean) == "1 samples, 1 perfect, 0 with defects"
 
 

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from pytest_pyglet_media import analysis as an
+from pytest_pyglet_media import results as res
 from pytest_pyglet_media import recording, session_writer
 from pytest_pyglet_media import session as store
 
@@ -29,7 +30,7 @@ def _played(paths, sample, events, attempts=1, crashed=0):
     """What this run learned: the recording on disk plus its SampleResult."""
     path = paths.recording(sample)
     recording.save(path, events)
-    return an.SampleResult(sample, an.analyse(events), attempts=attempts,
+    return res.SampleResult(sample, an.analyse(events), attempts=attempts,
                            crashed_attempts=crashed, recording=str(path))
 
 
