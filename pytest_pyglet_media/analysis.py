@@ -12,6 +12,7 @@ from operator import length_hint
 from typing import Any, Mapping, Sequence
 
 from .events import END_OF_PLAY, EVENTS, FRAME_EVENTS, VERSION, Event
+from .events import body as _body
 
 # Outcomes of one play, most serious last. Plain strings: they cross xdist.
 PERFECT = "perfect"
@@ -152,6 +153,31 @@ class RecordingProblem(ValueError):
     """The recording is not in a form we can judge (caller names the file)."""
 
 
+@dataclass(frozen=True)
+class ValidRecording:
+    """A recording checked once, with its verdict: what reports and timelines take.
+
+    Only `judge` makes one, so a renderer that receives it never checks the
+    events again.
+    """
+
+    events: Sequence[Event]  # as recorded, with or without the version header
+    analysis: PlayAnalysis
+
+    @property
+    def body(self) -> Sequence[Event]:
+        """The events after the optional version header."""
+        return _body(self.events)
+
+
+def judge(events: Any) -> ValidRecording:
+    """Validate and judge a recording; RecordingProblem when it is not a valid one."""
+    result = analyse(events)
+    if result.outcome == UNREADABLE:
+        raise RecordingProblem(result.reason)
+    return ValidRecording(events, result)
+
+
 def validate(events: Any) -> Sequence[Event]:
     """Check the shape of a recording; return its events after the header.
 
@@ -195,7 +221,8 @@ def _validate_slow(events: Any) -> Sequence[Event]:
                 f"event {index} ({event[0]}) has {len(event) - 1} fields, expected {expected - 1}")
         for name, types, value in zip(EVENTS[event[0]].fields,
                                       _FIELD_TYPES.get(event[0], ()), event[1:]):
-            if not isinstance(value, types):
+            # a bool is an int to isinstance, but never a time or a count
+            if not isinstance(value, types) or (types is _NUMBER and type(value) is bool):
                 raise RecordingProblem(
                     f"event {index} ({event[0]}) has a {type(value).__name__} "
                     f"{name}: {value!r:.40}")
@@ -425,7 +452,7 @@ def _fast_scan(events: Any, judge: bool) -> Any:
             if spec is None or spec[0] != len(event):
                 return None
             for types, value in zip(spec[1], event[1:]):
-                if not isinstance(value, types):
+                if not isinstance(value, types) or type(value) is bool:
                     return None
             if not judge:
                 continue

@@ -310,3 +310,11 @@ def _toml_type(value: Any) -> str:
 
 def _quoted(name: str) -> str:
     return f'"{name}"' if not name.replace("_", "").replace("-", "").isalnum() else name
+
+
+def expected_failures(manifest: Manifest | None) -> dict[str, str]:
+    """Samples not expected to pass, with "expect: reason" (shown beside verdicts)."""
+    if manifest is None:
+        return {}
+    return {name: f"{spec.expect}: {spec.reason}" for name, spec in manifest.samples.items()
+            if spec.expect != "pass"}

@@ -27,13 +27,12 @@ class Attempt:
 def judge(sample: str, recording_path: Path, run: runner.RunResult) -> an.PlayAnalysis:
     """The verdict of one attempt, from its recording and how the player ended."""
     try:
-        events = recording.load(recording_path)
+        result = recording.read(recording_path).analysis
     except UnreadableRecordingError as exc:
         if not recording_path.exists():
             reason = f"the player wrote no recording; {run.describe_exit()}"
             return an.PlayAnalysis(an.TIMEOUT if run.timed_out else an.CRASHED, reason=reason)
         return an.PlayAnalysis(an.UNREADABLE, reason=exc.problem)
-    result = an.analyse(events)
     if run.timed_out:
         return replace(result, outcome=an.TIMEOUT, reason=run.describe_exit())
     if result.outcome == an.CRASHED:

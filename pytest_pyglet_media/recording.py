@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import atomic
+from .analysis import RecordingProblem, ValidRecording, judge
 from .errors import UnreadableRecordingError
 from .events import VERSION, Event
 
@@ -99,3 +100,14 @@ def crash_placeholder(sample: str) -> list[Event]:
     contract of pyglet's buffered logger and of the original playmany.
     """
     return [("version", VERSION), ("crash", sample)]
+
+
+def read(path: Path) -> ValidRecording:
+    """Load, validate and judge a recording: the one way reports and
+    timelines get events. UnreadableRecordingError names the file and the
+    problem, whether the pickle or the events are at fault."""
+    events = load(path)
+    try:
+        return judge(events)
+    except RecordingProblem as problem:
+        raise UnreadableRecordingError(path, str(problem)) from None

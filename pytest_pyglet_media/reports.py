@@ -9,7 +9,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from . import analysis as an
 from . import results as res
-from .events import EVENTS, Event, body, iter_states
+from .events import EVENTS, iter_states
 
 _NO_INDENT = {"crash", "mp.im", "mp.src", "mp.err", "mp.end", "p.P._sp", "p.P.sk",
               "p.P.ut.1.0", "p.P.oe"}
@@ -27,24 +27,19 @@ def _render_event(state: Mapping[str, Any], prefix: str) -> str:
     return "".join(parts)
 
 
-def _checked(events: Sequence[Event]) -> Sequence[Event]:
-    an.validate(list(events))  # raises RecordingProblem with the reason
-    return body(events)
-
-
-def report_all(events: Sequence[Event]) -> str:
+def report_all(rec: an.ValidRecording) -> str:
     """Every event, in order, with the frame number: the play as text."""
     lines = []
-    for state in iter_states(_checked(events)):
+    for state in iter_states(rec.body):
         indent = "" if state["evname"] in _NO_INDENT else "    "
         lines.append(f"{state['frame_num']:4d} " + _render_event(state, indent))
     return "\n".join(lines) + "\n"
 
 
-def report_anomalies(events: Sequence[Event]) -> str:
+def report_anomalies(rec: an.ValidRecording) -> str:
     """Start, end and interesting events only."""
     lines = []
-    for state in iter_states(_checked(events)):
+    for state in iter_states(rec.body):
         name = state["evname"]
         if name == "p.P.ut.1.9":
             rt = state["rescheduling_time"]
@@ -63,11 +58,9 @@ def format_counts(counts: Mapping[str, int], sample: str | None = None) -> str:
     return f"Sample: {sample}\n{text}" if sample is not None else text
 
 
-def report_counter(events: Sequence[Event]) -> str:
+def report_counter(rec: an.ValidRecording) -> str:
     """How many occurrences of each defect."""
-    result = an.analyse(list(events))
-    if result.outcome == an.UNREADABLE:
-        raise an.RecordingProblem(result.reason)
+    result = rec.analysis
     text = format_counts(result.counts)
     if result.outcome in an.NOT_RELEVANT:
         text = f"Outcome: {result.outcome} ({result.reason})\n{text}"
@@ -75,7 +68,7 @@ def report_counter(events: Sequence[Event]) -> str:
 
 
 #: name -> (renderer, description shown by --help); the one table of reports
-AVAILABLE_REPORTS: dict[str, tuple[Callable[[Sequence[Event]], str], str]] = {
+AVAILABLE_REPORTS: dict[str, tuple[Callable[[an.ValidRecording], str], str]] = {
     "anomalies": (report_anomalies, "Start, end and interesting events"),
     "all": (report_all, "All data is exposed as text"),
     "counter": (report_counter, "How many occurrences of each defect"),

@@ -91,6 +91,11 @@ class SessionPaths:
         return self.dbg_dir / "_versions.json"
 
     @property
+    def retry_state(self) -> Path:
+        """Per sample, the attempts and crashes of its latest play."""
+        return self.dbg_dir / "_crash_retries.json"
+
+    @property
     def samples_version(self) -> Path:
         return self.dbg_dir / "_samples_version.txt"
 
@@ -460,6 +465,38 @@ def load_versions(paths: SessionPaths) -> dict[str, Any]:
         return {}
     data = _load_json(paths.versions)
     return data if isinstance(data, dict) else {}
+
+
+# -- crash retries -----------------------------------------------------------
+
+
+def load_retry_state(paths: SessionPaths) -> dict[str, dict[str, int]]:
+    """Per sample {"attempts": N, "crashed_attempts": N}; {} when there is none.
+
+    The original scripts kept this as _crashes_light.pkl; a JSON file cannot
+    run code when a session from someone else is read.
+    """
+    if not paths.retry_state.exists():
+        return {}
+    data = _load_json(paths.retry_state)
+    if not isinstance(data, dict):
+        raise BadFileError(paths.retry_state, "is not a JSON object of samples")
+    for sample, state in data.items():
+        if not isinstance(state, dict) or not all(
+                type(state.get(key)) is int and 0 <= state[key] < 1_000_000
+                for key in ("attempts", "crashed_attempts")):
+            raise BadFileError(paths.retry_state,
+                               f"the entry of {sample[:80]!r} is not {{\"attempts\": N, "
+                               "\"crashed_attempts\": N}; fix or delete the file")
+    return data
+
+
+def save_retry_state(paths: SessionPaths, results: Iterable[Any]) -> None:
+    """Keep, per sample of `results` (results.SampleResult), its latest play's retries."""
+    state = load_retry_state(paths)
+    for r in results:
+        state[r.sample] = {"attempts": r.attempts, "crashed_attempts": r.crashed_attempts}
+    atomic.write_text(paths.retry_state, json.dumps(state, indent=1, sort_keys=True) + "\n")
 
 
 def require_raw_writable(paths: SessionPaths) -> Configuration:

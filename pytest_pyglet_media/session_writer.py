@@ -1,124 +1,238 @@
-"""Writes a session's reports from the results of a run (or from its recordings).
+"""The end of a run: one function writes everything a session's reports hold.
 
-Pure file-writing logic shared by the plugin's controller-side reporter and
-the CLI's `summarize`. Protection settings are honoured here.
+`write_session_reports` is called by the plugin's controller-side reporter
+when a run ends and by `pyglet-mp summarize` alike. It takes the run's
+results (none for `summarize`), reads each recording it needs once (through
+`recording.read`, which validates and judges it), and hands the same judged
+recording to the per-sample reports and the timeline page, one sample at a
+time so that memory does not grow with the session. Then it writes the
+summary, the comparison and, last, the index that links to all of them.
+Protection settings are honoured here.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Collection, Mapping
 
 from . import analysis as an
+from . import atomic, comparison, index_page, recording, reports, timeline
 from . import results as res
-from . import atomic, comparison, index_page, recording, reports
 from . import session as store
-from . import manifest
-from .errors import ManifestError, UnreadableRecordingError
+from .errors import MediaTestError, UnreadableRecordingError
 
-RETRIES_FILE = "_crash_retries.json"
-
-
-def retries_path(paths: store.SessionPaths) -> Path:
-    return paths.dbg_dir / RETRIES_FILE
-
-
-def load_retry_state(paths: store.SessionPaths) -> dict[str, dict[str, int]]:
-    path = retries_path(paths)
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def save_retry_state(paths: store.SessionPaths, results: Iterable[res.SampleResult]) -> None:
-    """Keep, per sample, the attempts and crashes of its latest play."""
-    state = load_retry_state(paths)
-    for r in results:
-        state[r.sample] = {"attempts": r.attempts, "crashed_attempts": r.crashed_attempts}
-    atomic.write_text(retries_path(paths), json.dumps(state, indent=1, sort_keys=True) + "\n")
-
-
-def result_from_disk(paths: store.SessionPaths, sample: str,
-                     retry_state: Mapping[str, Mapping[str, int]]) -> res.SampleResult | None:
-    """A sample not played in this run: judge the recording it already has."""
-    path = paths.recording(sample)
-    if not path.exists():
-        return None
-    try:
-        analysis = an.analyse(recording.load(path))
-    except UnreadableRecordingError as exc:
-        analysis = an.PlayAnalysis(an.UNREADABLE, reason=exc.problem)
-    state = retry_state.get(sample, {})
-    return res.SampleResult(sample, analysis, attempts=int(state.get("attempts", 1)),
-                           crashed_attempts=int(state.get("crashed_attempts", 0)),
-                           recording=str(path))
-
-
-def session_results(paths: store.SessionPaths,
-                    run_results: Mapping[str, res.SampleResult] | None = None,
-                    ) -> dict[str, res.SampleResult | None]:
-    """Every playlist sample's result: this run's, else its recording's, else None.
-
-    Samples analysed during the run are not read again.
-    """
-    run_results = run_results or {}
-    retry_state = load_retry_state(paths)
-    results: dict[str, res.SampleResult | None] = {}
-    for sample in store.session_playlist(paths):
-        results[sample] = run_results.get(sample) or result_from_disk(paths, sample, retry_state)
-    return results
+BOKEH_MISSING = ("timeline pages not written: bokeh is not installed "
+                 "(pip install 'pytest-pyglet-media[plots]')")
 
 
 @dataclass(frozen=True)
 class WrittenSummary:
+    """What the end of a run found and wrote."""
+
     totals: res.SessionTotals
     results: Mapping[str, res.SampleResult]
     summary_path: Path
     reports_written: bool
     interrupted: bool = False
+    #: the comparison with another session, and where it was written (None:
+    #: the session protects its reports)
+    comparison: comparison.Comparison | None = None
+    comparison_path: Path | None = None
+    notes: tuple[str, ...] = ()
 
 
-def write_session_reports(paths: store.SessionPaths, run_results: Mapping[str, res.SampleResult],
-                          *, interrupted: bool = False, index: bool = True
-                          ) -> WrittenSummary:
-    """Summary over the whole playlist; results of this run, recordings for the rest.
+def write_session_reports(paths: store.SessionPaths,
+                          run_results: Mapping[str, res.SampleResult], *,
+                          interrupted: bool = False, plots: str = "none",
+                          compare_with: store.SessionPaths | None = None,
+                          expectations: Mapping[str, str] | None = None,
+                          lost: Collection[str] = ()) -> WrittenSummary:
+    """End a run: every playlist sample's verdict (this run's, else its
+    recording's), its reports and timeline, the summary, the comparison with
+    `compare_with`, and the index, written last.
 
-    With index=False the caller writes index.html itself, after adding more
-    reports (timelines, comparisons) for it to link to.
+    `plots` chooses the timeline pages (failed, all, none); `expectations`
+    are samples.toml's expected failures shown in the index; `lost` are
+    samples whose xdist worker died while playing them.
     """
     conf = store.load_configuration(paths)
-    if run_results and conf.raw_data_writable:
-        save_retry_state(paths, run_results.values())
-    everything = session_results(paths, run_results)
+    notes: list[str] = []
+    if conf.raw_data_writable:
+        notes.extend(_forget_lost(paths, sorted(set(lost) - set(run_results))))
+        if run_results:
+            store.save_retry_state(paths, run_results.values())
+    retry_state = store.load_retry_state(paths)
+    pages = _Pages(paths, plots if conf.reports_writable else "none", notes)
+    everything: dict[str, res.SampleResult | None] = {}
+    for sample in store.session_playlist(paths):
+        result, rec = _sample_result(paths, sample, run_results.get(sample), retry_state,
+                                     keep=conf.reports_writable)
+        everything[sample] = result
+        if conf.reports_writable:
+            _write_sample_reports(paths, sample, result, rec)
+            pages.write(sample, result, rec)
     results = {s: r for s, r in everything.items() if r is not None}
     totals = res.session_totals(results.values(), everything)
     summary_path = paths.special_report("summary")
+    compared = None
+    if compare_with is not None:
+        compared = comparison.compare(paths.name, everything, compare_with.name,
+                                      session_results(compare_with))
     if not conf.reports_writable:
-        return WrittenSummary(totals, results, summary_path, False, interrupted)
+        return WrittenSummary(totals, results, summary_path, False, interrupted, compared,
+                              None, tuple(notes))
     versions = store.load_versions(paths)
     atomic.write_text(summary_path, reports.summary(paths.name, samples_version(paths), totals,
                                                     interrupted=interrupted))
     atomic.write_text(paths.special_report("pyglet_info"), reports.pyglet_info(versions))
     atomic.write_text(paths.special_report("pyglet_revision"), reports.pyglet_revision(versions))
-    for sample, maybe in everything.items():  # None: no recording, stale reports go
-        _write_sample_reports(paths, sample, maybe)
-    written = WrittenSummary(totals, results, summary_path, True, interrupted)
-    if index:
-        write_index(paths, written)
+    compared_path = write_comparison(paths.reports_dir, compared) if compared else None
+    written = WrittenSummary(totals, results, summary_path, True, interrupted, compared,
+                             compared_path, tuple(notes))
+    _write_index(paths, written, expectations or {})
     return written
 
 
+def _sample_result(paths: store.SessionPaths, sample: str, result: res.SampleResult | None,
+                   retry_state: Mapping[str, Mapping[str, int]], *, keep: bool
+                   ) -> tuple[res.SampleResult | None, an.ValidRecording | UnreadableRecordingError | None]:
+    """A sample's result (None: never recorded) and its judged recording.
+
+    The recording is read only when the run has no result for the sample or
+    when its reports need the events (`keep`, and the play was not perfect).
+    """
+    path = paths.recording(sample)
+    needed = result is None or (keep and result.outcome not in (an.PERFECT, an.MISSING))
+    if not needed or not path.exists():
+        return result, None
+    try:
+        rec: an.ValidRecording | UnreadableRecordingError = recording.read(path)
+    except UnreadableRecordingError as exc:
+        rec = exc
+    if result is None:
+        analysis = rec.analysis if isinstance(rec, an.ValidRecording) \
+            else an.PlayAnalysis(an.UNREADABLE, reason=rec.problem)
+        state = retry_state.get(sample, {})
+        result = res.SampleResult(sample, analysis, attempts=state.get("attempts", 1),
+                                  crashed_attempts=state.get("crashed_attempts", 0),
+                                  recording=str(path))
+    return result, rec
+
+
+def session_results(paths: store.SessionPaths) -> dict[str, res.SampleResult | None]:
+    """Every playlist sample's result from its recording (None: no recording)."""
+    retry_state = store.load_retry_state(paths)
+    return {sample: _sample_result(paths, sample, None, retry_state, keep=False)[0]
+            for sample in store.session_playlist(paths)}
+
+
+def _forget_lost(paths: store.SessionPaths, lost: list[str]) -> list[str]:
+    """A sample whose worker died in flight has no recording, not a crash.
+
+    Its player (killed with the worker) left the crash placeholder; it says
+    nothing about the sample, so it is removed, and the summary lists the
+    sample among those without a recording.
+    """
+    notes = []
+    for sample in lost:
+        target = paths.recording(sample)
+        try:
+            placeholder = recording.load(target) == recording.crash_placeholder(sample)
+        except MediaTestError:
+            placeholder = False
+        if placeholder:
+            target.unlink()
+        notes.append(f"{sample}: its xdist worker died while playing it; "
+                     "it has no recording in this run")
+    return notes
+
+
+def _write_sample_reports(paths: store.SessionPaths, sample: str,
+                          result: res.SampleResult | None,
+                          rec: an.ValidRecording | UnreadableRecordingError | None) -> None:
+    """all/anomalies for every non-perfect play; none (stale ones removed) otherwise."""
+    targets = [paths.report(sample, name) for name in ("all", "anomalies")]
+    if result is None or result.outcome in (an.PERFECT, an.MISSING) or rec is None:
+        for target in targets:
+            target.unlink(missing_ok=True)
+        return
+    if isinstance(rec, an.ValidRecording):
+        texts = [reports.report_all(rec), reports.report_anomalies(rec)]
+    else:
+        texts = [f"{sample}: no report: {rec}\n"] * 2
+    for target, text in zip(targets, texts):
+        atomic.write_text(target, text)
+
+
+class _Pages:
+    """Timeline pages of the samples `plots` chooses, from the judged recordings."""
+
+    def __init__(self, paths: store.SessionPaths, plots: str, notes: list[str]) -> None:
+        self.paths = paths
+        self.plots = plots
+        self.notes = notes
+
+    def write(self, sample: str, result: res.SampleResult | None,
+              rec: an.ValidRecording | UnreadableRecordingError | None) -> None:
+        if self.plots == "none" or result is None:
+            return
+        if self.plots == "failed" and result.outcome in (an.PERFECT, an.MISSING):
+            return
+        path = self.paths.recording(sample)
+        if not path.is_file():
+            return
+        try:
+            if rec is None:
+                rec = recording.read(path)
+            if isinstance(rec, UnreadableRecordingError):
+                raise rec
+            write_timeline_page(self.paths, sample, rec)
+        except ImportError:
+            self.notes.append(BOKEH_MISSING)
+            self.plots = "none"
+        except UnreadableRecordingError as exc:
+            self.notes.append(f"no timeline for {sample}: {exc}")
+
+
+def write_timeline_page(paths: store.SessionPaths, sample: str, rec: an.ValidRecording) -> Path:
+    """reports/<sample>.timeline.html (ImportError without bokeh)."""
+    out = paths.report(sample, "timeline", "html")
+    page = timeline.render_page(rec, sample)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_text(out, page)
+    return out
+
+
+def write_timeline_export(paths: store.SessionPaths, sample: str, rec: an.ValidRecording,
+                          fmt: str) -> Path:
+    """reports/<sample>.timeline.<csv|json|pkl>."""
+    fmt = timeline.check_format(fmt)
+    out = paths.report(sample, "timeline", fmt)
+    data = timeline.export(timeline.build_timeline(rec), fmt)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_bytes(out, data)
+    return out
+
+
+def write_comparison(folder: Path, compared: comparison.Comparison) -> Path:
+    """comparison_<session>_<other>.txt in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"comparison_{compared.session}_{compared.other}.txt"
+    atomic.write_text(target, comparison.render(compared))
+    return target
+
+
 def samples_version(paths: store.SessionPaths) -> str:
-    return _read(paths.samples_version).strip() or "unknown"
+    try:
+        text = paths.samples_version.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        text = ""
+    return text.strip() or "unknown"
 
 
-def write_index(paths: store.SessionPaths, written: WrittenSummary) -> Path:
-    """reports/index.html, linking to whatever reports/ holds now (write it last)."""
+def _write_index(paths: store.SessionPaths, written: WrittenSummary,
+                 expectations: Mapping[str, str]) -> Path:
+    """reports/index.html, linking to whatever reports/ holds now (written last)."""
     target = paths.special_report("index")
     present = sorted(p.name for p in paths.reports_dir.iterdir()) if paths.reports_dir.is_dir() \
         else []
@@ -126,54 +240,5 @@ def write_index(paths: store.SessionPaths, written: WrittenSummary) -> Path:
         paths.name, samples_version(paths), written.totals, written.results, present,
         reports.headline(written.totals), interrupted=written.interrupted,
         recordings={s for s in written.totals.samples if paths.recording(s).is_file()},
-        expected=_expectations(paths.samples_dir)))
+        expected=expectations))
     return target
-
-
-def _expectations(samples_dir: Path) -> dict[str, str]:
-    """samples.toml's expected failures, shown beside their verdicts."""
-    try:
-        found = manifest.load_manifest(samples_dir)
-    except (ManifestError, OSError):
-        return {}  # a broken manifest is reported where it is used, not here
-    if found is None:
-        return {}
-    return {name: f"{spec.expect}: {spec.reason}" for name, spec in found.samples.items()
-            if spec.expect != "pass"}
-
-
-def _write_sample_reports(paths: store.SessionPaths, sample: str,
-                          result: res.SampleResult | None) -> None:
-    """all/anomalies for every non-perfect play; none (stale ones removed) otherwise."""
-    targets = [paths.report(sample, name) for name in ("all", "anomalies")]
-    if result is None or result.outcome in (an.PERFECT, an.MISSING):
-        for target in targets:
-            target.unlink(missing_ok=True)
-        return
-    try:
-        events = recording.load(paths.recording(sample))
-        texts = [reports.report_all(events), reports.report_anomalies(events)]
-    except (UnreadableRecordingError, an.RecordingProblem) as exc:
-        texts = [f"{sample}: no report: {exc}\n"] * 2
-    for target, text in zip(targets, texts):
-        atomic.write_text(target, text)
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-
-
-def write_comparison(paths: store.SessionPaths, other: store.SessionPaths,
-                     run_results: Mapping[str, res.SampleResult] | None = None,
-                     reldir: str | None = None) -> tuple[comparison.Comparison, Path]:
-    """comparison_<session>_<other>.txt, in reports/ or in samples_dir/RELDIR."""
-    result = comparison.compare(paths.name, session_results(paths, run_results),
-                                other.name, session_results(other))
-    folder = paths.reports_dir if reldir is None else paths.samples_dir / reldir
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"comparison_{paths.name}_{other.name}.txt"
-    atomic.write_text(target, comparison.render(result))
-    return result, target

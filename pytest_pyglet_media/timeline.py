@@ -9,8 +9,10 @@ Values the player logged as None stay None in the rows (never 0): the csv
 export writes them as empty cells, the json export as null, the pkl export
 keeps None. Only the page draws substitutes, and marks where it did.
 
-This module imports neither pyglet nor bokeh: bokeh is imported inside
-`render_page`, so the data exports work without the `plots` extra.
+Pure: it takes judged recordings (analysis.ValidRecording) and returns rows,
+bytes and text; the callers write the files. It imports neither pyglet nor
+bokeh: bokeh is imported inside `render_page`, so the data exports work
+without the `plots` extra.
 """
 from __future__ import annotations
 
@@ -21,23 +23,16 @@ import json
 import math
 import pickle
 from dataclasses import astuple, dataclass, fields
-from pathlib import Path
 from typing import Any, Sequence
 
-from . import atomic, recording
-from .analysis import RecordingProblem, validate
-from .errors import UnreadableRecordingError, UsageError
-from .events import EVENTS, FRAME_EVENTS, Event, crashed
-from .session import SessionPaths
+from .analysis import ValidRecording
+from .errors import UsageError
+from .events import Event, crashed, iter_states
 
 #: export formats, as `write_export` accepts them
 FORMATS = ("csv", "json", "pkl")
 
 UPDATE_TEXTURE = "p.P.ut.1.0"
-#: the fields of the state that can hold a number (None when unknown)
-_NUMERIC_FIELDS = frozenset({
-    "wall_time", "current_time", "audio_time", "seek_to_time", "pyglet_dt",
-    "video_time", "rescheduling_time", "next_video_time"})
 
 
 @dataclass(frozen=True)
@@ -58,44 +53,22 @@ class TimelineRow:
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(TimelineRow))
 
 
-def build_timeline(events: Any) -> list[TimelineRow]:
-    """The timeline rows of a recording (with or without its version header).
+def build_timeline(rec: ValidRecording) -> list[TimelineRow]:
+    """The timeline rows of a judged recording.
 
-    Raises analysis.RecordingProblem (a ValueError) with a reason when the
-    recording is not a valid one, or when a time field holds something other
-    than a number or None.
+    Walks the one state machine (events.iter_states): at each update_texture
+    the row is the state left by the event before it.
     """
-    body = validate(events)
-    offset = len(events) - len(body)
-    state: dict[str, Any] = {
-        "wall_time": None, "current_time": None, "audio_time": None,
-        "rescheduling_time": None, "pyglet_time": 0.0, "frame_num": 0,
-    }
     rows: list[TimelineRow] = []
-    for position, event in enumerate(body):
-        name = event[0]
-        if name == UPDATE_TEXTURE:
-            rows.append(TimelineRow(
-                state["wall_time"], state["pyglet_time"], state["audio_time"],
-                state["current_time"], state["frame_num"], state["rescheduling_time"]))
-        spec = EVENTS[name]
-        for field_name, value in zip(spec.fields, event[1:]):
-            if field_name in _NUMERIC_FIELDS and not _is_number_or_none(value):
-                raise RecordingProblem(
-                    f"event {position + offset} ({name}): {field_name} is {value!r:.40}, "
-                    "not a number")
-            if field_name in state:
-                state[field_name] = value
-        if name == UPDATE_TEXTURE and event[1] is not None:
-            state["pyglet_time"] += event[1]
-        elif name in FRAME_EVENTS:
-            state["frame_num"] += 1
+    before = TimelineRow(None, 0.0, None, None, 0, None)  # no event yet
+    for state in iter_states(rec.body):
+        if state["evname"] == UPDATE_TEXTURE:
+            rows.append(before)
+        before = TimelineRow(state["wall_time"], state["pyglet_time"], state["audio_time"],
+                             state["current_time"], state["frame_num"],
+                             state["rescheduling_time"])
     # The first entry is bogus: there was no previous update_texture call.
     return rows[1:]
-
-
-def _is_number_or_none(value: Any) -> bool:
-    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
 # -- exports -----------------------------------------------------------------
@@ -149,32 +122,10 @@ def check_format(fmt: str) -> str:
     return name
 
 
-def load_timeline(paths: SessionPaths, sample: str) -> list[TimelineRow]:
-    """The timeline of a sample's recording in a session.
-
-    Raises UnreadableRecordingError (naming the .dbg file) when the
-    recording is missing, unsafe or invalid.
-    """
-    path = paths.recording(sample)
-    events = recording.load(path)
-    try:
-        return build_timeline(events)
-    except RecordingProblem as problem:
-        raise UnreadableRecordingError(path, str(problem)) from None
-
-
-def write_export(paths: SessionPaths, sample: str, fmt: str) -> Path:
-    """Write reports/<sample>.timeline.<fmt> atomically; return its path."""
-    fmt = check_format(fmt)
-    rows = load_timeline(paths, sample)
-    out = paths.report(sample, "timeline", fmt)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    data = _EXPORTERS[fmt](rows)
-    if isinstance(data, bytes):
-        atomic.write_bytes(out, data)
-    else:
-        atomic.write_text(out, data)
-    return out
+def export(rows: Sequence[TimelineRow], fmt: str) -> bytes:
+    """The rows in an export format (see FORMATS), as the bytes of its file."""
+    data = _EXPORTERS[check_format(fmt)](rows)
+    return data if isinstance(data, bytes) else data.encode("utf-8")
 
 
 # -- the page ----------------------------------------------------------------
@@ -241,19 +192,18 @@ def _series(rows: Sequence[TimelineRow]) -> _Series:
                    current_missing, audio_missing)
 
 
-def render_page(events: Any, sample: str) -> str:
-    """The HTML text of the timeline page of a recording.
+def render_page(rec: ValidRecording, sample: str) -> str:
+    """The HTML text of the timeline page of a judged recording.
 
     The bokeh JavaScript is inlined, so the page works offline from the
     file system. A recording without any update_texture call (audio only, or
     a player that crashed before the first frame) gives a page saying so.
-    Raises analysis.RecordingProblem for an invalid recording, ImportError
-    when bokeh is not installed.
+    Raises ImportError when bokeh is not installed.
     """
-    rows = build_timeline(events)
+    rows = build_timeline(rec)
     title = f"{sample}: timeline"
     if not rows:
-        return _empty_page(title, _why_empty(events))
+        return _empty_page(title, _why_empty(rec.body))
     return _bokeh_page(rows, sample, title)
 
 
@@ -326,21 +276,3 @@ def _bokeh_page(rows: Sequence[TimelineRow], sample: str, title: str) -> str:
     rescheduling.legend.location = "top_left"
 
     return file_html(column(timeline, rescheduling), INLINE, title)
-
-
-def write_plot(paths: SessionPaths, sample: str) -> Path:
-    """Write reports/<sample>.timeline.html atomically; return its path.
-
-    Raises UnreadableRecordingError for a missing or invalid recording and
-    ImportError when bokeh is not installed.
-    """
-    path = paths.recording(sample)
-    events = recording.load(path)
-    try:
-        page = render_page(events, sample)
-    except RecordingProblem as problem:
-        raise UnreadableRecordingError(path, str(problem)) from None
-    out = paths.report(sample, "timeline", "html")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(out, page)
-    return out

@@ -13,7 +13,6 @@ import pytest
 
 from pytest_pyglet_media import analysis as an
 from pytest_pyglet_media import recording
-from pytest_pyglet_media.session_writer import retries_path
 
 PERFECT_ARGS = ("--", "-q", "--mp-player=doubles_cli.perfect_player")
 CRASH_ARGS = ("--", "-q", "--mp-player=doubles_cli.crash_player", "--mp-retries=0")
@@ -133,7 +132,7 @@ def test_retry_crashed_plays_a_still_crashing_sample_max_retries_times(
     r = mp("retry-crashed", max_retries)
     assert r.code == 1, r.output
     assert h.plays(doubles) == ["crash b.ogv"] * plays
-    state = json.loads(retries_path(h.paths(samples_dir, session)).read_text())
+    state = json.loads(h.paths(samples_dir, session).retry_state.read_text())
     assert state["b.ogv"] == {"attempts": plays, "crashed_attempts": plays}
 
 
@@ -141,7 +140,7 @@ def test_retry_crashed_plays_a_still_crashing_sample_max_retries_times(
 def test_retry_crashed_clean_discards_earlier_crash_data(mp, samples_dir, session, crashed_b,
                                                          doubles, h, monkeypatch, clean):
     monkeypatch.setenv("PYTEST_ADDOPTS", "-q --mp-player=doubles_cli.perfect_player")
-    state_file = retries_path(h.paths(samples_dir, session))
+    state_file = h.paths(samples_dir, session).retry_state
     state_file.write_text(json.dumps({"a.mp4": {"attempts": 4, "crashed_attempts": 3}}))
     r = mp("retry-crashed", *(["--clean"] if clean else []))
     assert r.code == 0, r.output

@@ -8,20 +8,21 @@ import pytest
 
 from pytest_pyglet_media.analysis import RecordingProblem
 from pytest_pyglet_media.timeline import TimelineRow, build_timeline
+from pytest_pyglet_media.analysis import judge
 
 DT = 1 / 30  # the frame interval of the make_play recordings (conftest.DT)
 
 
 def test_one_row_per_update_texture_but_the_first(make_play):
     # 5 frame blocks + 1 end-of-stream update_texture = 6 calls, 5 intervals
-    rows = build_timeline(make_play(5))
+    rows = build_timeline(judge(make_play(5)))
 
     assert len(rows) == 5
     assert all(isinstance(row, TimelineRow) for row in rows)
 
 
 def test_rows_hold_the_state_before_each_update_texture(make_play):
-    rows = build_timeline(make_play(5))
+    rows = build_timeline(judge(make_play(5)))
 
     # row k: the state at the end of update_texture call k (frame block k)
     for k, row in enumerate(rows):
@@ -34,7 +35,7 @@ def test_rows_hold_the_state_before_each_update_texture(make_play):
 
 
 def test_first_row_is_discarded(make_play):
-    rows = build_timeline(make_play(3))
+    rows = build_timeline(judge(make_play(3)))
 
     # the bogus row would be the state before the first call: no wall time
     assert rows[0].wall_time is not None
@@ -42,11 +43,11 @@ def test_first_row_is_discarded(make_play):
 
 
 def test_with_and_without_header_alike(make_play):
-    assert build_timeline(make_play(8, header=False)) == build_timeline(make_play(8))
+    assert build_timeline(judge(make_play(8, header=False))) == build_timeline(judge(make_play(8)))
 
 
 def test_missing_values_stay_none_and_zero_stays_zero(make_play):
-    rows = build_timeline(make_play(6, none_current=frozenset({2}), none_audio=frozenset({4})))
+    rows = build_timeline(judge(make_play(6, none_current=frozenset({2}), none_audio=frozenset({4}))))
 
     assert rows[0].current_time == 0.0 and rows[0].current_time is not None
     assert rows[0].audio_time == 0.0 and rows[0].audio_time is not None
@@ -66,7 +67,7 @@ def test_rescheduling_time_unknown_before_the_first_reschedule():
               ("p.P.ut.1.0", DT, 2 * DT, 2 * DT, 2 * DT + 0.001),
               ("p.P.oe",)]
 
-    rows = build_timeline(events)
+    rows = build_timeline(judge(events))
 
     assert [r.rescheduling_time for r in rows] == [None, -0.005]
     assert [r.frame_num for r in rows] == [0, 1]
@@ -81,7 +82,7 @@ def test_none_pyglet_dt_adds_nothing_and_discarded_frames_count():
               ("p.P.ut.1.0", 0.01, 0.05, 0.05, 0.051),
               ("p.P.oe",)]
 
-    rows = build_timeline(events)
+    rows = build_timeline(judge(events))
 
     assert rows == [TimelineRow(0.001, 0.0, 0.0, 0.0, 2, 0.01),
                     TimelineRow(0.041, 0.04, 0.04, 0.04, 2, 0.01)]
@@ -93,7 +94,7 @@ def test_none_pyglet_dt_adds_nothing_and_discarded_frames_count():
     [("p.P._sp", 0.0), ("p.P.ut.1.0", DT, 0.0, 0.0, 0.001), ("p.P.oe",)],  # one call
 ], ids=["crash", "audio-only", "single-call"])
 def test_no_interval_gives_no_rows(events):
-    assert build_timeline(events) == []
+    assert build_timeline(judge(events)) == []
 
 
 @pytest.mark.parametrize("events, reason", [
@@ -103,18 +104,18 @@ def test_no_interval_gives_no_rows(events):
     ([("p.P.zz", 1)], "unknown name"),
     ([("p.P.ut.1.0", DT, 0.0, 0.0)], "expected 4"),
     ([("p.P.ut.1.0", DT, "zero", 0.0, 0.001)], "current_time.*'zero'"),
-    ([("p.P.ut.1.9", True, 0.1)], "rescheduling_time is True"),
+    ([("p.P.ut.1.9", True, 0.1)], "has a bool rescheduling_time: True"),
 ])
 def test_unreadable_recordings_raise_a_clear_error(events, reason):
     with pytest.raises(RecordingProblem, match=reason):
-        build_timeline(events)
+        build_timeline(judge(events))
 
 
 def test_bad_field_error_names_the_event_position():
     events = [("version", 1.1), ("p.P._sp", 0.0), ("p.P.ut.1.0", DT, 0.0, 0.0, "late")]
 
     with pytest.raises(RecordingProblem, match=r"event 2 \(p\.P\.ut\.1\.0\).*wall_time"):
-        build_timeline(events)
+        build_timeline(judge(events))
 
 
 def test_importing_timeline_imports_neither_bokeh_nor_pyglet():

@@ -14,12 +14,20 @@ import pytest
 from pytest_pyglet_media import recording, timeline
 from pytest_pyglet_media.errors import UnreadableRecordingError, UsageError
 from pytest_pyglet_media.timeline import COLUMNS, TimelineRow, build_timeline
+from pytest_pyglet_media.analysis import judge
+from pytest_pyglet_media import session_writer
 
 ROWS = [
     TimelineRow(0.001, 1 / 30, 0.0, 0.0, 1, 1 / 30),
     TimelineRow(0.034, 2 / 30, None, 0.1 + 0.2, 2, None),
     TimelineRow(0.067, 0.1, 0.0667, None, 3, -0.004),
 ]
+
+def write_export(paths, sample, fmt):
+    """`pyglet-mp timeline`'s path: read and judge the recording once, export it."""
+    return session_writer.write_timeline_export(paths, sample,
+                                                recording.read(paths.recording(sample)), fmt)
+
 
 
 def _strict_json(text: str):
@@ -75,10 +83,10 @@ def test_write_export_writes_the_report_file(fmt, session_paths, save_recording,
     events = make_play(20, none_audio=frozenset({3}))
     save_recording(events)
 
-    out = timeline.write_export(session_paths, "a.mp4", fmt)
+    out = write_export(session_paths, "a.mp4", fmt)
 
     assert out == session_paths.reports_dir / f"a.mp4.timeline.{fmt}"
-    rows = build_timeline(events)
+    rows = build_timeline(judge(events))
     expected = {"csv": lambda: timeline.export_csv(rows).encode(),
                 "json": lambda: timeline.export_json(rows).encode(),
                 "pkl": lambda: timeline.export_pkl(rows)}[fmt]()
@@ -88,10 +96,10 @@ def test_write_export_writes_the_report_file(fmt, session_paths, save_recording,
 
 def test_write_export_replaces_an_older_export(session_paths, save_recording, make_play):
     save_recording(make_play(4))
-    timeline.write_export(session_paths, "a.mp4", "json")
+    write_export(session_paths, "a.mp4", "json")
     save_recording(make_play(9))
 
-    out = timeline.write_export(session_paths, "a.mp4", "json")
+    out = write_export(session_paths, "a.mp4", "json")
 
     assert len(json.loads(out.read_text())) == 9
 
@@ -100,7 +108,7 @@ def test_write_export_accepts_the_original_dotted_format(session_paths, save_rec
                                                           make_play):
     save_recording(make_play(4))
 
-    out = timeline.write_export(session_paths, "a.mp4", ".PKL")
+    out = write_export(session_paths, "a.mp4", ".PKL")
 
     assert out.name == "a.mp4.timeline.pkl"
 
@@ -109,13 +117,13 @@ def test_write_export_refuses_an_unknown_format(session_paths, save_recording, m
     save_recording(make_play(4))
 
     with pytest.raises(UsageError, match="unknown timeline format 'xls'; use one of csv, json, pkl"):
-        timeline.write_export(session_paths, "a.mp4", "xls")
+        write_export(session_paths, "a.mp4", "xls")
     assert os.listdir(session_paths.reports_dir) == []
 
 
 def test_write_export_without_recording_names_the_file(session_paths):
     with pytest.raises(UnreadableRecordingError) as info:
-        timeline.write_export(session_paths, "a.mp4", "csv")
+        write_export(session_paths, "a.mp4", "csv")
 
     assert info.value.path == session_paths.recording("a.mp4")
     assert os.listdir(session_paths.reports_dir) == []
@@ -126,6 +134,6 @@ def test_write_export_of_an_invalid_recording_names_file_and_reason(session_path
     path = save_recording([("version", 1.1), ("p.P.nope",)])
 
     with pytest.raises(UnreadableRecordingError, match="unknown name") as info:
-        timeline.write_export(session_paths, "a.mp4", "csv")
+        write_export(session_paths, "a.mp4", "csv")
 
     assert info.value.path == path

@@ -15,8 +15,16 @@ import pytest
 from pytest_pyglet_media import timeline
 from pytest_pyglet_media.analysis import RecordingProblem
 from pytest_pyglet_media.errors import UnreadableRecordingError
+from pytest_pyglet_media.analysis import judge
+from pytest_pyglet_media import recording, session_writer
 
 DT = 1 / 30  # the frame interval of the make_play recordings (conftest.DT)
+
+def write_plot(paths, sample):
+    """`pyglet-mp plot`'s path: read and judge the recording once, render its page."""
+    return session_writer.write_timeline_page(paths, sample,
+                                              recording.read(paths.recording(sample)))
+
 
 
 def embedded_models(page: str) -> list[dict]:
@@ -58,7 +66,7 @@ def _marker(scatter: dict) -> str:
 def page(make_play) -> str:
     events = make_play(40, audio_lag=0.1, none_current=frozenset({10, 11}),
                        none_audio=frozenset({20}))
-    return timeline.render_page(events, "clip.mp4")
+    return timeline.render_page(judge(events), "clip.mp4")
 
 
 def test_page_inlines_bokeh_and_links_nothing(page):
@@ -100,8 +108,8 @@ def test_frame_number_has_its_own_y_axis(page):
 
 
 def test_plotted_columns(page, make_play):
-    rows = timeline.build_timeline(make_play(40, audio_lag=0.1, none_current=frozenset({10, 11}),
-                                             none_audio=frozenset({20})))
+    rows = timeline.build_timeline(judge(make_play(40, audio_lag=0.1, none_current=frozenset({10, 11}),
+                                             none_audio=frozenset({20}))))
     sources = [m for m in named(embedded_models(page), "ColumnDataSource")
                if "entries" in m["attributes"].get("data", {})
                and "wall_time" in dict(m["attributes"]["data"]["entries"])]
@@ -139,7 +147,7 @@ def test_missing_values_get_markers_at_the_previous_value(page):
 
 
 def test_no_markers_without_missing_values(make_play):
-    models = embedded_models(timeline.render_page(make_play(10), "clip.mp4"))
+    models = embedded_models(timeline.render_page(judge(make_play(10)), "clip.mp4"))
     markers = {_marker(m) for m in named(models, "Scatter")}
 
     assert markers == {"circle"}  # only the rescheduling points
@@ -148,7 +156,7 @@ def test_no_markers_without_missing_values(make_play):
 
 
 def test_sample_name_is_escaped_in_the_page(make_play):
-    page = timeline.render_page(make_play(5), "a&<b>.mp4")
+    page = timeline.render_page(judge(make_play(5)), "a&<b>.mp4")
 
     assert "<title>a&amp;&lt;b&gt;.mp4: timeline</title>" in page
     assert "a&<b>.mp4" not in page
@@ -159,7 +167,7 @@ def test_sample_name_is_escaped_in_the_page(make_play):
     ([("version", 1.1), ("mp.im", "a.ogg"), ("p.P._sp", 0.0), ("p.P.oe",)], "audio only"),
 ], ids=["crash", "audio-only"])
 def test_page_without_frames_says_why(events, why):
-    page = timeline.render_page(events, "a.mp4")
+    page = timeline.render_page(judge(events), "a.mp4")
 
     assert '<p id="no-timeline">No timeline' in page
     assert why in page
@@ -168,14 +176,14 @@ def test_page_without_frames_says_why(events, why):
 
 def test_render_page_refuses_an_invalid_recording():
     with pytest.raises(RecordingProblem, match="unknown name"):
-        timeline.render_page([("bogus",)], "a.mp4")
+        timeline.render_page(judge([("bogus",)]), "a.mp4")
 
 
 def test_write_plot_writes_the_page(session_paths, save_recording, make_play):
     events = make_play(12)
     save_recording(events)
 
-    out = timeline.write_plot(session_paths, "a.mp4")
+    out = write_plot(session_paths, "a.mp4")
 
     assert out == session_paths.reports_dir / "a.mp4.timeline.html"
     text = out.read_text(encoding="utf-8")
@@ -187,7 +195,7 @@ def test_write_plot_writes_the_page(session_paths, save_recording, make_play):
 def test_write_plot_of_a_crash_writes_the_explaining_page(session_paths, save_recording):
     save_recording([("version", 1.1), ("crash", "a.mp4")])
 
-    out = timeline.write_plot(session_paths, "a.mp4")
+    out = write_plot(session_paths, "a.mp4")
 
     assert "No timeline" in out.read_text(encoding="utf-8")
 
@@ -196,7 +204,7 @@ def test_write_plot_of_an_invalid_recording_names_the_file(session_paths, save_r
     path = save_recording([("version", 2.0)])
 
     with pytest.raises(UnreadableRecordingError, match="version") as info:
-        timeline.write_plot(session_paths, "a.mp4")
+        write_plot(session_paths, "a.mp4")
 
     assert info.value.path == path
     assert os.listdir(session_paths.reports_dir) == []
@@ -208,6 +216,6 @@ def test_without_bokeh_render_raises_import_error_and_writes_nothing(
     monkeypatch.setitem(sys.modules, "bokeh.embed", None)  # as if bokeh were not installed
 
     with pytest.raises(ImportError):
-        timeline.write_plot(session_paths, "a.mp4")
+        write_plot(session_paths, "a.mp4")
 
     assert os.listdir(session_paths.reports_dir) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from pytest_pyglet_media import timeline
+from pytest_pyglet_media import recording, session_writer
 
 # Counts, over every canvas of the page (bokeh 3 renders into shadow roots),
 # the pixels close to each of the given colors.
@@ -51,12 +52,18 @@ _BOKEH_IDLE = ("!!(window.Bokeh && Bokeh.documents.length > 0 "
 #: Chromium 156); a legend swatch alone is a few dozen
 MIN_GLYPH_PIXELS = 150
 
+def write_plot(paths, sample):
+    """`pyglet-mp plot`'s path: read and judge the recording once, render its page."""
+    return session_writer.write_timeline_page(paths, sample,
+                                              recording.read(paths.recording(sample)))
+
+
 
 def test_page_renders_both_plots_offline(browser, session_paths, save_recording, make_play):
     events = make_play(90, audio_lag=0.2, none_current=frozenset({30, 31}),
                        none_audio=frozenset({50}), late=frozenset({10, 60}))
     save_recording(events)
-    page = timeline.write_plot(session_paths, "a.mp4")
+    page = write_plot(session_paths, "a.mp4")
 
     load = browser.open(page)
     browser.wait_for(_BOKEH_IDLE, "finished rendering its bokeh document")
@@ -81,7 +88,7 @@ def test_page_renders_both_plots_offline(browser, session_paths, save_recording,
 
 def test_page_without_frames_says_so(browser, session_paths, save_recording):
     save_recording([("version", 1.1), ("crash", "a.mp4")])
-    page = timeline.write_plot(session_paths, "a.mp4")
+    page = write_plot(session_paths, "a.mp4")
 
     load = browser.open(page)
     text = browser.evaluate("document.getElementById('no-timeline').textContent")

@@ -55,7 +55,8 @@ def ref_validate(events):
                 f"event {index} ({event[0]}) has {len(event) - 1} fields, "
                 f"expected {spec.arity - 1}")
         for name, types, value in zip(spec.fields, REF_TYPES.get(event[0], ()), event[1:]):
-            if not isinstance(value, types):
+            # a bool is never a number here (issue 9: one rule for every reader)
+            if not isinstance(value, types) or (types is _NUMBER and type(value) is bool):
                 raise an.RecordingProblem(
                     f"event {index} ({event[0]}) has a {type(value).__name__} "
                     f"{name}: {value!r:.40}")
@@ -186,9 +187,10 @@ class IntSub(int):
 Named = namedtuple("Named", "name value")
 
 # numbers the careful path accepts; the fast scan takes only exact int/float/None
-NUMBERS = [0.0, 0.5, -0.02, 3, 0, -1, None, True, False, float("nan"), float("inf"),
+NUMBERS = [0.0, 0.5, -0.02, 3, 0, -1, None, float("nan"), float("inf"),
            -float("inf"), FloatSub(-0.5), IntSub(-2), 1e300, -0.0]
-WRONG = ["1", b"1", [], {}, (1.0,), object(), 1j, {1.0}]
+# a bool is refused as a number (issue 9: the timeline refused it, analysis did not)
+WRONG = ["1", b"1", [], {}, (1.0,), object(), 1j, {1.0}, True, False]
 _FIELDS_OF = {name: spec.fields for name, spec in EVENTS.items()}
 
 

@@ -20,7 +20,7 @@ def defective(rec):
 
 
 def test_report_all_every_event_with_frame(defective):
-    lines = reports.report_all(defective).splitlines()
+    lines = reports.report_all(an.judge(defective)).splitlines()
     assert len(lines) == len(defective) - 1  # the version header is not an event
     assert lines[0] == "   0 Play sample: clip.mp4"
     assert lines[1].startswith("   0 Source duration: 0.1333")
@@ -37,13 +37,13 @@ def test_report_all_every_event_with_frame(defective):
 
 
 def test_report_all_pyglet_form(rec):
-    text = reports.report_all(rec.pyglet_play(2))
+    text = reports.report_all(an.judge(rec.pyglet_play(2)))
     assert text.splitlines()[0] == "   0 Start playing wall_time: 0.0"
     assert text.endswith(">>> play ends\n")
 
 
 def test_report_anomalies(defective):
-    lines = reports.report_anomalies(defective).splitlines()
+    lines = reports.report_anomalies(an.judge(defective)).splitlines()
     assert lines == [
         "   0 Play sample: clip.mp4",
         lines[1],
@@ -60,20 +60,20 @@ def test_report_anomalies(defective):
 
 
 def test_report_anomalies_clean_play_has_no_scheduling_line(rec):
-    text = reports.report_anomalies(rec.play(10))
+    text = reports.report_anomalies(an.judge(rec.play(10)))
     assert "Scheduling" not in text and "Discard" not in text
     assert text.endswith(">>> play ends\n")
 
 
 def test_report_counter(defective, rec):
-    text = reports.report_counter(defective)
+    text = reports.report_counter(an.judge(defective))
     assert text == ("Counts of anomalies\nqtty anomaly\n"
                     "   1 Discard video frame too old,\n   1 Scheduling in the past\n")
-    assert reports.report_counter(rec.play(5)) == "No anomalies detected.\n"
+    assert reports.report_counter(an.judge(rec.play(5))) == "No anomalies detected.\n"
 
 
 def test_report_counter_crash_names_outcome(rec):
-    text = reports.report_counter(rec.placeholder("x"))
+    text = reports.report_counter(an.judge(rec.placeholder("x")))
     assert text.startswith("Outcome: crashed (")
     assert "No anomalies detected." in text
 
@@ -82,17 +82,18 @@ def test_report_counter_crash_names_outcome(rec):
 @pytest.mark.parametrize("events", [[], [("version", 2.0)], [("p.P.xx",)],
                                     [("p.P.ut.1.9", "x", 0.1), ("p.P.oe",)],
                                     [("p.P.ut.1.0", "x", 0, 0, 0), ("p.P.oe",)]])
-def test_reports_refuse_unreadable_with_recording_problem(name, events):
+def test_reports_take_only_judged_recordings(name, events):
+    """Renderers never check events: judge() refuses what they could not render."""
     renderer, description = reports.AVAILABLE_REPORTS[name]
     assert description
     with pytest.raises(an.RecordingProblem):
-        renderer(events)
+        renderer(an.judge(events))
 
 
 def test_reports_of_placeholder(rec):
-    assert reports.report_all(rec.placeholder("s.mp4")) == \
+    assert reports.report_all(an.judge(rec.placeholder("s.mp4"))) == \
         "   0 media_player crashed. sample: s.mp4\n"
-    assert "crashed" in reports.report_anomalies(rec.placeholder("s.mp4"))
+    assert "crashed" in reports.report_anomalies(an.judge(rec.placeholder("s.mp4")))
 
 
 def test_format_counts():

@@ -10,6 +10,7 @@ from pytest_pyglet_media import analysis as an
 from pytest_pyglet_media import results as res
 from pytest_pyglet_media import recording, session_writer
 from pytest_pyglet_media import session as store
+from pytest_pyglet_media.errors import BadFileError
 
 PLAYLIST = ["a.mp4", "b.mp4", "c.mp4", "d.mp4", "e.mp4", "f.mp4"]
 
@@ -130,13 +131,14 @@ def test_sample_fixed_in_a_later_run(paths, scenario, rec):
 
 def test_retry_state_saved(paths, scenario):
     session_writer.write_session_reports(paths, scenario)
-    state = json.loads(session_writer.retries_path(paths).read_text())
+    state = json.loads(paths.retry_state.read_text())
     assert state == {"a.mp4": {"attempts": 1, "crashed_attempts": 0},
                      "b.mp4": {"attempts": 2, "crashed_attempts": 1},
                      "e.mp4": {"attempts": 3, "crashed_attempts": 3}}
-    assert session_writer.load_retry_state(paths) == state
-    session_writer.retries_path(paths).write_text("{corrupt")
-    assert session_writer.load_retry_state(paths) == {}
+    assert store.load_retry_state(paths) == state
+    paths.retry_state.write_text("{corrupt")
+    with pytest.raises(BadFileError, match="_crash_retries.json: is not valid JSON"):
+        store.load_retry_state(paths)
 
 
 def test_protect_reports_writes_nothing(paths, scenario):
@@ -150,7 +152,7 @@ def test_protect_reports_writes_nothing(paths, scenario):
 def test_protect_raw_data_keeps_retry_state(paths, scenario):
     store.update_configuration(paths, protect_raw_data=True)
     session_writer.write_session_reports(paths, scenario)
-    assert not session_writer.retries_path(paths).exists()
+    assert not paths.retry_state.exists()
     assert "00_summary.txt" in _reports(paths)
 
 
@@ -159,7 +161,7 @@ def test_dev_debug_overrides_protection(paths, scenario):
                                dev_debug=True)
     written = session_writer.write_session_reports(paths, scenario)
     assert written.reports_written
-    assert session_writer.retries_path(paths).exists()
+    assert paths.retry_state.exists()
 
 
 def test_summary_from_recordings_only(paths, scenario):
@@ -188,10 +190,10 @@ def test_unreadable_recording_on_disk(paths, rec):
 
 
 def test_result_from_disk(paths, rec):
-    assert session_writer.result_from_disk(paths, "a.mp4", {}) is None
+    assert session_writer.session_results(paths)["a.mp4"] is None
     recording.save(paths.recording("a.mp4"), rec.play(3))
-    result = session_writer.result_from_disk(
-        paths, "a.mp4", {"a.mp4": {"attempts": 4, "crashed_attempts": 3}})
+    paths.retry_state.write_text('{"a.mp4": {"attempts": 4, "crashed_attempts": 3}}')
+    result = session_writer.session_results(paths)["a.mp4"]
     assert result.outcome == an.PERFECT
     assert (result.attempts, result.crashed_attempts) == (4, 3)
     assert result.recording == str(paths.recording("a.mp4"))
