@@ -13,6 +13,7 @@ import pytest
 
 from . import analysis as an
 from . import results as res
+from . import reports
 from . import session as store
 from .context import RunContext
 from .errors import MediaTestError
@@ -51,9 +52,11 @@ class SampleFile(pytest.File):
         yield item
 
 
-class SampleItem(pytest.Item):
-    mp_result: dict[str, Any] | None = None
+#: the verdict of a played item, as builtins (it crosses xdist on the report)
+RESULT = pytest.StashKey[dict[str, Any]]()
 
+
+class SampleItem(pytest.Item):
     @property
     def sample(self) -> str:
         return self.path.name
@@ -68,10 +71,10 @@ class SampleItem(pytest.Item):
         recording_path = ctx.paths.recording(self.sample)
         result, last = play_with_retries(ctx.settings, ctx.samples_dir, self.sample,
                                          recording_path, on_retry=self._log_rerun)
-        self.mp_result = result.to_builtins()
+        self.stash[RESULT] = result.to_builtins()
         self.user_properties.extend(junit_properties(result))
         if result.outcome != an.PERFECT:
-            raise SampleFailed(last.message)
+            raise SampleFailed(_message(self.sample, last))
 
     def _log_rerun(self, attempt: Attempt) -> None:
         """Report a crashed attempt as a rerun ('R'), as pytest-rerunfailures does."""
@@ -80,7 +83,7 @@ class SampleItem(pytest.Item):
         report = pytest.TestReport(
             nodeid=self.nodeid, location=self.location,
             keywords={k: 1 for k in self.keywords}, outcome="rerun",
-            longrepr=attempt.message, when="call", sections=[], duration=duration,
+            longrepr=_message(self.sample, attempt), when="call", sections=[], duration=duration,
             start=now - duration, stop=now, user_properties=[])
         # Fix (found by tests/plugin): runtest runs under output capture, so
         # the terminal's 'R' went into the item's captured stdout instead of
@@ -100,6 +103,11 @@ class SampleItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"play {self.sample}"
+
+
+def _message(sample: str, attempt: Attempt) -> str:
+    return reports.attempt_message(sample, attempt.result, str(attempt.recording),
+                                   attempt.run.stderr_tail if attempt.run else None)
 
 
 def junit_properties(result: res.SampleResult) -> list[tuple[str, object]]:

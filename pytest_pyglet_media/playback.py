@@ -1,6 +1,7 @@
 """One sample's play: run the player, judge the recording, retry crashes.
 
-Plain Python, no pytest: the items and the CLI share it.
+Plain Python, no pytest, no text: it returns data (Attempt, SampleResult)
+and the item renders it (reports.attempt_message).
 """
 from __future__ import annotations
 
@@ -14,14 +15,15 @@ from . import recording, runner
 from .errors import UnreadableRecordingError
 from .events import VERSION
 from .options import Settings
-from .reports import failure_message
 
 
 @dataclass(frozen=True)
 class Attempt:
+    """One play of a sample: its verdict, and how the player ran (None: no player)."""
+
     result: an.PlayAnalysis
     run: runner.RunResult | None
-    message: str
+    recording: Path
 
 
 def judge(sample: str, recording_path: Path, run: runner.RunResult) -> an.PlayAnalysis:
@@ -55,13 +57,6 @@ def _unusable(sample_path: Path) -> an.PlayAnalysis | None:
     return None
 
 
-def _stderr_note(run: runner.RunResult | None) -> str:
-    if run is None or not run.stderr_tail.strip():
-        return ""
-    tail = run.stderr_tail.strip().splitlines()[-12:]
-    return "\nplayer stderr (last lines):\n" + "\n".join(f"  {line}" for line in tail)
-
-
 def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: Path) -> Attempt:
     sample_path = samples_dir / sample
     problem = _unusable(sample_path)
@@ -71,16 +66,12 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
             # session then has a recording that says why for every sample
             recording.save(recording_path, [("version", VERSION), ("mp.im", sample),
                                             ("mp.err", problem.reason)])
-        return Attempt(problem, None, failure_message(sample, problem, str(recording_path)))
+        return Attempt(problem, None, recording_path)
     request = runner.PlayRequest(sample_path=sample_path, recording_path=recording_path,
                                  name=sample, audio=settings.audio, timeout=settings.timeout,
                                  player_module=settings.player, spawn=settings.spawn)
     run = runner.run(request)
-    result = judge(sample, recording_path, run)
-    message = failure_message(sample, result, str(recording_path))
-    if result.outcome in an.RETRYABLE:
-        message += _stderr_note(run)
-    return Attempt(result, run, message)
+    return Attempt(judge(sample, recording_path, run), run, recording_path)
 
 
 def play_with_retries(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,

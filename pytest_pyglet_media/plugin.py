@@ -10,7 +10,6 @@ from . import context, items, options
 from .errors import MediaTestError
 from .reporter import SessionReporter
 
-SETTINGS = pytest.StashKey[options.Settings]()
 WORKER_SESSION_KEY = "mp_session"
 
 
@@ -43,7 +42,6 @@ def pytest_configure(config: pytest.Config) -> None:
                 config.pluginmanager.register(_XdistHooks(ctx), "pyglet-media-xdist")
     except MediaTestError as exc:
         raise pytest.UsageError(str(exc)) from None
-    config.stash[SETTINGS] = settings
     config.stash[items.RUN_CONTEXT] = ctx
     # With --mp-samples-dir and no path arguments, collect only the samples.
     if config.args_source != pytest.Config.ArgsSource.ARGS:
@@ -73,8 +71,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
                               ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     # the verdict travels on the report (xdist serialises its attributes)
-    if isinstance(item, items.SampleItem) and call.when == "call" and item.mp_result:
-        report.mp_result = item.mp_result  # type: ignore[attr-defined]
+    if isinstance(item, items.SampleItem) and call.when == "call" \
+            and items.RESULT in item.stash:
+        report.mp_result = item.stash[items.RESULT]  # type: ignore[attr-defined]
     return report
 
 

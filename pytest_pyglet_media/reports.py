@@ -105,6 +105,17 @@ def failure_message(sample: str, result: an.PlayAnalysis, recording: str) -> str
     return "\n".join(lines)
 
 
+def attempt_message(sample: str, result: an.PlayAnalysis, recording: str,
+                    stderr_tail: str | None) -> str:
+    """The failure message of one attempt; a crash or timeout shows the
+    last lines the player wrote to stderr."""
+    message = failure_message(sample, result, recording)
+    if result.outcome in an.RETRYABLE and stderr_tail and stderr_tail.strip():
+        tail = stderr_tail.strip().splitlines()[-12:]
+        message += "\nplayer stderr (last lines):\n" + "\n".join(f"  {line}" for line in tail)
+    return message
+
+
 # -- session reports ---------------------------------------------------------
 
 
