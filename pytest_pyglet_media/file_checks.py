@@ -360,13 +360,14 @@ def _stalls(play: _Play, frames: Sequence[float], shift: float
     gaps = [b - a for a, b in zip(frames, frames[1:])]
     interval = statistics.median(gaps)
     limit = max(STALL_MIN_SECONDS, STALL_MIN_INTERVALS * interval)
+    tolerance = _tolerance(frames)
     shown: list[tuple[float, float]] = []  # (wall, file time), one per new frame
     for wall, _audio, _previous, video_time in play.presented:
         if not shown or abs(shown[-1][1] - (video_time + shift)) > 1e-9:
             shown.append((wall, video_time + shift))
     stalls = []
     for (wall, t), (next_wall, _) in zip(shown, shown[1:]):
-        i = bisect.bisect_right(frames, t + _tolerance(frames))
+        i = bisect.bisect_right(frames, t + tolerance)
         if i >= len(frames):
             continue  # the file had nothing after it
         held, expected = next_wall - wall, frames[i] - t
