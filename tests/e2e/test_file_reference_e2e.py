@@ -9,6 +9,7 @@ must be the same in every replay.
 """
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -188,3 +189,33 @@ def test_probe_refuses_what_is_not_media(clips, tmp_path):
     text.write_text("this is not media\n")
     with pytest.raises(reference.ProbeFailed, match="Invalid data found"):
         reference.probe(text)
+
+
+#: decodes a source's video frames with no Player, no clock, no GL texture
+#: (run in a child: only children import pyglet)
+DECODE_ONLY = """
+import sys, json, pyglet
+pyglet.options['headless'] = True
+pyglet.options['audio'] = ('silent',)
+import pyglet.media
+source = pyglet.media.load(sys.argv[1], streaming=True)
+times = []
+while (t := source.get_next_video_timestamp()) is not None:
+    source.get_next_video_frame()
+    times.append(t)
+print(json.dumps(times))
+"""
+
+
+@pytest.mark.parametrize("name", ["h264_bf.mp4", "h264_bf.mkv"])
+def test_lost_frames_are_pyglets_decoder_not_our_start_up(clips, name):
+    """The tool must never blame pyglet for its own start-up: the frames a
+    play misses are missing from pyglet's decoder itself, read at leisure."""
+    clip = clips[name]
+    done = subprocess.run([sys.executable, "-c", DECODE_ONLY, str(clip.path)],
+                          capture_output=True, timeout=60, check=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    decoded = [t + clip.ref.pyglet_start for t in json.loads(done.stdout)]
+    frames = clip.ref.frame_times
+    never_decoded = [t for t in frames if all(abs(t - d) > 0.002 for d in decoded)]
+    assert never_decoded == pytest.approx(list(clip.checks.missing_frames), abs=1e-6)
