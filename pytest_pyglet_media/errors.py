@@ -43,3 +43,15 @@ class SessionError(MediaTestError):
 
 class ProtectedSessionError(SessionError):
     """Writing would overwrite data the session's configuration protects."""
+
+
+class ProbeUnavailable(MediaTestError):
+    """ffprobe is not installed: the play cannot be checked against the file."""
+
+
+class ProbeFailed(BadFileError):
+    """ffprobe could not describe a sample (its own message is the problem)."""
+
+
+class BadReferenceError(BadFileError):
+    """A stored reference (.json) is not one we wrote, or not one we can trust."""
