@@ -1,9 +1,9 @@
-"""Player double: writes a perfect synthetic recording and exits 0."""
+"""Player double of the CLI tests: logs the play, writes a perfect frameless recording, exits 0."""
+from doubles._common import log_play, parse
+from mp_support.recordings import bare_play
 from pytest_pyglet_media import recording
 
-from doubles_cli._common import log, parse
-
 args = parse()
-log("perfect", args.name)
-recording.save(args.recording, [("version", 1.1), ("mp.im", args.name), ("p.P._sp", 0.0),
-                                ("mp.end", 0.5), ("p.P.oe",)])
+if args is not None:
+    log_play("perfect", args.name)
+    recording.save(args.recording, bare_play(args.name))

@@ -16,7 +16,7 @@ from pytest_pyglet_media import timeline
 from pytest_pyglet_media.analysis import RecordingProblem
 from pytest_pyglet_media.errors import UnreadableRecordingError
 
-DT = 1 / 30  # the frame interval of the make_play recordings (conftest.DT)
+DT = 1 / 30  # the frame interval of the make_play recordings (mp_support.recordings.DT)
 
 
 def embedded_models(page: str) -> list[dict]:
