@@ -1,11 +1,11 @@
 """The fork server (forkserver.py) through runner.run: real clips, real pyglet.
 
 pyglet runs only in the server and its forked players, never in this
-process (the `no_pyglet_imported` check, as in the unit suite). The pure
-checks of the fork server are in tests/unit/test_forkserver_unit.py. No timing assertions: a play
-counts as perfect when its verdict is, and audio clips are used where a
-perfect verdict is required (a busy machine can make a video play drop a
-late frame; see tests/e2e).
+process (the `no_pyglet_imported` check, as in the unit suite). No timing
+assertions: a play counts as perfect when its verdict is, and audio clips are
+used where a perfect verdict is required (a busy machine can make a video
+play drop a late frame; see test_e2e_play.py). The fork server's pure checks
+are in tests/unit/test_forkserver_unit.py.
 """
 from __future__ import annotations
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from doubles import _common as doubles_common
+from doubles import reliability as doubles_reliability
 from pytest_pyglet_media import options
 from pytest_pyglet_media import session as store
 
@@ -21,7 +23,8 @@ XDIST_ENV_VARS = ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XD
 #: playback is headless, as in CI
 DISPLAY_ENV_VARS = ("DISPLAY", "WAYLAND_DISPLAY")
 #: what the player doubles read (tests/doubles): never inherited from outside
-DOUBLES_ENV_VARS = ("MP_DOUBLE_MARKER", "MP_DOUBLE_CRASHES", "MP_DOUBLE_LOG", "MP_DOUBLE_PLAYS")
+DOUBLES_ENV_VARS = (doubles_common.MARKER_ENV, doubles_common.CRASHES_ENV,
+                    doubles_common.PLAYS_ENV, doubles_reliability.LOG_ENV)
 
 #: what the plugin, the CLI and pytest-xdist read from the environment
 MEDIA_ENV_VARS = tuple(sorted(
