@@ -1,12 +1,19 @@
-"""Fixtures shared by the tests that run the plugin: a samples folder and runs
-with player doubles (tests/plugin, tests/reliability, ...).
+"""Fixtures shared by every kind of test (unit, plugin, cli, e2e, reliability).
+
+- `inner_run_env`: the environment of the runs, commands and players a test
+  starts (mp_support.env, derived from the option table);
+- `mp`: pytest runs of the plugin in a subprocess (pytester) with the player
+  doubles of tests/doubles (`--mp-player=doubles.NAME`); `plug`: the same
+  without crash retries; `mpcli`: `pyglet-mp` in-process;
+- `ffmpeg`, `setpriv`, `no_internal_error`, `no_pyglet_imported`, `index_page`;
+- `make_play`, `session_paths`, `save_recording`: one synthetic recording in a
+  session folder (the timeline tests, unit and browser).
 
 Every run is a fresh pytest in a subprocess (the plugin starts children);
-the doubles (tests/doubles) become importable in the players through
-PYTHONPATH, which the inner pytest and its players inherit.
-
-Moved here from tests/plugin/conftest.py so that every folder under tests/
-sees the `mp` fixture (a conftest must never be imported by another).
+the doubles (tests/doubles) and mp_support become importable in the players
+through PYTHONPATH, which the inner pytest and its players inherit.
+Helpers live in tests/mp_support and are imported normally (a conftest is
+never imported by another module).
 """
 from __future__ import annotations
 
@@ -23,6 +30,24 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import pytest
+
+from mp_support import recordings
+from mp_support.cli_result import CliResult, run_in_process
+from mp_support.env import clear_inner_env
+from mp_support.sessions import check_index
+from pytest_pyglet_media import recording, session
+
+
+@pytest.fixture
+def inner_run_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """Environment for the pytest runs, `pyglet-mp` commands and players a test starts.
+
+    Nothing of the outer run leaks in (mp_support.env.CLEARED_ENV_VARS, derived
+    from the option table), playback is headless as in CI, and the player
+    doubles (tests/doubles) are importable by the child players.
+    """
+    clear_inner_env(monkeypatch)
+    return monkeypatch
 
 
 #: node id of a sample's item, relative to the rootdir (pytester.path)
@@ -157,8 +182,7 @@ def live_processes_with(marker: str) -> list[tuple[int, str]]:
     return found
 
 
-# test modules cannot import this conftest reliably (several conftest.py in tests/):
-# they reach the helpers through the fixture
+# the tests reach these helpers through the `mp` fixture
 MediaTester.nodeid = staticmethod(nodeid)
 MediaTester.junit_cases = staticmethod(junit_cases)
 MediaTester.live_processes_with = staticmethod(live_processes_with)
@@ -187,3 +211,134 @@ def ffmpeg() -> Callable[..., None]:
                        stdin=subprocess.DEVNULL, capture_output=True)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def setpriv() -> tuple[str, ...]:
+    """A command prefix under which root obeys permission bits.
+
+    As root, unreadable files and read-only folders are not: root holds
+    CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH. setpriv drops them from the
+    bounding set, so the process it starts (and its children) lose them.
+    """
+    tool = shutil.which("setpriv")
+    if tool is None:
+        pytest.fail("these tests need setpriv (util-linux) to take root's permission "
+                    "overrides away: apt-get install util-linux")
+    return (tool, "--bounding-set", "-dac_override,-dac_read_search")
+
+
+#: what no message of ours may hold
+INTERNAL = ("INTERNALERROR", "Traceback")
+
+
+def assert_no_internal_error(text: str) -> None:
+    for word in INTERNAL:
+        assert word not in text, f"{word} in:\n{text}"
+
+
+@pytest.fixture
+def no_internal_error():
+    """assert_no_internal_error, for test modules."""
+    return assert_no_internal_error
+
+
+@pytest.fixture
+def no_pyglet_imported():
+    """The test must run without importing pyglet in this process (other suites may have)."""
+    before = "pyglet" in sys.modules
+    yield
+    assert before or "pyglet" not in sys.modules, \
+        "a unit test (or the code under test) imported pyglet"
+
+
+# -- in-process pyglet-mp ----------------------------------------------------------
+
+
+@pytest.fixture
+def mpcli(capsys):
+    """Run `pyglet-mp ARGS` in-process: mpcli("report", ...) -> CliResult."""
+    def run(*args) -> CliResult:
+        return run_in_process(capsys, *args)
+    return run
+
+
+# -- plugin runs without retries (reading what a run leaves) ----------------------------
+
+
+class Plug:
+    """The shared plugin runner (`mp`), without crash retries:
+    these tests read what a run leaves, one play per sample."""
+
+    def __init__(self, mp) -> None:
+        self.mp = mp
+        self.samples = mp.samples
+
+    def add(self, *names: str) -> None:
+        self.mp.add(*names)
+
+    def run(self, *args: str, player: str | None = "by_name"):
+        return self.mp.run("--mp-retries=0", *args, player=player)
+
+
+@pytest.fixture(scope="session")
+def _bokeh_before_pytester() -> None:
+    """Import bokeh (and numpy) before any pytester snapshot of sys.modules.
+
+    pytester restores sys.modules when a test ends; a test that also plots
+    in-process would otherwise drop numpy from sys.modules, and numpy cannot
+    be imported twice in one process: later plotting tests in the same worker
+    would fail with "cannot load module more than once per process".
+    """
+    import bokeh.embed, bokeh.layouts, bokeh.models, bokeh.plotting, bokeh.resources  # noqa: F401,E401
+
+
+@pytest.fixture
+def plug(_bokeh_before_pytester, mp) -> Plug:
+    return Plug(mp)
+
+
+@pytest.fixture
+def index_page():
+    """check_index: parse reports/index.html; every href must resolve."""
+    return check_index
+
+
+@pytest.fixture
+def rec() -> type[recordings.Rec]:
+    """The synthetic recording builders (mp_support.recordings)."""
+    return recordings.Rec
+
+
+# -- one synthetic recording in a session folder (the timeline tests) -------------------
+
+#: the sample of `session_paths`, and of the recordings `make_play` builds
+TIMELINE_SAMPLE = "a.mp4"
+
+
+@pytest.fixture
+def make_play():
+    """mp_support.recordings.play, for the sample of `session_paths`."""
+    def play(n: int = 60, **kw):
+        return recordings.play(n, sample=TIMELINE_SAMPLE, **kw)
+    return play
+
+
+@pytest.fixture
+def session_paths(tmp_path: Path) -> session.SessionPaths:
+    samples_dir = tmp_path / "samples"
+    samples_dir.mkdir()
+    (samples_dir / TIMELINE_SAMPLE).write_bytes(b"not really a video")
+    return session.create_session(samples_dir, "s", [TIMELINE_SAMPLE], has_playlist=False,
+                                  versions={}, samples_version="t")
+
+
+@pytest.fixture
+def save_recording(session_paths):
+    def save(events: list[tuple], sample: str = TIMELINE_SAMPLE) -> Path:
+        path = session_paths.recording(sample)
+        if path.exists():
+            path.unlink()  # recordings are written read-only
+        recording.save(path, events)
+        return path
+    return save

@@ -1,55 +1,35 @@
 """Fixtures for the `pyglet-mp` tests: a samples folder, in-process runs, doubles.
 
-Most tests call `cli.main([...])` in-process; commands that play samples run
-pytest in-process too, with a player double from `doubles_cli/` selected by
+Most tests call `cli.main([...])` in-process (`mp`, or `mpcli` from
+tests/conftest.py: the same runner, giving a mp_support CliResult); commands
+that play samples run pytest in-process too, with a player double from
+tests/doubles (`doubles.cli_perfect`, `doubles.cli_crash`) selected by
 `--mp-player` (or PYTEST_ADDOPTS for retry-crashed, which takes no pytest args).
-No test here plays a sample with pyglet.
+No test here plays a sample with pyglet: those are in tests/e2e.
 """
 from __future__ import annotations
 
 import json
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from pytest_pyglet_media import cli, recording
+from doubles._common import PLAYS_ENV
+from mp_support.recordings import bare_play
+from mp_support.sessions import FAKE_VERSIONS, Store
+from pytest_pyglet_media import recording
 from pytest_pyglet_media import session as store
 
-HERE = Path(__file__).resolve().parent
-PERFECT = "doubles_cli.perfect_player"
-CRASH = "doubles_cli.crash_player"
-FAKE_VERSIONS = {"pyglet": "9.9.9-fake", "ffmpeg": "0.0-fake", "python": "3.x-fake",
-                 "platform": "FakeOS", "pyglet_revision": "fake revision"}
+PERFECT = "doubles.cli_perfect"
+CRASH = "doubles.cli_crash"
 SAMPLES = ("a.mp4", "b.ogv", "c.mkv")
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def output(self) -> str:
-        return self.out + self.err
-
-    def assert_one_line_error(self, *fragments: str) -> None:
-        """The documented error shape: one line on stderr, no traceback."""
-        assert "Traceback" not in self.output
-        lines = self.err.strip().splitlines()
-        assert len(lines) == 1, f"expected a one-line error, got:\n{self.err}"
-        for fragment in fragments:
-            assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
-
-
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
-    """No samples folder, pytest options or double log leak in from outside."""
-    for name in (store.SAMPLES_DIR_ENV, "PYTEST_ADDOPTS", "CLI_DOUBLE_LOG",
-                 "PYTEST_MP_RETRIES", "PYTEST_MP_TIMEOUT", "PYTEST_MP_AUDIO"):
-        monkeypatch.delenv(name, raising=False)
+def _clean_env(inner_run_env):
+    """Nothing of the outer run leaks in (mp_support.env: the option table's
+    variables, the samples folder, PYTEST_ADDOPTS, xdist's, the doubles' own),
+    and the doubles are importable by the player children."""
 
 
 @pytest.fixture
@@ -78,28 +58,22 @@ def samples_dir(tmp_path, monkeypatch, fake_versions) -> Path:
 
 
 @pytest.fixture
-def mp(capsys):
-    """Run `pyglet-mp ARGS` in-process: mp("new", "s1") -> Result."""
-    def run(*args: str) -> Result:
-        capsys.readouterr()
-        code = cli.main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return Result(code, out, err)
-    return run
+def mp(mpcli):
+    """Run `pyglet-mp ARGS` in-process: mp("new", "s1") -> CliResult."""
+    return mpcli
 
 
 @pytest.fixture
 def doubles(monkeypatch, tmp_path):
-    """Make doubles_cli importable by the player child; returns the play log path."""
+    """The cli_* doubles log their plays here; returns the play log path.
+    (tests/ is on PYTHONPATH already: the autouse `_clean_env`.)"""
     log = tmp_path / "plays.log"
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
-        [str(HERE), *filter(None, [os.environ.get("PYTHONPATH")])]))
-    monkeypatch.setenv("CLI_DOUBLE_LOG", str(log))
+    monkeypatch.setenv(PLAYS_ENV, str(log))
     return log
 
 
 class Helpers:
-    """Small helpers for the tests, exposed as the `h` fixture (no conftest imports)."""
+    """Small helpers for the tests, exposed as the `h` fixture."""
 
     PERFECT = PERFECT
     CRASH = CRASH
@@ -126,8 +100,8 @@ class Helpers:
 
     @staticmethod
     def perfect_events(name: str) -> list[tuple]:
-        return [("version", 1.1), ("mp.im", name), ("p.P._sp", 0.0), ("mp.end", 0.5),
-                ("p.P.oe",)]
+        """What doubles.cli_perfect records."""
+        return bare_play(name)
 
     @staticmethod
     def write_recording(samples_dir: Path, session: str, sample: str, *, crashed: bool) -> Path:
@@ -140,3 +114,15 @@ class Helpers:
 @pytest.fixture
 def h() -> type[Helpers]:
     return Helpers
+
+
+# -- sessions built from synthetic recordings (test_cli_reading.py) ---------------------
+
+
+@pytest.fixture
+def samples(tmp_path, monkeypatch, fake_versions) -> Store:
+    folder = tmp_path / "samples"
+    folder.mkdir()
+    monkeypatch.setenv(store.SAMPLES_DIR_ENV, str(folder))
+    return Store(folder.resolve())
+

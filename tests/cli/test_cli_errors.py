@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from mp_support.env import subprocess_env
 from pytest_pyglet_media import cli
 from pytest_pyglet_media import session as store
 
 COMMANDS = ("new", "activate", "deactivate", "protect", "status", "list", "help",
             "playmany", "retry-crashed", "summarize", "run-test-suite")
-HERE = Path(__file__).resolve().parent
 
 
 def test_every_issue_command_exists():
@@ -118,9 +118,7 @@ def test_active_session_with_bad_name_exit_2(mp, samples_dir, argv):
 
 
 def _run(argv, env_extra=None, cwd=None):
-    env = {k: v for k, v in os.environ.items()
-           if k not in (store.SAMPLES_DIR_ENV, "PYTEST_ADDOPTS")}
-    env.update(env_extra or {})
+    env = subprocess_env(**(env_extra or {}))  # tests/ on PYTHONPATH: the doubles
     return subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd,
                           timeout=60, stdin=subprocess.DEVNULL)
 
@@ -150,9 +148,7 @@ def test_module_exit_1_when_a_sample_crashes(tmp_path, h):
     samples = tmp_path / "samples"
     samples.mkdir()
     (samples / "boom.mp4").write_bytes(b"x")
-    env = {store.SAMPLES_DIR_ENV: str(samples),
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE),
-                                                       os.environ.get("PYTHONPATH")]))}
+    env = {store.SAMPLES_DIR_ENV: str(samples)}
     # `new` captures the real versions here (the player's --info, well under 1 s)
     done = _run([sys.executable, "-m", "pytest_pyglet_media", "new", "s1"], env)
     assert done.returncode == 0, done.stderr

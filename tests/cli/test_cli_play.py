@@ -1,7 +1,7 @@
 """pyglet-mp commands that play or summarize: playmany, retry-crashed, summarize,
 run-test-suite; and protection (issue demands 5 and 6).
 
-Samples are played by the doubles in doubles_cli/ (never pyglet): selected
+Samples are played by the doubles tests/doubles/cli_*.py (never pyglet): selected
 with `-- --mp-player=MODULE` for playmany/run-test-suite, and with
 PYTEST_ADDOPTS for retry-crashed, which takes no pytest arguments.
 """
@@ -14,8 +14,8 @@ import pytest
 from pytest_pyglet_media import analysis as an
 from pytest_pyglet_media import recording
 
-PERFECT_ARGS = ("--", "-q", "--mp-player=doubles_cli.perfect_player")
-CRASH_ARGS = ("--", "-q", "--mp-player=doubles_cli.crash_player", "--mp-retries=0")
+PERFECT_ARGS = ("--", "-q", "--mp-player=doubles.cli_perfect")
+CRASH_ARGS = ("--", "-q", "--mp-player=doubles.cli_crash", "--mp-retries=0")
 
 
 def outcome(path):
@@ -105,7 +105,7 @@ def crashed_b(samples_dir, session, h):
 
 def test_retry_crashed_replays_only_the_crashed_samples(mp, samples_dir, session, crashed_b,
                                                         doubles, h, monkeypatch):
-    monkeypatch.setenv("PYTEST_ADDOPTS", "-q --mp-player=doubles_cli.perfect_player")
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-q --mp-player=doubles.cli_perfect")
     a_before = crashed_b.read_bytes()
     r = mp("retry-crashed")
     assert r.code == 0, r.output
@@ -117,7 +117,7 @@ def test_retry_crashed_replays_only_the_crashed_samples(mp, samples_dir, session
 
 def test_retry_crashed_with_nothing_crashed_plays_nothing(mp, samples_dir, session, doubles,
                                                           h, monkeypatch):
-    monkeypatch.setenv("PYTEST_ADDOPTS", "--mp-player=doubles_cli.crash_player")
+    monkeypatch.setenv("PYTEST_ADDOPTS", "--mp-player=doubles.cli_crash")
     h.write_recording(samples_dir, session, "a.mp4", crashed=False)
     r = mp("retry-crashed")  # b.ogv was never played: not a crash, not retried
     assert r.code == 0, r.output
@@ -128,7 +128,7 @@ def test_retry_crashed_with_nothing_crashed_plays_nothing(mp, samples_dir, sessi
 @pytest.mark.parametrize("max_retries,plays", [("1", 1), ("2", 2)])
 def test_retry_crashed_plays_a_still_crashing_sample_max_retries_times(
         mp, samples_dir, session, crashed_b, doubles, h, monkeypatch, max_retries, plays):
-    monkeypatch.setenv("PYTEST_ADDOPTS", "-q --mp-player=doubles_cli.crash_player")
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-q --mp-player=doubles.cli_crash")
     r = mp("retry-crashed", max_retries)
     assert r.code == 1, r.output
     assert h.plays(doubles) == ["crash b.ogv"] * plays
@@ -139,7 +139,7 @@ def test_retry_crashed_plays_a_still_crashing_sample_max_retries_times(
 @pytest.mark.parametrize("clean", [False, True])
 def test_retry_crashed_clean_discards_earlier_crash_data(mp, samples_dir, session, crashed_b,
                                                          doubles, h, monkeypatch, clean):
-    monkeypatch.setenv("PYTEST_ADDOPTS", "-q --mp-player=doubles_cli.perfect_player")
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-q --mp-player=doubles.cli_perfect")
     state_file = h.paths(samples_dir, session).retry_state
     state_file.write_text(json.dumps({"a.mp4": {"attempts": 4, "crashed_attempts": 3}}))
     r = mp("retry-crashed", *(["--clean"] if clean else []))
@@ -159,7 +159,7 @@ def test_retry_crashed_bad_max_retries(mp, session, crashed_b, doubles, h, value
 
 def test_retry_crashed_refused_on_protected_raw_data(mp, samples_dir, session, crashed_b,
                                                      doubles, h, monkeypatch):
-    monkeypatch.setenv("PYTEST_ADDOPTS", "--mp-player=doubles_cli.perfect_player")
+    monkeypatch.setenv("PYTEST_ADDOPTS", "--mp-player=doubles.cli_perfect")
     assert mp("protect", "raw").code == 0
     r = mp("retry-crashed")
     assert r.code == 2

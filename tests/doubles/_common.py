@@ -10,12 +10,15 @@ import sys
 import time
 from pathlib import Path
 
+from mp_support import recordings
 from pytest_pyglet_media import recording
 
 #: env var holding a unique marker the hang double puts in its grandchild's argv
 MARKER_ENV = "MP_DOUBLE_MARKER"
 #: env var: how many attempts the flaky double crashes before it plays
 CRASHES_ENV = "MP_DOUBLE_CRASHES"
+#: env var naming a file where the cli_* doubles log each play ("<double> <name>")
+PLAYS_ENV = "MP_DOUBLE_PLAYS"
 
 FRAMES = 12
 FRAME_DT = 0.04
@@ -42,25 +45,35 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace | None:
     return args
 
 
+def _defect_blocks() -> tuple[list[int], list[int]]:
+    """Frame blocks (0-based) whose frame is late / scheduled in the past, as
+    the analysis counts frames (1-based; a discarded late frame counts too)."""
+    late, past, frame = [], [], 0
+    for i in range(FRAMES):
+        frame += 1
+        if frame in LATE_FRAMES:
+            late.append(i)
+            frame += 1
+        if frame == PAST_FRAME:
+            past.append(i)
+    return late, past
+
+
 def synthetic_events(name: str, *, defects: bool = False) -> list[tuple]:
     """A well-formed play of FRAMES frames; with `defects`, some late frames."""
-    events: list[tuple] = [("version", 1.1), ("mp.im", name),
-                           ("mp.src", DURATION, (160, 120, 1.0, 25.0), (1, 2, 44100)),
-                           ("p.P._sp", 0.0)]
-    frame = 0
-    for i in range(FRAMES):
-        t = i * FRAME_DT
-        events.append(("p.P.ut.1.0", FRAME_DT, t, t, t))
-        frame += 1
-        if defects and frame in LATE_FRAMES:
-            events.append(("p.P.ut.1.5", t))  # counts as a frame too
-            frame += 1
-        events.append(("p.P.ut.1.6", t))
-        resched = -0.01 if defects and frame == PAST_FRAME else FRAME_DT
-        events.append(("p.P.ut.1.9", resched, t + FRAME_DT))
-    events.append(("mp.end", DURATION))
-    events.append(("p.P.oe",))
-    return events
+    late, past = _defect_blocks() if defects else ((), ())
+    return recordings.play(FRAMES, sample=name, dt=FRAME_DT, duration=DURATION,
+                           video_format=(160, 120, 1.0, 25.0), audio_format=(1, 2, 44100),
+                           wall_offset=0.0, late=late, past=past, stream_end=False,
+                           end_wall=DURATION)
+
+
+def log_play(double: str, name: str) -> None:
+    """Append "<double> <name>" to the file named by MP_DOUBLE_PLAYS, when set."""
+    path = os.environ.get(PLAYS_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{double} {name}\n")
 
 
 def placeholder(args: argparse.Namespace) -> None:

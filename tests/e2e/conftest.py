@@ -1,19 +1,27 @@
 """End-to-end fixtures: tiny clips made once per test session, played for real.
 
-The clips are generated with the ffmpeg command line tool into a
-session-scoped folder; each test copies them into its own pytester folder
-and runs the plugin with the real player (pyglet headless, FFmpeg).
+Everything under tests/e2e really plays media (pyglet headless, FFmpeg), runs
+the ffmpeg tool, or opens a page in headless Chromium.
+
+The clips are generated with the ffmpeg command line tool into
+session-scoped folders (`e2e_corpus`, `clips`, `real_clip`); each test copies
+them into its own pytester folder and runs the plugin with the real player.
+`browser` is headless Chromium (mp_support.browser); missing, it is a
+failure, not a skip: the project's ./run installs it.
 """
 from __future__ import annotations
 
 import os
 import re
 import shutil
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from mp_support.browser import Browser, find_chromium
 
 VIDEO = "testsrc2=size=160x120:rate=25:duration={d}"
 AUDIO = "sine=frequency=440:sample_rate={rate}:duration={d}"
@@ -136,3 +144,40 @@ def e2e(pytester: pytest.Pytester, inner_run_env: pytest.MonkeyPatch,
         e2e_corpus: Path) -> E2E:
     assert os.environ.get("DISPLAY") is None  # headless, as in CI
     return E2E(pytester, e2e_corpus)
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory: pytest.TempPathFactory, ffmpeg) -> Path:
+    """Tiny real clips (made with the ffmpeg tool) for the real player."""
+    folder = tmp_path_factory.mktemp("reliability_clips")
+    ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=22050:duration=0.3",
+            "-c:a", "pcm_s16le", str(folder / "tone.wav"))
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25:duration=0.6",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+            str(folder / "clip.mp4"))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def real_clip(tmp_path_factory, ffmpeg) -> Path:
+    target = tmp_path_factory.mktemp("real_clip") / "clip.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30:duration=0.5",
+           "-f", "lavfi", "-i", "sine=duration=0.5", "-c:v", "libx264",
+           "-pix_fmt", "yuv420p", "-c:a", "aac", str(target))
+    return target
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    exe = find_chromium()
+    if exe is None:
+        pytest.fail("headless Chromium is needed by the timeline page tests and is not "
+                    "installed: apt-get install chromium", pytrace=False)
+    if not sys.platform.startswith("linux"):
+        pytest.fail("the browser tests drive Chromium through Linux file descriptors",
+                    pytrace=False)
+    instance = Browser(exe, tmp_path_factory.mktemp("chromium"))
+    try:
+        yield instance
+    finally:
+        instance.close()

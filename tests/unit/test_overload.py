@@ -6,6 +6,7 @@ OVERLOADED instead of blaming the sample.
 """
 from __future__ import annotations
 
+from mp_support import recordings
 from pytest_pyglet_media import analysis as an
 from pytest_pyglet_media import results as res
 from pytest_pyglet_media import comparison, reports
@@ -13,24 +14,12 @@ from pytest_pyglet_media import comparison, reports
 
 def play(*, late: int = 0, no_image: int = 0, cpu_wait: float | None = 0.001,
          wall: float = 2.0) -> list[tuple]:
-    events: list[tuple] = [("version", 1.1), ("mp.im", "s.mp4"),
-                           ("mp.src", 2.0, (320, 240, 1.0, 30.0), (2, 16, 48000)),
-                           ("p.P._sp", 0.0)]
-    t = 0.0
-    for frame in range(60):
-        events.append(("p.P.ut.1.0", 1 / 30, t, t, t))
-        if frame < late:
-            events.append(("p.P.ut.1.5", t))
-        if frame < no_image:
-            events.append(("p.P.ut.1.8",))
-        events.append(("p.P.ut.1.6", t))
-        events.append(("p.P.ut.1.9", 1 / 30, t + 1 / 30))
-        t += 1 / 30
-    events += [("p.P.ut.1.0", 1 / 30, t, t, t), ("p.P.ut.1.6", None), ("p.P.ut.1.7", 1 / 30)]
-    if cpu_wait is not None:
-        events.append(("mp.cpu", 0.5, cpu_wait))
-    events += [("mp.end", wall), ("p.P.oe",)]
-    return events
+    """60 frames over 2 s; the first `late` frames discarded late, the first
+    `no_image` without an image; ("mp.cpu", 0.5, cpu_wait) unless None."""
+    return recordings.play(60, sample="s.mp4", duration=2.0, audio_format=(2, 16, 48000),
+                           wall_offset=0.0, late=range(late), no_image=range(no_image),
+                           no_video_time=1 / 30,
+                           cpu=None if cpu_wait is None else (0.5, cpu_wait), end_wall=wall)
 
 
 def test_late_frames_during_a_long_cpu_wait_blame_the_machine():

@@ -1,4 +1,4 @@
-"""Fixtures for the bundle tests: a real session, and hand-crafted tarballs.
+"""Hand-crafted bundle tarballs, for the tests of bundle.extract_bundle.
 
 `craft(name, entries, sums=...)` writes a .tar.gz (or plain .tar) from entry
 tuples, so every malicious shape can be built byte by byte:
@@ -20,11 +20,11 @@ import io
 import os
 import tarfile
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
-import pytest
+from pytest_pyglet_media import recording
 
-from pytest_pyglet_media import recording, session
+from mp_support.recordings import placeholder
 
 Entry = tuple[Any, ...]
 
@@ -85,7 +85,7 @@ def valid_entries(top: str = "s1") -> list[Entry]:
         ("dir", top),
         ("file", f"{top}/configuration.json", b'{"has_playlist": false}\n'),
         ("dir", f"{top}/dbg"),
-        ("file", f"{top}/dbg/a.mp4.dbg", recording.dumps([("version", 1.1), ("crash", "a.mp4")])),
+        ("file", f"{top}/dbg/a.mp4.dbg", recording.dumps(placeholder("a.mp4"))),
         ("dir", f"{top}/reports"),
         ("file", f"{top}/reports/00_summary.txt", b"summary\n"),
     ]
@@ -101,56 +101,9 @@ def tree(root: Path) -> list[str]:
 
 
 class Kit:
-    """The helpers above, for the tests (a fixture: test modules cannot import a conftest)."""
+    """The helpers above as one namespace (the `kit` fixture returns it)."""
 
     sums_for = staticmethod(sums_for)
     write_tar = staticmethod(write_tar)
     valid_entries = staticmethod(valid_entries)
     tree = staticmethod(tree)
-
-
-@pytest.fixture
-def kit() -> type[Kit]:
-    return Kit
-
-
-@pytest.fixture
-def craft(tmp_path: Path) -> Callable[..., Path]:
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-
-    def make(name: str, entries: list[Entry], **kwargs: Any) -> Path:
-        return write_tar(inbox / name, entries, **kwargs)
-
-    return make
-
-
-@pytest.fixture
-def src_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "src_samples"
-    folder.mkdir()
-    (folder / "a.mp4").write_bytes(b"not really a video")
-    return folder
-
-
-@pytest.fixture
-def dst_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "dst_samples"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def made_session(src_dir: Path) -> session.SessionPaths:
-    paths = session.create_session(src_dir, "s1", ["a.mp4"], has_playlist=False,
-                                   versions={"pyglet": "2.1"}, samples_version="t")
-    recording.save(paths.recording("a.mp4"), [("version", 1.1), ("crash", "a.mp4")])
-    paths.special_report("summary").write_text("1 sample, 1 crash\n", encoding="utf-8")
-    paths.report("a.mp4", "all").write_text("crash\n", encoding="utf-8")
-    return paths
-
-
-@pytest.fixture(autouse=True)
-def _no_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Durability is not under test here; fsync on a busy disk costs seconds."""
-    monkeypatch.setattr(os, "fsync", lambda fd: None)

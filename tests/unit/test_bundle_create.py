@@ -14,6 +14,8 @@ import pytest
 from pytest_pyglet_media import bundle, recording, session
 from pytest_pyglet_media.errors import BadFileError, SessionError
 
+#: durability is not under test here (see the no_fsync fixture)
+pytestmark = pytest.mark.usefixtures("no_fsync")
 
 
 def _files(root: Path) -> dict[str, bytes]:

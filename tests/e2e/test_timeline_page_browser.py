@@ -61,7 +61,7 @@ def write_plot(paths, sample):
 
 def test_page_renders_both_plots_offline(browser, session_paths, save_recording, make_play):
     events = make_play(90, audio_lag=0.2, none_current=frozenset({30, 31}),
-                       none_audio=frozenset({50}), late=frozenset({10, 60}))
+                       none_audio=frozenset({50}), past=frozenset({10, 60}))
     save_recording(events)
     page = write_plot(session_paths, "a.mp4")
 

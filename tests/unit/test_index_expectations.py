@@ -1,6 +1,7 @@
 """index.html shows samples.toml's expected failures beside their verdicts."""
 from __future__ import annotations
 
+from mp_support.recordings import bare_play
 from pytest_pyglet_media import cli, manifest, recording, session_writer
 from pytest_pyglet_media import session as store
 
@@ -23,8 +24,7 @@ def test_expected_failures_are_shown_escaped(tmp_path):
     paths = store.create_session(tmp_path, "s", ["fine.mp4", "known.mp4"], has_playlist=False,
                                  versions={}, samples_version="t-1")
     for name in ("known.mp4", "fine.mp4"):
-        recording.save(paths.recording(name), [("version", 1.1), ("mp.im", name),
-                                               ("p.P._sp", 0.0), ("p.P.oe",)])
+        recording.save(paths.recording(name), bare_play(name, end_wall=None))
     expectations = manifest.expected_failures(manifest.load_manifest(tmp_path))
     session_writer.write_session_reports(paths, {}, expectations=expectations)
     page = paths.special_report("index").read_text()

@@ -17,7 +17,7 @@ from pytest_pyglet_media.manifest import (
     read_manifest,
 )
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 PATH = Path("/corpus/samples.toml")
 HEADER = '[corpus]\nversion = "v1"\n'
 

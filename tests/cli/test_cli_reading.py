@@ -17,10 +17,10 @@ from pytest_pyglet_media import session as store
 def s1(samples, rec):
     """Active session s1: a.mp4 defects (2 late, 1 past), b.mp4 perfect, c.mp4 crashed,
     d.mp4 no recording."""
-    return samples.session("s1", {"a.mp4": rec.play("a.mp4", late=(3, 7), past=(10,),
-                                                    none_audio=(4,)),
-                                  "b.mp4": rec.play("b.mp4"),
-                                  "c.mp4": rec.crash("c.mp4"),
+    return samples.session("s1", {"a.mp4": rec.play(30, sample="a.mp4", late=(3, 7),
+                                                    past=(10,), none_audio=(4,)),
+                                  "b.mp4": rec.play(30, sample="b.mp4"),
+                                  "c.mp4": rec.placeholder("c.mp4"),
                                   "d.mp4": None}, activate=True)
 
 
@@ -44,7 +44,7 @@ def test_report_writes_and_prints_its_path(mpcli, s1, name):
 
 
 def test_report_of_the_other_session(mpcli, samples, s1, rec):
-    s2 = samples.session("s2", {"b.mp4": rec.play("b.mp4", late=(1,))})
+    s2 = samples.session("s2", {"b.mp4": rec.play(30, sample="b.mp4", late=(1,))})
     r = mpcli("report", "b.mp4", "counter", "--session", "s2")
     assert r.printed_path() == s2.reports_dir / "b.mp4.counter.txt"
     assert not (s1.reports_dir / "b.mp4.counter.txt").exists()
@@ -93,23 +93,23 @@ def test_report_of_an_unreadable_recording(mpcli, s1):
 def two(samples, rec):
     """base and new (active): every category of the comparison report."""
     base = samples.session("base", {
-        "perfect.mp4": rec.play("perfect.mp4"),
-        "fixed.mp4": rec.play("fixed.mp4", late=(2, 5, 8)),
-        "regressed.mp4": rec.play("regressed.mp4"),
-        "crashes.mp4": rec.play("crashes.mp4"),
-        "both_crash.mp4": rec.crash("both_crash.mp4"),
-        "changed.mp4": rec.play("changed.mp4", late=(1, 2, 3)),
-        "no_dbg_new.mp4": rec.play("no_dbg_new.mp4"),
-        "only_base.mp4": rec.play("only_base.mp4")})
+        "perfect.mp4": rec.play(30, sample="perfect.mp4"),
+        "fixed.mp4": rec.play(30, sample="fixed.mp4", late=(2, 5, 8)),
+        "regressed.mp4": rec.play(30, sample="regressed.mp4"),
+        "crashes.mp4": rec.play(30, sample="crashes.mp4"),
+        "both_crash.mp4": rec.placeholder("both_crash.mp4"),
+        "changed.mp4": rec.play(30, sample="changed.mp4", late=(1, 2, 3)),
+        "no_dbg_new.mp4": rec.play(30, sample="no_dbg_new.mp4"),
+        "only_base.mp4": rec.play(30, sample="only_base.mp4")})
     new = samples.session("new", {
-        "perfect.mp4": rec.play("perfect.mp4"),
-        "fixed.mp4": rec.play("fixed.mp4"),
-        "regressed.mp4": rec.play("regressed.mp4", late=(4,)),
-        "crashes.mp4": rec.crash("crashes.mp4"),
-        "both_crash.mp4": rec.crash("both_crash.mp4"),
-        "changed.mp4": rec.play("changed.mp4", late=(1,)),
+        "perfect.mp4": rec.play(30, sample="perfect.mp4"),
+        "fixed.mp4": rec.play(30, sample="fixed.mp4"),
+        "regressed.mp4": rec.play(30, sample="regressed.mp4", late=(4,)),
+        "crashes.mp4": rec.placeholder("crashes.mp4"),
+        "both_crash.mp4": rec.placeholder("both_crash.mp4"),
+        "changed.mp4": rec.play(30, sample="changed.mp4", late=(1,)),
         "no_dbg_new.mp4": None,
-        "only_new.mp4": rec.play("only_new.mp4")}, activate=True)
+        "only_new.mp4": rec.play(30, sample="only_new.mp4")}, activate=True)
     return base, new
 
 
@@ -282,7 +282,7 @@ def test_bundle_round_trip(mpcli, s1, samples, tmp_path):
 
 
 def test_bundle_named_session_and_output(mpcli, s1, samples, rec, tmp_path):
-    samples.session("s2", {"b.mp4": rec.play("b.mp4")})
+    samples.session("s2", {"b.mp4": rec.play(30, sample="b.mp4")})
     out = tmp_path / "mine.mp-bundle.tar.gz"
     r = mpcli("bundle", "s2", "--output", out)
     assert r.printed_path() == out

@@ -12,6 +12,8 @@ import pytest
 from pytest_pyglet_media import bundle, session
 from pytest_pyglet_media.errors import BadFileError, SessionError
 
+#: durability is not under test here (see the no_fsync fixture)
+pytestmark = pytest.mark.usefixtures("no_fsync")
 
 
 @pytest.fixture

@@ -1,10 +1,11 @@
 """The fork server (forkserver.py) through runner.run: real clips, real pyglet.
 
 pyglet runs only in the server and its forked players, never in this
-process (the unit suite's autouse check). No timing assertions: a play
-counts as perfect when its verdict is, and audio clips are used where a
-perfect verdict is required (a busy machine can make a video play drop a
-late frame; see tests/e2e).
+process (the `no_pyglet_imported` check, as in the unit suite). No timing
+assertions: a play counts as perfect when its verdict is, and audio clips are
+used where a perfect verdict is required (a busy machine can make a video
+play drop a late frame; see test_e2e_play.py). The fork server's pure checks
+are in tests/unit/test_forkserver_unit.py.
 """
 from __future__ import annotations
 
@@ -18,14 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pyglet_media import analysis, forkserver, options, procgroup, recording, runner
-from pytest_pyglet_media.errors import UsageError
+from pytest_pyglet_media import analysis, forkserver, procgroup, recording, runner
 
 # the fork server is Linux-only (elsewhere the runner uses fresh interpreters,
 # which the fallback tests cover); the ffmpeg tool and pyglet must be there
 pytestmark = [pytest.mark.skipif(not sys.platform.startswith("linux"),
                                  reason="the fork server runs on Linux only"),
-              pytest.mark.usefixtures("ffmpeg")]
+              pytest.mark.usefixtures("ffmpeg", "no_pyglet_imported")]
 
 FFMPEG = ("ffmpeg", "-v", "error", "-y", "-nostdin")
 TIMING_DEFECTS = {"discarded_late", "scheduling_in_past"}
@@ -283,27 +283,3 @@ def test_verdict_parity_fork_and_fresh(servers, clips, tmp_path, sample):
     ev_fork, ev_fresh = recording.load(rec_fork), recording.load(rec_fresh)
     src = [next((e for e in ev if e[0] == "mp.src"), None) for ev in (ev_fork, ev_fresh)]
     assert src[0] == src[1]  # same source seen: duration and formats
-
-
-def test_threads_problem_sees_a_second_thread():
-    assert forkserver._threads_problem() is None or threading.active_count() > 1 \
-        or len(os.listdir("/proc/self/task")) > 1
-    stop = threading.Event()
-    thread = threading.Thread(target=stop.wait)
-    thread.start()
-    try:
-        assert "threads" in forkserver._threads_problem()
-    finally:
-        stop.set()
-        thread.join()
-
-
-def test_spawn_option():
-    assert options.resolve({}, {}, {}).spawn == runner.DEFAULT_SPAWN == "fork"
-    assert options.resolve({"mp_spawn": "fresh"}, {"mp_spawn": "fork"}, {}).spawn == "fresh"
-    assert options.resolve({}, {"mp_spawn": "fresh"}, {"PYTEST_MP_SPAWN": "fork"}).spawn \
-        == "fresh"
-    assert options.resolve({}, {}, {"PYTEST_MP_SPAWN": "fresh"}).spawn == "fresh"
-    with pytest.raises(UsageError, match="--mp-spawn: bad value 'thread' from environment "
-                                         "variable PYTEST_MP_SPAWN: choose one of fork, fresh"):
-        options.resolve({}, {}, {"PYTEST_MP_SPAWN": "thread"})

@@ -1,12 +1,10 @@
-"""Fixtures of the timeline tests: synthetic recordings, a session, a browser.
+"""Headless Chromium, driven through the DevTools protocol (the `browser` fixture's).
 
-The browser is headless Chromium driven through the DevTools protocol over
-`--remote-debugging-pipe` (file descriptors 3 and 4, messages ended by NUL),
-with a client written with the standard library only. It opens the written
-pages from the file system, then reports JavaScript exceptions, console and
-log errors, network requests, and what bokeh drew on its canvases.
-
-Chromium missing is a failure, not a skip: the project's ./run installs it.
+The browser runs with `--remote-debugging-pipe` (file descriptors 3 and 4,
+messages ended by NUL), with a client written with the standard library only.
+It opens the written pages from the file system, then reports JavaScript
+exceptions, console and log errors, network requests, and what bokeh drew on
+its canvases.
 """
 from __future__ import annotations
 
@@ -23,71 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from pytest_pyglet_media import recording, session
-
-DT = 1 / 30
-SAMPLE = "a.mp4"
 #: longest a browser step may take before the test fails (a guard, not a measure)
 BROWSER_DEADLINE = 30.0
-
-
-def frames(n: int, *, audio_lag: float = 0.0, none_current: frozenset[int] = frozenset(),
-           none_audio: frozenset[int] = frozenset(), late: frozenset[int] = frozenset()
-           ) -> list[tuple]:
-    """n update_texture blocks as pyglet 2.1 logs them; wall time of block i
-    is i*DT + 0.001. `late` blocks re-schedule in the past (negative delay)."""
-    events: list[tuple] = []
-    for i in range(n):
-        t = i * DT
-        current = None if i in none_current else t
-        audio = None if i in none_audio else t - audio_lag
-        events.append(("p.P.ut.1.0", DT, current, audio, t + 0.001))
-        events.append(("p.P.ut.1.6", t))
-        events.append(("p.P.ut.1.9", -0.01 if i in late else DT, t + DT))
-    return events
-
-
-def play(n: int = 60, *, header: bool = True, **kw: Any) -> list[tuple]:
-    """A finished play: our form (header and mp.* events) or pyglet's own."""
-    events: list[tuple] = []
-    if header:
-        events += [("version", 1.1), ("mp.im", SAMPLE),
-                   ("mp.src", n * DT, (320, 240, 1.0, 30.0), (2, 16, 44100))]
-    events.append(("p.P._sp", 0.0))
-    events += frames(n, **kw)
-    events += [("p.P.ut.1.0", DT, n * DT, n * DT, n * DT + 0.001), ("p.P.ut.1.6", None),
-               ("p.P.ut.1.7", 0.0333)]
-    if header:
-        events.append(("mp.end", n * DT))
-    events.append(("p.P.oe",))
-    return events
-
-
-@pytest.fixture
-def make_play():
-    return play
-
-
-@pytest.fixture
-def session_paths(tmp_path: Path) -> session.SessionPaths:
-    samples_dir = tmp_path / "samples"
-    samples_dir.mkdir()
-    (samples_dir / SAMPLE).write_bytes(b"not really a video")
-    return session.create_session(samples_dir, "s", [SAMPLE], has_playlist=False,
-                                  versions={}, samples_version="t")
-
-
-@pytest.fixture
-def save_recording(session_paths):
-    def save(events: list[tuple], sample: str = SAMPLE) -> Path:
-        path = session_paths.recording(sample)
-        if path.exists():
-            path.unlink()  # recordings are written read-only
-        recording.save(path, events)
-        return path
-    return save
 
 
 # -- the browser ---------------------------------------------------------------
@@ -311,19 +246,3 @@ def find_chromium() -> str | None:
         if exe:
             return exe
     return None
-
-
-@pytest.fixture(scope="session")
-def browser(tmp_path_factory):
-    exe = find_chromium()
-    if exe is None:
-        pytest.fail("headless Chromium is needed by the timeline page tests and is not "
-                    "installed: apt-get install chromium", pytrace=False)
-    if not sys.platform.startswith("linux"):
-        pytest.fail("the browser tests drive Chromium through Linux file descriptors",
-                    pytrace=False)
-    instance = Browser(exe, tmp_path_factory.mktemp("chromium"))
-    try:
-        yield instance
-    finally:
-        instance.close()

@@ -18,7 +18,7 @@ from pytest_pyglet_media.errors import UnreadableRecordingError
 from pytest_pyglet_media.analysis import judge
 from pytest_pyglet_media import recording, session_writer
 
-DT = 1 / 30  # the frame interval of the make_play recordings (conftest.DT)
+DT = 1 / 30  # the frame interval of the make_play recordings (mp_support.recordings.DT)
 
 def write_plot(paths, sample):
     """`pyglet-mp plot`'s path: read and judge the recording once, render its page."""

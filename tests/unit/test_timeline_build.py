@@ -10,7 +10,7 @@ from pytest_pyglet_media.analysis import RecordingProblem
 from pytest_pyglet_media.timeline import TimelineRow, build_timeline
 from pytest_pyglet_media.analysis import judge
 
-DT = 1 / 30  # the frame interval of the make_play recordings (conftest.DT)
+DT = 1 / 30  # the frame interval of the make_play recordings (mp_support.recordings.DT)
 
 
 def test_one_row_per_update_texture_but_the_first(make_play):

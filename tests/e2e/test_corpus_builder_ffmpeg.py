@@ -1,0 +1,98 @@
+"""The corpus builder, with the real ffmpeg on tiny clips (no pyglet)."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mp_support.corpus import AVI, WAV, leftovers, write_manifest
+from pytest_pyglet_media.corpus_builder import build_corpus
+from pytest_pyglet_media.errors import ManifestError
+from pytest_pyglet_media.manifest import MANIFEST_NAME
+
+#: fails (never skips) without the ffmpeg tool: see the `ffmpeg` fixture
+needs_ffmpeg = pytest.mark.usefixtures("ffmpeg")
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    return tmp_path / "src"
+
+
+@pytest.fixture
+def dest(tmp_path: Path) -> Path:
+    return tmp_path / "dest"
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+# --- building with ffmpeg -------------------------------------------------------------
+
+
+@needs_ffmpeg
+def test_builds_two_samples_and_copies_manifest(source: Path, dest: Path, umask_022: None) -> None:
+    manifest = write_manifest(
+        source,
+        f"""
+        [samples."tone.wav"]
+        ffmpeg = {WAV}
+        [samples."bars.avi"]
+        ffmpeg = {AVI}
+        """,
+    )
+    built = build_corpus(manifest, dest)
+    assert built == [dest / "tone.wav", dest / "bars.avi", dest / MANIFEST_NAME]
+    assert (dest / "tone.wav").read_bytes()[:4] == b"RIFF"
+    assert (dest / "bars.avi").read_bytes()[8:11] == b"AVI"
+    assert (dest / MANIFEST_NAME).read_bytes() == manifest.path.read_bytes()
+    # Samples are meant to be shared: the umask applies, not mkstemp's 0600.
+    assert (dest / "tone.wav").stat().st_mode & 0o777 == 0o644
+    assert leftovers(dest) == []
+
+
+@needs_ffmpeg
+def test_truncate_keeps_the_fraction(source: Path, dest: Path) -> None:
+    manifest = write_manifest(
+        source,
+        f"""
+        [samples."full.wav"]
+        ffmpeg = {WAV}
+        [samples."half.wav"]
+        ffmpeg = {WAV}
+        truncate = 0.5
+        expect = "broken"
+        reason = "truncated"
+        """,
+    )
+    build_corpus(manifest, dest)
+    full = (dest / "full.wav").stat().st_size
+    assert (dest / "half.wav").stat().st_size == int(full * 0.5)
+
+
+@needs_ffmpeg
+def test_ffmpeg_failure_names_sample_and_stderr_and_leaves_nothing(source: Path, dest: Path) -> None:
+    manifest = write_manifest(
+        source,
+        """
+        [samples."bad.mp4"]
+        ffmpeg = ["-f", "lavfi", "-i", "no_such_filter_xyz"]
+        """,
+    )
+    with pytest.raises(ManifestError) as info:
+        build_corpus(manifest, dest)
+    message = str(info.value)
+    assert str(manifest.path) in message
+    assert "'bad.mp4'" in message and "ffmpeg exited with status" in message
+    assert "no_such_filter_xyz" in message  # from ffmpeg's own stderr
+    assert "\n" not in message
+    assert not (dest / "bad.mp4").exists()
+    assert leftovers(dest) == []
