@@ -71,9 +71,11 @@ _ARITY = {name: spec.arity for name, spec in EVENTS.items()}
 # are now type-checked here. Numbers may be None where pyglet may log None.
 _NUMBER = (int, float, type(None))
 _FORMAT = (tuple, list, type(None))
+_TEXT = (str,)
 _FIELD_TYPES: dict[str, tuple[tuple[type, ...], ...]] = {
-    "crash": ((str,),),
-    "mp.im": ((str,),),
+    "crash": (_TEXT,),
+    "mp.im": (_TEXT,),
+    "mp.err": (_TEXT,),
     "mp.src": (_NUMBER, _FORMAT, _FORMAT),
     "mp.end": (_NUMBER,),
     "mp.cpu": (_NUMBER, _NUMBER),
@@ -85,6 +87,16 @@ _FIELD_TYPES: dict[str, tuple[tuple[type, ...], ...]] = {
     "p.P.ut.1.7": (_NUMBER,),
     "p.P.ut.1.9": (_NUMBER, _NUMBER),
 }
+
+#: no time or count of a play comes near this (pyglet logs FFmpeg's "no
+#: timestamp", -9.2e12 s, for cover art); beyond it, or not finite, a number
+#: was crafted, and would break every reader (float conversion, str of a
+#: 5,000-digit int)
+MAX_ABS_NUMBER = 1e18
+#: longest text a recording holds (a sample name, an error line)
+MAX_TEXT = 4096
+#: most members of a video or audio format tuple
+MAX_FORMAT_ITEMS = 8
 
 #: how many anomalies a verdict keeps for its message
 MAX_ANOMALIES = 10
@@ -221,12 +233,56 @@ def _validate_slow(events: Any) -> Sequence[Event]:
                 f"event {index} ({event[0]}) has {len(event) - 1} fields, expected {expected - 1}")
         for name, types, value in zip(EVENTS[event[0]].fields,
                                       _FIELD_TYPES.get(event[0], ()), event[1:]):
-            # a bool is an int to isinstance, but never a time or a count
-            if not isinstance(value, types) or (types is _NUMBER and type(value) is bool):
-                raise RecordingProblem(
-                    f"event {index} ({event[0]}) has a {type(value).__name__} "
-                    f"{name}: {value!r:.40}")
+            problem = _value_problem(types, value)
+            if problem:
+                raise RecordingProblem(f"event {index} ({event[0]}) has {problem} {name}"
+                                       + _shown(value))
     return events[start:] if start else events
+
+
+def _value_problem(types: tuple[type, ...], value: Any) -> str | None:
+    """What is wrong with a field's value ("a str", "a non-finite", ...), or None.
+
+    Every value is checked, not only its type: what passes here can be
+    formatted, converted to float and written as UTF-8 by every reader.
+    """
+    if types is _NUMBER:
+        return _number_problem(value)
+    if not isinstance(value, types):
+        return f"a {type(value).__name__}"
+    if types is _TEXT:
+        if len(value) > MAX_TEXT:
+            return f"a text of {len(value)} characters (at most {MAX_TEXT}) as"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "a text that is not valid Unicode as"
+    elif types is _FORMAT and value is not None:
+        if len(value) > MAX_FORMAT_ITEMS:
+            return f"{len(value)} items (at most {MAX_FORMAT_ITEMS}) in"
+        for item in value:
+            problem = _number_problem(item)
+            if problem:
+                return f"{problem} item in"
+    return None
+
+
+def _shown(value: Any) -> str:
+    """': <short repr>' of a value safe to show (no huge int, no deep nesting)."""
+    if isinstance(value, (str, bytes, float)) or value is None or type(value) is bool:
+        return f": {value!r:.40}"
+    return ""
+
+
+def _number_problem(value: Any) -> str | None:
+    # a bool is an int to isinstance, but never a time or a count
+    if value is None:
+        return None
+    if type(value) is bool or not isinstance(value, (int, float)):
+        return f"a {type(value).__name__}"
+    if not -MAX_ABS_NUMBER <= value <= MAX_ABS_NUMBER:  # NaN fails this too
+        return "a non-finite or out of range (beyond 1e18)"
+    return None
 
 
 def _end_noise(events: Sequence[Event], start: int = 0) -> set[int]:
@@ -282,7 +338,7 @@ def _blame_the_machine(events: Any, result: PlayAnalysis) -> PlayAnalysis:
         return result
     wall = result.end_wall_time
     for event in events[-4:]:  # mp.cpu, mp.end, p.P.oe close the recording
-        if event[0] == "mp.cpu" and wall:
+        if event[0] == "mp.cpu" and wall and event[2] is not None:  # None: not measured
             wait = event[2]
             if wait >= OVERLOAD_MIN_SECONDS and wait >= OVERLOAD_MIN_FRACTION * wall:
                 return replace(result, outcome=OVERLOADED, reason=(
@@ -314,6 +370,7 @@ def _count(events: Sequence[Event], offset: int) -> PlayAnalysis:
     frame = 0
     duration = end_wall = video_format = audio_format = None
     reason = ""
+    started = sourced = our_end = False
     key_by_event = _KEY_BY_EVENT
     frame_events = FRAME_EVENTS
     for index, event in enumerate(events):
@@ -334,8 +391,12 @@ def _count(events: Sequence[Event], offset: int) -> PlayAnalysis:
                 key = key_by_event[name]
         elif name == "mp.src":
             duration, video_format, audio_format = event[1], event[2], event[3]
+            sourced = True
         elif name == "mp.end":
             end_wall = event[1]
+            our_end = True
+        elif name == "p.P._sp":
+            started = True
         elif name == "mp.err":
             reason = str(event[1])
         if key is not None:
@@ -343,12 +404,27 @@ def _count(events: Sequence[Event], offset: int) -> PlayAnalysis:
             if len(anomalies) < MAX_ANOMALIES:
                 anomalies.append(Anomaly(index + offset, frame, key, value))
     return _verdict(events[-1][0] if events else None, len(events) + offset, frame,
-                    counts, anomalies, duration, end_wall, video_format, audio_format, reason)
+                    counts, anomalies, duration, end_wall, video_format, audio_format, reason,
+                    _incomplete(started, sourced, our_end))
+
+
+def _incomplete(started: bool, sourced: bool, our_end: bool) -> str | None:
+    """What a finished recording lacks to show a whole play, or None.
+
+    A play starts (p.P._sp); our player also names the source (mp.src)
+    before, and marks the end (mp.end) after it: an end without a source
+    was not written by a whole play. pyglet's own logger writes neither.
+    """
+    if not started:
+        return "shows no start of play (p.P._sp)"
+    if our_end and not sourced:
+        return "shows no source (mp.src)"
+    return None
 
 
 def _verdict(last: str | None, n_events: int, frame: int, counts: dict[str, int],
              anomalies: list[Anomaly], duration: Any, end_wall: Any, video_format: Any,
-             audio_format: Any, reason: str) -> PlayAnalysis:
+             audio_format: Any, reason: str, incomplete: str | None = None) -> PlayAnalysis:
     """The outcome, once the events are counted; `last` is the last event's
     name (None when there is no event after the header)."""
     facts = dict(n_events=n_events, duration=duration, end_wall_time=end_wall,
@@ -360,6 +436,11 @@ def _verdict(last: str | None, n_events: int, frame: int, counts: dict[str, int]
         return PlayAnalysis(CRASHED, counts=counts, anomalies=tuple(anomalies),
                             reason=f"the recording ends with {shown!r}, not the end of play",
                             **facts)
+    if incomplete:
+        # Issue 10: a recording of only the end of play was judged perfect
+        return PlayAnalysis(CRASHED, counts=counts, anomalies=tuple(anomalies),
+                            reason=f"the recording ends with the end of play but {incomplete}: "
+                                   "it is not a whole play", **facts)
     if _ended_early(duration, end_wall):
         counts["ended_early"] = 1
         if len(anomalies) < MAX_ANOMALIES:
@@ -407,6 +488,8 @@ def _fast_scan(events: Any, judge: bool) -> Any:
     duration = end_wall = video_format = audio_format = None
     reason = ""
     generic = _GENERIC
+    lim = MAX_ABS_NUMBER
+    started = sourced = our_end = False
     n = len(events)
     it = iter(events)
     if start:
@@ -421,28 +504,28 @@ def _fast_scan(events: Any, judge: bool) -> Any:
             if len(event) != 5:
                 return None
             _, a, b, c, d = event
-            if not ((type(a) is float or a is None or type(a) is int)
-                    and (type(b) is float or b is None or type(b) is int)
-                    and (type(c) is float or c is None or type(c) is int)
-                    and (type(d) is float or d is None or type(d) is int)):
+            if not ((a is None or (type(a) is float or type(a) is int) and -lim <= a <= lim)
+                    and (b is None or (type(b) is float or type(b) is int) and -lim <= b <= lim)
+                    and (c is None or (type(c) is float or type(c) is int) and -lim <= c <= lim)
+                    and (d is None or (type(d) is float or type(d) is int) and -lim <= d <= lim)):
                 return None
             continue
         if name == _UT16:
             if len(event) != 2:
                 return None
             a = event[1]
-            if not (type(a) is float or a is None or type(a) is int):
+            if not (a is None or (type(a) is float or type(a) is int) and -lim <= a <= lim):
                 return None
             continue
         if name == _UT19:
             if len(event) != 3:
                 return None
             _, a, b = event
-            if not ((type(a) is float or a is None or type(a) is int)
-                    and (type(b) is float or b is None or type(b) is int)):
+            if not ((a is None or (type(a) is float or type(a) is int) and -lim <= a <= lim)
+                    and (b is None or (type(b) is float or type(b) is int) and -lim <= b <= lim)):
                 return None
             frame += 1
-            if a is None or not a < 0:  # NaN is not in the past
+            if a is None or not a < 0:
                 continue
             key = "scheduling_in_past"
             value = a
@@ -452,7 +535,7 @@ def _fast_scan(events: Any, judge: bool) -> Any:
             if spec is None or spec[0] != len(event):
                 return None
             for types, value in zip(spec[1], event[1:]):
-                if not isinstance(value, types) or type(value) is bool:
+                if _value_problem(types, value):
                     return None
             if not judge:
                 continue
@@ -468,8 +551,12 @@ def _fast_scan(events: Any, judge: bool) -> Any:
             else:
                 if name == "mp.src":
                     duration, video_format, audio_format = event[1], event[2], event[3]
+                    sourced = True
                 elif name == "mp.end":
                     end_wall = event[1]
+                    our_end = True
+                elif name == "p.P._sp":
+                    started = True
                 elif name == "mp.err":
                     reason = str(event[1])
                 continue
@@ -481,7 +568,8 @@ def _fast_scan(events: Any, judge: bool) -> Any:
     if not judge:
         return start
     return _verdict(events[-1][0] if n > start else None, n, frame, counts, anomalies,
-                    duration, end_wall, video_format, audio_format, reason)
+                    duration, end_wall, video_format, audio_format, reason,
+                    _incomplete(started, sourced, our_end))
 
 
 def _ended_early(duration: float | None, end_wall: float | None) -> bool:

@@ -5,6 +5,7 @@ and the item renders it (reports.attempt_message).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -26,8 +27,18 @@ class Attempt:
     recording: Path
 
 
-def judge(sample: str, recording_path: Path, run: runner.RunResult) -> an.PlayAnalysis:
-    """The verdict of one attempt, from its recording and how the player ended."""
+def judge(sample: str, recording_path: Path, run: runner.RunResult,
+          placeholder: os.stat_result | None = None) -> an.PlayAnalysis:
+    """The verdict of one attempt, from what it wrote and how the player ended.
+
+    `placeholder` is the stat of the crash recording written before the
+    player started: a recording still that file was not written by the
+    player. The exit status counts too: a complete recording from a player
+    that then died is a crash.
+    """
+    if placeholder is not None and _same_file(recording_path, placeholder):
+        reason = f"the player wrote no recording; {run.describe_exit()}"
+        return an.PlayAnalysis(an.TIMEOUT if run.timed_out else an.CRASHED, reason=reason)
     try:
         result = recording.read(recording_path).analysis
     except UnreadableRecordingError as exc:
@@ -39,7 +50,34 @@ def judge(sample: str, recording_path: Path, run: runner.RunResult) -> an.PlayAn
         return replace(result, outcome=an.TIMEOUT, reason=run.describe_exit())
     if result.outcome == an.CRASHED:
         return replace(result, reason=run.describe_exit())
+    expected = runner.EXIT_UNPLAYABLE if result.outcome == an.UNPLAYABLE else 0
+    if run.returncode != expected and result.outcome != an.UNREADABLE:
+        return replace(result, outcome=an.CRASHED, reason=(
+            f"{run.describe_exit()} after writing a recording that says {result.outcome}"))
     return result
+
+
+def _same_file(path: Path, before: os.stat_result) -> bool:
+    try:
+        now = path.stat()
+    except OSError:
+        return False
+    return (now.st_ino, now.st_dev, now.st_mtime_ns) == \
+        (before.st_ino, before.st_dev, before.st_mtime_ns)
+
+
+def _placeholder(recording_path: Path, sample: str) -> os.stat_result | str:
+    """Replace the previous recording with a crash placeholder before playing.
+
+    Issue 10: a player that wrote nothing left the previous recording in
+    place, and the attempt was judged on it. Returns the placeholder's stat,
+    or why it cannot be written (the attempt is then a crash saying so).
+    """
+    try:
+        recording.save(recording_path, recording.crash_placeholder(sample))
+        return recording_path.stat()
+    except OSError as exc:
+        return f"cannot write the recording {recording_path}: {exc.strerror or exc}"
 
 
 def _unusable(sample_path: Path) -> an.PlayAnalysis | None:
@@ -67,11 +105,14 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
             recording.save(recording_path, [("version", VERSION), ("mp.im", sample),
                                             ("mp.err", problem.reason)])
         return Attempt(problem, None, recording_path)
+    placeholder = _placeholder(recording_path, sample)
+    if isinstance(placeholder, str):
+        return Attempt(an.PlayAnalysis(an.CRASHED, reason=placeholder), None, recording_path)
     request = runner.PlayRequest(sample_path=sample_path, recording_path=recording_path,
                                  name=sample, audio=settings.audio, timeout=settings.timeout,
                                  player_module=settings.player, spawn=settings.spawn)
     run = runner.run(request)
-    return Attempt(judge(sample, recording_path, run), run, recording_path)
+    return Attempt(judge(sample, recording_path, run, placeholder), run, recording_path)
 
 
 def play_with_retries(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,

@@ -109,8 +109,9 @@ def pyglet_play(n_frames: int = 60, **kw) -> list[tuple]:
 
 
 def bare_play(sample: str, end_wall: float | None = 0.5) -> list[tuple]:
-    """A play without a frame: header (no mp.src), start, mp.end (unless None), end."""
-    return play(0, sample=sample, src=False, stream_end=False,
+    """A play without a frame: header, a source of no duration, start, mp.end
+    (unless None), end. (Our end without a source is not a whole play.)"""
+    return play(0, sample=sample, stream_end=False,
                 mp_end=end_wall is not None, end_wall=end_wall)
 
 

@@ -88,3 +88,28 @@ def test_play_that_never_ends_times_out_keeping_its_partial_recording(mp, no_int
     assert "Relevant samples with perfect play: 1 / 1" in summary
     # no player of it is left
     assert mp.live_processes_with(str(mp.samples / "inprogress_a.mp4")) == []
+
+
+def test_a_replay_that_writes_nothing_is_never_judged_on_the_old_recording(mp):
+    """Issue 10: a player exiting before writing anything passed on the
+    previous recording of the sample."""
+    mp.add("a.mp4")
+    first = mp.run("--mp-session=s", player="perfect")
+    assert first.outcomes() == {"passed": 1}
+    again = mp.run("--mp-session=s", "--mp-retries=0", player="no_recording")
+    assert again.outcomes() == {"failed": 1}
+    assert "the player wrote no recording" in again.section("a.mp4")
+    # what remains says what this attempt did: a crash, not the old play
+    assert rec.load(again.recording("a.mp4", "s")) == rec.crash_placeholder("a.mp4")
+
+
+def test_a_recording_that_cannot_be_written_is_a_crash_naming_why(mp):
+    mp.add("a.mp4")
+    mp.run("--mp-session=s", player="perfect")
+    target = mp.samples / "s" / "dbg" / "a.mp4.dbg"
+    target.unlink()
+    target.mkdir()  # stands where the recording must go: writing it fails
+    run = mp.run("--mp-session=s", "--mp-retries=0", player="perfect")
+    assert run.outcomes() == {"failed": 1}
+    assert "cannot write the recording" in run.section("a.mp4")
+    assert "Is a directory" in run.section("a.mp4")

@@ -173,7 +173,7 @@ def _tail_with_17_at(positions, mp_end_at=(), length=14):
     """A finished pyglet play whose last `length` events are 1.0 fillers, with
     p.P.ut.1.7 at the given positions counted from the end (1 = p.P.oe), and
     ("mp.end", 1.0) inserted right after the event at each position in mp_end_at."""
-    tail = []
+    tail = [("mp.src", None, None, None), ("p.P._sp", 0.0)]
     for k in range(length, 0, -1):
         if k == 1:
             event = ("p.P.oe",)
@@ -219,8 +219,53 @@ def test_real_end_of_stream_is_noise(rec, header):
 
 
 def test_short_recording_noise_rule_does_not_fail():
-    assert an.analyse([("p.P.ut.1.7", 0.1), ("p.P.oe",)]).outcome == an.PERFECT
-    assert an.analyse([("p.P.oe",)]).outcome == an.PERFECT
+    assert an.analyse([("p.P._sp", 0.0), ("p.P.ut.1.7", 0.1), ("p.P.oe",)]).outcome \
+        == an.PERFECT
+    assert an.analyse([("p.P._sp", 0.0), ("p.P.oe",)]).outcome == an.PERFECT
+
+
+@pytest.mark.parametrize("events, lacking", [
+    ([("p.P.oe",)], "start of play (p.P._sp)"),
+    ([("version", 1.1), ("p.P.ut.1.7", 0.1), ("p.P.oe",)], "start of play (p.P._sp)"),
+    ([("version", 1.1), ("mp.im", "a"), ("p.P._sp", 0.0), ("mp.end", 1.0), ("p.P.oe",)],
+     "source (mp.src)"),
+])
+def test_a_recording_that_is_not_a_whole_play_is_not_perfect(events, lacking):
+    """Issue 10: only the end of play (or no start, or our end without a source)."""
+    result = an.analyse(events)
+    assert result.outcome == an.CRASHED
+    assert result.reason == (f"the recording ends with the end of play but shows no {lacking}: "
+                             "it is not a whole play")
+
+
+@pytest.mark.parametrize("value, problem", [
+    (float("nan"), "non-finite"), (float("inf"), "non-finite"), (10 ** 5000, "out of range"),
+    (True, "a bool"), (None, None)], ids=["nan", "inf", "5000-digit", "bool", "none"])
+def test_numbers_are_finite_and_in_range(value, problem):
+    """Issue 10: a crafted value is unreadable, never a traceback in a reader."""
+    events = [("version", 1.1), ("p.P._sp", 0.0), ("p.P.ut.1.0", value, 0.0, 0.0, 0.0),
+              ("p.P.oe",)]
+    result = an.analyse(events)
+    if problem is None:
+        assert result.outcome == an.PERFECT
+    else:
+        assert result.outcome == an.UNREADABLE
+        assert problem in result.reason and "pyglet_dt" in result.reason
+        assert len(result.reason) < 200
+
+
+@pytest.mark.parametrize("event, problem", [
+    (("mp.err", "bad \udc80 text"), "not valid Unicode"),
+    (("mp.err", "x" * 5000), "5000 characters"),
+    (("mp.err", None), "a NoneType"),
+    (("mp.src", 1.0, (1, 2, float("nan")), None), "non-finite"),
+    (("mp.src", 1.0, tuple(range(20)), None), "20 items"),
+    (("mp.src", 1.0, ([[[]]],), None), "a list item"),
+])
+def test_every_field_value_is_checked(event, problem):
+    result = an.analyse([("version", 1.1), event, ("p.P._sp", 0.0), ("p.P.oe",)])
+    assert result.outcome == an.UNREADABLE
+    assert problem in result.reason
 
 
 # -- crash, unplayable ------------------------------------------------------------------
