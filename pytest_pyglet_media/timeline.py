@@ -9,6 +9,11 @@ Values the player logged as None stay None in the rows (never 0): the csv
 export writes them as empty cells, the json export as null, the pkl export
 keeps None. Only the page draws substitutes, and marks where it did.
 
+The page also marks every defect analysis counts, where it happened
+(`defect_marks`), and, given the file's view (file_checks.FileChecks and
+reference.Reference), plots the A/V offset and the file's frames against the
+frames pyglet showed (`frame_status`).
+
 Pure: it takes judged recordings (analysis.ValidRecording) and returns rows,
 bytes and text; the callers write the files. It imports neither pyglet nor
 bokeh: bokeh is imported inside `render_page`, so the data exports work
@@ -25,7 +30,7 @@ import pickle
 from dataclasses import astuple, dataclass, fields
 from typing import Any, Sequence
 
-from .analysis import ValidRecording
+from .analysis import DEFECT_KINDS, ValidRecording, _end_noise
 from .errors import UsageError
 from .events import Event, crashed, iter_states
 
@@ -69,6 +74,83 @@ def build_timeline(rec: ValidRecording) -> list[TimelineRow]:
                              state["rescheduling_time"])
     # The first entry is bogus: there was no previous update_texture call.
     return rows[1:]
+
+
+# -- defects ------------------------------------------------------------------
+
+#: the event of each defect kind marked at an update_texture call (ended_early
+#: is marked at the end of play)
+_DEFECT_EVENTS = {"p.P.ut.1.5": "discarded_late", "p.P.ut.1.7": "no_video_time",
+                  "p.P.ut.1.8": "no_image", "p.P.ut.1.9": "scheduling_in_past"}
+#: the name of the value a mark's tooltip shows, per kind
+_VALUE_NAMES = {"discarded_late": "video_time", "no_video_time": "rescheduling_time",
+                "no_image": "", "scheduling_in_past": "rescheduling_time",
+                "ended_early": "end_wall_time"}
+
+
+@dataclass(frozen=True)
+class DefectMark:
+    """One defect of the recording, where the page marks it.
+
+    `wall_time` is the wall time of the enclosing update_texture call (the
+    end of play for ended_early); when that call logged none, the previous
+    known wall time (0 before any) stands in and `wall_known` is False.
+    `media_time` is the y of the mark: the discarded frame's video_time for
+    discarded_late, else the player's current_time (previous known value
+    where it was None). `frame` and `index` are analysis.Anomaly's.
+    """
+
+    kind: str
+    wall_time: float
+    wall_known: bool
+    media_time: float
+    value: float | None
+    frame: int
+    index: int
+
+
+def defect_marks(rec: ValidRecording) -> list[DefectMark]:
+    """Every defect analysis counts in the recording, one mark each, in order.
+
+    Per kind, as many marks as `rec.analysis.counts` says: the same rules
+    (pyglet's end-of-stream "video_time is None" events are not defects).
+    """
+    events = rec.body
+    offset = len(rec.events) - len(events)
+    noise = _end_noise(events)
+    marks: list[DefectMark] = []
+    wall: float | None = None
+    last_wall = 0.0
+    current = 0.0
+    frame = 0
+    for index, event in enumerate(events):
+        name = event[0]
+        if name == UPDATE_TEXTURE:
+            wall = event[4]
+            if wall is not None:
+                last_wall = wall
+            if event[2] is not None:
+                current = event[2]
+            continue
+        kind = _DEFECT_EVENTS.get(name)
+        if kind is None:
+            continue
+        value = event[1] if len(event) > 1 else None
+        if name in ("p.P.ut.1.5", "p.P.ut.1.9"):
+            frame += 1
+        if name == "p.P.ut.1.9" and not (value is not None and value < 0):
+            continue
+        if index in noise:
+            continue
+        y = value if kind == "discarded_late" and value is not None else current
+        marks.append(DefectMark(kind, last_wall, wall is not None, y, value, frame,
+                                index + offset))
+    if rec.analysis.counts.get("ended_early"):
+        end = rec.analysis.end_wall_time
+        marks.append(DefectMark("ended_early", last_wall if end is None else end,
+                                end is not None, current, end, frame,
+                                rec.analysis.n_events - 1))
+    return marks
 
 
 # -- exports -----------------------------------------------------------------
@@ -137,6 +219,20 @@ COLORS = {
     "frame_num": "#2ca02c",
     "missing": "#d62728",
     "rescheduling_time": "#9467bd",
+    # defect marks, one color per kind
+    "discarded_late": "#e377c2",
+    "no_video_time": "#17becf",
+    "no_image": "#8c564b",
+    "scheduling_in_past": "#bcbd22",
+    "ended_early": "#7f7f7f",
+}
+#: the marker of each defect kind on the timeline
+DEFECT_MARKERS = {
+    "discarded_late": "inverted_triangle",
+    "no_video_time": "square",
+    "no_image": "square_x",
+    "scheduling_in_past": "triangle",
+    "ended_early": "star",
 }
 PLOT_WIDTH = 1000
 TIMELINE_HEIGHT = 450
@@ -204,7 +300,7 @@ def render_page(rec: ValidRecording, sample: str) -> str:
     title = f"{sample}: timeline"
     if not rows:
         return _empty_page(title, _why_empty(rec.body))
-    return _bokeh_page(rows, sample, title)
+    return _bokeh_page(rec, rows, sample, title)
 
 
 def _why_empty(events: Sequence[Event]) -> str:
@@ -227,7 +323,8 @@ def _empty_page(title: str, message: str) -> str:
         f"<p id=\"no-timeline\">{html.escape(message)}</p>\n</body>\n</html>\n")
 
 
-def _bokeh_page(rows: Sequence[TimelineRow], sample: str, title: str) -> str:
+def _bokeh_page(rec: ValidRecording, rows: Sequence[TimelineRow], sample: str,
+                title: str) -> str:
     from bokeh.embed import file_html
     from bokeh.layouts import column
     from bokeh.models import ColumnDataSource, LinearAxis, Range1d
@@ -261,6 +358,7 @@ def _bokeh_page(rows: Sequence[TimelineRow], sample: str, title: str) -> str:
     timeline.add_layout(LinearAxis(y_range_name="frames", axis_label="frame number"), "right")
     timeline.line("wall_time", "frame_num", source=source, y_range_name="frames",
                   line_width=2, color=COLORS["frame_num"], legend_label="frame number")
+    _mark_defects(timeline, defect_marks(rec))
     timeline.legend.location = "top_left"
     timeline.legend.click_policy = "hide"
 
@@ -276,3 +374,41 @@ def _bokeh_page(rows: Sequence[TimelineRow], sample: str, title: str) -> str:
     rescheduling.legend.location = "top_left"
 
     return file_html(column(timeline, rescheduling), INLINE, title)
+
+
+def _value_text(kind: str, value: float | None) -> str:
+    name = _VALUE_NAMES[kind]
+    if not name:
+        return "-"
+    return f"{name} = {'None' if value is None else f'{value:.4f} s'}"
+
+
+def _mark_defects(plot: Any, marks: Sequence[DefectMark]) -> None:
+    """One scatter per defect kind, one glyph data row per defect (never
+    merged, however close in time), a legend entry per kind with its count,
+    and a tooltip naming the defect and its value."""
+    from bokeh.models import ColumnDataSource, HoverTool
+
+    renderers = []
+    for kind in DEFECT_KINDS:
+        of_kind = [m for m in marks if m.kind == kind]
+        if not of_kind:
+            continue
+        data = {
+            "wall": [m.wall_time for m in of_kind],
+            "media_time": [m.media_time for m in of_kind],
+            "value": [math.nan if m.value is None else float(m.value) for m in of_kind],
+            "value_text": [_value_text(kind, m.value) for m in of_kind],
+            "wall_known": [m.wall_known for m in of_kind],
+            "frame": [m.frame for m in of_kind],
+            "event": [m.index for m in of_kind],
+            "kind": [kind] * len(of_kind),
+        }
+        renderers.append(plot.scatter(
+            "wall", "media_time", source=ColumnDataSource(data=data),
+            marker=DEFECT_MARKERS[kind], size=11, line_width=1.5,
+            color=COLORS[kind], fill_alpha=0.6, legend_label=f"{kind} ({len(of_kind)})"))
+    if renderers:
+        plot.add_tools(HoverTool(renderers=renderers, tooltips=[
+            ("defect", "@kind"), ("wall time", "@wall{0.000} s"), ("value", "@value_text"),
+            ("frame", "@frame"), ("event", "@event")]))
