@@ -21,6 +21,7 @@ without the `plots` extra.
 """
 from __future__ import annotations
 
+import bisect
 import csv
 import html
 import io
@@ -33,6 +34,8 @@ from typing import Any, Sequence
 from .analysis import DEFECT_KINDS, ValidRecording, _end_noise
 from .errors import UsageError
 from .events import Event, crashed, iter_states
+from .file_checks import AV_AUDIO_AHEAD_MAX, AV_AUDIO_BEHIND_MAX, MATCH_TOLERANCE, FileChecks
+from .reference import Reference
 
 #: export formats, as `write_export` accepts them
 FORMATS = ("csv", "json", "pkl")
@@ -153,6 +156,71 @@ def defect_marks(rec: ValidRecording) -> list[DefectMark]:
     return marks
 
 
+# -- the file's frames ----------------------------------------------------------
+
+SHOWN, DISCARDED, NEVER_SHOWN = "shown", "discarded", "never shown"
+#: the states of a file frame, in the frames plot's lanes from the top
+FRAME_STATES = (SHOWN, DISCARDED, NEVER_SHOWN)
+
+
+@dataclass(frozen=True)
+class FrameStatus:
+    """Each of the file's video frames (ffprobe), and what pyglet did with it.
+
+    "shown": a "Current video frame" event named it; "discarded": only a
+    "Discard video frame too old" did; "never shown": no event named it (as
+    file_checks' frames_not_shown). `wall` is the wall time of the
+    update_texture call that first named it (None for frames never shown).
+    """
+
+    file_times: tuple[float, ...]  # distinct, sorted, file time
+    status: tuple[str, ...]
+    wall: tuple[float | None, ...]
+
+    def times(self, state: str) -> list[float]:
+        return [t for t, st in zip(self.file_times, self.status) if st == state]
+
+
+def frame_status(rec: ValidRecording, reference: Reference) -> FrameStatus:
+    """Match the recording's video times to the file's frames, as file_checks
+    does: pyglet's video_time `t` is the file time `t + pyglet_start`, and a
+    time within MATCH_TOLERANCE (or 0.45 of a frame interval) names a frame."""
+    frames: list[float] = []
+    for t in reference.frame_times if reference.has_video else ():
+        if not frames or t - frames[-1] > 1e-9:
+            frames.append(t)
+    gaps = [b - a for a, b in zip(frames, frames[1:])]
+    tolerance = min([MATCH_TOLERANCE] + [0.45 * g for g in gaps if g > 0])
+    shift = reference.pyglet_start
+    shown: dict[int, float | None] = {}
+    discarded: dict[int, float | None] = {}
+    wall: float | None = None
+    for event in rec.body:
+        name = event[0]
+        if name == UPDATE_TEXTURE:
+            wall = event[4]
+        elif name in ("p.P.ut.1.6", "p.P.ut.1.5") and event[1] is not None and frames:
+            t = event[1] + shift
+            i = bisect.bisect_left(frames, t)
+            for j in (i - 1, i):
+                if 0 <= j < len(frames) and abs(frames[j] - t) <= tolerance:
+                    (shown if name == "p.P.ut.1.6" else discarded).setdefault(j, wall)
+                    break
+    status = []
+    walls = []
+    for j in range(len(frames)):
+        if j in shown:
+            status.append(SHOWN)
+            walls.append(shown[j])
+        elif j in discarded:
+            status.append(DISCARDED)
+            walls.append(discarded[j])
+        else:
+            status.append(NEVER_SHOWN)
+            walls.append(None)
+    return FrameStatus(tuple(frames), tuple(status), tuple(walls))
+
+
 # -- exports -----------------------------------------------------------------
 
 
@@ -225,6 +293,14 @@ COLORS = {
     "no_image": "#8c564b",
     "scheduling_in_past": "#bcbd22",
     "ended_early": "#7f7f7f",
+    # with the file's checks
+    "stall": "#ffbb78",
+    "av_window": "#98df8a",
+    "av_offset": "#393b79",
+    "av_outside": "#d62728",
+    SHOWN: "#2ca02c",
+    DISCARDED: "#e377c2",
+    NEVER_SHOWN: "#d62728",
 }
 #: the marker of each defect kind on the timeline
 DEFECT_MARKERS = {
@@ -237,6 +313,11 @@ DEFECT_MARKERS = {
 PLOT_WIDTH = 1000
 TIMELINE_HEIGHT = 450
 RESCHEDULING_HEIGHT = 300
+AV_OFFSET_HEIGHT = 300
+FRAMES_HEIGHT = 300
+#: the y of each frame state's lane in the frames plot
+FRAME_LANES = {SHOWN: 2, DISCARDED: 1, NEVER_SHOWN: 0}
+_FRAME_MARKERS = {SHOWN: "circle", DISCARDED: "inverted_triangle", NEVER_SHOWN: "x"}
 _TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
 
 
@@ -288,8 +369,16 @@ def _series(rows: Sequence[TimelineRow]) -> _Series:
                    current_missing, audio_missing)
 
 
-def render_page(rec: ValidRecording, sample: str) -> str:
+def render_page(rec: ValidRecording, sample: str, checks: FileChecks | None = None,
+                reference: Reference | None = None) -> str:
     """The HTML text of the timeline page of a judged recording.
+
+    Two plots against wall time: media times and frame number, with a mark
+    per defect (defect_marks); the rescheduling time. With the file's checks
+    (file_checks.check of this recording), a third: the A/V offset (audio
+    minus picture) with the ITU-R BT.1359 window, and the stalls as bands on
+    the first. With the file's reference, a fourth: the file's frames
+    (ffprobe) shown, discarded or never shown (frame_status).
 
     The bokeh JavaScript is inlined, so the page works offline from the
     file system. A recording without any update_texture call (audio only, or
@@ -300,7 +389,7 @@ def render_page(rec: ValidRecording, sample: str) -> str:
     title = f"{sample}: timeline"
     if not rows:
         return _empty_page(title, _why_empty(rec.body))
-    return _bokeh_page(rec, rows, sample, title)
+    return _bokeh_page(rec, rows, sample, title, checks, reference)
 
 
 def _why_empty(events: Sequence[Event]) -> str:
@@ -324,7 +413,7 @@ def _empty_page(title: str, message: str) -> str:
 
 
 def _bokeh_page(rec: ValidRecording, rows: Sequence[TimelineRow], sample: str,
-                title: str) -> str:
+                title: str, checks: FileChecks | None, reference: Reference | None) -> str:
     from bokeh.embed import file_html
     from bokeh.layouts import column
     from bokeh.models import ColumnDataSource, LinearAxis, Range1d
@@ -359,6 +448,12 @@ def _bokeh_page(rec: ValidRecording, rows: Sequence[TimelineRow], sample: str,
     timeline.line("wall_time", "frame_num", source=source, y_range_name="frames",
                   line_width=2, color=COLORS["frame_num"], legend_label="frame number")
     _mark_defects(timeline, defect_marks(rec))
+    if checks is not None and checks.stalls:
+        _stall_bands(timeline, checks)
+    # the media time axis fits the media times (by default it would fit the
+    # frame numbers too, which squashed the lines to the bottom)
+    timeline.y_range.renderers = [r for r in timeline.renderers
+                                  if r.y_range_name == "default"]
     timeline.legend.location = "top_left"
     timeline.legend.click_policy = "hide"
 
@@ -373,7 +468,133 @@ def _bokeh_page(rec: ValidRecording, rows: Sequence[TimelineRow], sample: str,
                          color=COLORS["rescheduling_time"])
     rescheduling.legend.location = "top_left"
 
-    return file_html(column(timeline, rescheduling), INLINE, title)
+    plots: list[Any] = [timeline, rescheduling]
+    if checks is not None and not checks.judged:
+        plots.append(_note(f"Not checked against the file: {checks.note}", "not-checked"))
+    elif checks is not None:
+        plots.extend(_av_offset_plot(checks, sample, timeline.x_range))
+    if reference is not None and reference.has_video:
+        plots.append(_frames_plot(frame_status(rec, reference), checks, sample))
+    return file_html(column(*plots), INLINE, title)
+
+
+def _note(message: str, name: str) -> Any:
+    from bokeh.models import Div
+
+    return Div(text=f'<p class="{name}">{html.escape(message)}</p>', name=name,
+               width=PLOT_WIDTH)
+
+
+def _stall_bands(plot: Any, checks: FileChecks) -> None:
+    """The wall-time intervals the picture froze, as bands behind the lines."""
+    from bokeh.models import ColumnDataSource
+
+    stalls = checks.stalls
+    source = ColumnDataSource(data={
+        "start": [s[0] for s in stalls], "end": [s[1] for s in stalls],
+        "file_time": [s[2] for s in stalls], "held": [s[1] - s[0] for s in stalls],
+        "expected": [s[3] for s in stalls]})
+    plot.vstrip(x0="start", x1="end", source=source, fill_color=COLORS["stall"],
+                fill_alpha=0.35, line_alpha=0, level="underlay",
+                legend_label=f"stall ({len(stalls)})")
+
+
+def _av_offset_plot(checks: FileChecks, sample: str, x_range: Any) -> list[Any]:
+    """Audio minus picture (s) at each frame put on screen, against wall time,
+    over the ITU-R BT.1359 window (audio ahead: positive)."""
+    from bokeh.models import ColumnDataSource, HoverTool
+    from bokeh.plotting import figure
+
+    plot = figure(
+        title=f"{sample}: A/V offset (audio - picture) vs wall time",
+        width=PLOT_WIDTH, height=AV_OFFSET_HEIGHT, tools=_TOOLS, active_scroll="wheel_zoom",
+        x_range=x_range, x_axis_label="wall time (s)",
+        y_axis_label="audio - picture (s), > 0: audio ahead")
+    plot.hstrip(y0="bottom", y1="top", source=ColumnDataSource(data={
+        "bottom": [-AV_AUDIO_BEHIND_MAX], "top": [AV_AUDIO_AHEAD_MAX]}),
+        fill_color=COLORS["av_window"], fill_alpha=0.35, line_alpha=0, level="underlay",
+        legend_label=(f"ITU-R BT.1359 window (audio {AV_AUDIO_AHEAD_MAX * 1000:.0f} ms ahead "
+                      f"to {AV_AUDIO_BEHIND_MAX * 1000:.0f} ms behind)"))
+    samples = checks.av_offsets
+    walls = [w for w, _ in samples]
+    offsets = [o for _, o in samples]
+    outside = [o > AV_AUDIO_AHEAD_MAX or o < -AV_AUDIO_BEHIND_MAX for o in offsets]
+    source = ColumnDataSource(data={"wall": walls, "av_offset": offsets, "outside": outside})
+    plot.line("wall", "av_offset", source=source, line_width=1.5, color=COLORS["av_offset"],
+              legend_label="audio - picture")
+    dots = plot.scatter("wall", "av_offset", source=source, size=4, color=COLORS["av_offset"])
+    renderers = [dots]
+    if any(outside):
+        out = ColumnDataSource(data={
+            "wall": [w for w, o in zip(walls, outside) if o],
+            "av_offset": [v for v, o in zip(offsets, outside) if o]})
+        renderers.append(plot.scatter(
+            "wall", "av_offset", source=out, size=7, color=COLORS["av_outside"],
+            legend_label=f"outside the window ({sum(outside)})"))
+    plot.add_tools(HoverTool(renderers=renderers, tooltips=[
+        ("wall time", "@wall{0.000} s"), ("audio - picture", "@av_offset{+0.000} s")]))
+    plot.legend.location = "top_left"
+    plot.legend.background_fill_alpha = 0.6
+    plot.legend.click_policy = "hide"
+    if not samples:
+        return [plot, _note("No A/V offset sample: the file has no audio or no video, "
+                            "or pyglet's audio clock never moved while it showed frames.",
+                            "no-av-offset")]
+    return [plot]
+
+
+def _frames_plot(frames: FrameStatus, checks: FileChecks | None, sample: str) -> Any:
+    """The file's frames on their file times, one lane per state, the frames
+    never shown also as red lines across, and the stalls as bands: from the
+    frame the picture froze on to the next frame pyglet showed."""
+    from bokeh.models import ColumnDataSource, FixedTicker, HoverTool, Range1d
+    from bokeh.plotting import figure
+
+    plot = figure(
+        title=f"{sample}: file frames vs frames shown",
+        width=PLOT_WIDTH, height=FRAMES_HEIGHT, tools=_TOOLS, active_scroll="wheel_zoom",
+        x_axis_label="file time (s, ffprobe)", y_range=Range1d(-0.6, 3.4))
+    plot.yaxis.ticker = FixedTicker(ticks=sorted(FRAME_LANES.values()))
+    plot.yaxis.major_label_overrides = {lane: state for state, lane in FRAME_LANES.items()}
+    if checks is not None and checks.stalls:
+        shown = frames.times(SHOWN)
+        ends = []
+        for _start, _end, t, expected in checks.stalls:
+            k = bisect.bisect_right(shown, t + MATCH_TOLERANCE)
+            ends.append(shown[k] if k < len(shown) else t + expected)
+        plot.vstrip(x0="start", x1="end", source=ColumnDataSource(data={
+            "start": [s[2] for s in checks.stalls], "end": ends,
+            "held": [s[1] - s[0] for s in checks.stalls]}),
+            fill_color=COLORS["stall"], fill_alpha=0.35, line_alpha=0, level="underlay",
+            legend_label=f"stall ({len(checks.stalls)})")
+    renderers = []
+    total = len(frames.file_times)
+    for state in FRAME_STATES:
+        picked = [j for j, st in enumerate(frames.status) if st == state]
+        if not picked:
+            continue
+        source = ColumnDataSource(data={
+            "file_time": [frames.file_times[j] for j in picked],
+            "frame_index": picked,
+            "lane": [FRAME_LANES[state]] * len(picked),
+            "wall": [math.nan if frames.wall[j] is None else frames.wall[j] for j in picked],
+            "status": [state] * len(picked)})
+        label = f"{state} ({len(picked)} of {total})"
+        if state == NEVER_SHOWN:
+            plot.vspan(x="file_time", source=source, line_color=COLORS[state],
+                       line_alpha=0.35, line_width=1, level="underlay", legend_label=label)
+        renderers.append(plot.scatter(
+            "file_time", "lane", source=source, marker=_FRAME_MARKERS[state],
+            size=9 if state == NEVER_SHOWN else 6, line_width=2 if state == NEVER_SHOWN else 1,
+            color=COLORS[state], legend_label=label))
+    if renderers:
+        plot.add_tools(HoverTool(renderers=renderers, tooltips=[
+            ("frame", "@frame_index"), ("file time", "@file_time{0.000} s"),
+            ("", "@status"), ("wall time", "@wall{0.000} s")]))
+    plot.legend.location = "top_left"
+    plot.legend.orientation = "horizontal"
+    plot.legend.click_policy = "hide"
+    return plot
 
 
 def _value_text(kind: str, value: float | None) -> str:

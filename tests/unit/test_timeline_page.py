@@ -77,6 +77,19 @@ def test_frame_number_has_its_own_y_axis(page):
     assert len(frame_lines) == 1
 
 
+def test_media_time_axis_fits_the_media_times_only(page):
+    models = embedded_models(page)
+    frame_line = {m["id"] for m in named(models, "GlyphRenderer")
+                  if m["attributes"].get("y_range_name") == "frames"}
+    default_ranges = [m for m in named(models, "DataRange1d")
+                      if m["attributes"].get("renderers")]
+
+    # the timeline's y range: its media time lines, not the frame numbers
+    (y_range,) = default_ranges
+    fitted = {r["id"] for r in y_range["attributes"]["renderers"]}
+    assert len(fitted) >= 2 and not fitted & frame_line
+
+
 def test_plotted_columns(page, make_play):
     rows = timeline.build_timeline(judge(make_play(40, audio_lag=0.1, none_current=frozenset({10, 11}),
                                              none_audio=frozenset({20}))))
