@@ -520,7 +520,7 @@ def _av_offset_plot(checks: FileChecks, sample: str, x_range: Any) -> list[Any]:
     offsets = [o for _, o in samples]
     outside = [o > AV_AUDIO_AHEAD_MAX or o < -AV_AUDIO_BEHIND_MAX for o in offsets]
     source = ColumnDataSource(data={"wall": walls, "av_offset": offsets, "outside": outside})
-    plot.line("wall", "av_offset", source=source, line_width=1.5, color=COLORS["av_offset"],
+    plot.line("wall", "av_offset", source=source, line_width=2, color=COLORS["av_offset"],
               legend_label="audio - picture")
     dots = plot.scatter("wall", "av_offset", source=source, size=4, color=COLORS["av_offset"])
     renderers = [dots]
