@@ -20,6 +20,8 @@ from . import atomic, comparison, index_page, recording, reports, timeline
 from . import results as res
 from . import session as store
 from .errors import MediaTestError, UnreadableRecordingError
+from .file_checks import FileChecks
+from .reference import Reference
 
 BOKEH_MISSING = ("timeline pages not written: bokeh is not installed "
                  "(pip install 'pytest-pyglet-media[plots]')")
@@ -194,10 +196,13 @@ class _Pages:
             self.notes.append(f"no timeline for {sample}: {exc}")
 
 
-def write_timeline_page(paths: store.SessionPaths, sample: str, rec: an.ValidRecording) -> Path:
-    """reports/<sample>.timeline.html (ImportError without bokeh)."""
+def write_timeline_page(paths: store.SessionPaths, sample: str, rec: an.ValidRecording,
+                        checks: FileChecks | None = None,
+                        reference: Reference | None = None) -> Path:
+    """reports/<sample>.timeline.html (ImportError without bokeh); with the
+    file's checks and reference, the page plots them too (timeline.render_page)."""
     out = paths.report(sample, "timeline", "html")
-    page = timeline.render_page(rec, sample)
+    page = timeline.render_page(rec, sample, checks, reference)
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic.write_text(out, page)
     return out

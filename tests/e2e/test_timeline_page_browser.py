@@ -1,15 +1,17 @@
 """The timeline page, opened from the file system in headless Chromium.
 
 Checks what a user would see: the page loads offline without a JavaScript
-error, requests nothing but the file itself, bokeh renders both plots, and
-the data glyphs (not only axes) are drawn in their colors.
+error, requests nothing but the file itself, bokeh renders its plots (two;
+four with the file's view), and the data glyphs and defect marks (not only
+axes) are drawn in their colors.
 """
 from __future__ import annotations
 
 import json
 
-from pytest_pyglet_media import timeline
+from pytest_pyglet_media import file_checks, timeline
 from pytest_pyglet_media import recording, session_writer
+from pytest_pyglet_media.reference import Reference, Stream
 
 # Counts, over every canvas of the page (bokeh 3 renders into shadow roots),
 # the pixels close to each of the given colors.
@@ -51,6 +53,8 @@ _BOKEH_IDLE = ("!!(window.Bokeh && Bokeh.documents.length > 0 "
 #: a data line spans the plot (400+ pixels of its color measured with
 #: Chromium 156); a legend swatch alone is a few dozen
 MIN_GLYPH_PIXELS = 150
+#: the outline of a few defect marks (size 11) in their color
+MIN_MARK_PIXELS = 20
 
 def write_plot(paths, sample):
     """`pyglet-mp plot`'s path: read and judge the recording once, render its page."""
@@ -107,3 +111,47 @@ def test_errors_are_caught(browser, tmp_path):
 
     errors = load.errors()
     assert len(errors) == 1 and "undefined_function_xyz" in errors[0], errors
+
+
+def test_page_with_the_file_view_renders_four_plots(browser, session_paths, save_recording,
+                                                    make_play):
+    """Defect marks, the A/V offset plot and the file's frames, drawn for real."""
+    dt = 1 / 30
+    n = 90
+    inject = {k: [("p.P.ut.1.5", k * dt + j * 0.001) for j in range(27)] for k in (20, 21, 22)}
+    events = make_play(n, audio_lag=0.02, inject=inject, past=frozenset({10, 60}))
+    save_recording(events)
+    duration = (n + 10) * dt
+    ref = Reference(duration=duration, start=0.0,
+                    streams=(Stream(0, "video", "h264", 0.0, duration),
+                             Stream(1, "audio", "aac", 0.0, duration)),
+                    video_index=0, frame_times=tuple(i * dt for i in range(n + 10)))
+    checks = file_checks.check(events, ref)
+    assert checks.av_offsets and checks.missing_frames
+    page = session_writer.write_timeline_page(
+        session_paths, "a.mp4", recording.read(session_paths.recording("a.mp4")),
+        checks=checks, reference=ref)
+
+    load = browser.open(page)
+    browser.wait_for(_BOKEH_IDLE, "finished rendering its bokeh document")
+
+    assert load.errors() == []
+    urls = load.requested_urls()
+    assert urls and all(u.startswith(("file:", "data:", "blob:")) for u in urls), urls
+    titles = browser.evaluate(
+        "[...Bokeh.documents[0].all_models]"
+        ".filter(m => m.type === 'Figure' || m.constructor.name === 'Figure')"
+        ".map(m => m.title.text)")
+    assert sorted(titles) == ["a.mp4: A/V offset (audio - picture) vs wall time",
+                              "a.mp4: file frames vs frames shown",
+                              "a.mp4: media time and frame number vs wall time",
+                              "a.mp4: rescheduling time vs wall time"]
+
+    drawn = browser.evaluate(_CANVAS_PIXELS % json.dumps(timeline.COLORS))
+    assert drawn["sized"] >= 4, drawn
+    for name in ("current_time", "frame_num", "rescheduling_time", "av_offset",
+                 "never shown"):
+        assert drawn["counts"][name] >= MIN_GLYPH_PIXELS, (name, drawn)
+    # the marks: 81 triangles of discarded frames, 2 of rescheduling in the past
+    assert drawn["counts"]["discarded_late"] >= MIN_MARK_PIXELS, drawn
+    assert drawn["counts"]["scheduling_in_past"] >= MIN_MARK_PIXELS, drawn

@@ -13,7 +13,8 @@ PYTHONPATH), so every test module, conftest and player double can write
 - sessions: sessions built from synthetic recordings (Store), index.html parsing;
 - bundles: hand-crafted bundle tarballs;
 - corpus: manifests for the corpus builder tests;
-- browser: headless Chromium driven through the DevTools pipe.
+- browser: headless Chromium driven through the DevTools pipe;
+- bokeh_doc: the bokeh document a timeline page embeds, read as JSON.
 
 Fixtures stay in the conftest.py files (a conftest is never imported).
 This __init__ imports nothing, so a double importing mp_support.recordings

@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -17,6 +16,7 @@ from pytest_pyglet_media.analysis import RecordingProblem
 from pytest_pyglet_media.errors import UnreadableRecordingError
 from pytest_pyglet_media.analysis import judge
 from pytest_pyglet_media import recording, session_writer
+from mp_support.bokeh_doc import column, embedded_models, named
 
 DT = 1 / 30  # the frame interval of the make_play recordings (mp_support.recordings.DT)
 
@@ -25,36 +25,6 @@ def write_plot(paths, sample):
     return session_writer.write_timeline_page(paths, sample,
                                               recording.read(paths.recording(sample)))
 
-
-
-def embedded_models(page: str) -> list[dict]:
-    """Every bokeh model serialized in the page: {"name": ..., "attributes": ...}."""
-    scripts = re.findall(r'<script type="application/json" id="[^"]*">\s*(.*?)\s*</script>',
-                         page, re.S)
-    assert len(scripts) == 1, "expected one embedded bokeh document"
-    found: list[dict] = []
-
-    def walk(value):
-        if isinstance(value, dict):
-            if value.get("type") == "object" and "name" in value:
-                found.append({"name": value["name"], "id": value.get("id"),
-                              "attributes": value.get("attributes", {})})
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(json.loads(html.unescape(scripts[0])))
-    return found
-
-
-def named(models: list[dict], name: str) -> list[dict]:
-    return [m for m in models if m["name"] == name]
-
-
-def column(data: dict, key: str) -> list:
-    return dict(data["entries"])[key]
 
 
 def _marker(scatter: dict) -> str:
@@ -105,6 +75,19 @@ def test_frame_number_has_its_own_y_axis(page):
     frame_lines = [m for m in named(models, "GlyphRenderer")
                    if m["attributes"].get("y_range_name") == "frames"]
     assert len(frame_lines) == 1
+
+
+def test_media_time_axis_fits_the_media_times_only(page):
+    models = embedded_models(page)
+    frame_line = {m["id"] for m in named(models, "GlyphRenderer")
+                  if m["attributes"].get("y_range_name") == "frames"}
+    default_ranges = [m for m in named(models, "DataRange1d")
+                      if m["attributes"].get("renderers")]
+
+    # the timeline's y range: its media time lines, not the frame numbers
+    (y_range,) = default_ranges
+    fitted = {r["id"] for r in y_range["attributes"]["renderers"]}
+    assert len(fitted) >= 2 and not fitted & frame_line
 
 
 def test_plotted_columns(page, make_play):
