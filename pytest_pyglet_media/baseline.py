@@ -283,7 +283,8 @@ def judge(now: Entry, base: Entry | None, baseline_name: str, *, update: bool) -
     where = f"(baseline {baseline_name})"
     change = compare(base, now) if base is not None else Change()
     if not now.played:
-        note = f"{render_entry(base)} in the baseline {baseline_name}" if base else ""
+        note = (f"{now.outcome}; the baseline {baseline_name} has {render_entry(base)}, "
+                "and a baseline excuses defect counts only") if base else ""
         return Verdict(False, note, change)
     if update:
         return Verdict(True, f"baseline {baseline_name} updated by this run", change)
