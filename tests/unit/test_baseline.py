@@ -213,3 +213,39 @@ def test_summary_section_and_better_notes(tmp_path):
         "\tc.mp4: none | not in baseline | not in baseline"]
     assert bl.better_notes(base, now) == ["a.mp4: no_image 3 -> 1"]
     assert bl.better_notes(base, now, ignored=["a.mp4"]) == []
+
+
+# -- where the plugin uses it ------------------------------------------------------------
+
+
+def test_load_baseline_of_a_run(tmp_path):
+    from pytest_pyglet_media import context
+    from pytest_pyglet_media.errors import UsageError
+    from pytest_pyglet_media.options import Settings
+
+    default = tmp_path / bl.DEFAULT_NAME
+    assert context.load_baseline(Settings(), tmp_path) == (None, default)
+    with pytest.raises(UsageError, match="no such baseline file; write it with"):
+        context.load_baseline(Settings(baseline=str(tmp_path / "b.json")), tmp_path)
+    assert context.load_baseline(Settings(baseline=str(tmp_path / "b.json"),
+                                          baseline_update=True), tmp_path)[0] is None
+    with pytest.raises(UsageError, match="the folder .*nowhere does not exist"):
+        context.load_baseline(Settings(baseline=str(tmp_path / "nowhere" / "b.json"),
+                                       baseline_update=True), tmp_path)
+    default.write_bytes(doc({"a.mp4": {"outcome": "timeout"}}))
+    loaded, path = context.load_baseline(Settings(), tmp_path)
+    assert path == default and loaded.entries == {"a.mp4": bl.Entry("timeout")}
+    assert loaded.name == bl.DEFAULT_NAME  # beside the samples: named by its file name
+
+
+def test_index_baseline_column_is_escaped_and_optional():
+    from pytest_pyglet_media import index_page, results
+
+    result = results.SampleResult("a<b>.mp4", an.PlayAnalysis(an.DEFECTS, {"no_image": 2}))
+    totals = results.session_totals([result])
+    with_column = index_page.render("s", "v", totals, {"a<b>.mp4": result}, [], "h",
+                                    baseline={"a<b>.mp4": ("no_image=1", "worse: <x>")})
+    assert "<th>baseline</th>" in with_column
+    assert "<td>no_image=1<br><small>worse: &lt;x&gt;</small></td>" in with_column
+    without = index_page.render("s", "v", totals, {"a<b>.mp4": result}, [], "h")
+    assert "baseline" not in without
