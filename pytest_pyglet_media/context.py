@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import baseline as baseline_mod
 from . import manifest as manifest_mod
 from . import session as store
 from . import versions
@@ -32,6 +33,27 @@ class RunContext:
     #: the session was created by this run (so a run that plays nothing
     #: does not leave an empty one behind)
     created: bool = False
+    #: the baseline file as it was when the run started (None: no file)
+    baseline: baseline_mod.Baseline | None = None
+    #: where the baseline is read from and written to
+    baseline_path: Path | None = None
+
+    @property
+    def judged_by_baseline(self) -> bool:
+        """A baseline file exists, or this run writes one."""
+        return self.baseline is not None or self.settings.baseline_update
+
+    @property
+    def baseline_name(self) -> str:
+        """How messages name the baseline file."""
+        if self.baseline_path is None:
+            return ""
+        return baseline_mod.shown_name(self.baseline_path, self.samples_dir)
+
+    def baseline_applies(self, sample: str) -> bool:
+        """samples.toml's expectation wins for its sample; the baseline judges the rest."""
+        spec = self.manifest.expectation(sample) if self.manifest else None
+        return self.judged_by_baseline and (spec is None or spec.expect == "pass")
 
     @property
     def session_name(self) -> str | None:
@@ -74,6 +96,24 @@ def create_session(samples_dir: Path, name: str, samples: list[str], has_playlis
         samples_version=store.corpus_version(samples_dir, manifest.version if manifest else None))
 
 
+def load_baseline(settings: Settings, samples_dir: Path
+                  ) -> tuple[baseline_mod.Baseline | None, Path]:
+    """The baseline file of the run, validated, and its path.
+
+    A file named with --mp-baseline must exist unless this run writes it.
+    """
+    path = baseline_mod.resolve_path(samples_dir, settings.baseline)
+    shown = baseline_mod.shown_name(path, samples_dir)
+    if path.exists():
+        return baseline_mod.load(path, shown=shown), path
+    if settings.baseline and not settings.baseline_update:
+        raise UsageError(f"{path}: no such baseline file; write it with --mp-baseline-update")
+    if settings.baseline_update and not path.parent.is_dir():
+        raise UsageError(f"{path}: cannot write the baseline there: the folder "
+                         f"{path.parent} does not exist")
+    return None, path
+
+
 def _require_writable_folder(folder: Path) -> None:
     """Fix (tests/reliability): a read-only dbg/ let every player fail to write
     its recording, each sample reported as a crash with the player's traceback;
@@ -87,6 +127,7 @@ def prepare(settings: Settings, *, collect_only: bool) -> RunContext:
     """Open or create the session this run records into (controller side)."""
     samples_dir = store.resolve_samples_dir(settings.samples_dir, source="--mp-samples-dir")
     manifest = _manifest(samples_dir)
+    baseline, baseline_path = load_baseline(settings, samples_dir)
     if settings.compare:  # fail before playing anything, not at the end
         store.open_session(samples_dir, settings.compare)
     name = settings.session or store.active_session(samples_dir)
@@ -101,27 +142,30 @@ def prepare(settings: Settings, *, collect_only: bool) -> RunContext:
             store.require_raw_writable(paths)
             _require_writable_folder(paths.dbg_dir)
         return RunContext(settings, samples_dir, tuple(store.session_playlist(paths)),
-                          manifest, paths)
+                          manifest, paths, baseline=baseline, baseline_path=baseline_path)
     samples, has_playlist = new_session_playlist(samples_dir, settings.playlist)
     left_out = () if has_playlist else tuple(store.left_out_samples(samples_dir))
     if collect_only:
-        return RunContext(settings, samples_dir, tuple(samples), manifest, None, left_out)
+        return RunContext(settings, samples_dir, tuple(samples), manifest, None, left_out,
+                          baseline=baseline, baseline_path=baseline_path)
     name = name or store.next_testrun_name(samples_dir)
     paths = create_session(samples_dir, name, samples, has_playlist, manifest, settings.player)
     return RunContext(settings, samples_dir, tuple(samples), manifest, paths, left_out,
-                      created=True)
+                      created=True, baseline=baseline, baseline_path=baseline_path)
 
 
 def for_worker(settings: Settings, session_name: str | None) -> RunContext:
     """Open the session the controller chose (xdist worker side)."""
     samples_dir = store.resolve_samples_dir(settings.samples_dir, source="--mp-samples-dir")
     manifest = _manifest(samples_dir)
+    baseline, baseline_path = load_baseline(settings, samples_dir)
     if session_name is None:  # collect-only on the controller
         samples, _ = new_session_playlist(samples_dir, settings.playlist)
-        return RunContext(settings, samples_dir, tuple(samples), manifest, None)
+        return RunContext(settings, samples_dir, tuple(samples), manifest, None,
+                          baseline=baseline, baseline_path=baseline_path)
     paths = store.open_session(samples_dir, session_name)
     return RunContext(settings, samples_dir, tuple(store.session_playlist(paths)), manifest,
-                      paths)
+                      paths, baseline=baseline, baseline_path=baseline_path)
 
 
 __all__ = ["RunContext", "prepare", "for_worker", "MediaTestError"]

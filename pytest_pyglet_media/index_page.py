@@ -23,14 +23,24 @@ def _link(href: str, text: str) -> str:
     return f'<a href="{html.escape(quote(href), quote=True)}">{html.escape(text)}</a>'
 
 
+def _baseline_cell(cell: tuple[str, str] | None) -> str:
+    if cell is None:
+        return "<td></td>"
+    entry, change = cell
+    return f"<td>{html.escape(entry)}<br><small>{html.escape(change)}</small></td>"
+
+
 def render(session: str, samples_version: str, totals: res.SessionTotals,
            results: Mapping[str, res.SampleResult], report_files: Sequence[str],
            headline: str, interrupted: bool = False,
            recordings: Collection[str] | None = None,
-           expected: Mapping[str, str] | None = None) -> str:
+           expected: Mapping[str, str] | None = None,
+           baseline: Mapping[str, tuple[str, str]] | None = None) -> str:
     """`report_files` are the names present in reports/ (links only to what exists);
     `recordings`, when given, the samples whose recording exists; `expected`,
-    the samples.toml expectation ("defect: reason") of samples not expected to pass."""
+    the samples.toml expectation ("defect: reason") of samples not expected to pass;
+    `baseline`, when given (a baseline is in use), each sample's baseline entry
+    and how now compares ("same", "worse: ..."), shown in a "baseline" column."""
     expected = expected or {}
     present = set(report_files)
     rows = []
@@ -55,7 +65,9 @@ def render(session: str, samples_version: str, totals: res.SessionTotals,
             f"<td>{html.escape(sample)}</td><td>{html.escape(outcome)}"
             + (f"<br><small>expected: {html.escape(expected[sample])}</small>"
                if sample in expected else "") + "</td>"
-            f"<td>{defects}</td><td>{retries}</td><td>{' '.join(links)}</td></tr>")
+            f"<td>{defects}</td>" + (_baseline_cell(baseline.get(sample))
+                                     if baseline is not None else "")
+            + f"<td>{retries}</td><td>{' '.join(links)}</td></tr>")
     notice = "<p><strong>The run was interrupted: samples not played have no verdict." \
              "</strong></p>" if interrupted else ""
     specials = " ".join(_link(name, name) for name in
@@ -64,6 +76,7 @@ def render(session: str, samples_version: str, totals: res.SessionTotals,
     comparisons = " ".join(_link(name, name) for name in sorted(present)
                            if name.startswith("comparison_"))
     title = html.escape(f"pyglet media session {session}")
+    baseline_head = "<th>baseline</th>" if baseline is not None else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>
@@ -77,7 +90,7 @@ td, th {{ border: 1px solid #bbb; padding: 0.3em 0.6em; text-align: left; vertic
 {notice}
 <p>{specials} {comparisons}</p>
 <table>
-<thead><tr><th>sample</th><th>verdict</th><th>defects</th><th>retries</th><th>reports</th></tr></thead>
+<thead><tr><th>sample</th><th>verdict</th><th>defects</th>{baseline_head}<th>retries</th><th>reports</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table>

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 import pytest
 
 from . import analysis as an
+from . import baseline as bl
 from . import results as res
 from . import reports
 from . import session as store
@@ -73,8 +74,28 @@ class SampleItem(pytest.Item):
                                          recording_path, on_retry=self._log_rerun)
         self.stash[RESULT] = result.to_builtins()
         self.user_properties.extend(junit_properties(result))
-        if result.outcome != an.PERFECT:
+        if ctx.judged_by_baseline:
+            self._judge_by_baseline(ctx, result, last)
+        elif result.outcome != an.PERFECT:
             raise SampleFailed(_message(self.sample, last))
+
+    def _judge_by_baseline(self, ctx: RunContext, result: res.SampleResult,
+                           last: Attempt) -> None:
+        """Fail only where the play is worse than the sample's baseline entry
+        (samples.toml's expectation wins for its sample: judged as without)."""
+        now = bl.entry_of(result.outcome, result.analysis.counts)
+        base = ctx.baseline.entries.get(self.sample) if ctx.baseline else None
+        self.user_properties.extend(baseline_properties(base, now))
+        if not ctx.baseline_applies(self.sample):
+            if result.outcome != an.PERFECT:
+                raise SampleFailed(_message(self.sample, last))
+            return
+        verdict = bl.judge(now, base, ctx.baseline_name, update=ctx.settings.baseline_update)
+        if verdict.passed and verdict.note:  # shown by -rP; the summary lists better ones
+            self.add_report_section("call", "baseline", verdict.note)
+        if not verdict.passed:
+            note = f"{self.sample}: {verdict.note}\n" if verdict.note else ""
+            raise SampleFailed(note + _message(self.sample, last))
 
     def _log_rerun(self, attempt: Attempt) -> None:
         """Report a crashed attempt as a rerun ('R'), as pytest-rerunfailures does."""
@@ -116,6 +137,12 @@ def junit_properties(result: res.SampleResult) -> list[tuple[str, object]]:
     defects = ", ".join(f"{k}={n}" for k, n in sorted(counts.items())) or "none"
     return [("mp_verdict", result.outcome), ("mp_defects", defects),
             ("mp_recording", result.recording), ("mp_attempts", result.attempts)]
+
+
+def baseline_properties(base: bl.Entry | None, now: bl.Entry) -> list[tuple[str, object]]:
+    """The baseline beside the verdict, for --junitxml."""
+    return [("mp_baseline", bl.render_entry(base)),
+            ("mp_baseline_change", bl.describe(base, now))]
 
 
 def collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -37,6 +37,9 @@ class Settings:
     compare: str | None = None
     plots: str = "failed"
     spawn: str = DEFAULT_SPAWN
+    #: the baseline file (None: samples.baseline.json in the samples folder)
+    baseline: str | None = None
+    baseline_update: bool = False
 
     @property
     def active(self) -> bool:
@@ -89,6 +92,15 @@ def _audio(value: str) -> tuple[str, ...]:
     return drivers
 
 
+def _flag(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("say true or false")
+
+
 def _spawn(value: str) -> str:
     if value not in SPAWN_METHODS:
         raise ValueError(f"choose one of {', '.join(SPAWN_METHODS)}")
@@ -103,6 +115,10 @@ class OptionSpec:
     parse: Callable[[str], Any]
     env: str | None = None
     metavar: str = "VALUE"
+    #: a switch (store_true) rather than an option taking a value
+    is_flag: bool = False
+    #: read from the command line only (no ini key, no env var)
+    cli_only: bool = False
 
     @property
     def ini(self) -> str:
@@ -137,7 +153,20 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "server that imported pyglet once; default on Linux) or fresh (a new "
                "interpreter per play); --mp-player doubles always run fresh", _spawn,
                env="PYTEST_MP_SPAWN", metavar="HOW"),
+    OptionSpec("baseline", "--mp-baseline", "baseline file of known defect counts per sample "
+               "(default samples.baseline.json in the samples folder); a sample fails only "
+               "where it is worse than its entry", _text, env="PYTEST_MP_BASELINE",
+               metavar="FILE"),
+    # Command line only: left on in an ini file or a CI environment, it would
+    # pass every regression and rewrite the baseline on every run.
+    OptionSpec("baseline_update", "--mp-baseline-update", "write the defect counts of every "
+               "sample played to the baseline file (other samples' entries are kept); its "
+               "plays pass, crashes and timeouts still fail", _flag, is_flag=True,
+               cli_only=True),
 )
+
+#: the options read from an ini file
+INI_OPTIONS: tuple[OptionSpec, ...] = tuple(spec for spec in OPTIONS if not spec.cli_only)
 
 
 def add_options(parser: Any) -> None:
@@ -145,9 +174,14 @@ def add_options(parser: Any) -> None:
     group = parser.getgroup("pyglet-media", "pyglet media samples")
     for spec in OPTIONS:
         env_note = f" [env {spec.env}]" if spec.env else ""
-        group.addoption(spec.flag, dest=f"mp_{spec.field}", default=None,
-                        metavar=spec.metavar, help=spec.help + env_note)
-        parser.addini(spec.ini, help=spec.help, default=None)
+        if spec.is_flag:
+            group.addoption(spec.flag, dest=f"mp_{spec.field}", default=None,
+                            action="store_true", help=spec.help + env_note)
+        else:
+            group.addoption(spec.flag, dest=f"mp_{spec.field}", default=None,
+                            metavar=spec.metavar, help=spec.help + env_note)
+        if not spec.cli_only:
+            parser.addini(spec.ini, help=spec.help, default=None)
 
 
 def resolve(option_values: Mapping[str, Any], ini_values: Mapping[str, Any],
@@ -158,7 +192,8 @@ def resolve(option_values: Mapping[str, Any], ini_values: Mapping[str, Any],
     for spec in OPTIONS:
         candidates = [
             (option_values.get(f"mp_{spec.field}"), f"{spec.flag} on the command line"),
-            (ini_values.get(spec.ini), f"{spec.ini} in {inifile or 'the ini file'}"),
+            (None if spec.cli_only else ini_values.get(spec.ini),
+             f"{spec.ini} in {inifile or 'the ini file'}"),
             (environ.get(spec.env) if spec.env else None, f"environment variable {spec.env}"),
         ]
         for raw, source in candidates:

@@ -18,7 +18,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _settings(config: pytest.Config) -> options.Settings:
-    ini = {spec.ini: config.getini(spec.ini) for spec in options.OPTIONS}
+    ini = {spec.ini: config.getini(spec.ini) for spec in options.INI_OPTIONS}
     return options.resolve(vars(config.option), ini,
                            inifile=str(config.inipath) if config.inipath else None)
 

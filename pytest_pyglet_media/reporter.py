@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from . import baseline as bl
 from . import results as res
 from . import session as store
 from .context import RunContext
@@ -32,6 +33,9 @@ class SessionReporter:
         self.lost: set[str] = set()
         self.discarded = False
         self.error: str | None = None
+        #: what the update wrote: (samples of this run, other samples kept)
+        self.baseline_written: tuple[int, int] | None = None
+        self.baseline_error: str | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, "mp_result", None)
@@ -62,7 +66,8 @@ class SessionReporter:
             self.written = write_session_reports(
                 paths, self.results, interrupted=interrupted, plots=settings.plots,
                 compare_with=other, lost=self.lost,
-                expectations=expected_failures(self.ctx.manifest))
+                expectations=expected_failures(self.ctx.manifest),
+                baseline=self._baseline(), baseline_updated=settings.baseline_update)
         except MediaTestError as exc:
             self.error = str(exc)
         except OSError as exc:
@@ -71,10 +76,46 @@ class SessionReporter:
             # INTERNALERROR with a traceback after every sample had played.
             self.error = f"cannot write {exc.filename or paths.session_dir}: " \
                          f"{exc.strerror or exc}"
+        self._update_baseline()
+        if self.baseline_error and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
         compared = self.written.comparison if self.written else None
         if compared and compared.regressions_from_perfect \
                 and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _baseline(self) -> bl.Baseline | None:
+        """The baseline the run was judged against (empty when the update creates it)."""
+        ctx = self.ctx
+        if ctx.baseline is not None or not ctx.judged_by_baseline or ctx.baseline_path is None:
+            return ctx.baseline
+        return bl.Baseline(ctx.baseline_path, {}, ctx.baseline_name)
+
+    def _run_entries(self) -> dict[str, bl.Entry]:
+        return {s: bl.entry_of(r.outcome, r.analysis.counts) for s, r in self.results.items()}
+
+    def _update_baseline(self) -> None:
+        """--mp-baseline-update: written once, here on the controller, never by workers."""
+        ctx = self.ctx
+        if not ctx.settings.baseline_update or not self.results or ctx.baseline_path is None:
+            return
+        run = self._run_entries()
+        new = bl.updated(ctx.baseline, ctx.baseline_path, run, ctx.baseline_name)
+        try:
+            bl.write(new)
+        except OSError as exc:
+            self.baseline_error = f"cannot write the baseline {exc.filename or new.path}: " \
+                                  f"{exc.strerror or exc}"
+            return
+        self.baseline_written = (len(run), len(new.entries) - len(run))
+
+    def better_than_baseline(self) -> list[str]:
+        """Samples of this run that did better than their entry (not in an update run)."""
+        ctx = self.ctx
+        if ctx.baseline is None or ctx.settings.baseline_update:
+            return []
+        ignored = [s for s in self.results if not ctx.baseline_applies(s)]
+        return bl.better_notes(ctx.baseline, self._run_entries(), ignored)
 
     def _discard_if_nothing_played(self, paths: store.SessionPaths) -> bool:
         """A session this run created, and played nothing into, is not kept.
@@ -95,6 +136,7 @@ class SessionReporter:
             return
         tr = terminalreporter
         tr.section("pyglet media session")
+        self._baseline_lines(tr)
         if self.discarded:
             tr.write_line(f"no sample was played: session {self.ctx.paths.name} was not kept")
             return
@@ -120,3 +162,18 @@ class SessionReporter:
                           f"({path or 'not written: the session protects its reports'})")
             for change in result.regressed:
                 tr.write_line(f"  regressed: {change.describe()}", red=True)
+
+    def _baseline_lines(self, tr: Any) -> None:
+        if self.baseline_error:
+            tr.write_line(self.baseline_error, red=True)
+        if self.baseline_written:
+            run, kept = self.baseline_written
+            tr.write_line(f"baseline {self.ctx.baseline_name} written: {run} sample"
+                          f"{'s' if run != 1 else ''} of this run, {kept} other"
+                          f"{'s' if kept != 1 else ''} kept")
+        better = self.better_than_baseline()
+        if better:
+            tr.write_line(f"better than baseline {self.ctx.baseline_name} (regenerate it with "
+                          "--mp-baseline-update):", green=True)
+            for note in better:
+                tr.write_line(f"  {note}", green=True)

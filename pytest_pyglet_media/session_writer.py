@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Collection, Mapping
 
 from . import analysis as an
+from . import baseline as bl
 from . import atomic, comparison, index_page, recording, reports, timeline
 from . import results as res
 from . import session as store
@@ -48,14 +49,17 @@ def write_session_reports(paths: store.SessionPaths,
                           interrupted: bool = False, plots: str = "none",
                           compare_with: store.SessionPaths | None = None,
                           expectations: Mapping[str, str] | None = None,
-                          lost: Collection[str] = ()) -> WrittenSummary:
+                          lost: Collection[str] = (), baseline: bl.Baseline | None = None,
+                          baseline_updated: bool = False) -> WrittenSummary:
     """End a run: every playlist sample's verdict (this run's, else its
     recording's), its reports and timeline, the summary, the comparison with
     `compare_with`, and the index, written last.
 
     `plots` chooses the timeline pages (failed, all, none); `expectations`
     are samples.toml's expected failures shown in the index; `lost` are
-    samples whose xdist worker died while playing them.
+    samples whose xdist worker died while playing them; `baseline`, the
+    baseline the run was judged against, shown beside each sample's counts
+    (`baseline_updated`: the run rewrote it).
     """
     conf = store.load_configuration(paths)
     notes: list[str] = []
@@ -84,15 +88,22 @@ def write_session_reports(paths: store.SessionPaths,
         return WrittenSummary(totals, results, summary_path, False, interrupted, compared,
                               None, tuple(notes))
     versions = store.load_versions(paths)
-    atomic.write_text(summary_path, reports.summary(paths.name, samples_version(paths), totals,
-                                                    interrupted=interrupted))
+    summary = reports.summary(paths.name, samples_version(paths), totals, interrupted=interrupted)
+    if baseline is not None:
+        summary += "\n" + bl.summary_section(baseline, _entries(results),
+                                              updated_by_run=baseline_updated)
+    atomic.write_text(summary_path, summary)
     atomic.write_text(paths.special_report("pyglet_info"), reports.pyglet_info(versions))
     atomic.write_text(paths.special_report("pyglet_revision"), reports.pyglet_revision(versions))
     compared_path = write_comparison(paths.reports_dir, compared) if compared else None
     written = WrittenSummary(totals, results, summary_path, True, interrupted, compared,
                              compared_path, tuple(notes))
-    _write_index(paths, written, expectations or {})
+    _write_index(paths, written, expectations or {}, baseline)
     return written
+
+
+def _entries(results: Mapping[str, res.SampleResult]) -> dict[str, bl.Entry]:
+    return {s: bl.entry_of(r.outcome, r.analysis.counts) for s, r in results.items()}
 
 
 def _sample_result(paths: store.SessionPaths, sample: str, result: res.SampleResult | None,
@@ -236,7 +247,7 @@ def samples_version(paths: store.SessionPaths) -> str:
 
 
 def _write_index(paths: store.SessionPaths, written: WrittenSummary,
-                 expectations: Mapping[str, str]) -> Path:
+                 expectations: Mapping[str, str], baseline: bl.Baseline | None = None) -> Path:
     """reports/index.html, linking to whatever reports/ holds now (written last)."""
     target = paths.special_report("index")
     present = sorted(p.name for p in paths.reports_dir.iterdir()) if paths.reports_dir.is_dir() \
@@ -245,5 +256,18 @@ def _write_index(paths: store.SessionPaths, written: WrittenSummary,
         paths.name, samples_version(paths), written.totals, written.results, present,
         reports.headline(written.totals), interrupted=written.interrupted,
         recordings={s for s in written.totals.samples if paths.recording(s).is_file()},
-        expected=expectations))
+        expected=expectations, baseline=_baseline_column(baseline, written.results)))
     return target
+
+
+def _baseline_column(baseline: bl.Baseline | None, results: Mapping[str, res.SampleResult]
+                     ) -> dict[str, tuple[str, str]] | None:
+    """sample -> (its baseline entry, how now compares), for index.html."""
+    if baseline is None:
+        return None
+    now = _entries(results)
+    column = {}
+    for sample, entry in now.items():
+        base = baseline.entries.get(sample)
+        column[sample] = (bl.render_entry(base), bl.describe(base, entry))
+    return column

@@ -140,7 +140,24 @@ def test_add_options_declares_flag_and_ini():
 
     options.add_options(Parser())
     assert [flag for flag, _ in added] == [spec.flag for spec in options.OPTIONS]
-    assert inis == [spec.ini for spec in options.OPTIONS]
+    assert inis == [spec.ini for spec in options.OPTIONS if not spec.cli_only]
+    assert "mp_baseline_update" not in inis and "mp_baseline" in inis
+    assert dict(added)["--mp-baseline-update"]["action"] == "store_true"
     kw = dict(added)["--mp-timeout"]
     assert kw["dest"] == "mp_timeout" and kw["default"] is None
     assert "PYTEST_MP_TIMEOUT" in kw["help"]
+
+
+def test_baseline_options():
+    assert resolve().baseline is None and resolve().baseline_update is False
+    assert resolve({}, {"mp_baseline": "b.json"}).baseline == "b.json"
+    assert resolve({}, {}, {"PYTEST_MP_BASELINE": "e.json"}).baseline == "e.json"
+    assert resolve({"mp_baseline_update": True}).baseline_update is True
+    assert resolve({"mp_baseline_update": None}).baseline_update is False
+
+
+def test_baseline_update_is_command_line_only():
+    """Left on in an ini file or CI's environment it would pass every regression."""
+    ini = {"mp_baseline_update": "true"}
+    env = {"PYTEST_MP_BASELINE_UPDATE": "1"}
+    assert resolve({}, ini, env).baseline_update is False
