@@ -23,7 +23,7 @@ from typing import Any, Collection, Mapping
 from . import __version__, atomic
 from . import analysis as an
 from .errors import BadFileError
-from .session import EXCLUDED_EXTENSIONS
+from .names import sample_name_problem
 
 DEFAULT_NAME = "samples.baseline.json"
 FORMAT = "pytest-pyglet-media baseline"
@@ -194,19 +194,6 @@ def _counts(path: Path, where: str, counts: dict[str, Any]) -> dict[str, int]:
         if n:
             checked[kind] = n
     return checked
-
-
-def sample_name_problem(name: str) -> str | None:
-    """Why `name` cannot name a sample, or None."""
-    if not name or name != name.strip():
-        return "is empty or starts or ends with white space"
-    if "/" in name or "\\" in name or name in (".", ".."):
-        return "is a path, not a file name"
-    if name.startswith((".", "#")) or re.search(r"[\x00-\x1f\x7f]", name):
-        return "starts with '.' or '#' or holds a control character"
-    if Path(name).suffix.lower() in EXCLUDED_EXTENSIONS:
-        return f"has the extension {Path(name).suffix!r}, which is never a sample's"
-    return None
 
 
 def _json_type(value: Any) -> str:

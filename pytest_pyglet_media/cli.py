@@ -21,6 +21,7 @@ from . import context
 from . import manifest as manifest_mod
 from . import session as store
 from .errors import MediaTestError, UsageError
+from .names import MANIFEST_NAME
 from .runner import DEFAULT_PLAYER
 from .session_writer import session_results, write_comparison, write_session_reports, \
     write_timeline_export, write_timeline_page
@@ -50,7 +51,7 @@ def _active(args: argparse.Namespace) -> store.SessionPaths:
     return store.open_session(samples_dir, name)
 
 
-def _create(samples_dir: Path, name: str, playlist: str | None) -> store.SessionPaths:
+def _create(samples_dir: Path, name: str | None, playlist: str | None) -> store.SessionPaths:
     samples, has_playlist = context.new_session_playlist(samples_dir, playlist)
     return context.create_session(samples_dir, name, samples, has_playlist,
                                   manifest_mod.load_manifest(samples_dir), DEFAULT_PLAYER)
@@ -192,7 +193,7 @@ def _expectations(samples_dir: Path) -> dict[str, str]:
 def cmd_run_test_suite(args: argparse.Namespace) -> int:
     if args.target_samples_dir:
         samples_dir = store.resolve_samples_dir(args.target_samples_dir, source="SAMPLES_DIR")
-        paths = _create(samples_dir, store.next_testrun_name(samples_dir), None)
+        paths = _create(samples_dir, None, None)
         print(f"created session {paths.name} in {samples_dir}")
     else:
         paths = _active(args)
@@ -241,10 +242,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     paths = _active(args)
     other = store.open_session(paths.samples_dir, args.other)
-    if args.reldir is not None and (Path(args.reldir).is_absolute() or ".." in Path(args.reldir).parts):
-        raise CommandError(f"--reldir {args.reldir!r} must be a folder inside the samples folder")
     if args.reldir is None:  # Fix (tests/reading): as report/timeline/plot, honour protect_reports
         _reports_writable(paths)
+    else:
+        _check_reldir(paths.samples_dir, args.reldir)
     result = comparison.compare(paths.name, session_results(paths),
                                 other.name, session_results(other))
     folder = paths.reports_dir if args.reldir is None else paths.samples_dir / args.reldir
@@ -253,6 +254,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for change in result.regressed:
         print(f"regressed: {change.describe()}")
     return EXIT_OK
+
+
+def _check_reldir(samples_dir: Path, reldir: str) -> None:
+    """--reldir: a folder of the samples folder that is not the store's own.
+
+    Issue 10: it wrote into a session that protects its reports.
+    """
+    parts = Path(reldir).parts
+    if not parts or Path(reldir).is_absolute() or ".." in parts:
+        raise CommandError(f"--reldir {reldir[:120]!r} must be a folder inside the samples folder")
+    first = store.SessionPaths(samples_dir, parts[0])
+    if first.exists() and not store.load_configuration(first).reports_writable:
+        raise CommandError(f"--reldir {reldir[:120]!r} is inside session {parts[0]!r}, which "
+                           "protects its reports; choose a folder outside it")
+    if parts[0] in (store.ACTIVATION_FILE, MANIFEST_NAME) or \
+            (samples_dir / parts[0]).is_file():
+        raise CommandError(f"--reldir {reldir[:120]!r} names a file of the samples folder, "
+                           "not a folder")
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from . import baseline as baseline_mod
 from . import manifest as manifest_mod
 from . import session as store
 from . import versions
-from .errors import ManifestError, MediaTestError, SessionError, UsageError
+from .errors import ManifestError, MediaTestError, SessionError, SessionExistsError, UsageError
 from .manifest import Manifest
 from .options import Settings
 
@@ -79,21 +79,37 @@ def new_session_playlist(samples_dir: Path, playlist_file: str | None
     return store.implicit_playlist(samples_dir), False
 
 
-def create_session(samples_dir: Path, name: str, samples: list[str], has_playlist: bool,
+#: new testrun_NN names tried when runs beside this one keep taking them
+TESTRUN_ATTEMPTS = 100
+
+
+def create_session(samples_dir: Path, name: str | None, samples: list[str], has_playlist: bool,
                    manifest: Manifest | None, player_module: str) -> store.SessionPaths:
     """Create a session with the versions under test and the corpus version.
 
-    Shared by the plugin and the CLI. The name is checked before the versions
-    are captured (a child interpreter), so a refusal costs nothing.
+    Shared by the plugin and the CLI. `name` None makes a new testrun_NN,
+    taking the next free name when a run beside this one creates the same
+    name first (the user named nothing, so nothing is refused). A given
+    name is checked before the versions are captured (a child interpreter),
+    so a refusal costs nothing.
     """
-    store.check_session_name(name)
-    if store.SessionPaths(samples_dir, name).session_dir.exists():
-        raise SessionError(f"session {name!r} already exists in {samples_dir}; "
-                           "pick another name")
-    return store.create_session(
-        samples_dir, name, samples, has_playlist=has_playlist,
-        versions=versions.capture(player_module),
-        samples_version=store.corpus_version(samples_dir, manifest.version if manifest else None))
+    if name is not None:
+        store.check_session_name(name)
+        if store.SessionPaths(samples_dir, name).session_dir.exists():
+            raise SessionExistsError(f"session {name!r} already exists in {samples_dir}; "
+                                     "pick another name")
+    captured = versions.capture(player_module)
+    corpus = store.corpus_version(samples_dir, manifest.version if manifest else None)
+    for _ in range(TESTRUN_ATTEMPTS):
+        try:
+            return store.create_session(
+                samples_dir, name or store.next_testrun_name(samples_dir), samples,
+                has_playlist=has_playlist, versions=captured, samples_version=corpus)
+        except SessionExistsError:
+            if name is not None:
+                raise
+    raise SessionError(f"{samples_dir}: other runs took {TESTRUN_ATTEMPTS} testrun_NN names "
+                       "while this one tried to create one; name the session (--mp-session)")
 
 
 def load_baseline(settings: Settings, samples_dir: Path
@@ -148,7 +164,6 @@ def prepare(settings: Settings, *, collect_only: bool) -> RunContext:
     if collect_only:
         return RunContext(settings, samples_dir, tuple(samples), manifest, None, left_out,
                           baseline=baseline, baseline_path=baseline_path)
-    name = name or store.next_testrun_name(samples_dir)
     paths = create_session(samples_dir, name, samples, has_playlist, manifest, settings.player)
     return RunContext(settings, samples_dir, tuple(samples), manifest, paths, left_out,
                       created=True, baseline=baseline, baseline_path=baseline_path)

@@ -41,6 +41,10 @@ class SessionError(MediaTestError):
     """A session cannot be created, found, activated or written."""
 
 
+class SessionExistsError(SessionError):
+    """The session name is taken (maybe a moment ago, by a run beside this one)."""
+
+
 class ProtectedSessionError(SessionError):
     """Writing would overwrite data the session's configuration protects."""
 

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from .errors import ManifestError
+from .names import MANIFEST_NAME, sample_name_problem
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
-MANIFEST_NAME = "samples.toml"
 
 Expectation = Literal["pass", "defect", "broken"]
 EXPECTATIONS: tuple[Expectation, ...] = ("pass", "defect", "broken")
@@ -181,22 +181,12 @@ def _parse_sample(path: Path, name: str, entry: Any) -> SampleSpec:
 
 def _check_sample_name(path: Path, name: str) -> None:
     # A sample name becomes a file name inside the samples folder (and the
-    # name of its recording): anything that could escape the folder, hide
-    # the file or clash with the manifest itself is refused.
-    problem = None
-    if not name:
-        problem = "is empty"
-    elif "/" in name or "\\" in name:
-        problem = "contains a path separator ('/' or '\\')"
-    elif ".." in name:
-        problem = "contains '..'"
-    elif name.startswith("."):
-        problem = "starts with '.' (hidden files are not samples)"
-    elif name == MANIFEST_NAME:
-        problem = f"is the manifest's own name {MANIFEST_NAME!r}"
+    # name of its recording): one rule for manifests, playlists and bundles.
+    problem = sample_name_problem(name)
     if problem is not None:
         raise ManifestError(
-            path, f"sample name {name!r} {problem}; use a plain file name such as \"clip.mp4\""
+            path, f"sample name {name[:120]!r} {problem}; use a plain file name such as "
+                  "\"clip.mp4\""
         )
 
 

@@ -14,7 +14,6 @@ The plugin and the `pyglet-mp` command share this module.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -25,19 +24,16 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from . import atomic
-from .errors import BadFileError, PlaylistError, ProtectedSessionError, SessionError, UsageError
+from .names import BUNDLE_SUFFIX, EXCLUDED_EXTENSIONS, MANIFEST_NAME, fit_file_name, \
+    sample_name_problem
+from .errors import BadFileError, PlaylistError, ProtectedSessionError, SessionError, \
+    SessionExistsError, UsageError
 
 SAMPLES_DIR_ENV = "pyglet_mp_samples_dir"
 ACTIVATION_FILE = "activation.json"
 CONFIGURATION_FILE = "configuration.json"
-MANIFEST_FILE = "samples.toml"
 SAMPLES_VERSION_FILE = "_version.txt"
-#: never samples: the original list, plus the manifest's .toml
-EXCLUDED_EXTENSIONS = frozenset(
-    {".dbg", ".htm", ".html", ".json", ".log", ".pkl", ".py", ".txt", ".toml"})
 TESTRUN_PREFIX = "testrun_"
-#: session archives (bundle.py) live beside the samples but are never samples
-BUNDLE_SUFFIX = ".mp-bundle.tar.gz"
 
 # Characters no folder name may hold on Windows, macOS or Linux.
 _FORBIDDEN_NAME_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
@@ -115,26 +111,6 @@ class SessionPaths:
         return self.configuration.is_file()
 
 
-#: longest file name most file systems allow, in bytes
-NAME_MAX = 255
-
-
-def fit_file_name(stem: str, suffix: str) -> str:
-    """`stem + suffix`, or, when that is too long for a file name, the stem
-    shortened and made unique with a hash of the whole stem.
-
-    A sample may be named with up to NAME_MAX bytes; its recording adds
-    ".dbg" and its reports ".anomalies.txt", which would not fit.
-    """
-    name = stem + suffix
-    if len(name.encode("utf-8", "surrogateescape")) <= NAME_MAX:
-        return name
-    digest = hashlib.sha1(stem.encode("utf-8", "surrogateescape")).hexdigest()[:10]
-    room = NAME_MAX - len(f"~{digest}{suffix}".encode("utf-8"))
-    short = stem.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore")
-    return f"{short}~{digest}{suffix}"
-
-
 def recording_file_name(sample: str) -> str:
     return fit_file_name(sample, ".dbg")
 
@@ -173,7 +149,7 @@ def resolve_samples_dir(value: str | os.PathLike[str] | None, *, source: str) ->
 def is_candidate_sample(path: Path) -> bool:
     """Files that belong to the implicit playlist."""
     name = path.name
-    if name.startswith(".") or name == MANIFEST_FILE or name.endswith(BUNDLE_SUFFIX):
+    if name.startswith(".") or name == MANIFEST_NAME or name.endswith(BUNDLE_SUFFIX):
         return False
     if path.suffix.lower() in EXCLUDED_EXTENSIONS:
         return False
@@ -183,39 +159,19 @@ def is_candidate_sample(path: Path) -> bool:
 def sample_problem(samples_dir: Path, name: str) -> str | None:
     """Why a file of the samples folder cannot be a sample, or None.
 
-    Sample names go into UTF-8 playlists, reports and junit XML, so a name
-    that is not UTF-8 cannot be one; a link leading out of the folder would
-    make the session depend on files it does not hold.
+    The name must pass names.sample_name_problem; a link leading out of the
+    folder would make the session depend on files it does not hold.
     """
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
+    problem = sample_name_problem(name)
+    if problem is not None:
         shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        return f"{shown!r}: its name is not valid UTF-8; rename the file to play it"
-    # Fix (tests/reliability): the session playlist holds one name a line,
-    # stripped, '#' starting a comment; a name with a line break, spaces at
-    # either end or a leading '#' was played, then read back from the playlist
-    # as other names (the summary counted it "not played", later runs missed it).
-    unfit = _playlist_unfit(name)
-    if unfit:
-        return (f"{name!r}: its name {unfit}, which a playlist line cannot hold; "
-                "rename the file to play it")
+        return f"{shown[:120]!r}: its name {problem}; rename the file to play it"
     path = samples_dir / name
     if path.is_symlink():
         target = path.resolve()
         if target.parent != samples_dir.resolve():
             return (f"{name!r} is a link to {target}, outside the samples folder; "
                     "copy the file into the folder to play it")
-    return None
-
-
-def _playlist_unfit(name: str) -> str | None:
-    if re.search(r"[\x00-\x1f\x7f]", name):
-        return "holds a line break or another control character"
-    if name != name.strip():
-        return "starts or ends with white space"
-    if name.startswith("#"):
-        return "starts with '#' (a comment in a playlist)"
     return None
 
 
@@ -250,7 +206,7 @@ def parse_playlist(text: str) -> list[str]:
 
 
 def check_playlist(samples: Iterable[str], samples_dir: Path, source: Path) -> list[str]:
-    """Refuse every bad entry at once, naming each: excluded, missing, outside."""
+    """Refuse every bad entry at once, naming each: bad name, missing, outside."""
     problems = []
     seen: set[str] = set()
     result = []
@@ -258,12 +214,10 @@ def check_playlist(samples: Iterable[str], samples_dir: Path, source: Path) -> l
         if sample in seen:
             continue
         seen.add(sample)
-        path = samples_dir / sample
-        if "/" in sample or "\\" in sample or sample in {".", ".."}:
-            problems.append(f"{sample!r} is not a file name in the samples folder")
-        elif Path(sample).suffix.lower() in EXCLUDED_EXTENSIONS or sample == MANIFEST_FILE:
-            problems.append(f"{sample!r} has an excluded extension")
-        elif not path.is_file():
+        name_problem = sample_name_problem(sample)
+        if name_problem is not None:
+            problems.append(f"{sample[:120]!r} {name_problem}")
+        elif not (samples_dir / sample).is_file():
             problems.append(f"{sample!r} is not a file in {samples_dir}")
         elif (problem := sample_problem(samples_dir, sample)) is not None:
             problems.append(problem)
@@ -310,6 +264,13 @@ def check_session_name(name: str) -> None:
         raise UsageError(f"session name {name!r} cannot start or end with spaces or end with '.'")
     if _WINDOWS_RESERVED.match(name):
         raise UsageError(f"session name {name!r} is reserved on Windows")
+    # Issue 10: a session named activation.json broke the samples folder
+    if name in (ACTIVATION_FILE, MANIFEST_NAME) or name.endswith(BUNDLE_SUFFIX):
+        raise UsageError(f"session name {name!r} is a name the samples folder keeps for "
+                         "its own files; pick another name")
+    if name.startswith("."):
+        raise UsageError(f"session name {name!r} cannot start with '.' (hidden folders "
+                         "are the store's work in progress)")
     if len(name.encode("utf-8")) > 200:
         raise UsageError(f"session name {name[:20]!r}... is too long (200 bytes at most)")
 
@@ -357,8 +318,22 @@ def update_configuration(paths: SessionPaths, **changes: Any) -> Configuration:
     return new
 
 
+#: the store's JSON files are a few kilobytes; a larger one was not written by us
+MAX_JSON_BYTES = 4 * 1024 * 1024
+
+
 def _load_json(path: Path) -> Any:
+    """A JSON file of the store; BadFileError naming it for anything else.
+
+    Values are checked once here for what breaks every reader (issue 10):
+    texts with lone surrogates cannot be written as UTF-8, numbers beyond
+    the int-to-str limit or not finite cannot be shown, deep nesting
+    recurses. The caller checks the shape it expects.
+    """
     try:
+        if path.stat().st_size > MAX_JSON_BYTES:
+            raise BadFileError(path, f"is larger than {MAX_JSON_BYTES} bytes; not a file of "
+                                     "this tool")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise BadFileError(path, "is missing") from None
@@ -367,10 +342,49 @@ def _load_json(path: Path) -> Any:
     except UnicodeDecodeError:
         raise BadFileError(path, "is not UTF-8 text") from None
     try:
-        return json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise BadFileError(path, f"is not valid JSON ({exc.msg} at line {exc.lineno}); "
                                  "fix or delete it") from None
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, NaN, deep nesting
+        raise BadFileError(path, f"holds a value this tool refuses ({str(exc)[:80]}); "
+                                 "fix or delete it") from None
+    problem = _json_value_problem(data)
+    if problem:
+        raise BadFileError(path, f"{problem}; fix or delete it")
+    return data
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+#: nesting of the store's JSON files (versions: an object of objects)
+MAX_JSON_DEPTH = 8
+
+
+def _json_value_problem(value: Any, depth: int = 0) -> str | None:
+    if depth > MAX_JSON_DEPTH:
+        return f"nests deeper than {MAX_JSON_DEPTH} levels"
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "holds a text that is not valid Unicode"
+        return None
+    if type(value) is int and not -10 ** 18 <= value <= 10 ** 18:
+        return "holds a number out of range (beyond 1e18)"
+    if isinstance(value, dict):
+        items = list(value.keys()) + list(value.values())
+    elif isinstance(value, list):
+        items = value
+    else:
+        return None
+    for item in items:
+        problem = _json_value_problem(item, depth + 1)
+        if problem:
+            return problem
+    return None
 
 
 # -- activation --------------------------------------------------------------
@@ -383,6 +397,10 @@ def active_session(samples_dir: Path) -> str | None:
     name = _load_json(path)
     if not isinstance(name, str):
         raise BadFileError(path, "must hold a session name as a JSON string")
+    try:
+        check_session_name(name)
+    except UsageError as exc:
+        raise BadFileError(path, f"names no valid session: {exc}") from None
     return name
 
 
@@ -418,8 +436,8 @@ def create_session(samples_dir: Path, name: str, samples: list[str], *,
     check_session_name(name)
     paths = SessionPaths(samples_dir, name)
     if paths.session_dir.exists():
-        raise SessionError(f"session {name!r} already exists in {samples_dir}; "
-                           "pick another name")
+        raise SessionExistsError(f"session {name!r} already exists in {samples_dir}; "
+                                 "pick another name")
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".new-{name[:40]}.", dir=samples_dir))
     except OSError as exc:
@@ -436,8 +454,8 @@ def create_session(samples_dir: Path, name: str, samples: list[str], *,
         try:
             os.rename(staging, paths.session_dir)  # fails if the name got taken
         except OSError:
-            raise SessionError(f"session {name!r} already exists in {samples_dir}; "
-                               "pick another name") from None
+            raise SessionExistsError(f"session {name!r} already exists in {samples_dir}; "
+                                     "pick another name") from None
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
@@ -449,14 +467,23 @@ def session_playlist(paths: SessionPaths) -> list[str]:
         text = paths.playlist.read_text(encoding="utf-8")
     except OSError as exc:
         raise BadFileError(paths.playlist, f"cannot read the session playlist: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise BadFileError(paths.playlist, "is not UTF-8 text; fix the session playlist") \
+            from None
     samples = parse_playlist(text)
-    # Fix (tests/reliability): a session playlist naming '../x.mp4' (a session
-    # someone sent, an edited file) was collected as a sample outside the
-    # folder; refuse it, naming the file, as a new session's playlist is.
-    outside = [s for s in samples if "/" in s or "\\" in s or s in {".", ".."}]
-    if outside:
-        raise BadFileError(paths.playlist, f"{outside[0]!r} is not a file name in the samples "
-                                           "folder; fix the session playlist")
+    # A session playlist someone sent or edited is checked as a new one is:
+    # '../x.mp4' was collected outside the folder, 'activation.json' or a
+    # session's own files as samples, and a name listed twice was played
+    # twice (two xdist workers writing one recording).
+    seen: set[str] = set()
+    for sample in samples:
+        problem = sample_name_problem(sample)
+        if problem is None and sample in seen:
+            problem = "is listed twice"
+        if problem is not None:
+            raise BadFileError(paths.playlist, f"{sample[:120]!r} {problem}; fix the session "
+                                               "playlist")
+        seen.add(sample)
     return samples
 
 
@@ -464,7 +491,9 @@ def load_versions(paths: SessionPaths) -> dict[str, Any]:
     if not paths.versions.exists():
         return {}
     data = _load_json(paths.versions)
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        raise BadFileError(paths.versions, "is not a JSON object of versions; fix or delete it")
+    return data
 
 
 # -- crash retries -----------------------------------------------------------

@@ -305,8 +305,9 @@ def test_load_versions_missing_or_not_a_dict(samples_dir):
     paths = _create(samples_dir)
     paths.versions.unlink()
     assert store.load_versions(paths) == {}
-    paths.versions.write_text("[1]")
-    assert store.load_versions(paths) == {}
+    paths.versions.write_text("[1]")  # issue 10: named, not silently ignored
+    with pytest.raises(BadFileError, match="is not a JSON object of versions"):
+        store.load_versions(paths)
     paths.versions.write_text("{oops")
     with pytest.raises(BadFileError):
         store.load_versions(paths)

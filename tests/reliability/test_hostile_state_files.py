@@ -1,0 +1,160 @@
+"""Issue 10: the store's own files and names, crafted, give one line, never a traceback.
+
+State files (activation, configuration, versions, retry state, playlists)
+hold values of the admitted JSON types that break readers; names and paths
+the store keeps for itself; two runs racing for a new session name.
+"""
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from pytest_pyglet_media import context
+from pytest_pyglet_media import session as store
+from pytest_pyglet_media.errors import BadFileError, SessionExistsError, UsageError
+
+HOSTILE_JSON = {
+    "huge int": "1" + "0" * 5000,
+    "big int": "1" + "0" * 40,
+    "NaN": "NaN",
+    "deep": "[" * 200_000 + "]" * 200_000,
+    "surrogate": '"\\udc80"',
+}
+
+
+@pytest.fixture
+def session(tmp_path):
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    paths = store.create_session(tmp_path, "s", ["a.mp4"], has_playlist=False,
+                                 versions={"pyglet": "2.1.19"}, samples_version="t")
+    store.set_active_session(tmp_path, "s")
+    return paths
+
+
+def _hostile(kind: str, wrap: str) -> str:
+    return wrap.replace("VALUE", HOSTILE_JSON[kind])
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE_JSON))
+@pytest.mark.parametrize("which, wrap", [
+    ("activation", "VALUE"),
+    ("configuration", '{"protect_raw_data": VALUE}'),
+    ("versions", '{"pyglet": VALUE}'),
+    ("retry_state", '{"a.mp4": {"attempts": VALUE, "crashed_attempts": 0}}'),
+])
+def test_state_files_with_hostile_values_name_the_file(session, mpcli, which, wrap, kind):
+    target = {"activation": session.samples_dir / store.ACTIVATION_FILE,
+              "configuration": session.configuration, "versions": session.versions,
+              "retry_state": session.retry_state}[which]
+    target.write_text(_hostile(kind, wrap))
+    # the active session is what activation.json names: read it without --session
+    command = ["status"] if which == "activation" else ["summarize", "--session", "s"]
+    result = mpcli(*command, "--samples-dir", session.samples_dir)
+    line = result.one_line_error(str(target))
+    assert len(line) < 400  # never echoes the value
+
+
+@pytest.mark.parametrize("content", [b'{"a.mp4": {"attempts": "x", "crashed_attempts": 0}}',
+                                     b'{"a.mp4": 3}', b"[1, 2]"])
+def test_retry_state_of_wrong_types(session, mpcli, content):
+    session.retry_state.write_bytes(content)
+    result = mpcli("summarize", "--samples-dir", session.samples_dir, "--session", "s")
+    result.one_line_error(str(session.retry_state))
+
+
+def test_session_playlist_not_utf8(session, mpcli):
+    session.playlist.write_bytes(b"a.mp4\n\xff\xfe.mp4\n")
+    result = mpcli("summarize", "--samples-dir", session.samples_dir, "--session", "s")
+    result.one_line_error(str(session.playlist), "is not UTF-8 text")
+
+
+@pytest.mark.parametrize("line, problem", [
+    ("a.mp4\na.mp4", "is listed twice"),
+    ("activation.json", "has an excluded extension"),
+    ("s", None),  # the session folder itself: not a file of the folder
+    ("../x.mp4", "path separator"),
+])
+def test_session_playlist_naming_the_stores_own_files(session, mpcli, line, problem):
+    session.playlist.write_text(line + "\n")
+    result = mpcli("summarize", "--samples-dir", session.samples_dir, "--session", "s")
+    if problem is None:
+        # a folder is not a sample: summarize says it has no recording, nothing breaks
+        assert result.code == 0, result.output
+    else:
+        result.one_line_error(str(session.playlist), problem)
+
+
+@pytest.mark.parametrize("name", [store.ACTIVATION_FILE, "samples.toml", ".hidden",
+                                  "x.mp-bundle.tar.gz"])
+def test_session_names_the_store_keeps_are_refused(tmp_path, mpcli, name):
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    result = mpcli("new", name, "--samples-dir", tmp_path)
+    result.one_line_error(repr(name))
+    assert not (tmp_path / name).is_dir()
+
+
+def test_activation_naming_no_valid_session(session, mpcli):
+    (session.samples_dir / store.ACTIVATION_FILE).write_text('"../elsewhere"')
+    result = mpcli("status", "--samples-dir", session.samples_dir)
+    result.one_line_error(store.ACTIVATION_FILE, "names no valid session")
+
+
+def test_compare_reldir_into_a_protected_session_is_refused(session, mpcli):
+    other = store.create_session(session.samples_dir, "o", ["a.mp4"], has_playlist=False,
+                                 versions={}, samples_version="t")
+    store.update_configuration(other, protect_reports=True)
+    before = sorted(p.name for p in other.session_dir.rglob("*"))
+    result = mpcli("compare", "o", "--reldir", "o/reports", "--samples-dir",
+                   session.samples_dir)
+    result.one_line_error("protects its reports")
+    assert sorted(p.name for p in other.session_dir.rglob("*")) == before
+
+
+def test_two_runs_creating_a_new_session_at_once_take_two_names(tmp_path, monkeypatch):
+    """The loser of the race for testrun_00 takes the next free name."""
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    monkeypatch.setattr(context.versions, "capture", lambda player: {"pyglet": "test"})
+    real_next = store.next_testrun_name
+    both_chose = threading.Barrier(2)
+    first_choice = threading.local()
+
+    def next_name_after_the_other_chose_too(samples_dir):
+        name = real_next(samples_dir)
+        if not getattr(first_choice, "done", False):
+            first_choice.done = True
+            both_chose.wait(timeout=10)  # both pick testrun_00 before either creates it
+        return name
+
+    monkeypatch.setattr(store, "next_testrun_name", next_name_after_the_other_chose_too)
+    made, errors = [], []
+
+    def create():
+        try:
+            made.append(context.create_session(tmp_path, None, ["a.mp4"], False, None, "x").name)
+        except Exception as exc:  # noqa: BLE001 - the assertion below shows it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(made) == ["testrun_00", "testrun_01"]
+
+
+def test_a_named_session_that_exists_is_still_refused(session):
+    with pytest.raises(SessionExistsError, match="already exists"):
+        context.create_session(session.samples_dir, "s", ["a.mp4"], False, None, "x")
+
+
+def test_hostile_json_never_escapes_as_another_exception(tmp_path):
+    for kind, text in HOSTILE_JSON.items():
+        path = tmp_path / f"{kind}.json"
+        path.write_text(text)
+        with pytest.raises(BadFileError):
+            store._load_json(path)
+    with pytest.raises(UsageError):
+        store.check_session_name(store.ACTIVATION_FILE)
