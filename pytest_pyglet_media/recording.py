@@ -65,6 +65,12 @@ _REFUSED = {
     0x8d: "a string longer than 4 GiB",
     **dict.fromkeys(b"012", "stack operations no recording needs (POP, DUP)"),
 }
+# Estimated bytes (64-bit CPython) per item pushed: the unpickler's stack
+# slot, the slot in its container and their over-allocation; per memo entry.
+# Objects add their own size (float 24, int 32..48, tuple 48, str 80 + 4 per
+# byte at worst). Measured peaks stay below the estimate (tests/reliability).
+_PUSH = 24
+_MEMO = 24
 _ADMITTED = "not a list of tuples of str, int, float, bool and None"
 _LIST_HEIGHT = 1 << 20        # the outermost list, as an item: nests too deep
 _DIGITS = re.compile(rb"-?[0-9]+")
@@ -89,7 +95,7 @@ def _opname(op: int) -> str:
     return f"byte 0x{op:02x}"  # callers tell this form by its lowercase "b"
 
 
-def _check_opcodes(data: bytes) -> None:
+def _check_opcodes(data: bytes) -> int:
     """Refuse a pickle that builds anything but a list of tuples of scalars.
 
     Walks the opcodes once, without building anything: admitted are only the
@@ -101,6 +107,7 @@ def _check_opcodes(data: bytes) -> None:
     unpickled objects take (by type, conservatively) within MAX_MEMORY_FACTOR
     bytes per byte of data, plus MEMORY_ALLOWANCE. The C unpickler then
     builds what was checked: time and memory linear in the size of the data.
+    Returns the estimate.
     """
     end = len(data)
     stack: list[int] = []      # heights of the items: 0 for a scalar
@@ -148,12 +155,12 @@ def _check_opcodes(data: bytes) -> None:
             if op == 0x47:                                   # G BINFLOAT
                 pos += 8
                 push(0)
-                cost += 40
+                cost += _PUSH + 24
             elif op == 0x28:                                 # ( MARK
                 marks.append(len(stack))
                 if len(marks) > MAX_NESTING:
                     refuse(f"containers nested more than {MAX_NESTING} deep")
-                cost += 16
+                cost += 8
                 if cost > budget:
                     refuse(_too_big(end))
             elif op == 0x68:                                 # h BINGET
@@ -162,7 +169,7 @@ def _check_opcodes(data: bytes) -> None:
                 if i >= len(memo):
                     refuse(f"memo index {i} refers to nothing")
                 push(memo[i])
-                cost += 16
+                cost += _PUSH
             elif op == 0x74:                                 # t TUPLE
                 if not marks:
                     refuse("TUPLE without MARK")
@@ -172,12 +179,12 @@ def _check_opcodes(data: bytes) -> None:
                     refuse(_too_deep(h))
                 del stack[m:]
                 push(h)
-                cost += 64
+                cost += _PUSH + 48
             elif op == 0x94:                                 # MEMOIZE
                 if len(stack) <= (marks[-1] if marks else 0):
                     refuse("MEMOIZE of nothing")
                 memo.append(stack[-1])
-                cost += 16
+                cost += _MEMO
             elif op == 0x71 or op == 0x72 or op == 0x70:     # q BINPUT, r LONG_BINPUT, p PUT
                 if op == 0x71:
                     i = data[pos]
@@ -195,7 +202,7 @@ def _check_opcodes(data: bytes) -> None:
                     memo.append(stack[-1])
                 else:
                     refuse(f"memo index {i} skips indexes (a pickler numbers them in order)")
-                cost += 16
+                cost += _MEMO
             elif op == 0x6a or op == 0x67:                   # j LONG_BINGET, g GET
                 if op == 0x6a:
                     i = int.from_bytes(data[pos:pos + 4], "little")
@@ -205,7 +212,7 @@ def _check_opcodes(data: bytes) -> None:
                 if i >= len(memo):
                     refuse(f"memo index {i} refers to nothing")
                 push(memo[i])
-                cost += 16
+                cost += _PUSH
             elif op == 0x85 or op == 0x86 or op == 0x87:     # TUPLE1, TUPLE2, TUPLE3
                 n = op - 0x84
                 m = len(stack) - n
@@ -216,7 +223,7 @@ def _check_opcodes(data: bytes) -> None:
                     refuse(_too_deep(h))
                 del stack[m:]
                 push(h)
-                cost += 64
+                cost += _PUSH + 48
             elif op == 0x65 or op == 0x61:                   # e APPENDS, a APPEND
                 if op == 0x65:
                     m = marks.pop() if marks else -1
@@ -240,34 +247,34 @@ def _check_opcodes(data: bytes) -> None:
                 if pos > end:
                     refuse("the data is truncated")
                 push(0)
-                cost += 96 + 4 * n
+                cost += _PUSH + 80 + 4 * n
             elif op == 0x4b or op == 0x4e or op == 0x88 or op == 0x89:  # K BININT1, N NONE, NEWTRUE, NEWFALSE
                 pos += op == 0x4b
                 push(0)
-                cost += 16
+                cost += _PUSH
             elif op == 0x4d or op == 0x4a:                   # M BININT2, J BININT
                 pos += 2 if op == 0x4d else 4
                 push(0)
-                cost += 48
+                cost += _PUSH + 32
             elif op == 0x8a:                                 # LONG1
                 n = data[pos]
                 pos += 1 + n
                 if n * 8 > MAX_INT_BITS:
                     refuse(f"an integer of more than {MAX_INT_BITS} bits")
                 push(0)
-                cost += 48 + n
+                cost += _PUSH + 48
             elif op == 0x49 or op == 0x4c:                   # I INT, L LONG
                 text = line(_INT_LINE_MAX, f"an integer of more than {MAX_INT_BITS} bits")
                 integer(text[:-1] if op == 0x4c and text.endswith(b"L") else text)
                 push(0)
-                cost += 48
+                cost += _PUSH + 48
             elif op == 0x46:                                 # F FLOAT
                 line(64)
                 push(0)
-                cost += 40
+                cost += _PUSH + 24
             elif op == 0x29:                                 # ) EMPTY_TUPLE
                 push(1)
-                cost += 16
+                cost += _PUSH
             elif op == 0x5d or op == 0x6c:                   # ] EMPTY_LIST, l LIST
                 if op == 0x6c:
                     m = marks.pop() if marks else -1
@@ -282,7 +289,7 @@ def _check_opcodes(data: bytes) -> None:
                 del stack[:]
                 push(_LIST_HEIGHT)
                 have_list = True
-                cost += 72
+                cost += _PUSH + 56
             elif op == 0x95:                                 # FRAME
                 n = int.from_bytes(data[pos:pos + 8], "little")
                 pos += 8
@@ -310,6 +317,7 @@ def _check_opcodes(data: bytes) -> None:
         raise _Refused("it ends with leftovers on the unpickling stack: not one object")
     if cost > budget:
         raise _Refused(_too_big(end))
+    return cost
 
 
 def _too_deep(height: int) -> str:
