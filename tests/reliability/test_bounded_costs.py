@@ -7,17 +7,21 @@ generous timeout stands for "not minutes", where the old code took minutes.
 """
 from __future__ import annotations
 
+import io
 import json
 import pickle
 import struct
 import subprocess
 import sys
+import tarfile
 import textwrap
+import zlib
 
 import pytest
 
+from pytest_pyglet_media import bundle
 from pytest_pyglet_media import recording as rec
-from pytest_pyglet_media.errors import UnreadableRecordingError
+from pytest_pyglet_media.errors import BadFileError, UnreadableRecordingError
 
 MB = 1024 * 1024
 #: the old loader took minutes on some of these; the new one a second or two
@@ -268,3 +272,140 @@ def test_a_million_event_recording_loads_within_the_factor(tmp_path):
     result = load_in_child(tmp_path, pickle.dumps(events))
     assert result["outcome"] == "loaded" and result["message"] == "list of 1000004", result
     assert_bounded(result)
+
+
+# -- unbundling: header members count ------------------------------------------
+
+_BUNDLE_CHILD = textwrap.dedent("""
+    import json, sys
+    from pytest_pyglet_media import bundle
+    from pytest_pyglet_media.errors import MediaTestError
+
+    def peak():
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM"):
+                    return int(line.split()[1]) * 1024
+
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        pass
+    before = peak()
+    try:
+        bundle.extract_bundle(sys.argv[1], sys.argv[2])
+        outcome, message = "extracted", ""
+    except MediaTestError as exc:
+        outcome, message = type(exc).__name__, str(exc)
+    print(json.dumps({"outcome": outcome, "message": message, "growth": peak() - before}))
+""")
+
+
+def _header(name: str, kind: bytes, size: int) -> bytes:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.size = size
+    return info.tobuf(tarfile.GNU_FORMAT)
+
+
+def _gzip_tar(path, pieces) -> int:
+    """Write a .tar.gz from (bytes, repeat) pieces, streaming; return its size."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)   # gzip container
+    with open(path, "wb") as out:
+        for chunk, repeat in pieces:
+            for _ in range(repeat):
+                out.write(packer.compress(chunk))
+        out.write(packer.flush())
+    return path.stat().st_size
+
+
+def _padded(size: int) -> int:
+    return -size % tarfile.BLOCKSIZE
+
+
+def _long_header_member(kind: bytes, length: int,
+                        key: str = "path") -> list[tuple[bytes, int]]:
+    """A GNU long name/link or PAX member of `length` bytes of content, then a file."""
+    if kind == tarfile.XHDTYPE:
+        record_len = length
+        digits = len(str(record_len))
+        body_len = record_len - digits - len(f" {key}=\n")
+        head = f"{record_len} {key}=".encode()
+        content = [(head, 1), (b"a" * MB, body_len // MB), (b"a", body_len % MB), (b"\n", 1)]
+        size = len(head) + body_len + 1
+    else:
+        content = [(b"a" * MB, length // MB), (b"a", length % MB)]
+        size = length
+    return ([(_header("././@LongLink", kind, size), 1), *content,
+             (b"\0" * _padded(size), 1),
+             (_header("s1/x.txt", tarfile.REGTYPE, 0), 1), (b"\0" * 1024, 1)])
+
+
+def unbundle_in_child(tmp_path, archive) -> dict:
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    proc = subprocess.run([sys.executable, "-c", _BUNDLE_CHILD, str(archive), str(dest)],
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert not list(dest.iterdir())
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.parametrize("kind", [tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK,
+                                  tarfile.XHDTYPE], ids=["long-name", "long-link", "pax"])
+def test_huge_header_members_are_refused_cheaply(tmp_path, kind):
+    # the issue's case: a 760 KB gzip holding an 800 MB name took 118 s and 3.9 GB
+    archive = tmp_path / "bomb.mp-bundle.tar.gz"
+    size = _gzip_tar(archive, _long_header_member(kind, 200 * MB))
+    assert size < 1 * MB
+    result = unbundle_in_child(tmp_path, archive)
+    assert result["outcome"] == "BadFileError", result
+    message = result["message"]
+    assert "\n" not in message and len(message) <= MAX_MESSAGE, message[:1000]
+    assert "headers" in message and "archive bomb" in message, message
+    assert result["growth"] < 32 * MB, result
+
+
+@pytest.mark.parametrize("length, words", [
+    (bundle.MAX_MEMBER_HEADER_BYTES - 2048, ("longer than 1024 characters", "...")),
+    (bundle.MAX_MEMBER_HEADER_BYTES + 1, ("headers", "archive bomb")),
+])
+def test_long_names_are_refused_and_quoted_short(tmp_path, length, words):
+    archive = tmp_path / "names.mp-bundle.tar.gz"
+    _gzip_tar(archive, _long_header_member(tarfile.GNUTYPE_LONGNAME, length))
+    result = unbundle_in_child(tmp_path, archive)
+    assert result["outcome"] == "BadFileError", result
+    assert len(result["message"]) <= MAX_MESSAGE, result["message"][:1000]
+    for word in words:
+        assert word in result["message"], result
+
+
+def test_many_header_members_count_against_the_header_cap(tmp_path, monkeypatch):
+    monkeypatch.setattr(bundle, "MAX_BUNDLE_HEADER_BYTES", 256 * 1024)
+    archive = tmp_path / "many.tar"
+    pieces = [(_header("s1", tarfile.DIRTYPE, 0), 1)]
+    for i in range(100):   # 100 members each with a 4 KB PAX record: 400 KB of headers
+        pieces += _long_header_member(tarfile.XHDTYPE, 4000, "comment")[:-2]
+        pieces += [(_header(f"s1/d{i}", tarfile.DIRTYPE, 0), 1)]
+    archive.write_bytes(b"".join(chunk * repeat for chunk, repeat in pieces) + b"\0" * 1024)
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    with pytest.raises(BadFileError, match="archive bomb") as info:
+        bundle.extract_bundle(archive, dest)
+    assert "of member headers in all" in str(info.value)
+
+
+def test_global_pax_header_is_refused(tmp_path):
+    archive = tmp_path / "global.tar"
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT,
+                      pax_headers={"comment": "x" * 100}) as tar:
+        info = tarfile.TarInfo("s1")
+        info.type = tarfile.DIRTYPE
+        tar.addfile(info)
+    archive.write_bytes(buf.getvalue())
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    with pytest.raises(BadFileError, match="global PAX header"):
+        bundle.extract_bundle(archive, dest)
