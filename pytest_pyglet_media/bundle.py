@@ -35,8 +35,11 @@ itself (never `extractall`), writes regular files itself with fixed modes,
 and refuses the whole bundle (BadFileError naming the member) on an absolute
 or escaping path, a link, device or fifo, a second top-level folder, an
 invalid session name, a checksum missing, extra or wrong, more than
-MAX_BUNDLE_BYTES of content or MAX_BUNDLE_MEMBERS members, or an archive that
-is not a readable tar. Everything is unpacked into a temporary folder inside
+MAX_BUNDLE_BYTES of content (headers included) or MAX_BUNDLE_MEMBERS members,
+a member whose headers (GNU long name or link, PAX records) exceed
+MAX_MEMBER_HEADER_BYTES, MAX_BUNDLE_HEADER_BYTES of headers in all, a name over
+MAX_MEMBER_NAME characters, a global PAX header, or an archive that is not a
+readable tar. Messages quote at most 80 characters of a name (errors.quote). Everything is unpacked into a temporary folder inside
 the samples folder and renamed into place only once verified, so a refused
 bundle leaves nothing behind; an existing session of the same name is never
 overwritten.
