@@ -269,7 +269,10 @@ def _check_opcodes(data: bytes) -> int:
                 push(0)
                 cost += _PUSH + 48
             elif op == 0x46:                                 # F FLOAT
-                line(64)
+                nl = data.find(b"\n", pos, pos + 65)   # line(64), inlined: hot at protocol 0
+                if nl < 0:
+                    line(64)
+                pos = nl + 1
                 push(0)
                 cost += _PUSH + 24
             elif op == 0x29:                                 # ) EMPTY_TUPLE
