@@ -35,16 +35,22 @@ itself (never `extractall`), writes regular files itself with fixed modes,
 and refuses the whole bundle (BadFileError naming the member) on an absolute
 or escaping path, a link, device or fifo, a second top-level folder, an
 invalid session name, a checksum missing, extra or wrong, more than
-MAX_BUNDLE_BYTES of content or MAX_BUNDLE_MEMBERS members, or an archive that
-is not a readable tar. Everything is unpacked into a temporary folder inside
+MAX_BUNDLE_BYTES of content (headers included) or MAX_BUNDLE_MEMBERS members,
+a member whose headers (GNU long name or link, PAX records) exceed
+MAX_MEMBER_HEADER_BYTES, MAX_BUNDLE_HEADER_BYTES of headers in all, a name over
+MAX_MEMBER_NAME characters, a global PAX header, or an archive that is not a
+readable tar. Messages quote at most 80 characters of a name (errors.quote). Everything is unpacked into a temporary folder inside
 the samples folder and renamed into place only once verified, so a refused
 bundle leaves nothing behind; an existing session of the same name is never
 overwritten.
 """
 from __future__ import annotations
 
+import bz2
+import contextlib
 import gzip
 import hashlib
+import lzma
 import os
 import re
 import shutil
@@ -56,7 +62,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Iterator
 
 from . import session
-from .errors import BadFileError, SessionError, UsageError
+from .errors import BadFileError, SessionError, UsageError, quote
 
 BUNDLE_SUFFIX = session.BUNDLE_SUFFIX
 SUMS_NAME = "SHA256SUMS"
@@ -66,6 +72,12 @@ MAX_BUNDLE_BYTES = 2 * 1024 ** 3
 MAX_BUNDLE_MEMBERS = 50_000
 #: SHA256SUMS is read into memory; no honest one comes near this
 MAX_SUMS_BYTES = 16 * 1024 * 1024
+#: cap on one member's headers: its tar header, GNU long name or link, PAX records
+MAX_MEMBER_HEADER_BYTES = 64 * 1024
+#: cap on all members' headers together (they count against MAX_BUNDLE_BYTES too)
+MAX_BUNDLE_HEADER_BYTES = 64 * 1024 * 1024
+#: cap on a member's path (a session's paths are short)
+MAX_MEMBER_NAME = 1024
 
 DIR_MODE = 0o755
 FILE_MODE = 0o644
@@ -302,16 +314,25 @@ def extract_bundle(archive: Path, samples_dir: Path, *,
     if not samples_dir.is_dir():
         raise UsageError(f"samples folder {samples_dir} does not exist or is not a folder")
     try:
-        tar = tarfile.open(archive, mode="r:*")
+        raw = open(archive, "rb")
     except FileNotFoundError:
         raise BadFileError(archive, "is missing") from None
     except IsADirectoryError:
         raise BadFileError(archive, "is a folder, not a bundle") from None
-    except _ARCHIVE_ERRORS as exc:
-        raise BadFileError(archive, f"is not a bundle (not a readable .tar.gz archive: "
-                                    f"{_describe(exc)})") from None
+    except OSError as exc:
+        raise BadFileError(archive, f"cannot be read: {exc.strerror or exc}") from None
     staging: Path | None = None
     try:
+        # tarfile reads GNU long names and PAX records whole, inside next():
+        # the reader under it caps what one call may read (a 760 KB gzip held
+        # an 800 MB name), and the tar is read as a stream, never seeking back
+        reader = _HeaderCappedReader(archive, raw)
+        try:
+            with reader.capped():
+                tar = tarfile.open(fileobj=reader, mode="r|")
+        except _ARCHIVE_ERRORS as exc:
+            raise BadFileError(archive, f"is not a bundle (not a readable .tar.gz archive: "
+                                        f"{_describe(exc)})") from None
         with tar:
             name: str | None = None
             seen: dict[PurePosixPath, bool] = {}   # relpath -> is a file member
@@ -319,11 +340,21 @@ def extract_bundle(archive: Path, samples_dir: Path, *,
             sums_data: bytes | None = None
             total = 0
             count = 0
-            for member in _members(tar, archive):
+            headers = 0
+            for member in _members(tar, reader, archive):
                 count += 1
                 if count > max_members:
                     raise BadFileError(archive, f"holds more than {max_members} members; "
                                                 "refusing it as a possible archive bomb")
+                # header members (GNU long names, PAX records) count as bytes
+                headers += member.offset_data - member.offset
+                total += member.offset_data - member.offset
+                if headers > MAX_BUNDLE_HEADER_BYTES or total > max_bytes:
+                    raise BadFileError(archive, f"has more than {MAX_BUNDLE_HEADER_BYTES} bytes "
+                                                f"of member headers in all, or more than "
+                                                f"{max_bytes} bytes with the data (at member "
+                                                f"{quote(member.name)}); refusing it as a "
+                                                "possible archive bomb")
                 top, rel = _check_member(archive, member, name)
                 if name is None:
                     name = top
@@ -343,11 +374,11 @@ def extract_bundle(archive: Path, samples_dir: Path, *,
                 total += member.size
                 if total > max_bytes:
                     raise BadFileError(archive, f"unpacks to more than {max_bytes} bytes "
-                                                f"(at member {member.name!r}); refusing it as "
+                                                f"(at member {quote(member.name)}); refusing it as "
                                                 "a possible archive bomb")
                 if rel == PurePosixPath(SUMS_NAME):
                     if member.size > MAX_SUMS_BYTES:
-                        raise BadFileError(archive, f"member {member.name!r} is too large "
+                        raise BadFileError(archive, f"member {quote(member.name)} is too large "
                                                     f"({member.size} bytes) for a checksum list")
                     sums_data = _read_member(tar, member, archive)
                     continue
@@ -374,21 +405,82 @@ def extract_bundle(archive: Path, samples_dir: Path, *,
         raise SessionError(f"cannot restore the bundle {archive} into {samples_dir}: "
                            f"{exc.strerror or exc}") from None
     finally:
+        raw.close()
         if staging is not None:
             _remove_tree(staging)
     return session.SessionPaths(samples_dir, name)
 
 
-def _members(tar: tarfile.TarFile, archive: Path) -> Iterator[tarfile.TarInfo]:
+class _HeaderTooLarge(Exception):
+    pass
+
+
+class _HeaderCappedReader:
+    """The archive's tar stream (decompressed), for tarfile in stream mode.
+
+    Within `capped()` (tarfile parsing a member's headers) it reads at most
+    MAX_MEMBER_HEADER_BYTES, plus a record of read-ahead, then refuses.
+    """
+
+    def __init__(self, archive: Path, raw: IO[bytes]) -> None:
+        self._archive = archive
+        magic = raw.read(6)
+        raw.seek(0)
+        if magic.startswith(b"\x1f\x8b"):
+            self._raw: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb")
+        elif magic.startswith(b"BZh"):
+            self._raw = bz2.BZ2File(raw)
+        elif magic.startswith(b"\xfd7zXZ\x00"):
+            self._raw = lzma.LZMAFile(raw)
+        else:
+            self._raw = raw
+        self._left: int | None = None
+
+    def read(self, size: int = -1) -> bytes:
+        if self._left is None:
+            return self._raw.read(size)
+        if self._left <= 0:
+            raise _HeaderTooLarge()
+        data = self._raw.read(self._left if size is None or size < 0 else min(size, self._left))
+        self._left -= len(data)
+        return data
+
+    @contextlib.contextmanager
+    def capped(self) -> Iterator[None]:
+        self._left = MAX_MEMBER_HEADER_BYTES + 2 * tarfile.RECORDSIZE
+        try:
+            yield
+        except _HeaderTooLarge:
+            raise BadFileError(self._archive, f"has a member whose headers (GNU long name or "
+                                              f"link, PAX records) take more than "
+                                              f"{MAX_MEMBER_HEADER_BYTES} bytes; refusing it "
+                                              "as a possible archive bomb") from None
+        finally:
+            self._left = None
+
+
+def _members(tar: tarfile.TarFile, reader: _HeaderCappedReader,
+             archive: Path) -> Iterator[tarfile.TarInfo]:
     """Members one by one, so the caps apply before the archive is read further."""
     while True:
         try:
-            member = tar.next()
+            with reader.capped():
+                member = tar.next()
+                if member is not None and \
+                        member.offset_data - member.offset > MAX_MEMBER_HEADER_BYTES:
+                    raise _HeaderTooLarge()
         except _ARCHIVE_ERRORS as exc:
             raise BadFileError(archive, f"is damaged or not a bundle "
                                         f"(cannot read the tar archive: {_describe(exc)})") from None
         if member is None:
             return
+        if tar.pax_headers:
+            raise BadFileError(archive, "has a global PAX header, which no bundle holds; "
+                                        "refusing it")
+        if len(member.name) > MAX_MEMBER_NAME or len(member.linkname) > MAX_MEMBER_NAME:
+            raise BadFileError(archive, f"has a member name or link longer than "
+                                        f"{MAX_MEMBER_NAME} characters "
+                                        f"({quote(member.name)}); refusing the bundle")
         yield member
 
 
@@ -397,24 +489,24 @@ def _check_member(archive: Path, member: tarfile.TarInfo,
     """(top-level folder, path relative to it) of an acceptable member, or refuse."""
     raw = member.name
     if raw.startswith(("/", "\\")) or _WINDOWS_DRIVE.match(raw):
-        raise BadFileError(archive, f"member {raw!r} has an absolute path; refusing the bundle")
+        raise BadFileError(archive, f"member {quote(raw)} has an absolute path; refusing the bundle")
     parts = raw.rstrip("/").split("/") if member.isdir() else raw.split("/")
     if ".." in parts:
-        raise BadFileError(archive, f"member {raw!r} would leave the session folder ('..'); "
+        raise BadFileError(archive, f"member {quote(raw)} would leave the session folder ('..'); "
                                     "refusing the bundle")
     problem = _name_problem(raw.rstrip("/") if member.isdir() else raw)
     if problem or any(part in {"", "."} for part in parts):
-        raise BadFileError(archive, f"member {raw!r} has a path that {problem or 'is not plain'}"
+        raise BadFileError(archive, f"member {quote(raw)} has a path that {problem or 'is not plain'}"
                                     "; refusing the bundle")
     if not (member.isdir() or (member.isreg() and not member.issparse())):
-        raise BadFileError(archive, f"member {raw!r} is a {_member_kind(member)}; a bundle "
+        raise BadFileError(archive, f"member {quote(raw)} is a {_member_kind(member)}; a bundle "
                                     "holds only regular files and folders: refusing it")
     top, rel = parts[0], PurePosixPath(*parts[1:]) if len(parts) > 1 else PurePosixPath()
     if name is not None and top != name:
-        raise BadFileError(archive, f"member {raw!r} is outside the session folder {name!r}; "
+        raise BadFileError(archive, f"member {quote(raw)} is outside the session folder {quote(name)}; "
                                     "a bundle holds one session folder only")
     if len(parts) == 1 and not member.isdir():
-        raise BadFileError(archive, f"member {raw!r} is a file outside any session folder; "
+        raise BadFileError(archive, f"member {quote(raw)} is a file outside any session folder; "
                                     "a bundle holds one session folder only")
     return top, rel
 
@@ -426,12 +518,12 @@ def _check_layout(archive: Path, member: tarfile.TarInfo, rel: PurePosixPath,
         if seen[rel] or member.isfile():
             what = "appears twice" if seen[rel] == member.isfile() else \
                 "is both a file and a folder"
-            raise BadFileError(archive, f"member {member.name!r} {what}; refusing the bundle")
+            raise BadFileError(archive, f"member {quote(member.name)} {what}; refusing the bundle")
         if member.isdir() and rel.parts:
             return
     for parent in rel.parents:
         if seen.get(parent):
-            raise BadFileError(archive, f"member {member.name!r} lies under a file member; "
+            raise BadFileError(archive, f"member {quote(member.name)} lies under a file member; "
                                         "refusing the bundle")
         seen.setdefault(parent, False)
     seen[rel] = member.isfile()
@@ -449,7 +541,7 @@ def _check_name(archive: Path, name: str) -> None:
     try:
         session.check_session_name(name)
     except UsageError as exc:
-        raise BadFileError(archive, f"its session folder {name!r} is not a valid session "
+        raise BadFileError(archive, f"its session folder {quote(name)} is not a valid session "
                                     f"name: {exc}") from None
 
 
@@ -488,7 +580,7 @@ def _member_chunks(tar: tarfile.TarFile, member: tarfile.TarInfo,
                     return
                 yield chunk
     except _ARCHIVE_ERRORS as exc:
-        raise BadFileError(archive, f"is damaged: cannot read member {member.name!r} "
+        raise BadFileError(archive, f"is damaged: cannot read member {quote(member.name)} "
                                     f"({_describe(exc)})") from None
 
 
@@ -502,7 +594,7 @@ def _write_member(tar: tarfile.TarFile, member: tarfile.TarInfo, archive: Path,
         fd = os.open(target, flags, 0o600)
     except FileExistsError:
         # only a case-insensitive file system gets here: two names, one file
-        raise BadFileError(archive, f"member {member.name!r} clashes with another member "
+        raise BadFileError(archive, f"member {quote(member.name)} clashes with another member "
                                     "on this file system (names differing only by case?)") from None
     with os.fdopen(fd, "wb") as out:
         for chunk in _member_chunks(tar, member, archive):
@@ -522,29 +614,29 @@ def _verify_sums(archive: Path, name: str, data: bytes,
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise BadFileError(archive, f"member {sums_member!r} is not UTF-8 text") from None
+        raise BadFileError(archive, f"member {quote(sums_member)} is not UTF-8 text") from None
     listed: dict[PurePosixPath, str] = {}
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         match = _SUMS_LINE.match(line)
         if not match:
-            raise BadFileError(archive, f"member {sums_member!r}, line {number}: not "
+            raise BadFileError(archive, f"member {quote(sums_member)}, line {number}: not "
                                         "'<sha256>  <path>'")
         rel = PurePosixPath(match.group(2))
         if rel in listed:
-            raise BadFileError(archive, f"member {sums_member!r} lists {match.group(2)!r} twice")
+            raise BadFileError(archive, f"member {quote(sums_member)} lists {quote(match.group(2))} twice")
         listed[rel] = match.group(1).lower()
     problems = []
     for rel in sorted(digests, key=lambda p: p.parts):
         member = f"{name}/{rel.as_posix()}"
         if rel not in listed:
-            problems.append(f"member {member!r} is not listed in {SUMS_NAME}")
+            problems.append(f"member {quote(member)} is not listed in {SUMS_NAME}")
         elif listed[rel] != digests[rel]:
-            problems.append(f"member {member!r} does not match its {SUMS_NAME} checksum "
+            problems.append(f"member {quote(member)} does not match its {SUMS_NAME} checksum "
                             "(damaged or altered)")
     for rel in sorted(set(listed) - set(digests), key=lambda p: p.parts):
-        problems.append(f"{SUMS_NAME} lists {rel.as_posix()!r}, which the bundle does not hold "
+        problems.append(f"{SUMS_NAME} lists {quote(rel.as_posix())}, which the bundle does not hold "
                         "as a file")
     if problems:
         shown = problems[:10]
@@ -567,9 +659,9 @@ def _remove_tree(path: Path) -> None:
 
 def _member_kind(member: tarfile.TarInfo) -> str:
     if member.issym():
-        return f"symbolic link (to {member.linkname!r})"
+        return f"symbolic link (to {quote(member.linkname)})"
     if member.islnk():
-        return f"hard link (to {member.linkname!r})"
+        return f"hard link (to {quote(member.linkname)})"
     if member.ischr():
         return "character device"
     if member.isblk():

@@ -8,6 +8,16 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def quote(text: str | bytes, limit: int = 80) -> str:
+    """A short escaped prefix of text that came from an input, for a message.
+
+    Names and data read from files can be megabytes long or hold newlines:
+    messages quote at most `limit` characters of them, with '...' when cut.
+    """
+    shown = repr(text[:limit])
+    return shown + "..." if len(text) > limit else shown
+
+
 class MediaTestError(Exception):
     """Base of every error this project raises on purpose."""
 

@@ -6,7 +6,6 @@ the store keeps for itself; two runs racing for a new session name.
 """
 from __future__ import annotations
 
-import json
 import threading
 
 import pytest
