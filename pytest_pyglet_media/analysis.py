@@ -24,11 +24,15 @@ UNREADABLE = "unreadable"
 MISSING = "missing"
 #: late frames while the player waited for a CPU: the machine's fault
 OVERLOADED = "overloaded"
+#: no verdict yet: the play was interrupted (Ctrl-C), or is going on now
+INTERRUPTED = "interrupted"
+PLAYING = "playing"
 
 #: outcomes that are worth another attempt (the player may just be flaky)
 RETRYABLE = frozenset({CRASHED, TIMEOUT})
 #: outcomes whose recording says nothing about playback quality
-NOT_RELEVANT = frozenset({CRASHED, TIMEOUT, UNPLAYABLE, UNREADABLE, MISSING, OVERLOADED})
+NOT_RELEVANT = frozenset({CRASHED, TIMEOUT, UNPLAYABLE, UNREADABLE, MISSING, OVERLOADED,
+                          INTERRUPTED, PLAYING})
 #: defects that CPU starvation alone can cause
 LATE_KINDS = frozenset({"discarded_late", "scheduling_in_past"})
 #: the player waited for a CPU this fraction of the play's wall time ...

@@ -16,7 +16,8 @@ from .session import recording_file_name, report_file_name
 
 _COLOURS = {an.PERFECT: "#d9f2d9", an.DEFECTS: "#ffe8b3", an.CRASHED: "#f7c6c6",
             an.TIMEOUT: "#f7c6c6", an.UNPLAYABLE: "#e6d9f2", an.UNREADABLE: "#f7c6c6",
-            an.MISSING: "#eeeeee", an.OVERLOADED: "#e0ecf7"}
+            an.MISSING: "#eeeeee", an.OVERLOADED: "#e0ecf7", an.INTERRUPTED: "#eeeeee",
+            an.PLAYING: "#eeeeee"}
 
 
 def _link(href: str, text: str) -> str:

@@ -71,7 +71,8 @@ class SampleItem(pytest.Item):
             raise NotPlayed(f"{self.sample}: not played: {exc}") from None
         recording_path = ctx.paths.recording(self.sample)
         result, last = play_with_retries(ctx.settings, ctx.samples_dir, self.sample,
-                                         recording_path, on_retry=self._log_rerun)
+                                         recording_path, on_retry=self._log_rerun,
+                                         marker=ctx.paths.playing(self.sample))
         self.stash[RESULT] = result.to_builtins()
         self.user_properties.extend(junit_properties(result))
         if ctx.judged_by_baseline:

@@ -5,6 +5,7 @@ and the item renders it (reports.attempt_message).
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Callable
 
 from . import analysis as an
 from . import results as res
-from . import recording, runner
+from . import atomic, recording, runner
 from .errors import UnreadableRecordingError
 from .events import VERSION
 from .options import Settings
@@ -95,7 +96,9 @@ def _unusable(sample_path: Path) -> an.PlayAnalysis | None:
     return None
 
 
-def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: Path) -> Attempt:
+def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,
+            marker: Path | None = None) -> Attempt:
+    """Play once; `marker` (SessionPaths.playing) says who plays it meanwhile."""
     sample_path = samples_dir / sample
     problem = _unusable(sample_path)
     if problem is not None:
@@ -111,19 +114,43 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
     request = runner.PlayRequest(sample_path=sample_path, recording_path=recording_path,
                                  name=sample, audio=settings.audio, timeout=settings.timeout,
                                  player_module=settings.player, spawn=settings.spawn)
-    run = runner.run(request)
+    if marker is not None:
+        mark_playing(marker)
+    try:
+        run = runner.run(request)
+    except BaseException:
+        # Ctrl-C (or pytest-timeout) stopped the play: say so, for the
+        # summary to list it as interrupted rather than crashed
+        if marker is not None:
+            mark_playing(marker, interrupted=True)
+        raise
+    if marker is not None:
+        marker.unlink(missing_ok=True)
     return Attempt(judge(sample, recording_path, run, placeholder), run, recording_path)
+
+
+def mark_playing(marker: Path, *, interrupted: bool = False) -> None:
+    """Who plays the sample now (this process), or that its play was interrupted.
+
+    `pyglet-mp summarize` during a run, and the end of an interrupted run,
+    read it (session_writer) so that a play in progress is not a crash.
+    """
+    state = {"interrupted": True} if interrupted else {"pid": os.getpid()}
+    try:
+        atomic.write_text(marker, json.dumps(state) + "\n")
+    except OSError:
+        pass  # only a courtesy to readers: the play itself does not need it
 
 
 def play_with_retries(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,
                       on_retry: Callable[[Attempt], None] = lambda a: None,
-                      ) -> tuple[res.SampleResult, Attempt]:
+                      marker: Path | None = None) -> tuple[res.SampleResult, Attempt]:
     """Play until a play is not a crash or timeout, or retries run out."""
     crashed = 0
     attempts = 0
     while True:
         attempts += 1
-        last = attempt(settings, samples_dir, sample, recording_path)
+        last = attempt(settings, samples_dir, sample, recording_path, marker)
         if last.result.outcome not in an.RETRYABLE:
             break
         crashed += 1

@@ -140,6 +140,9 @@ def summary(session: str, samples_version: str, totals: res.SessionTotals, *,
         parts.append(f"Samples the player could not open: {len(totals.unplayable)}")
     if totals.unreadable:
         parts.append(f"Samples with an unreadable recording: {len(totals.unreadable)}")
+    if totals.unfinished:
+        parts.append(f"Samples interrupted or being played, without a verdict: "
+                     f"{len(totals.unfinished)} (not counted as crashes)")
     if totals.overloaded:
         parts.append(f"*** Samples played while the machine was overloaded: "
                      f"{len(totals.overloaded)} (their late frames are not counted "
@@ -162,7 +165,9 @@ def summary(session: str, samples_version: str, totals: res.SessionTotals, *,
         for sample in sorted(totals.non_perfect):
             parts.append(format_counts(totals.non_perfect[sample], sample))
             parts.append("")
-    for title, samples in (("Appendix, samples played while the machine was overloaded",
+    for title, samples in (("Appendix, samples interrupted or being played (no verdict)",
+                            totals.unfinished),
+                           ("Appendix, samples played while the machine was overloaded",
                             totals.overloaded),
                            ("Appendix, samples the player could not open", totals.unplayable),
                            ("Appendix, samples with an unreadable recording", totals.unreadable),
@@ -194,6 +199,7 @@ def headline(totals: res.SessionTotals) -> str:
             f"{len(totals.non_perfect)} with defects"]
     for label, group in (("crashed", totals.crashed), ("unplayable", totals.unplayable),
                          ("overloaded", totals.overloaded),
+                         ("interrupted or playing", totals.unfinished),
                          ("unreadable", totals.unreadable), ("not played", totals.missing)):
         if group:
             bits.append(f"{len(group)} {label}")

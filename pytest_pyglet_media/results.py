@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from .analysis import (CRASHED, DEFECTS, MISSING, OVERLOADED, PERFECT, RETRYABLE, TIMEOUT,
-                       UNPLAYABLE, UNREADABLE, PlayAnalysis)
+from .analysis import (CRASHED, DEFECTS, INTERRUPTED, MISSING, OVERLOADED, PERFECT, PLAYING,
+                       RETRYABLE, TIMEOUT, UNPLAYABLE, UNREADABLE, PlayAnalysis)
 
 @dataclass(frozen=True)
 class SampleResult:
@@ -56,6 +56,8 @@ class SessionTotals:
     always_crashed: tuple[str, ...]
     #: late frames on an overloaded machine: not counted against the sample
     overloaded: tuple[str, ...] = ()
+    #: interrupted while playing, or being played now: no verdict, no crash
+    unfinished: tuple[str, ...] = ()
 
     @property
     def relevant(self) -> int:
@@ -74,7 +76,7 @@ def session_totals(results: Iterable[SampleResult], playlist: Iterable[str] = ()
     samples = sorted(set(by_sample) | set(playlist))
     groups: dict[str, list[str]] = {k: [] for k in
                                     (PERFECT, CRASHED, UNPLAYABLE, UNREADABLE, MISSING,
-                                     OVERLOADED)}
+                                     OVERLOADED, INTERRUPTED)}
     non_perfect: dict[str, Mapping[str, int]] = {}
     overall: dict[str, int] = {}
     retries = 0
@@ -89,7 +91,7 @@ def session_totals(results: Iterable[SampleResult], playlist: Iterable[str] = ()
         # a crash known only from its recording (no retry state) still counts
         if result.outcome in RETRYABLE:
             always.append(sample)
-        elif result.crashed_attempts:
+        elif result.crashed_attempts and result.outcome not in (INTERRUPTED, PLAYING):
             sometimes.append(sample)
         outcome = result.outcome
         if outcome == DEFECTS:
@@ -98,6 +100,8 @@ def session_totals(results: Iterable[SampleResult], playlist: Iterable[str] = ()
                 overall[key] = overall.get(key, 0) + n
         elif outcome == TIMEOUT:
             groups[CRASHED].append(sample)
+        elif outcome == PLAYING:  # no verdict yet, like an interrupted play
+            groups[INTERRUPTED].append(sample)
         else:
             groups[outcome].append(sample)
     return SessionTotals(
@@ -106,4 +110,4 @@ def session_totals(results: Iterable[SampleResult], playlist: Iterable[str] = ()
         unreadable=tuple(groups[UNREADABLE]), missing=tuple(groups[MISSING]),
         overall_counts=overall, total_retries=retries,
         sometimes_crashed=tuple(sometimes), always_crashed=tuple(always),
-        overloaded=tuple(groups[OVERLOADED]))
+        overloaded=tuple(groups[OVERLOADED]), unfinished=tuple(groups[INTERRUPTED]))

@@ -95,6 +95,10 @@ class SessionPaths:
     def samples_version(self) -> Path:
         return self.dbg_dir / "_samples_version.txt"
 
+    def playing(self, sample: str) -> Path:
+        """Marker of a play in progress (or interrupted): who plays the sample."""
+        return self.dbg_dir / fit_file_name(sample, ".playing")
+
     def sample(self, sample: str) -> Path:
         return self.samples_dir / sample
 

@@ -11,6 +11,8 @@ Protection settings are honoured here.
 """
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Collection, Mapping
@@ -125,11 +127,40 @@ def _sample_result(paths: store.SessionPaths, sample: str, result: res.SampleRes
     if result is None:
         analysis = rec.analysis if isinstance(rec, an.ValidRecording) \
             else an.PlayAnalysis(an.UNREADABLE, reason=rec.problem)
+        if analysis.outcome == an.CRASHED:
+            analysis = _unfinished(paths.playing(sample)) or analysis
         state = retry_state.get(sample, {})
         result = res.SampleResult(sample, analysis, attempts=state.get("attempts", 1),
                                   crashed_attempts=state.get("crashed_attempts", 0),
                                   recording=str(path))
     return result, rec
+
+
+def _unfinished(marker: Path) -> an.PlayAnalysis | None:
+    """A crash placeholder with a play marker beside it is no crash (issue 10):
+    the play was interrupted, or is going on now in a live process."""
+    try:
+        state = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(state, dict):
+        return None
+    if state.get("interrupted") is True:
+        return an.PlayAnalysis(an.INTERRUPTED, reason="the run was interrupted while it played")
+    pid = state.get("pid")
+    if type(pid) is int and pid > 0 and _alive(pid):
+        return an.PlayAnalysis(an.PLAYING, reason=f"being played now (process {pid})")
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def session_results(paths: store.SessionPaths) -> dict[str, res.SampleResult | None]:

@@ -63,6 +63,11 @@ def test_ctrl_c_stops_players_keeps_recordings_and_marks_the_summary(mp, monkeyp
     assert "*** The run was interrupted" in summary
     assert "Relevant samples with perfect play: 3 / 3" in summary
     assert "Appendix, list of samples without dbg\n\tz_never.mp4\n" in summary
+    # issue 10: the sample in flight was interrupted, not crashed
+    assert "Samples interrupted or being played, without a verdict: 1" in summary
+    assert "Appendix, samples interrupted or being played (no verdict)\n\thang_b.mp4\n" \
+        in summary
+    assert "Samples that always crashed" not in summary
 
 
 #: around the killer in the (sorted) playlist: some are played after the worker died
@@ -93,3 +98,34 @@ def test_killed_xdist_worker_loses_only_its_sample(mp, monkeypatch, no_internal_
         assert rec.load(run.recording(sample))[-1] == ("p.P.oe",)
     # its player died with the worker (it would have slept on)
     assert mp.live_processes_with(str(mp.samples / "killer_k.mp4")) == []
+
+
+def test_summarize_during_a_run_says_the_sample_is_being_played(mp, pyglet_mp, monkeypatch):
+    """Issue 10: summarize while a sample plays listed it as 'always crashed'."""
+    marker = f"mp-int-{uuid.uuid4().hex}"
+    monkeypatch.setenv("MP_DOUBLE_MARKER", marker)
+    mp.add("a1.mp4", "hang_b.mp4")
+    proc = mp.pytester.popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist",
+         "--mp-samples-dir=samples", "--mp-session=s", "--mp-player=doubles.by_name",
+         "--mp-timeout=600"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    dbg = mp.samples / "s" / "dbg"
+    try:
+        pid_file = dbg / "hang_b.mp4.dbg.grandchild"
+        deadline = time.monotonic() + 60  # a bound on waiting, not a measurement
+        while not (pid_file.exists() and pid_file.read_text().strip()):
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        result = pyglet_mp("summarize", "--samples-dir", "samples", "--session", "s")
+        assert result.code == 0, result.out + result.err
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        for pid, _ in mp.live_processes_with(marker):
+            os.kill(pid, signal.SIGKILL)
+    summary = (mp.samples / "s" / "reports" / "00_summary.txt").read_text()
+    assert "Samples interrupted or being played, without a verdict: 1" in summary
+    assert "Samples that always crashed" not in summary
+    index = (mp.samples / "s" / "reports" / "index.html").read_text()
+    assert "being played now (process" in index
