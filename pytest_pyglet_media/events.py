@@ -107,8 +107,10 @@ def body(events: Sequence[Event]) -> Sequence[Event]:
 def iter_states(events: Iterable[Event]) -> Iterator[dict[str, Any]]:
     """Yield the player state after each event (one dict, updated in place).
 
-    Reports use this; hot paths (defect counting) do their own single pass.
-    Assumes a validated recording (see analysis.validate).
+    The one state machine: the text reports and the timeline walk it.
+    Defect counting (analysis) needs no state but the frame number and
+    does its own single pass, for speed. Assumes a validated recording
+    (analysis.judge).
     """
     state = dict(STATE_FIELDS)
     for event in events:
