@@ -11,8 +11,11 @@ from dataclasses import dataclass, field, replace
 from operator import length_hint
 from typing import Any, Mapping, Sequence
 
+from . import file_checks
 from .events import END_OF_PLAY, EVENTS, FRAME_EVENTS, VERSION, Event
 from .events import body as _body
+from .file_checks import FILE_KINDS, FileChecks
+from .reference import Reference
 
 # Outcomes of one play, most serious last. Plain strings: they cross xdist.
 PERFECT = "perfect"
@@ -33,8 +36,9 @@ RETRYABLE = frozenset({CRASHED, TIMEOUT})
 #: outcomes whose recording says nothing about playback quality
 NOT_RELEVANT = frozenset({CRASHED, TIMEOUT, UNPLAYABLE, UNREADABLE, MISSING, OVERLOADED,
                           INTERRUPTED, PLAYING})
-#: defects that CPU starvation alone can cause
-LATE_KINDS = frozenset({"discarded_late", "scheduling_in_past"})
+#: defects that CPU starvation alone can cause: late frames, and, measured
+#: against the file, audio and picture apart or a frozen picture
+LATE_KINDS = frozenset({"discarded_late", "scheduling_in_past", "av_offset", "stall"})
 #: the player waited for a CPU this fraction of the play's wall time ...
 OVERLOAD_MIN_FRACTION = 0.05
 #: ... and at least this long: an idle machine makes it wait ~0.1 %
@@ -49,7 +53,9 @@ class DefectKind:
 
 
 #: The defect rules of pyglet's instrumentation (CountBads), keyed by names a
-#: reader understands, plus "ended_early", which the original rules missed.
+#: reader understands, plus "ended_early", which the original rules missed,
+#: and the kinds judged against the file's reference (file_checks.FILE_KINDS,
+#: "event" "ffprobe"): with a reference, short_play replaces ended_early.
 DEFECT_KINDS: dict[str, DefectKind] = {
     k.key: k
     for k in (
@@ -62,6 +68,7 @@ DEFECT_KINDS: dict[str, DefectKind] = {
             "mp.end",
             "Play ended well before the source's duration (truncated or cut short)",
         ),
+        *(DefectKind(key, "ffprobe", description) for key, description in FILE_KINDS.items()),
     )
 }
 _KEY_BY_EVENT = {"p.P.ut.1.5": "discarded_late", "p.P.ut.1.7": "no_video_time",
@@ -137,10 +144,28 @@ class PlayAnalysis:
     video_format: tuple | None = None
     audio_format: tuple | None = None
     reason: str = ""
+    #: judged against the file's reference: True; not, a reason ("ffprobe is
+    #: not available ..."); None: the question did not arise (not a finished
+    #: play, or judged by a caller that had no reference to offer)
+    checked: bool | str | None = None
+    #: file_checks.FileChecks.to_builtins() of a checked play, its lists
+    #: trimmed to MAX_FILE_DETAIL (it travels from xdist workers)
+    file_checks: Mapping[str, Any] | None = None
 
     @property
     def total_defects(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def checks(self) -> FileChecks | None:
+        """What the file said of this play (lists trimmed), or None."""
+        return None if self.file_checks is None else FileChecks.from_builtins(self.file_checks)
+
+    @property
+    def not_checked(self) -> str:
+        """Why a finished play was not checked against the file ("" when it was,
+        or when the question did not arise)."""
+        return self.checked if isinstance(self.checked, str) else ""
 
     def to_builtins(self) -> dict[str, Any]:
         return {
@@ -153,6 +178,8 @@ class PlayAnalysis:
             "video_format": self.video_format,
             "audio_format": self.audio_format,
             "reason": self.reason,
+            "checked": self.checked,
+            "file_checks": None if self.file_checks is None else dict(self.file_checks),
         }
 
     @classmethod
@@ -186,12 +213,25 @@ class ValidRecording:
         return _body(self.events)
 
 
-def judge(events: Any) -> ValidRecording:
-    """Validate and judge a recording; RecordingProblem when it is not a valid one."""
-    result = analyse(events)
+def judge(events: Any, reference: Reference | None = None, *,
+          no_reference: str = "") -> ValidRecording:
+    """Validate and judge a recording; RecordingProblem when it is not a valid one.
+
+    `reference` and `no_reference` are analyse()'s.
+    """
+    result = analyse(events, reference, no_reference=no_reference)
     if result.outcome == UNREADABLE:
         raise RecordingProblem(result.reason)
     return ValidRecording(events, result)
+
+
+def with_file(rec: ValidRecording, reference: Reference | None, *,
+              no_reference: str = "") -> ValidRecording:
+    """A judged recording judged again with the file's reference (or the
+    reason there is none), without validating or counting its events again."""
+    result = _blame_the_machine(rec.events, against_file(rec.events, _unblamed(rec.analysis),
+                                                         reference, no_reference))
+    return ValidRecording(rec.events, result)
 
 
 def validate(events: Any) -> Sequence[Event]:
@@ -319,15 +359,82 @@ def _end_noise(events: Sequence[Event], start: int = 0) -> set[int]:
     return noise
 
 
-def analyse(events: Any) -> PlayAnalysis:
-    """Judge one recording: its outcome, defect counts and first anomalies."""
+def analyse(events: Any, reference: Reference | None = None, *,
+            no_reference: str = "") -> PlayAnalysis:
+    """Judge one recording: its outcome, defect counts and first anomalies.
+
+    With the file's `reference` (data: reference.Reference, probed by the
+    caller), a finished play is also judged against the file
+    (file_checks.check): its kinds join the counts and short_play replaces
+    ended_early. Without one, `no_reference` says why; the play is then
+    judged on its events alone and says it was not checked against the file.
+    """
     try:
         result = _fast_scan(events, True)
     except Exception:  # anything odd: the careful path decides, and explains
         result = None
     if result is None:
         result = _analyse_slow(events)
+    result = against_file(events, result, reference, no_reference)
     return _blame_the_machine(events, result)
+
+
+#: at most this many of each detail list (frame times, stalls, A/V offset
+#: samples) of the file's checks travel in a PlayAnalysis: the reports list
+#: them, and a session of 1,000 samples must not carry millions of floats
+#: (the timeline page recomputes the whole detail from the stored reference)
+MAX_FILE_DETAIL = 200
+
+
+def against_file(events: Any, result: PlayAnalysis, reference: Reference | None,
+                 no_reference: str = "") -> PlayAnalysis:
+    """`result` (the events' own verdict) judged against the file too.
+
+    Only finished plays (perfect or with defects) are compared; other
+    outcomes are returned as they are.
+    """
+    if result.outcome not in (PERFECT, DEFECTS):
+        return result
+    if reference is None:
+        return replace(result, checked=no_reference or None)
+    checks = file_checks.check(events, reference)
+    if not checks.judged:
+        return replace(result, checked=checks.note or "nothing to compare",
+                       file_checks=_trimmed(checks))
+    counts = dict(result.counts)
+    anomalies = list(result.anomalies)
+    # short_play compares the play with ffprobe's duration, not pyglet's own:
+    # pyglet reports a file whose audio starts late as that much shorter
+    if counts.pop("ended_early", None):
+        anomalies = [a for a in anomalies if a.kind != "ended_early"]
+    if reference.cover_art and not reference.has_video and counts.get("discarded_late"):
+        # Cover art (an attached picture) is not video, but pyglet 2.1.19
+        # takes it as the video stream, then discards its only frame as too
+        # old (at about -0.025 s in mp3, at FFmpeg's "no timestamp",
+        # -9.2e12 s, in m4a): that one discard is pyglet's handling of a
+        # picture, not a late frame of the play. Any further one still counts.
+        first = next((a for a in anomalies if a.kind == "discarded_late"), None)
+        if first is not None:
+            anomalies.remove(first)
+        counts["discarded_late"] -= 1
+        if not counts["discarded_late"]:
+            del counts["discarded_late"]
+    counts.update(checks.counts)
+    return replace(result, outcome=DEFECTS if counts else PERFECT, counts=counts,
+                   anomalies=tuple(anomalies), checked=True, file_checks=_trimmed(checks))
+
+
+def _trimmed(checks: FileChecks) -> dict[str, Any]:
+    n = MAX_FILE_DETAIL
+    step = max(1, -(-len(checks.av_offsets) // n))
+    return replace(checks, missing_frames=checks.missing_frames[:n], stalls=checks.stalls[:n],
+                   av_offsets=checks.av_offsets[::step][:n]).to_builtins()
+
+
+def _unblamed(result: PlayAnalysis) -> PlayAnalysis:
+    """An OVERLOADED verdict as it was before the machine was blamed (the
+    counts are kept), so that the file's kinds can join them."""
+    return replace(result, outcome=DEFECTS, reason="") if result.outcome == OVERLOADED else result
 
 
 def _blame_the_machine(events: Any, result: PlayAnalysis) -> PlayAnalysis:

@@ -23,8 +23,8 @@ from . import session as store
 from .errors import MediaTestError, UsageError
 from .names import MANIFEST_NAME
 from .runner import DEFAULT_PLAYER
-from .session_writer import session_results, write_comparison, write_session_reports, \
-    write_timeline_export, write_timeline_page
+from .session_writer import judged_recording, sample_report, session_results, \
+    write_comparison, write_sample_page, write_session_reports, write_timeline_export
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PROTECT_TARGETS = {"raw": ("protect_raw_data",), "reports": ("protect_reports",),
@@ -231,8 +231,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     paths = _active(args)
     sample = _sample_in(paths, args.sample)
     _reports_writable(paths)
-    renderer = reports.AVAILABLE_REPORTS[args.report_name][0]
-    text = renderer(recording.read(paths.recording(sample)))
+    text = sample_report(judged_recording(paths, sample)[0], args.report_name)
     target = paths.report(sample, args.report_name)
     atomic.write_text(target, text)
     print(target)
@@ -288,7 +287,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     sample = _sample_in(paths, args.sample)
     _reports_writable(paths)
     try:
-        print(write_timeline_page(paths, sample, recording.read(paths.recording(sample))))
+        print(write_sample_page(paths, sample))
     except ImportError:
         raise CommandError("plots need bokeh: pip install 'pytest-pyglet-media[plots]'") from None
     return EXIT_OK

@@ -52,6 +52,15 @@ def render(session: str, samples_version: str, totals: res.SessionTotals,
         defects = "<br>".join(html.escape(line.strip()) for line in an.describe_counts(counts))
         if result and result.analysis.reason and outcome != an.DEFECTS:
             defects = html.escape(result.analysis.reason)
+        checks = result.analysis.checks if result else None
+        if checks is not None and checks.messages:
+            defects += "".join(f"<br><small>{html.escape(kind)}: {html.escape(message)}</small>"
+                               for kind, message in sorted(checks.messages.items()))
+        not_checked = result.analysis.not_checked if result else ""
+        if not_checked:
+            defects += ("<br>" if defects else "") + (
+                f'<small title="{html.escape(not_checked, quote=True)}">'
+                "not checked against the file</small>")
         retries = (result.attempts - 1) if result else 0
         reports = [(report_file_name(sample, name, ext), label) for name, ext, label in
                    (("all", "txt", "all"), ("anomalies", "txt", "anomalies"),
@@ -65,7 +74,8 @@ def render(session: str, samples_version: str, totals: res.SessionTotals,
             f'<tr style="background:{_COLOURS.get(outcome, "#fff")}">'
             f"<td>{html.escape(sample)}</td><td>{html.escape(outcome)}"
             + (f"<br><small>expected: {html.escape(expected[sample])}</small>"
-               if sample in expected else "") + "</td>"
+               if sample in expected else "")
+            + "</td>"
             f"<td>{defects}</td>" + (_baseline_cell(baseline.get(sample))
                                      if baseline is not None else "")
             + f"<td>{retries}</td><td>{' '.join(links)}</td></tr>")

@@ -72,6 +72,7 @@ class SampleItem(pytest.Item):
         recording_path = ctx.paths.recording(self.sample)
         result, last = play_with_retries(ctx.settings, ctx.samples_dir, self.sample,
                                          recording_path, on_retry=self._log_rerun,
+                                         reference_path=ctx.paths.reference(self.sample),
                                          marker=ctx.paths.playing(self.sample))
         self.stash[RESULT] = result.to_builtins()
         self.user_properties.extend(junit_properties(result))
@@ -136,8 +137,14 @@ def junit_properties(result: res.SampleResult) -> list[tuple[str, object]]:
     """Flat, text-friendly properties for --junitxml (one per fact)."""
     counts = result.analysis.counts
     defects = ", ".join(f"{k}={n}" for k, n in sorted(counts.items())) or "none"
-    return [("mp_verdict", result.outcome), ("mp_defects", defects),
-            ("mp_recording", result.recording), ("mp_attempts", result.attempts)]
+    props: list[tuple[str, object]] = [
+        ("mp_verdict", result.outcome), ("mp_defects", defects),
+        ("mp_recording", result.recording), ("mp_attempts", result.attempts)]
+    checked = result.analysis.checked
+    if checked is not None:
+        props.append(("mp_file_check", "checked against the file" if checked is True
+                      else f"not checked against the file: {checked}"))
+    return props
 
 
 def baseline_properties(base: bl.Entry | None, now: bl.Entry) -> list[tuple[str, object]]:

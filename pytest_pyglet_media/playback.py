@@ -7,16 +7,23 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 from . import analysis as an
 from . import results as res
-from . import atomic, recording, runner
-from .errors import UnreadableRecordingError
+from . import atomic, recording, reference, runner
+from .errors import BadReferenceError, ProbeFailed, ProbeUnavailable, UnreadableRecordingError
 from .events import VERSION
 from .options import Settings
+
+#: how the reason a play was not checked against the file starts when
+#: ffprobe cannot run at all (the controller's terminal summary looks for it)
+PROBE_UNAVAILABLE = "ffprobe is not available"
+#: what to do about it
+INSTALL_FFPROBE = "apt-get install ffmpeg (or put ffprobe on PATH)"
 
 
 @dataclass(frozen=True)
@@ -29,19 +36,22 @@ class Attempt:
 
 
 def judge(sample: str, recording_path: Path, run: runner.RunResult,
-          placeholder: os.stat_result | None = None) -> an.PlayAnalysis:
+          placeholder: os.stat_result | None = None,
+          ref: reference.Reference | None = None, no_reference: str = "") -> an.PlayAnalysis:
     """The verdict of one attempt, from what it wrote and how the player ended.
 
     `placeholder` is the stat of the crash recording written before the
     player started: a recording still that file was not written by the
     player. The exit status counts too: a complete recording from a player
-    that then died is a crash.
+    that then died is a crash. `ref` is the file's reference (None:
+    `no_reference` says why there is none).
     """
     if placeholder is not None and _same_file(recording_path, placeholder):
         reason = f"the player wrote no recording; {run.describe_exit()}"
         return an.PlayAnalysis(an.TIMEOUT if run.timed_out else an.CRASHED, reason=reason)
     try:
-        result = recording.read(recording_path).analysis
+        result = an.with_file(recording.read(recording_path), ref,
+                              no_reference=no_reference).analysis
     except UnreadableRecordingError as exc:
         if not recording_path.exists():
             reason = f"the player wrote no recording; {run.describe_exit()}"
@@ -96,9 +106,48 @@ def _unusable(sample_path: Path) -> an.PlayAnalysis | None:
     return None
 
 
+def file_reference(sample_path: Path, reference_path: Path | None
+                   ) -> tuple[reference.Reference | None, str]:
+    """The sample's reference and "", or None and why there is none.
+
+    The stored `reference_path` is reused while it describes the sample
+    (reference.is_current); otherwise, or when it is unreadable, the sample
+    is probed again and the reference stored (atomically) in its place. The
+    caller has checked that the session allows writing raw data.
+    """
+    if reference_path is not None:
+        try:
+            key, ref = reference.load(reference_path)
+            if reference.is_current(key, sample_path):
+                return ref, ""
+        except BadReferenceError:
+            pass  # missing, corrupt, from another version: probe again, overwrite it
+    try:
+        key = reference.file_key(sample_path)
+        ref = reference.probe(sample_path)
+    except ProbeUnavailable as exc:
+        cause = "not on PATH" if shutil.which("ffprobe") is None else str(exc)
+        return None, f"{PROBE_UNAVAILABLE} ({cause}); install it: {INSTALL_FFPROBE}"
+    except ProbeFailed as exc:
+        # ffprobe names the file in its message: the verdict names it already
+        problem = exc.problem.replace(f"{sample_path}: ", "")
+        return None, f"ffprobe cannot read the file: {problem}"
+    except OSError as exc:
+        return None, f"cannot read the file to probe it: {exc.strerror or exc}"
+    if reference_path is not None:
+        try:
+            reference_path.parent.mkdir(parents=True, exist_ok=True)
+            reference.save(reference_path, ref, key)
+        except (OSError, ValueError):
+            pass  # the verdict does not depend on keeping it; the next run probes again
+    return ref, ""
+
+
 def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,
-            marker: Path | None = None) -> Attempt:
-    """Play once; `marker` (SessionPaths.playing) says who plays it meanwhile."""
+            reference_path: Path | None = None, marker: Path | None = None) -> Attempt:
+    """One play of `sample`, judged; against the file when ffprobe can
+    describe it (its reference stored in, or reused from, `reference_path`).
+    `marker` (SessionPaths.playing) says who plays it meanwhile."""
     sample_path = samples_dir / sample
     problem = _unusable(sample_path)
     if problem is not None:
@@ -108,6 +157,7 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
             recording.save(recording_path, [("version", VERSION), ("mp.im", sample),
                                             ("mp.err", problem.reason)])
         return Attempt(problem, None, recording_path)
+    ref, no_reference = file_reference(sample_path, reference_path)
     placeholder = _placeholder(recording_path, sample)
     if isinstance(placeholder, str):
         return Attempt(an.PlayAnalysis(an.CRASHED, reason=placeholder), None, recording_path)
@@ -126,7 +176,8 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
         raise
     if marker is not None:
         marker.unlink(missing_ok=True)
-    return Attempt(judge(sample, recording_path, run, placeholder), run, recording_path)
+    return Attempt(judge(sample, recording_path, run, placeholder, ref, no_reference), run,
+                   recording_path)
 
 
 def mark_playing(marker: Path, *, interrupted: bool = False) -> None:
@@ -144,13 +195,14 @@ def mark_playing(marker: Path, *, interrupted: bool = False) -> None:
 
 def play_with_retries(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,
                       on_retry: Callable[[Attempt], None] = lambda a: None,
-                      marker: Path | None = None) -> tuple[res.SampleResult, Attempt]:
+                      reference_path: Path | None = None, marker: Path | None = None,
+                      ) -> tuple[res.SampleResult, Attempt]:
     """Play until a play is not a crash or timeout, or retries run out."""
     crashed = 0
     attempts = 0
     while True:
         attempts += 1
-        last = attempt(settings, samples_dir, sample, recording_path, marker)
+        last = attempt(settings, samples_dir, sample, recording_path, reference_path, marker)
         if last.result.outcome not in an.RETRYABLE:
             break
         crashed += 1

@@ -19,6 +19,7 @@ from . import session as store
 from .context import RunContext
 from .errors import MediaTestError
 from .manifest import expected_failures
+from .playback import INSTALL_FFPROBE, PROBE_UNAVAILABLE
 from .reports import headline
 from .session_writer import WrittenSummary, write_session_reports
 
@@ -153,6 +154,7 @@ class SessionReporter:
             tr.write_line(f"reports not written: session {self.ctx.paths.name} protects its "
                           "reports (protect_reports)", yellow=True)
         tr.write_line(f"recordings: {self.ctx.paths.dbg_dir}")
+        self._reference_lines(tr)
         for note in self.written.notes:
             tr.write_line(note, yellow=True)
         if self.written.comparison:
@@ -162,6 +164,22 @@ class SessionReporter:
                           f"({path or 'not written: the session protects its reports'})")
             for change in result.regressed:
                 tr.write_line(f"  regressed: {change.describe()}", red=True)
+
+    def _reference_lines(self, tr: Any) -> None:
+        """Said once: the samples of this run not checked against the file."""
+        reasons = [r.analysis.not_checked for r in self.results.values()
+                   if r.analysis.not_checked]
+        if not reasons:
+            return
+        no_probe = sum(1 for why in reasons if why.startswith(PROBE_UNAVAILABLE))
+        if no_probe:
+            tr.write_line(f"reference checks skipped: {PROBE_UNAVAILABLE}, so {no_probe} "
+                          f"sample{'s were' if no_probe != 1 else ' was'} not checked against "
+                          f"the file; install it: {INSTALL_FFPROBE}", yellow=True)
+        if len(reasons) > no_probe:
+            n = len(reasons) - no_probe
+            tr.write_line(f"{n} sample{'s were' if n != 1 else ' was'} not checked against the "
+                          "file (ffprobe could not describe it; see 00_summary.txt)", yellow=True)
 
     def _baseline_lines(self, tr: Any) -> None:
         if self.baseline_error:

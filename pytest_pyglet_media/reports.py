@@ -98,11 +98,65 @@ def failure_message(sample: str, result: an.PlayAnalysis, recording: str) -> str
                      + (f" a {result.duration:.2f} s source" if result.duration else ""))
     if result.counts:
         lines.extend(an.describe_counts(result.counts))
+    lines.extend(file_check_lines(result))
     if result.anomalies:
         lines.append("first anomalies:")
         lines.extend(f"  {a.describe()}" for a in result.anomalies)
     lines.append(f"recording: {recording}")
     return "\n".join(lines)
+
+
+def file_check_lines(result: an.PlayAnalysis) -> list[str]:
+    """What the file (ffprobe) says of the play: one line per kind found,
+    naming frames, times and streams; or why it was not checked."""
+    if result.not_checked:
+        return [f"not checked against the file: {result.not_checked}"]
+    checks = result.checks
+    if checks is None or not checks.messages:
+        return []
+    return ["against the file (ffprobe):"] + [
+        f"  {kind}: {message}" for kind, message in sorted(checks.messages.items())]
+
+
+def file_check_report(result: an.PlayAnalysis) -> str:
+    """The section the per-sample reports end with: the play against the file,
+    with every missing frame and stall kept (analysis.MAX_FILE_DETAIL)."""
+    title = "-- Against the file (ffprobe's reference) --"
+    if result.not_checked:
+        return f"{title}\nNot checked against the file: {result.not_checked}\n"
+    checks = result.checks
+    if checks is None:
+        return ""
+    if not checks.judged:
+        return f"{title}\nNot checked against the file: {checks.note}\n"
+    lines = [title]
+
+    def seconds(value: float | None) -> str:
+        return "unknown" if value is None else f"{value:.3f} s"
+
+    lines.append(f"frames in the file: {checks.frames_in_file}, shown: {checks.frames_shown}, "
+                 f"discarded by pyglet: {checks.frames_discarded}")
+    lines.append(f"durations: play {seconds(checks.play_duration)}, file (ffprobe) "
+                 f"{seconds(checks.file_duration)}, pyglet's {seconds(checks.pyglet_duration)}; "
+                 f"pyglet's time shift {checks.time_shift:.3f} s")
+    for kind, message in sorted(checks.messages.items()):
+        lines.append(f"{kind}: {message}")
+    missing = checks.missing_frames
+    if missing:
+        n = checks.counts.get("frames_not_shown", len(missing))
+        shown = f" (the first {len(missing)} of {n})" if n > len(missing) else ""
+        lines.append(f"frames never shown, file times{shown}:")
+        lines.extend(f"  {t:.3f} s" for t in missing)
+    if checks.stalls:
+        n = checks.counts.get("stall", len(checks.stalls))
+        shown = f" (the first {len(checks.stalls)} of {n})" if n > len(checks.stalls) else ""
+        lines.append(f"stalls{shown}: play time from - to, frame (file time), held, "
+                     "the file's interval:")
+        lines.extend(f"  {start:.3f} s - {end:.3f} s  frame {t:.3f} s  held {end - start:.3f} s"
+                     f"  file {expected:.3f} s" for start, end, t, expected in checks.stalls)
+    if checks.note:
+        lines.append(f"note: {checks.note}")
+    return "\n".join(lines) + "\n"
 
 
 def attempt_message(sample: str, result: an.PlayAnalysis, recording: str,
@@ -120,13 +174,22 @@ def attempt_message(sample: str, result: an.PlayAnalysis, recording: str,
 
 
 def summary(session: str, samples_version: str, totals: res.SessionTotals, *,
-            interrupted: bool = False, notes: Sequence[str] = ()) -> str:
-    """00_summary.txt: the original summarize, plus what it could not know."""
+            interrupted: bool = False, notes: Sequence[str] = (),
+            not_checked: Mapping[str, str] | None = None) -> str:
+    """00_summary.txt: the original summarize, plus what it could not know.
+
+    `not_checked`: the played samples that were not checked against the file,
+    and why (a line says how many; an appendix lists them).
+    """
+    not_checked = not_checked or {}
     parts = [f"Summary of media_player debug info for session: {session}",
              f"Samples version: {samples_version}"]
     if interrupted:
         parts.append("*** The run was interrupted: only the samples played so far are counted.")
     parts.extend(notes)
+    if not_checked:
+        parts.append(f"*** Reference checks skipped: {len(not_checked)} played samples were "
+                     "not checked against the file (see the appendix)")
     parts.append(f"Samples in the playlist: {len(totals.samples)}")
     if totals.missing:
         parts.append(f"Samples with no .dbg recording: {len(totals.missing)}")
@@ -165,6 +228,10 @@ def summary(session: str, samples_version: str, totals: res.SessionTotals, *,
         for sample in sorted(totals.non_perfect):
             parts.append(format_counts(totals.non_perfect[sample], sample))
             parts.append("")
+    if not_checked:
+        parts.append("Appendix, samples not checked against the file")
+        parts.extend(f"\t{s}: {why}" for s, why in sorted(not_checked.items()))
+        parts.append("")
     for title, samples in (("Appendix, samples interrupted or being played (no verdict)",
                             totals.unfinished),
                            ("Appendix, samples played while the machine was overloaded",

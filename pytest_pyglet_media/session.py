@@ -8,6 +8,7 @@ Layout (from the manual of pyglet's original scripts):
         <session>/
             configuration.json
             dbg/             <sample>.dbg, _session_playlist.txt, ...
+            reference/       <sample>.json: what ffprobe says the sample holds
             reports/         00_summary.txt, ...
 
 The plugin and the `pyglet-mp` command share this module.
@@ -110,6 +111,15 @@ class SessionPaths:
 
     def special_report(self, name: str) -> Path:
         return self.reports_dir / SPECIAL_REPORTS[name]
+
+    @property
+    def reference_dir(self) -> Path:
+        """ffprobe's account of each sample (reference.py): raw data, made
+        when the first reference is written."""
+        return self.session_dir / "reference"
+
+    def reference(self, sample: str) -> Path:
+        return self.reference_dir / fit_file_name(sample, ".json")
 
     def exists(self) -> bool:
         return self.configuration.is_file()

@@ -19,12 +19,17 @@ from typing import Collection, Mapping
 
 from . import analysis as an
 from . import baseline as bl
-from . import atomic, comparison, index_page, recording, reports, timeline
+from . import atomic, comparison, file_checks, index_page, recording
+from . import reference as refs
+from . import reports, timeline
 from . import results as res
 from . import session as store
-from .errors import MediaTestError, UnreadableRecordingError
+from .errors import BadReferenceError, MediaTestError, UnreadableRecordingError
 from .file_checks import FileChecks
 from .reference import Reference
+
+#: why a recording judged from the session alone was not checked against the file
+NO_STORED_REFERENCE = "the session holds no usable reference of the file"
 
 BOKEH_MISSING = ("timeline pages not written: bokeh is not installed "
                  "(pip install 'pytest-pyglet-media[plots]')")
@@ -73,12 +78,12 @@ def write_session_reports(paths: store.SessionPaths,
     pages = _Pages(paths, plots if conf.reports_writable else "none", notes)
     everything: dict[str, res.SampleResult | None] = {}
     for sample in store.session_playlist(paths):
-        result, rec = _sample_result(paths, sample, run_results.get(sample), retry_state,
-                                     keep=conf.reports_writable)
+        result, rec, ref = _sample_result(paths, sample, run_results.get(sample), retry_state,
+                                          keep=conf.reports_writable)
         everything[sample] = result
         if conf.reports_writable:
             _write_sample_reports(paths, sample, result, rec)
-            pages.write(sample, result, rec)
+            pages.write(sample, result, rec, ref)
     results = {s: r for s, r in everything.items() if r is not None}
     totals = res.session_totals(results.values(), everything)
     summary_path = paths.special_report("summary")
@@ -90,7 +95,10 @@ def write_session_reports(paths: store.SessionPaths,
         return WrittenSummary(totals, results, summary_path, False, interrupted, compared,
                               None, tuple(notes))
     versions = store.load_versions(paths)
-    summary = reports.summary(paths.name, samples_version(paths), totals, interrupted=interrupted)
+    not_checked = {s: r.analysis.not_checked for s, r in results.items()
+                   if r.analysis.not_checked}
+    summary = reports.summary(paths.name, samples_version(paths), totals, interrupted=interrupted,
+                              not_checked=not_checked)
     if baseline is not None:
         summary += "\n" + bl.summary_section(baseline, _entries(results),
                                               updated_by_run=baseline_updated)
@@ -108,20 +116,38 @@ def _entries(results: Mapping[str, res.SampleResult]) -> dict[str, bl.Entry]:
     return {s: bl.entry_of(r.outcome, r.analysis.counts) for s, r in results.items()}
 
 
+def stored_reference(paths: store.SessionPaths, sample: str) -> Reference | None:
+    """The sample's reference as the session stored it (None: none, or not usable).
+
+    Not checked against the sample file: it describes the file the session
+    played, which a bundle's receiver may not have.
+    """
+    try:
+        return refs.load(paths.reference(sample))[1]
+    except BadReferenceError:
+        return None
+
+
 def _sample_result(paths: store.SessionPaths, sample: str, result: res.SampleResult | None,
                    retry_state: Mapping[str, Mapping[str, int]], *, keep: bool
-                   ) -> tuple[res.SampleResult | None, an.ValidRecording | UnreadableRecordingError | None]:
-    """A sample's result (None: never recorded) and its judged recording.
+                   ) -> tuple[res.SampleResult | None,
+                              an.ValidRecording | UnreadableRecordingError | None,
+                              Reference | None]:
+    """A sample's result (None: never recorded), its judged recording and the
+    file's stored reference.
 
     The recording is read only when the run has no result for the sample or
-    when its reports need the events (`keep`, and the play was not perfect).
+    when its reports need the events (`keep`, and the play was not perfect);
+    it is judged against the stored reference, as the run judged it.
     """
     path = paths.recording(sample)
     needed = result is None or (keep and result.outcome not in (an.PERFECT, an.MISSING))
     if not needed or not path.exists():
-        return result, None
+        return result, None, None
+    ref = stored_reference(paths, sample)
     try:
-        rec: an.ValidRecording | UnreadableRecordingError = recording.read(path)
+        rec: an.ValidRecording | UnreadableRecordingError = an.with_file(
+            recording.read(path), ref, no_reference=NO_STORED_REFERENCE)
     except UnreadableRecordingError as exc:
         rec = exc
     if result is None:
@@ -133,7 +159,7 @@ def _sample_result(paths: store.SessionPaths, sample: str, result: res.SampleRes
         result = res.SampleResult(sample, analysis, attempts=state.get("attempts", 1),
                                   crashed_attempts=state.get("crashed_attempts", 0),
                                   recording=str(path))
-    return result, rec
+    return result, rec, ref
 
 
 def _unfinished(marker: Path) -> an.PlayAnalysis | None:
@@ -201,7 +227,7 @@ def _write_sample_reports(paths: store.SessionPaths, sample: str,
             target.unlink(missing_ok=True)
         return
     if isinstance(rec, an.ValidRecording):
-        texts = [reports.report_all(rec), reports.report_anomalies(rec)]
+        texts = [sample_report(rec, name, result.analysis) for name in ("all", "anomalies")]
     else:
         texts = [f"{sample}: no report: {rec}\n"] * 2
     for target, text in zip(targets, texts):
@@ -217,7 +243,8 @@ class _Pages:
         self.notes = notes
 
     def write(self, sample: str, result: res.SampleResult | None,
-              rec: an.ValidRecording | UnreadableRecordingError | None) -> None:
+              rec: an.ValidRecording | UnreadableRecordingError | None,
+              ref: Reference | None = None) -> None:
         if self.plots == "none" or result is None:
             return
         if self.plots == "failed" and result.outcome in (an.PERFECT, an.MISSING):
@@ -227,15 +254,53 @@ class _Pages:
             return
         try:
             if rec is None:
-                rec = recording.read(path)
+                ref = stored_reference(self.paths, sample)
+                rec = an.with_file(recording.read(path), ref, no_reference=NO_STORED_REFERENCE)
             if isinstance(rec, UnreadableRecordingError):
                 raise rec
-            write_timeline_page(self.paths, sample, rec)
+            write_timeline_page(self.paths, sample, rec, *_page_checks(rec, result, ref))
         except ImportError:
             self.notes.append(BOKEH_MISSING)
             self.plots = "none"
         except UnreadableRecordingError as exc:
             self.notes.append(f"no timeline for {sample}: {exc}")
+
+
+def judged_recording(paths: store.SessionPaths, sample: str
+                     ) -> tuple[an.ValidRecording, Reference | None]:
+    """A sample's recording judged as the run judged it: against the stored
+    reference when the session has one (UnreadableRecordingError as recording.read)."""
+    ref = stored_reference(paths, sample)
+    rec = an.with_file(recording.read(paths.recording(sample)), ref,
+                       no_reference=NO_STORED_REFERENCE)
+    return rec, ref
+
+
+def sample_report(rec: an.ValidRecording, report_name: str,
+                  verdict: an.PlayAnalysis | None = None) -> str:
+    """One of reports.AVAILABLE_REPORTS; all and anomalies end with the file's
+    view of the play (of `verdict`, the run's, when given)."""
+    text = reports.AVAILABLE_REPORTS[report_name][0](rec)
+    against = "" if report_name == "counter" else \
+        reports.file_check_report(verdict or rec.analysis)
+    return f"{text}\n{against}" if against else text
+
+
+def write_sample_page(paths: store.SessionPaths, sample: str) -> Path:
+    """reports/<sample>.timeline.html from the session alone (`pyglet-mp plot`)."""
+    rec, ref = judged_recording(paths, sample)
+    result = res.SampleResult(sample, rec.analysis)
+    return write_timeline_page(paths, sample, rec, *_page_checks(rec, result, ref))
+
+
+def _page_checks(rec: an.ValidRecording, result: res.SampleResult, ref: Reference | None
+                 ) -> tuple[FileChecks | None, Reference | None]:
+    """The file's checks and reference for a timeline page: recomputed in full
+    from the stored reference (no probing), else why the play was not checked."""
+    if ref is not None:
+        return file_checks.check(rec.events, ref), ref
+    why = result.analysis.not_checked
+    return (FileChecks(judged=False, note=why) if why else None), None
 
 
 def write_timeline_page(paths: store.SessionPaths, sample: str, rec: an.ValidRecording,

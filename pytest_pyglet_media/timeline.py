@@ -88,7 +88,7 @@ _DEFECT_EVENTS = {"p.P.ut.1.5": "discarded_late", "p.P.ut.1.7": "no_video_time",
 #: the name of the value a mark's tooltip shows, per kind
 _VALUE_NAMES = {"discarded_late": "video_time", "no_video_time": "rescheduling_time",
                 "no_image": "", "scheduling_in_past": "rescheduling_time",
-                "ended_early": "end_wall_time"}
+                "ended_early": "end_wall_time", "short_play": "end_wall_time"}
 
 
 @dataclass(frozen=True)
@@ -148,11 +148,17 @@ def defect_marks(rec: ValidRecording) -> list[DefectMark]:
         y = value if kind == "discarded_late" and value is not None else current
         marks.append(DefectMark(kind, last_wall, wall is not None, y, value, frame,
                                 index + offset))
-    if rec.analysis.counts.get("ended_early"):
-        end = rec.analysis.end_wall_time
-        marks.append(DefectMark("ended_early", last_wall if end is None else end,
-                                end is not None, current, end, frame,
-                                rec.analysis.n_events - 1))
+    excused = sum(m.kind == "discarded_late" for m in marks) \
+        - rec.analysis.counts.get("discarded_late", 0)
+    if excused > 0:  # cover art's only frame (analysis.against_file): not a defect
+        late = [i for i, m in enumerate(marks) if m.kind == "discarded_late"][:excused]
+        marks = [m for i, m in enumerate(marks) if i not in late]
+    for kind in ("ended_early", "short_play"):  # at the end of play (short_play: ffprobe's)
+        if rec.analysis.counts.get(kind):
+            end = rec.analysis.end_wall_time
+            marks.append(DefectMark(kind, last_wall if end is None else end,
+                                    end is not None, current, end, frame,
+                                    rec.analysis.n_events - 1))
     return marks
 
 
@@ -293,6 +299,7 @@ COLORS = {
     "no_image": "#8c564b",
     "scheduling_in_past": "#bcbd22",
     "ended_early": "#7f7f7f",
+    "short_play": "#7f7f7f",
     # with the file's checks
     "stall": "#ffbb78",
     "av_window": "#98df8a",
@@ -309,6 +316,7 @@ DEFECT_MARKERS = {
     "no_image": "square_x",
     "scheduling_in_past": "triangle",
     "ended_early": "star",
+    "short_play": "star",
 }
 PLOT_WIDTH = 1000
 TIMELINE_HEIGHT = 450

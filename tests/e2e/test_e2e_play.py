@@ -75,7 +75,10 @@ def test_corpus_with_expectations(e2e, extra):
     assert cases["tone.wav"]["mp_verdict"] == "perfect"
     assert cases["not_media.mp4"]["mp_verdict"] == "unplayable"
     assert cases["truncated.webm"]["mp_verdict"] == "defects"
-    assert "ended_early=1" in cases["truncated.webm"]["mp_defects"]
+    # judged against ffprobe's duration (the header's 1.5 s): short_play, not ended_early
+    assert "short_play=1" in cases["truncated.webm"]["mp_defects"]
+    assert "ended_early" not in cases["truncated.webm"]["mp_defects"]
+    assert cases["truncated.webm"]["mp_file_check"] == "checked against the file"
 
 
 def test_broken_file_fails_with_a_one_line_reason(e2e):

@@ -1,0 +1,124 @@
+"""The file's reference in a run: probed once per sample and session, stored in
+reference/, reused; without ffprobe the run works and says so.
+
+ffprobe is a stand-in script on PATH (or absent); the players are the doubles,
+whose play shows 12 frames of 0.04 s (doubles._common.synthetic_events).
+"""
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+
+def ffprobe_answer(n_frames: int, duration: float) -> dict:
+    return {
+        "packets": [{"stream_index": 0, "pts_time": f"{i * 0.04:.6f}", "flags": "__"}
+                    for i in range(n_frames)],
+        "streams": [
+            {"index": 0, "codec_name": "h264", "codec_type": "video",
+             "start_time": "0.000000", "duration": f"{duration:.6f}"},
+            {"index": 1, "codec_name": "aac", "codec_type": "audio",
+             "start_time": "0.000000", "duration": f"{duration:.6f}"}],
+        "format": {"start_time": "0.000000", "duration": f"{duration:.6f}"},
+    }
+
+
+def install_ffprobe(mp, monkeypatch: pytest.MonkeyPatch, answer: dict | None) -> Path:
+    """A stand-in ffprobe (None: no ffprobe at all) alone on PATH."""
+    bin_dir = mp.pytester.path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    if answer is not None:
+        out = mp.pytester.path / "answer.json"
+        out.write_text(json.dumps(answer))
+        script = bin_dir / "ffprobe"
+        script.write_text(textwrap.dedent(f"""\
+            #!/bin/sh
+            echo "$@" >> '{mp.pytester.path / "probes.log"}'
+            /bin/cat '{out}'
+            """))
+        script.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    return bin_dir
+
+
+@pytest.mark.parametrize("extra", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_without_ffprobe_the_run_works_and_says_so_once(mp, inner_run_env, extra):
+    install_ffprobe(mp, inner_run_env, None)
+    mp.add("perfect_a.mp4", "defects_b.mp4", "perfect_c.mp4")
+    xml = mp.pytester.path / "junit.xml"
+    run = mp.run("-v", f"--junitxml={xml}", *extra)
+    assert run.outcomes() == {"passed": 2, "failed": 1}
+    note = ("reference checks skipped: ffprobe is not available, so 3 samples were not "
+            "checked against the file; install it: apt-get install ffmpeg (or put ffprobe "
+            "on PATH)")
+    assert run.out.count(note) == 1
+    assert ("not checked against the file: ffprobe is not available (not on PATH); install "
+            "it: apt-get install ffmpeg" in run.section("defects_b.mp4"))
+    cases = mp.junit_cases(xml)
+    assert cases["samples.perfect_a.mp4::play"]["mp_file_check"].startswith(
+        "not checked against the file: ffprobe is not available")
+    summary = run.summary()
+    assert "*** Reference checks skipped: 3 played samples were not checked against the " \
+           "file" in summary
+    assert "Appendix, samples not checked against the file\n\tdefects_b.mp4: ffprobe is " \
+           "not available" in summary
+    assert "not checked against the file" in (run.reports() / "index.html").read_text()
+    assert not (run.session_dir() / "reference").exists()
+    # the play is judged on its events alone
+    assert "Discard video frame too old" in run.section("defects_b.mp4")
+
+
+def test_reference_stored_once_and_reused_while_the_file_is_unchanged(mp, inner_run_env):
+    install_ffprobe(mp, inner_run_env, ffprobe_answer(12, 0.48))
+    mp.add("perfect_a.mp4")
+    xml = mp.pytester.path / "junit.xml"
+    first = mp.run("--mp-session=s", f"--junitxml={xml}")
+    assert first.outcomes() == {"passed": 1}
+    assert mp.junit_cases(xml)["samples.perfect_a.mp4::play"]["mp_file_check"] == \
+        "checked against the file"
+    stored = first.session_dir("s") / "reference" / "perfect_a.mp4.json"
+    assert json.loads(stored.read_text())["reference"]["frame_times"][-1] == pytest.approx(0.44)
+    mtime = stored.stat().st_mtime_ns
+    second = mp.run("--mp-session=s")
+    assert second.outcomes() == {"passed": 1}
+    assert stored.stat().st_mtime_ns == mtime
+    probes = (mp.pytester.path / "probes.log").read_text().splitlines()
+    assert len(probes) == 1  # the second run did not probe
+    assert "not checked" not in second.out
+
+
+def test_frames_the_file_has_and_pyglet_never_showed_fail_naming_them(mp, inner_run_env):
+    install_ffprobe(mp, inner_run_env, ffprobe_answer(14, 0.56))
+    mp.add("perfect_a.mp4")
+    run = mp.run("-v", "--mp-plots=none")
+    assert run.outcomes() == {"failed": 1}
+    text = run.section("perfect_a.mp4")
+    assert "   2 Frames of the file pyglet neither showed nor reported discarding" in text
+    assert ("  frames_not_shown: 2 of 14 frames never shown: 2 at the end (0.48 s, 0.52 s) "
+            "(video stream 0, file times)") in text
+    anomalies = (run.reports() / "perfect_a.mp4.anomalies.txt").read_text()
+    assert "frames never shown, file times:\n  0.480 s\n  0.520 s\n" in anomalies
+    assert "Sample: perfect_a.mp4" in run.summary()
+    page = (run.reports() / "index.html").read_text()
+    assert "frames_not_shown: 2 of 14 frames never shown" in page
+
+
+def test_compare_judges_the_other_sessions_recordings_with_its_stored_reference(
+        mp, inner_run_env):
+    """A session read back from its recordings (--mp-compare OTHER, as
+    pyglet-mp summarize and compare) counts what its run counted: the stored
+    reference is used. Without it, OTHER would look perfect, and this run
+    regressed."""
+    install_ffprobe(mp, inner_run_env, ffprobe_answer(14, 0.56))
+    mp.add("perfect_a.mp4")
+    first = mp.run("--mp-session=one", "--mp-plots=none")
+    assert first.outcomes() == {"failed": 1}
+    second = mp.run("--mp-session=two", "--mp-plots=none", "--mp-compare=one")
+    assert re.search(r"compared with one: 0 regressed, 0 fixed, 0 changed", second.out), \
+        second.out
+    comparison = (second.reports("two") / "comparison_two_one.txt").read_text()
+    assert "Regressed in 'two' (new defects or a crash): 0" in comparison

@@ -1,0 +1,212 @@
+"""analysis with the file's reference: the file's kinds join the verdict.
+
+Synthetic recordings (the shape pyglet 2.1.19 logs) and synthetic references
+(the shapes ffprobe gave for tests/e2e/test_file_reference_e2e.py's clips).
+No pyglet, no process, no ffprobe.
+"""
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from pytest_pyglet_media import analysis as an
+from pytest_pyglet_media import reports
+from pytest_pyglet_media import results as res
+from pytest_pyglet_media.file_checks import FILE_KINDS
+from pytest_pyglet_media.reference import Reference, Stream
+
+STEP = 0.04
+
+
+def frames(n: int, start: float = 0.0) -> list[float]:
+    return [round(start + i * STEP, 6) for i in range(n)]
+
+
+def ref(frame_times=(), *, duration: float | None = None, cover: bool = False,
+        audio: bool = True) -> Reference:
+    frame_times = tuple(sorted(frame_times))
+    if duration is None:
+        duration = (frame_times[-1] + STEP) if frame_times else 1.0
+    streams = []
+    if frame_times:
+        streams.append(Stream(0, "video", "h264", 0.0, duration))
+    if audio:
+        streams.append(Stream(len(streams), "audio", "aac", 0.0, duration))
+    if cover:
+        streams.append(Stream(len(streams), "video", "png", 0.0, duration, True))
+    return Reference(duration=duration, start=0.0, streams=tuple(streams),
+                     video_index=0 if frame_times else None, frame_times=frame_times)
+
+
+def play(shown, *, duration: float = 1.0, end: float | None = None, discarded=(),
+         cpu: tuple | None = None, walls=None) -> list[tuple]:
+    """A finished play that shows `shown` (video times), on time unless `walls`."""
+    walls = list(walls) if walls is not None else [t + 0.03 for t in shown]
+    events: list[tuple] = [("version", 1.1), ("mp.im", "clip"),
+                           ("mp.src", duration, (160, 120, 1.0, 25.0), (1, 32, 44100)),
+                           ("p.P._sp", 0.0)]
+    for v in discarded:
+        events += [("p.P.ut.1.0", STEP, 0.0, 0.0, 0.0), ("p.P.ut.1.5", v)]
+    for i, (v, w) in enumerate(zip(shown, walls)):
+        nxt = shown[i + 1] if i + 1 < len(shown) else None
+        events += [("p.P.ut.1.0", STEP, w - 0.03, max(0.0, w - 0.05), w),
+                   ("p.P.ut.1.6", v), ("p.P.ut.1.9", STEP, nxt)]
+    last = walls[-1] if walls else 0.0
+    events += [("p.P.ut.1.0", STEP, last, last, last + STEP), ("p.P.ut.1.6", None),
+               ("p.P.ut.1.7", STEP)]
+    if cpu is not None:
+        events.append(("mp.cpu", *cpu))
+    events += [("mp.end", end if end is not None else max(duration, last) + 0.05), ("p.P.oe",)]
+    an.validate(events)
+    return events
+
+
+def test_the_file_kinds_are_defect_kinds():
+    for kind, description in FILE_KINDS.items():
+        assert an.DEFECT_KINDS[kind].description == description
+    assert {"av_offset", "stall"} <= an.LATE_KINDS
+
+
+def test_perfect_against_the_file():
+    times = frames(25)
+    result = an.analyse(play(times), ref(times))
+    assert result.outcome == an.PERFECT and result.checked is True
+    assert result.checks.frames_in_file == result.checks.frames_shown == 25
+
+
+def test_frames_not_shown_fail_the_play_with_their_times():
+    times = frames(25)
+    result = an.analyse(play(times[1:2] + times[3:-2]), ref(times))
+    assert result.outcome == an.DEFECTS
+    assert result.counts == {"frames_not_shown": 4}
+    assert result.checks.missing_frames == (0.0, 0.08, 0.92, 0.96)
+    message = reports.failure_message("clip.mp4", result, "rec.dbg")
+    assert "   4 Frames of the file pyglet neither showed nor reported discarding" in message
+    assert ("  frames_not_shown: 4 of 25 frames never shown: 2 at the start (0.00 s, 0.08 s), "
+            "2 at the end (0.92 s, 0.96 s) (video stream 0, file times)") in message
+
+
+def test_the_fast_and_the_careful_path_agree_with_a_reference():
+    times = frames(25)
+    events = play(times[2:], discarded=[0.0])
+    fast = an.analyse(events, ref(times))
+    slow = an.against_file(events, an._analyse_slow(events), ref(times))
+    assert fast == slow
+    assert fast.counts == {"discarded_late": 1, "frames_not_shown": 1}
+
+
+def test_short_play_replaces_ended_early_and_names_both_durations():
+    times = frames(25)
+    events = play(times, duration=1.0, end=0.5)
+    alone = an.analyse(events, no_reference="ffprobe is not available")
+    assert alone.counts == {"ended_early": 1}
+    assert alone.checked == "ffprobe is not available"
+    result = an.analyse(events, ref(times, duration=1.0))
+    assert "ended_early" not in result.counts and result.counts["short_play"] == 1
+    assert all(a.kind != "ended_early" for a in result.anomalies)
+    assert ("the play lasted 0.50 s of the file's 1.00 s (ffprobe; pyglet reported 1.00 s)"
+            in result.checks.messages["short_play"])
+
+
+def test_pyglets_short_duration_is_not_trusted():
+    """pyglet says 0.6 s (an audio stream starting late), the file 1 s: the
+    events alone see a complete play; the file sees a short one."""
+    times = frames(25)
+    events = play(times[:15], duration=0.6, end=0.62)
+    assert an.analyse(events).outcome == an.PERFECT
+    assert an.analyse(events, ref(times, duration=1.0)).counts == {
+        "frames_not_shown": 10, "short_play": 1}
+
+
+def test_not_checked_says_why_everywhere():
+    events = play(frames(25))
+    why = "ffprobe cannot read the file: ffprobe: Invalid data found when processing input"
+    result = an.analyse(events, None, no_reference=why)
+    assert result.outcome == an.PERFECT and result.not_checked == why
+    failed = an.analyse(play(frames(25), end=0.5), None, no_reference=why)
+    assert f"not checked against the file: {why}" in \
+        reports.failure_message("clip", failed, "rec.dbg").splitlines()
+    assert reports.file_check_report(failed).endswith(f"Not checked against the file: {why}\n")
+    # a caller that had no reference to offer does not claim anything
+    assert an.analyse(events).checked is None and an.analyse(events).not_checked == ""
+
+
+@pytest.mark.parametrize("value", [-0.025057, -9223372036854.775])
+def test_cover_art_only_frame_discarded_is_not_a_defect(value):
+    """pyglet takes an attached picture as video and discards its only frame:
+    in mp3 at -0.025 s, in m4a at FFmpeg's "no timestamp" (measured)."""
+    events = play([], discarded=[value])
+    assert an.analyse(events).counts == {"discarded_late": 1}
+    cover = ref([], cover=True)
+    result = an.analyse(events, cover)
+    assert result.outcome == an.PERFECT and result.counts == {} and result.anomalies == ()
+    # audio only (no picture at all): a discarded frame stays a defect
+    assert an.analyse(events, ref([])).counts == {"discarded_late": 1}
+
+
+def test_cover_art_excuses_one_discard_only():
+    events = play([], discarded=[-0.025, 0.5])
+    result = an.analyse(events, ref([], cover=True))
+    assert result.counts == {"discarded_late": 1}
+    assert [a.value for a in result.anomalies] == [0.5]
+
+
+def test_stall_and_av_offset_on_an_overloaded_machine_are_the_machines_fault():
+    times = frames(25)
+    walls = [t + 0.03 + (0.5 if t > 0.5 else 0.0) for t in times]
+    events = play(times, walls=walls, cpu=(2.0, 0.6), end=1.6)
+    result = an.analyse(events, ref(times, duration=1.0))
+    # the audio clock ran on while the picture froze: apart, too
+    assert result.outcome == an.OVERLOADED and result.counts == {"stall": 1, "av_offset": 1}
+    quiet = an.analyse(play(times, walls=walls, cpu=(2.0, 0.001), end=1.6),
+                       ref(times, duration=1.0))
+    assert quiet.outcome == an.DEFECTS and quiet.counts == {"stall": 1, "av_offset": 1}
+
+
+def test_frames_not_shown_are_never_the_machines_fault():
+    times = frames(25)
+    events = play(times[:-2], discarded=[0.1], cpu=(2.0, 0.6))
+    assert an.analyse(events, ref(times)).outcome == an.DEFECTS
+
+
+def test_with_file_judges_a_judged_recording_again():
+    times = frames(25)
+    rec = an.judge(play(times[2:]))
+    again = an.with_file(rec, ref(times))
+    assert again.events is rec.events
+    assert again.analysis == an.analyse(rec.events, ref(times))
+
+
+def test_the_verdict_crosses_xdist_bounded():
+    times = frames(2 * an.MAX_FILE_DETAIL + 50)
+    result = an.analyse(play(times[::2]), ref(times))
+    assert result.counts["frames_not_shown"] == an.MAX_FILE_DETAIL + 25
+    assert len(result.checks.missing_frames) == an.MAX_FILE_DETAIL
+    data = res.SampleResult("clip", result).to_builtins()
+    pickle.dumps(data)  # builtins only
+    assert res.SampleResult.from_builtins(data).analysis == result
+    report = reports.file_check_report(result)
+    assert f"frames never shown, file times (the first {an.MAX_FILE_DETAIL} of " \
+           f"{an.MAX_FILE_DETAIL + 25}):" in report
+
+
+def test_old_verdicts_without_the_new_fields_still_load():
+    data = an.analyse(play(frames(3))).to_builtins()
+    del data["checked"], data["file_checks"]
+    assert an.PlayAnalysis.from_builtins(data).checked is None
+
+
+def test_outcomes_without_a_whole_play_are_not_compared():
+    events = play(frames(5))[:-1]  # no end of play: a crash
+    result = an.analyse(events, ref(frames(5)))
+    assert result.outcome == an.CRASHED and result.checked is None
+
+
+def test_summary_lists_the_samples_not_checked():
+    a = res.SampleResult("a.mp4", an.analyse(play(frames(3)), no_reference="no ffprobe"))
+    totals = res.session_totals([a])
+    text = reports.summary("s", "v", totals, not_checked={"a.mp4": "no ffprobe"})
+    assert "*** Reference checks skipped: 1 played samples were not checked against the file" \
+        in text
+    assert "Appendix, samples not checked against the file\n\ta.mp4: no ffprobe" in text

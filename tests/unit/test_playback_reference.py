@@ -1,0 +1,115 @@
+"""playback.file_reference: the sample's reference, stored once and reused.
+
+ffprobe is a stand-in script on PATH that counts its runs (no real probe).
+"""
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pytest_pyglet_media import playback
+from pytest_pyglet_media import reference as r
+from pytest_pyglet_media.session import SessionPaths
+
+ANSWER = {
+    "packets": [{"stream_index": 0, "pts_time": f"{i * 0.04:.6f}", "flags": "__"}
+                for i in range(5)],
+    "streams": [{"index": 0, "codec_name": "h264", "codec_type": "video",
+                 "start_time": "0.000000", "duration": "0.200000"}],
+    "format": {"start_time": "0.000000", "duration": "0.200000"},
+}
+
+
+@pytest.fixture
+def ffprobe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Install a stand-in ffprobe; returns a function giving its number of runs."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    answer = tmp_path / "answer.json"
+    answer.write_text(json.dumps(ANSWER))
+    runs = tmp_path / "runs"
+    script = bin_dir / "ffprobe"
+    script.write_text(textwrap.dedent(f"""\
+        #!/bin/sh
+        echo run >> '{runs}'
+        /bin/cat '{answer}'
+        """))
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    return lambda: len(runs.read_text().splitlines()) if runs.exists() else 0
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(b"media")
+    return path
+
+
+def test_session_paths_name_the_reference():
+    paths = SessionPaths(Path("/s"), "run")
+    assert paths.reference_dir == Path("/s/run/reference")
+    assert paths.reference("clip.mp4") == Path("/s/run/reference/clip.mp4.json")
+    assert len(paths.reference("x" * 255).name.encode()) <= 255
+
+
+def test_probed_once_stored_then_reused(tmp_path, ffprobe, sample):
+    stored = tmp_path / "session" / "reference" / "clip.mp4.json"  # folder made lazily
+    ref, why = playback.file_reference(sample, stored)
+    assert why == "" and ref.frame_times == (0.0, 0.04, 0.08, 0.12, 0.16)
+    assert ffprobe() == 1 and r.load(stored)[1] == ref
+    mtime = stored.stat().st_mtime_ns
+    again, why = playback.file_reference(sample, stored)
+    assert (again, why, ffprobe(), stored.stat().st_mtime_ns) == (ref, "", 1, mtime)
+
+
+def test_a_changed_sample_is_probed_again(tmp_path, ffprobe, sample):
+    stored = tmp_path / "clip.mp4.json"
+    playback.file_reference(sample, stored)
+    sample.write_bytes(b"other media, longer")
+    playback.file_reference(sample, stored)
+    assert ffprobe() == 2
+    assert r.is_current(r.load(stored)[0], sample)
+
+
+def test_a_touched_but_identical_sample_is_not_probed_again(tmp_path, ffprobe, sample):
+    stored = tmp_path / "clip.mp4.json"
+    playback.file_reference(sample, stored)
+    os.utime(sample, ns=(1, 1))
+    playback.file_reference(sample, stored)
+    assert ffprobe() == 1
+
+
+@pytest.mark.parametrize("content", [b"", b"{not json", b'{"format": "x"}', b"\xff\xfe"])
+def test_a_corrupt_reference_is_probed_again_and_replaced(tmp_path, ffprobe, sample, content):
+    stored = tmp_path / "clip.mp4.json"
+    stored.write_bytes(content)
+    ref, why = playback.file_reference(sample, stored)
+    assert why == "" and ref is not None and ffprobe() == 1
+    assert r.load(stored)[1] == ref
+
+
+def test_without_ffprobe_the_reason_says_how_to_install_it(tmp_path, monkeypatch, sample):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    stored = tmp_path / "clip.mp4.json"
+    ref, why = playback.file_reference(sample, stored)
+    assert ref is None and not stored.exists()
+    assert why == ("ffprobe is not available (not on PATH); install it: "
+                   "apt-get install ffmpeg (or put ffprobe on PATH)")
+    assert why.startswith(playback.PROBE_UNAVAILABLE)
+
+
+def test_a_file_ffprobe_cannot_read_is_noted_without_its_path(tmp_path, monkeypatch, sample):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "ffprobe").write_text(
+        f"#!/bin/sh\necho '{sample}: Invalid data found when processing input' >&2\nexit 1\n")
+    (bin_dir / "ffprobe").chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    ref, why = playback.file_reference(sample, tmp_path / "clip.mp4.json")
+    assert ref is None
+    assert why == "ffprobe cannot read the file: ffprobe: Invalid data found when processing input"
