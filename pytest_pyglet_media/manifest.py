@@ -108,6 +108,8 @@ def parse_manifest(text: str, path: Path) -> Manifest:
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message already holds "(at line L, column C)".
         raise ManifestError(path, f"TOML syntax error: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, deep nesting
+        raise ManifestError(path, f"holds a value this tool refuses ({str(exc)[:80]})") from None
     _reject_unknown(path, "the top level", document, TOP_LEVEL_KEYS, what="table")
     version, description = _parse_corpus(path, document.get("corpus"))
     samples = _parse_samples(path, document.get("samples", {}))
@@ -257,7 +259,8 @@ def _parse_truncate(path: Path, name: str, value: Any) -> float | None:
         raise ManifestError(path, f"{where}: expected a float, got {_toml_type(value)}")
     if not 0.0 < value < 1.0:
         raise ManifestError(
-            path, f"{where}: {value!r} is outside (0, 1); it is the fraction of bytes to keep"
+            path, f"{where}: {repr(value)[:40]} is outside (0, 1); it is the fraction of bytes "
+                  "to keep"
         )
     return float(value)
 

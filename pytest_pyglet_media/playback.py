@@ -14,6 +14,7 @@ from typing import Callable
 
 from . import analysis as an
 from . import results as res
+from . import session as store
 from . import atomic, recording, reference, runner
 from .errors import BadReferenceError, ProbeFailed, ProbeUnavailable, UnreadableRecordingError
 from .events import VERSION
@@ -93,6 +94,11 @@ def _placeholder(recording_path: Path, sample: str) -> os.stat_result | str:
 
 def _unusable(sample_path: Path) -> an.PlayAnalysis | None:
     """A sample that cannot reach the player: say so without starting one."""
+    # Issue 10: a sample replaced by a link out of the folder after the
+    # session was made was played; the folder's rule holds at every play
+    problem = store.sample_problem(sample_path.parent, sample_path.name)
+    if problem is not None:
+        return an.PlayAnalysis(an.MISSING, reason=f"not played: {problem}")
     if not sample_path.exists():
         return an.PlayAnalysis(an.MISSING, reason=f"the sample file {sample_path} is missing")
     if not sample_path.is_file():

@@ -157,3 +157,33 @@ def test_hostile_json_never_escapes_as_another_exception(tmp_path):
             store._load_json(path)
     with pytest.raises(UsageError):
         store.check_session_name(store.ACTIVATION_FILE)
+
+
+def test_a_sample_replaced_by_a_link_out_of_the_folder_is_not_played(mp, tmp_path):
+    mp.add("perfect_a.mp4")
+    assert mp.run("--mp-session=s", player="perfect").ret == 0
+    outside = tmp_path / "outside.mp4"
+    outside.write_bytes(b"elsewhere")
+    sample = mp.samples / "perfect_a.mp4"
+    sample.unlink()
+    sample.symlink_to(outside)  # after the session was made
+    recorded = (mp.samples / "s" / "dbg" / "perfect_a.mp4.dbg").read_bytes()
+    run = mp.run("--mp-session=s", player="perfect")
+    assert run.outcomes() == {"failed": 1}
+    assert "is a link to" in run.section("perfect_a.mp4")
+    assert "outside the samples folder" in run.section("perfect_a.mp4")
+    # nothing recorded is lost
+    assert (mp.samples / "s" / "dbg" / "perfect_a.mp4.dbg").read_bytes() == recorded
+
+
+@pytest.mark.parametrize("value", ["1" * 5000, "0." + "1" * 300, "1e999"])
+def test_samples_toml_with_hostile_numbers_is_one_usage_error(mp, value):
+    mp.add("a.mp4")
+    (mp.samples / "samples.toml").write_text(
+        '[corpus]\nversion = "x"\n[samples."a.mp4"]\ntext = "x"\nffmpeg = ["-i", "x"]\n'
+        f"truncate = {value}\n")
+    run = mp.run()
+    assert run.ret == 4, run.out + run.err  # pytest's usage error
+    assert "Traceback" not in run.out + run.err and "INTERNALERROR" not in run.out + run.err
+    line = next(line for line in run.err.splitlines() if "samples.toml" in line)
+    assert len(line) < 400
