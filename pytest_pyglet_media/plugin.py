@@ -29,6 +29,8 @@ def pytest_configure(config: pytest.Config) -> None:
         if not settings.active:
             return
         workerinput = getattr(config, "workerinput", None)
+        if workerinput is None and not _samples_wanted(config, settings):
+            return  # explicit paths none of which reaches the samples: plugin idle
         if workerinput is not None:
             ctx = context.for_worker(settings, workerinput.get(WORKER_SESSION_KEY))
         else:
@@ -43,9 +45,47 @@ def pytest_configure(config: pytest.Config) -> None:
     except MediaTestError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[items.RUN_CONTEXT] = ctx
-    # With --mp-samples-dir and no path arguments, collect only the samples.
     if config.args_source != pytest.Config.ArgsSource.ARGS:
-        config.args = [str(ctx.samples_dir)]
+        config.args = _default_args(config, ctx.samples_dir)
+
+
+def _arg_path(config: pytest.Config, arg: str) -> Path:
+    """The file or folder of a path argument or node id (`a/b.py::test`)."""
+    return (config.invocation_params.dir / arg.split("::", 1)[0]).resolve()
+
+
+def _samples_wanted(config: pytest.Config, settings: options.Settings) -> bool:
+    """Whether this run may collect samples.
+
+    Path arguments given by the user are kept as they are: the samples are
+    collected only when one of them is the samples folder, inside it or
+    above it (`pytest tests` with the ini setting plays nothing, creates
+    no session and prints no media section).
+    """
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        return True
+    samples = (config.invocation_params.dir / settings.samples_dir).resolve()
+    for arg in config.args:
+        path = _arg_path(config, arg)
+        if path == samples or samples in path.parents or path in samples.parents:
+            return True
+    return False
+
+
+def _default_args(config: pytest.Config, samples_dir: Path) -> list[str]:
+    """What a run without path arguments collects.
+
+    --mp-samples-dir on the command line: only the samples (as documented).
+    The ini setting adds the samples to what pytest collects anyway
+    (testpaths, else the invocation folder), never replaces it.
+    """
+    if config.option.mp_samples_dir is not None:
+        return [str(samples_dir)]
+    samples = samples_dir.resolve()
+    paths = [_arg_path(config, arg) for arg in config.args]
+    if any(p == samples or p in samples.parents for p in paths):
+        return list(config.args)
+    return [*config.args, str(samples_dir)]
 
 
 class _XdistHooks:
