@@ -6,7 +6,7 @@ from typing import Any, Generator
 
 import pytest
 
-from . import context, items, options
+from . import context, ffmpeg_check, items, options
 from .errors import MediaTestError
 from .reporter import SessionReporter
 
@@ -34,6 +34,8 @@ def pytest_configure(config: pytest.Config) -> None:
         if workerinput is not None:
             ctx = context.for_worker(settings, workerinput.get(WORKER_SESSION_KEY))
         else:
+            if settings.player == options.DEFAULT_PLAYER and not config.option.collectonly:
+                ffmpeg_check.require_ffmpeg()  # one clear error before anything plays
             ctx = context.prepare(settings, collect_only=config.option.collectonly)
             config.pluginmanager.register(SessionReporter(ctx), "pyglet-media-reporter")
             for note in ctx.left_out:
