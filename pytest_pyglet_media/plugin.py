@@ -1,6 +1,7 @@
 """The pytest11 entry point: hooks only, each delegating in a few lines."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any, Generator
 
@@ -37,11 +38,8 @@ def pytest_configure(config: pytest.Config) -> None:
             if settings.player == options.DEFAULT_PLAYER and not config.option.collectonly:
                 ffmpeg_check.require_ffmpeg()  # one clear error before anything plays
             ctx = context.prepare(settings, collect_only=config.option.collectonly)
+            _warn_left_out(config, ctx)
             config.pluginmanager.register(SessionReporter(ctx), "pyglet-media-reporter")
-            for note in ctx.left_out:
-                config.issue_config_time_warning(
-                    pytest.PytestWarning(f"not a sample, left out of the playlist: {note}"),
-                    stacklevel=2)
             if config.pluginmanager.hasplugin("xdist"):
                 config.pluginmanager.register(_XdistHooks(ctx), "pyglet-media-xdist")
     except MediaTestError as exc:
@@ -49,6 +47,23 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[items.RUN_CONTEXT] = ctx
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = _default_args(config, ctx.samples_dir)
+
+
+def _warn_left_out(config: pytest.Config, ctx: context.RunContext) -> None:
+    """A warning per file left out of a new session's playlist.
+
+    Fix (issue 12): under `-W error` the warning was raised here, an
+    INTERNALERROR with a traceback (and a new session left behind). It is
+    a usage error instead, before anything plays, the session not kept.
+    """
+    for note in ctx.left_out:
+        message = f"not a sample, left out of the playlist: {note}"
+        try:
+            config.issue_config_time_warning(pytest.PytestWarning(message), stacklevel=2)
+        except pytest.PytestWarning:
+            if ctx.created and ctx.paths is not None:
+                shutil.rmtree(ctx.paths.session_dir, ignore_errors=True)
+            raise pytest.UsageError(f"{message} (an error under -W error)") from None
 
 
 def _arg_path(config: pytest.Config, arg: str) -> Path:
