@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 
 from . import analysis as an
 from . import atomic, comparison, recording, reports
-from . import context
+from . import __version__, context
 from . import manifest as manifest_mod
 from . import session as store
 from .errors import MediaTestError, UsageError
@@ -355,6 +355,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pyglet-mp",
         description="Sessions of pyglet media recordings (the original scripts' workflow). "
                     f"The samples folder comes from --samples-dir or ${store.SAMPLES_DIR_ENV}.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    # global options are accepted before the command too ('pyglet-mp
+    # --samples-dir DIR list'); the command's own value wins
+    parser.add_argument("--samples-dir", metavar="DIR", dest="global_samples_dir",
+                        help=f"samples folder (default: ${store.SAMPLES_DIR_ENV})")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--samples-dir", metavar="DIR",
                         help=f"samples folder (default: ${store.SAMPLES_DIR_ENV})")
@@ -411,13 +416,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # REMAINDER after run-test-suite's optional SAMPLES_DIR, argparse took the
     # first pytest argument as SAMPLES_DIR ('run-test-suite -- -q' ran on '-q').
     extra = None
-    if argv and argv[0] in PYTEST_ARG_COMMANDS and "--" in argv:
+    if "--" in argv and any(a in PYTEST_ARG_COMMANDS for a in argv[:argv.index("--")]):
         cut = argv.index("--")
         argv, extra = argv[:cut], argv[cut + 1:]
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # argparse printed the usage error already
         return EXIT_USAGE if exit_.code not in (0, None) else EXIT_OK
+    if getattr(args, "samples_dir", None) is None:
+        args.samples_dir = args.global_samples_dir
     if extra is not None:
         args.pytest_args = [*args.pytest_args, *extra]
     if args.command is None:

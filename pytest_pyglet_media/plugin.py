@@ -1,12 +1,13 @@
 """The pytest11 entry point: hooks only, each delegating in a few lines."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any, Generator
 
 import pytest
 
-from . import context, items, options
+from . import context, ffmpeg_check, items, options
 from .errors import MediaTestError
 from .reporter import SessionReporter
 
@@ -29,23 +30,79 @@ def pytest_configure(config: pytest.Config) -> None:
         if not settings.active:
             return
         workerinput = getattr(config, "workerinput", None)
+        if workerinput is None and not _samples_wanted(config, settings):
+            return  # explicit paths none of which reaches the samples: plugin idle
         if workerinput is not None:
             ctx = context.for_worker(settings, workerinput.get(WORKER_SESSION_KEY))
         else:
+            if settings.player == options.DEFAULT_PLAYER and not config.option.collectonly:
+                ffmpeg_check.require_ffmpeg()  # one clear error before anything plays
             ctx = context.prepare(settings, collect_only=config.option.collectonly)
+            _warn_left_out(config, ctx)
             config.pluginmanager.register(SessionReporter(ctx), "pyglet-media-reporter")
-            for note in ctx.left_out:
-                config.issue_config_time_warning(
-                    pytest.PytestWarning(f"not a sample, left out of the playlist: {note}"),
-                    stacklevel=2)
             if config.pluginmanager.hasplugin("xdist"):
                 config.pluginmanager.register(_XdistHooks(ctx), "pyglet-media-xdist")
     except MediaTestError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[items.RUN_CONTEXT] = ctx
-    # With --mp-samples-dir and no path arguments, collect only the samples.
     if config.args_source != pytest.Config.ArgsSource.ARGS:
-        config.args = [str(ctx.samples_dir)]
+        config.args = _default_args(config, ctx.samples_dir)
+
+
+def _warn_left_out(config: pytest.Config, ctx: context.RunContext) -> None:
+    """A warning per file left out of a new session's playlist.
+
+    Fix (issue 12): under `-W error` the warning was raised here, an
+    INTERNALERROR with a traceback (and a new session left behind). It is
+    a usage error instead, before anything plays, the session not kept.
+    """
+    for note in ctx.left_out:
+        message = f"not a sample, left out of the playlist: {note}"
+        try:
+            config.issue_config_time_warning(pytest.PytestWarning(message), stacklevel=2)
+        except pytest.PytestWarning:
+            if ctx.created and ctx.paths is not None:
+                shutil.rmtree(ctx.paths.session_dir, ignore_errors=True)
+            raise pytest.UsageError(f"{message} (an error under -W error)") from None
+
+
+def _arg_path(config: pytest.Config, arg: str) -> Path:
+    """The file or folder of a path argument or node id (`a/b.py::test`)."""
+    return (config.invocation_params.dir / arg.split("::", 1)[0]).resolve()
+
+
+def _samples_wanted(config: pytest.Config, settings: options.Settings) -> bool:
+    """Whether this run may collect samples.
+
+    Path arguments given by the user are kept as they are: the samples are
+    collected only when one of them is the samples folder, inside it or
+    above it (`pytest tests` with the ini setting plays nothing, creates
+    no session and prints no media section).
+    """
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        return True
+    samples = (config.invocation_params.dir / settings.samples_dir).resolve()
+    for arg in config.args:
+        path = _arg_path(config, arg)
+        if path == samples or samples in path.parents or path in samples.parents:
+            return True
+    return False
+
+
+def _default_args(config: pytest.Config, samples_dir: Path) -> list[str]:
+    """What a run without path arguments collects.
+
+    --mp-samples-dir on the command line: only the samples (as documented).
+    The ini setting adds the samples to what pytest collects anyway
+    (testpaths, else the invocation folder), never replaces it.
+    """
+    if config.option.mp_samples_dir is not None:
+        return [str(samples_dir)]
+    samples = samples_dir.resolve()
+    paths = [_arg_path(config, arg) for arg in config.args]
+    if any(p == samples or p in samples.parents for p in paths):
+        return list(config.args)
+    return [*config.args, str(samples_dir)]
 
 
 class _XdistHooks:

@@ -119,13 +119,18 @@ class SessionReporter:
         return bl.better_notes(ctx.baseline, self._run_entries(), ignored)
 
     def _discard_if_nothing_played(self, paths: store.SessionPaths) -> bool:
-        """A session this run created, and played nothing into, is not kept.
+        """A run that played no sample leaves the session as it found it.
 
-        `-k` matching no sample, or a node id of another folder, would
-        otherwise leave a testrun_NN with no recording for every such run.
+        A session this run created is removed: `-k` matching no sample, or a
+        node id of another folder, would otherwise leave a testrun_NN with no
+        recording for every such run. An existing session's reports are not
+        rewritten from its old recordings. Either way nothing is printed.
         """
-        if not self.ctx.created or self.results or self.lost:
+        if self.results or self.lost:
             return False
+        if not self.ctx.created:
+            self.discarded = True
+            return True
         if any(p.suffix == ".dbg" for p in paths.dbg_dir.iterdir()):
             return False  # a player wrote something after all: keep it
         shutil.rmtree(paths.session_dir, ignore_errors=True)
@@ -135,12 +140,11 @@ class SessionReporter:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.ctx.paths is None:
             return
+        if self.discarded:  # no sample played: no media section
+            return
         tr = terminalreporter
         tr.section("pyglet media session")
         self._baseline_lines(tr)
-        if self.discarded:
-            tr.write_line(f"no sample was played: session {self.ctx.paths.name} was not kept")
-            return
         if self.error:
             tr.write_line(f"could not write the session reports: {self.error}", red=True)
             return
