@@ -157,6 +157,10 @@ def prepare(settings: Settings, *, collect_only: bool) -> RunContext:
         if not collect_only:
             store.require_raw_writable(paths)
             _require_writable_folder(paths.dbg_dir)
+            # the end of the run reads these: a bad one is refused before
+            # anything plays, not found after every sample has played
+            store.load_retry_state(paths)
+            store.load_versions(paths)
         return RunContext(settings, samples_dir, tuple(store.session_playlist(paths)),
                           manifest, paths, baseline=baseline, baseline_path=baseline_path)
     samples, has_playlist = new_session_playlist(samples_dir, settings.playlist)

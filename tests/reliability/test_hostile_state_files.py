@@ -187,3 +187,17 @@ def test_samples_toml_with_hostile_numbers_is_one_usage_error(mp, value):
     assert "Traceback" not in run.out + run.err and "INTERNALERROR" not in run.out + run.err
     line = next(line for line in run.err.splitlines() if "samples.toml" in line)
     assert len(line) < 400
+
+
+@pytest.mark.parametrize("which", ["retry_state", "versions"])
+def test_a_bad_state_file_is_refused_before_anything_plays(mp, which):
+    mp.add("perfect_a.mp4")
+    assert mp.run("--mp-session=s", player="perfect").ret == 0
+    target = mp.samples / "s" / "dbg" / ("_crash_retries.json" if which == "retry_state"
+                                         else "_versions.json")
+    target.write_text('{"a": ' + "1" * 5000 + "}")
+    recorded = (mp.samples / "s" / "dbg" / "perfect_a.mp4.dbg").read_bytes()
+    run = mp.run("--mp-session=s", player="perfect")
+    assert run.ret == 4, run.out + run.err  # a usage error, before any play
+    assert str(target) in run.err and "Traceback" not in run.err
+    assert (mp.samples / "s" / "dbg" / "perfect_a.mp4.dbg").read_bytes() == recorded
