@@ -14,7 +14,7 @@ import pytest
 from . import analysis as an
 from . import baseline as bl
 from . import results as res
-from . import reports
+from . import junit, reports
 from . import session as store
 from .context import RunContext
 from .errors import MediaTestError
@@ -55,6 +55,10 @@ class SampleFile(pytest.File):
 
 #: the verdict of a played item, as builtins (it crosses xdist on the report)
 RESULT = pytest.StashKey[dict[str, Any]]()
+#: the verdict's facts as (name, text) pairs, for --junitxml (junit.py)
+PROPERTIES = pytest.StashKey[list[tuple[str, str]]]()
+#: the first line of the captured section that holds the player's output
+PLAYER_OUTPUT = "[the player's stdout and stderr, last lines]"
 
 
 class SampleItem(pytest.Item):
@@ -75,7 +79,8 @@ class SampleItem(pytest.Item):
                                          reference_path=ctx.paths.reference(self.sample),
                                          marker=ctx.paths.playing(self.sample))
         self.stash[RESULT] = result.to_builtins()
-        self.user_properties.extend(junit_properties(result))
+        self._record(junit_properties(result))
+        self._add_player_output(last)
         if ctx.judged_by_baseline:
             self._judge_by_baseline(ctx, result, last)
         elif result.outcome != an.PERFECT:
@@ -87,7 +92,7 @@ class SampleItem(pytest.Item):
         (samples.toml's expectation wins for its sample: judged as without)."""
         now = bl.entry_of(result.outcome, result.analysis.counts)
         base = ctx.baseline.entries.get(self.sample) if ctx.baseline else None
-        self.user_properties.extend(baseline_properties(base, now))
+        self._record(baseline_properties(base, now))
         if not ctx.baseline_applies(self.sample):
             if result.outcome != an.PERFECT:
                 raise SampleFailed(_message(self.sample, last))
@@ -98,6 +103,21 @@ class SampleItem(pytest.Item):
         if not verdict.passed:
             note = f"{self.sample}: {verdict.note}\n" if verdict.note else ""
             raise SampleFailed(note + _message(self.sample, last))
+
+    def _record(self, props: list[tuple[str, object]]) -> None:
+        """The verdict's facts: on the report (junit.py puts them where the
+        junit family allows), and as user properties unless xunit2 is written."""
+        self.stash.setdefault(PROPERTIES, []).extend((n, str(v)) for n, v in props)
+        if junit.testcase_properties_allowed(self.config):
+            self.user_properties.extend(props)
+
+    def _add_player_output(self, attempt: Attempt) -> None:
+        """What the player wrote (stdout and stderr, one stream, its last
+        runner.STDERR_TAIL_BYTES): a captured section, shown on failure and
+        written by junit_logging=system-err|out-err|all."""
+        tail = attempt.run.stderr_tail if attempt.run else ""
+        if tail.strip():
+            self.add_report_section("call", "stderr", f"{PLAYER_OUTPUT}\n{tail}")
 
     def _log_rerun(self, attempt: Attempt) -> None:
         """Report a crashed attempt as a rerun ('R'), as pytest-rerunfailures does."""
@@ -121,11 +141,13 @@ class SampleItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> Any:
         if isinstance(excinfo.value, (SampleFailed, NotPlayed)):
-            return str(excinfo.value)
+            return junit.message_repr(self.location[0], str(excinfo.value),
+                                      self.config.getoption("tbstyle", "auto"))
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"play {self.sample}"
+        # line 0: tools print `clip.mp4:1` (pytest shows line + 1), never `:None`
+        return self.path, 0, f"play {self.sample}"
 
 
 def _message(sample: str, attempt: Attempt) -> str:

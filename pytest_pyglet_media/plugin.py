@@ -7,7 +7,7 @@ from typing import Any, Generator
 
 import pytest
 
-from . import context, ffmpeg_check, items, options
+from . import context, ffmpeg_check, html_links, items, junit, options
 from .errors import MediaTestError
 from .reporter import SessionReporter
 
@@ -40,6 +40,9 @@ def pytest_configure(config: pytest.Config) -> None:
             ctx = context.prepare(settings, collect_only=config.option.collectonly)
             _warn_left_out(config, ctx)
             config.pluginmanager.register(SessionReporter(ctx), "pyglet-media-reporter")
+            config.pluginmanager.register(
+                junit.JunitRows(config, items.ITEM_NAME, ctx.samples_dir.name),
+                "pyglet-media-junit")
             if config.pluginmanager.hasplugin("xdist"):
                 config.pluginmanager.register(_XdistHooks(ctx), "pyglet-media-xdist")
     except MediaTestError as exc:
@@ -131,6 +134,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
     if isinstance(item, items.SampleItem) and call.when == "call" \
             and items.RESULT in item.stash:
         report.mp_result = item.stash[items.RESULT]  # type: ignore[attr-defined]
+        # the facts for junit (junit.py), as lists: they cross xdist too
+        report.mp_properties = [list(p) for p in  # type: ignore[attr-defined]
+                                item.stash.get(items.PROPERTIES, [])]
+        if html_links.active(item.config):
+            html_links.add_extras(item.config, item.config.stash[items.RUN_CONTEXT],
+                                  item.sample, item.stash[items.RESULT]["analysis"]["outcome"],
+                                  report)
     return report
 
 

@@ -24,14 +24,13 @@ import shutil
 import subprocess
 import sys
 import uuid
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
 import pytest
 
-from mp_support import recordings
+from mp_support import junit, recordings
 from mp_support.cli_result import CliResult, run_in_process
 from mp_support.env import clear_inner_env
 from mp_support.sessions import check_index
@@ -156,14 +155,8 @@ def mp(pytester: pytest.Pytester, inner_run_env: pytest.MonkeyPatch) -> MediaTes
 
 
 def junit_cases(path: Path) -> dict[str, dict[str, str]]:
-    """testcase name -> its properties, from a --junitxml file."""
-    cases = {}
-    for case in ET.parse(path).getroot().iter("testcase"):
-        props = {p.get("name"): p.get("value") for p in case.iter("property")}
-        key = f"{case.get('classname')}::{case.get('name')}"
-        assert key not in cases, f"testcase {key} twice"
-        cases[key] = props
-    return cases
+    """sample (testcase name) -> its facts, from a --junitxml file of any family."""
+    return junit.cases(path)
 
 
 def live_processes_with(marker: str) -> list[tuple[int, str]]:

@@ -15,12 +15,12 @@ import os
 import re
 import shutil
 import sys
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from mp_support import junit
 from mp_support.browser import Browser, find_chromium
 
 VIDEO = "testsrc2=size=160x120:rate=25:duration={d}"
@@ -131,12 +131,7 @@ class E2E:
 
     @staticmethod
     def junit_cases(path: Path) -> dict[str, dict[str, str]]:
-        cases = {}
-        for case in ET.parse(path).getroot().iter("testcase"):
-            props = {p.get("name"): p.get("value") for p in case.iter("property")}
-            sample = case.get("classname", "").removeprefix("samples.")
-            cases[sample] = props
-        return cases
+        return junit.cases(path)
 
 
 @pytest.fixture

@@ -107,14 +107,14 @@ def test_later_run_within_worse_better(mp, extra):
     assert "defects_same.mp4:" not in run.out.split("better than baseline")[1]
     # the baselined defects stay visible: junit, summary, index
     cases = mp.junit_cases(xml)
-    same = cases["samples.defects_same.mp4::play"]
+    same = cases["defects_same.mp4"]
     assert same["mp_verdict"] == "defects"
     assert same["mp_defects"] == "discarded_late=3, scheduling_in_past=1"
     assert same["mp_baseline"] == "discarded_late=3, scheduling_in_past=1"
     assert same["mp_baseline_change"] == "same"
-    assert cases["samples.defects_worse.mp4::play"]["mp_baseline_change"] == \
+    assert cases["defects_worse.mp4"]["mp_baseline_change"] == \
         "worse: discarded_late 1 -> 3, scheduling_in_past 0 -> 1 (new kind)"
-    assert cases["samples.defects_new_sample.mp4::play"]["mp_baseline"] == "not in baseline"
+    assert cases["defects_new_sample.mp4"]["mp_baseline"] == "not in baseline"
     summary = run.summary()
     assert "Sample: defects_same.mp4" in summary  # still among the defects
     assert "\tdefects_same.mp4: discarded_late=3, scheduling_in_past=1 | " \

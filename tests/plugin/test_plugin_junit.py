@@ -1,26 +1,147 @@
-"""--junitxml: one testcase per sample, with the verdict as properties."""
+"""What CI and reports read: --junitxml valid for every junit family, rows
+named after their sample, the facts where each family allows them; the
+player's output as a captured section; failure text for every --tb style;
+pytest-html links."""
 from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
+from mp_support import junit
+
+#: pytest's junit families; xunit2 is its default
+FAMILIES = ["xunit1", "xunit2", "legacy"]
+
 
 @pytest.mark.parametrize("extra", [(), ("-n", "2")], ids=["serial", "xdist"])
-def test_junit_properties(mp, extra):
+@pytest.mark.parametrize("family", FAMILIES)
+def test_junit_valid_for_every_family(mp, family, extra):
     mp.add("perfect_a.mp4", "defects_b.mp4", "segfault_c.mp4")
     xml = mp.pytester.path / "junit.xml"
-    run = mp.run(f"--junitxml={xml}", "--mp-retries=1", *extra)
+    run = mp.run(f"--junitxml={xml}", "-o", f"junit_family={family}", "--mp-retries=1",
+                 "-W", "error", *extra)
     assert run.outcomes() == {"passed": 1, "failed": 2, "rerun": 1}
+    assert "warning" not in run.out.lower()
+    junit.validate(xml, family)  # raises on any break of the family's schema
+    root = ET.parse(xml).getroot()
+    # every row names its sample; Jenkins' split at the classname's last dot keeps it
+    rows = {(c.get("classname"), c.get("name")) for c in root.iter("testcase")}
+    assert rows == {("samples", "perfect_a.mp4"), ("samples", "defects_b.mp4"),
+                    ("samples", "segfault_c.mp4")}
+    in_testcases = [p for c in root.iter("testcase") for p in c.iter("property")]
+    if family == "xunit2":
+        assert in_testcases == []  # the facts are testsuite properties
+        suite = {p.get("name") for p in root.find("testsuite").find("properties")}
+        assert "mp_verdict[defects_b.mp4]" in suite
+    else:
+        assert in_testcases
     cases = mp.junit_cases(xml)
-    assert set(cases) == {"samples.perfect_a.mp4::play", "samples.defects_b.mp4::play",
-                          "samples.segfault_c.mp4::play"}
-    perfect = cases["samples.perfect_a.mp4::play"]
+    perfect = cases["perfect_a.mp4"]
     assert perfect["mp_verdict"] == "perfect"
     assert perfect["mp_defects"] == "none"
     assert perfect["mp_recording"] == str(run.recording("perfect_a.mp4"))
-    defects = cases["samples.defects_b.mp4::play"]
+    defects = cases["defects_b.mp4"]
     assert defects["mp_verdict"] == "defects"
     assert defects["mp_defects"] == "discarded_late=3, scheduling_in_past=1"
     assert defects["mp_recording"] == str(run.recording("defects_b.mp4"))
-    crashed = cases["samples.segfault_c.mp4::play"]
+    crashed = cases["segfault_c.mp4"]
     assert crashed["mp_verdict"] == "crashed"
     assert crashed["mp_attempts"] == "2"
+    # the failure element: its message is the message's first line
+    failure = next(c for c in root.iter("testcase")
+                   if c.get("name") == "defects_b.mp4").find("failure")
+    assert failure.get("message") == "defects_b.mp4: 4 defects while playing a 0.48 s source"
+    assert "recording: " in failure.text
+
+
+def test_junit_prefix_and_node_ids_unchanged(mp):
+    mp.add("perfect_a.mp4")
+    xml = mp.pytester.path / "junit.xml"
+    run = mp.run(f"--junitxml={xml}", "--junit-prefix=media", "-v")
+    assert mp.nodeid("perfect_a.mp4") + " PASSED" in run.out
+    case = next(ET.parse(xml).getroot().iter("testcase"))
+    assert (case.get("classname"), case.get("name")) == ("media.samples", "perfect_a.mp4")
+
+
+@pytest.mark.parametrize("extra", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_player_output_is_a_captured_section(mp, extra):
+    mp.add("noisy_crash_a.mp4", "perfect_b.mp4")
+    xml = mp.pytester.path / "junit.xml"
+    run = mp.run(f"--junitxml={xml}", "-o", "junit_logging=system-err", "--mp-retries=0",
+                 *extra)
+    assert run.outcomes() == {"passed": 1, "failed": 1}
+    assert "Captured stderr call" in run.out
+    assert "[the player's stdout and stderr, last lines]" in run.out
+    cases = {c.get("name"): c for c in ET.parse(xml).getroot().iter("testcase")}
+    err = cases["noisy_crash_a.mp4"].find("system-err").text
+    assert "[the player's stdout and stderr, last lines]" in err
+    assert len(err) < 6000  # bounded: the runner keeps the tail only
+
+
+def _noisy_last() -> str:
+    from doubles import _common
+    return _common.NOISY_LAST
+
+
+def test_player_output_ends_with_what_it_wrote_last(mp):
+    mp.add("noisy_crash_a.mp4")
+    xml = mp.pytester.path / "junit.xml"
+    mp.run(f"--junitxml={xml}", "-o", "junit_logging=all", "--mp-retries=0")
+    case = next(ET.parse(xml).getroot().iter("testcase"))
+    assert case.find("system-err").text.rstrip().endswith(_noisy_last())
+
+
+@pytest.mark.parametrize("extra", [(), ("-n", "2")], ids=["serial", "xdist"])
+@pytest.mark.parametrize("tb", ["auto", "long", "short", "native", "line", "no"])
+def test_failure_text_follows_tb_style(mp, tb, extra):
+    mp.add("defects_b.mp4")
+    run = mp.run(f"--tb={tb}", "--mp-retries=0", *extra)
+    assert run.outcomes() == {"failed": 1}
+    head = "defects_b.mp4: 4 defects while playing a 0.48 s source"
+    if tb == "no":
+        assert "recording: " not in run.out
+        assert "_ play defects_b.mp4 _" not in run.out
+    elif tb == "line":
+        assert f"samples/defects_b.mp4:1: {head}\n" in run.out
+        assert "recording: " not in run.out
+    else:
+        section = "\n".join(line for line in run.section("defects_b.mp4").splitlines()
+                            if not line.startswith("[gw"))
+        assert section.lstrip().startswith(head)
+        assert "recording: " in section
+        assert "Traceback" not in section and "SampleFailed" not in section
+
+
+def test_location_has_a_line(mp):
+    """reportinfo gives line 0: tools print `clip.mp4:1`, never `:None`."""
+    mp.add("perfect_a.mp4")
+    mp.pytester.makeconftest(
+        "def pytest_runtest_logreport(report):\n"
+        "    if report.when == 'call':\n"
+        "        print('LOCATION', report.location)\n")
+    run = mp.run("-s")
+    assert "LOCATION ('samples/perfect_a.mp4', 0, 'play perfect_a.mp4')" in run.out
+
+
+@pytest.mark.parametrize("extra", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_pytest_html_links_each_row_to_its_reports(mp, extra):
+    pytest.importorskip("pytest_html", reason="pytest-html is in the test extra")
+    mp.add("perfect_a.mp4", "defects_b.mp4")
+    (mp.pytester.path / "out").mkdir()
+    page = mp.pytester.path / "out" / "report.html"
+    run = mp.run(f"--html={page}", "--mp-retries=0", *extra)
+    assert run.outcomes() == {"passed": 1, "failed": 1}
+    text = html.unescape(page.read_text())
+    base = "../samples/testrun_00"
+    for href in (f"{base}/reports/index.html", f"{base}/reports/defects_b.mp4.all.txt",
+                 f"{base}/reports/defects_b.mp4.anomalies.txt",
+                 f"{base}/dbg/defects_b.mp4.dbg", f"{base}/dbg/perfect_a.mp4.dbg"):
+        assert href in text, href
+        target = (page.parent / href).resolve()
+        assert target.exists(), target
+    # the perfect play has no text reports, so no link to them
+    assert not re.search(r"perfect_a\.mp4\.(all|anomalies)\.txt", text)
+

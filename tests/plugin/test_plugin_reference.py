@@ -59,7 +59,7 @@ def test_without_ffprobe_the_run_works_and_says_so_once(mp, inner_run_env, extra
     assert ("not checked against the file: ffprobe is not available (not on PATH); install "
             "it: apt-get install ffmpeg" in run.section("defects_b.mp4"))
     cases = mp.junit_cases(xml)
-    assert cases["samples.perfect_a.mp4::play"]["mp_file_check"].startswith(
+    assert cases["perfect_a.mp4"]["mp_file_check"].startswith(
         "not checked against the file: ffprobe is not available")
     summary = run.summary()
     assert "*** Reference checks skipped: 3 played samples were not checked against the " \
@@ -78,7 +78,7 @@ def test_reference_stored_once_and_reused_while_the_file_is_unchanged(mp, inner_
     xml = mp.pytester.path / "junit.xml"
     first = mp.run("--mp-session=s", f"--junitxml={xml}")
     assert first.outcomes() == {"passed": 1}
-    assert mp.junit_cases(xml)["samples.perfect_a.mp4::play"]["mp_file_check"] == \
+    assert mp.junit_cases(xml)["perfect_a.mp4"]["mp_file_check"] == \
         "checked against the file"
     stored = first.session_dir("s") / "reference" / "perfect_a.mp4.json"
     assert json.loads(stored.read_text())["reference"]["frame_times"][-1] == pytest.approx(0.44)
