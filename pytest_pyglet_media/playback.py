@@ -153,6 +153,19 @@ def file_reference(sample_path: Path, reference_path: Path | None
     return ref, ""
 
 
+def play_limit(settings: Settings, samples_dir: Path, sample: str,
+               reference_path: Path | None) -> float:
+    """One play's limit for `sample`, as `attempt` will compute it (its
+    reference probed now and stored, for the play to reuse)."""
+    if settings.timeout is not None:
+        return settings.timeout
+    sample_path = samples_dir / sample
+    if _unusable(sample_path) is not None:
+        return timeouts.play_limit(None, None)
+    ref, _ = file_reference(sample_path, reference_path)
+    return timeouts.play_limit(None, ref.duration if ref is not None else None)
+
+
 def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,
             reference_path: Path | None = None, marker: Path | None = None) -> Attempt:
     """One play of `sample`, judged; against the file when ffprobe can

@@ -27,3 +27,28 @@ def test_describe_names_where_the_limit_comes_from():
 
 def test_item_limit_covers_every_play_and_retry():
     assert timeouts.item_limit(100.0, retries=2) == 300.0 + timeouts.ITEM_MARGIN
+
+
+@pytest.mark.parametrize("outcome, plays", [
+    ("crashed", 3), ("timeout", 3), ("overloaded", 3),   # retried: --mp-retries=2
+    ("unplayable", 1), ("unreadable", 1), ("missing", 1), ("defects", 1), ("perfect", 1),
+])
+def test_retry_policy(monkeypatch, tmp_path, outcome, plays):
+    """Issue 12, demand 4: only crashes, timeouts and overloaded plays are retried."""
+    from pytest_pyglet_media import analysis as an
+    from pytest_pyglet_media import playback
+    from pytest_pyglet_media.options import Settings
+
+    calls = []
+
+    def attempt(*args, **kwargs):
+        calls.append(1)
+        return playback.Attempt(an.PlayAnalysis(outcome), None, tmp_path / "r.dbg")
+
+    monkeypatch.setattr(playback, "attempt", attempt)
+    retried = []
+    result, _ = playback.play_with_retries(Settings(retries=2), tmp_path, "a.mp4",
+                                           tmp_path / "r.dbg", on_retry=retried.append)
+    assert len(calls) == plays and len(retried) == plays - 1
+    assert result.attempts == plays
+    assert result.crashed_attempts == (plays if outcome in an.RETRYABLE else 0)
