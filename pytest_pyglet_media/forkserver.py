@@ -129,17 +129,21 @@ class ForkServer:
         self.pid = int(hello["pid"])
 
     def play(self, sample: str, recording: str, name: str, audio: Sequence[str], log: str,
-             deadline: float, kill: Callable[[int], None]) -> tuple[int | None, bool]:
+             deadline: float, kill: Callable[[int], None], heartbeat: str | None = None,
+             poll: Callable[[], bool] | None = None,
+             poll_interval: float = 0.25) -> tuple[int | None, bool]:
         """Play in a forked child; return (returncode, timed_out).
 
-        At the deadline, or on any exception (Ctrl-C), `kill(pid)` kills the
-        child's process group; the server reaps it. Raises Unavailable when
-        the server refuses, Lost when it dies.
+        At the deadline, when `poll()` (called every `poll_interval` seconds
+        while the child runs) says the player is hung, or on any exception
+        (Ctrl-C), `kill(pid)` kills the child's process group; the server
+        reaps it. The child touches the file `heartbeat` while it makes
+        progress. Raises Unavailable when the server refuses, Lost when it dies.
         """
         self._seq += 1
         request_id = self._seq
         self._send({"id": request_id, "sample": sample, "recording": recording, "name": name,
-                    "audio": list(audio), "log": log})
+                    "audio": list(audio), "log": log, "heartbeat": heartbeat})
         try:
             answer = self._receive(time.monotonic() + ANSWER_TIMEOUT, request_id)
         except TimeoutError:
@@ -150,12 +154,19 @@ class ForkServer:
         pid = int(answer["started"])
         timed_out = False
         try:
-            try:
-                ended = self._receive(deadline, request_id)
-            except TimeoutError:
+            while True:
+                wait_until = deadline if poll is None else \
+                    min(deadline, time.monotonic() + poll_interval)
+                try:
+                    ended = self._receive(wait_until, request_id)
+                    break
+                except TimeoutError:
+                    if time.monotonic() < deadline and (poll is None or not poll()):
+                        continue
                 timed_out = True
                 kill(pid)
                 ended = self._receive(time.monotonic() + REAP_TIMEOUT, request_id)
+                break
         except Lost as exc:
             kill(pid)
             raise Lost(str(exc), started=True) from None
@@ -273,7 +284,8 @@ def _child(request: dict[str, Any], server: int, ready_fd: int, channel: int) ->
         from . import player
 
         code = player.play(request["sample"], request["recording"], request["name"],
-                           tuple(request["audio"]), player.default_headless())
+                           tuple(request["audio"]), player.default_headless(),
+                           heartbeat=request.get("heartbeat"))
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     except BaseException:

@@ -16,11 +16,14 @@ from . import baseline as bl
 from . import results as res
 from . import junit, reports
 from . import session as store
+from . import timeouts
 from .context import RunContext
 from .errors import MediaTestError
-from .playback import Attempt, play_with_retries
+from .playback import Attempt, play_limit, play_with_retries
 
 ITEM_NAME = "play"
+#: how pytest-timeout's failure starts (pytest_timeout.PYTEST_FAILURE_MESSAGE)
+PYTEST_TIMEOUT_MESSAGE = "Timeout"
 RUN_CONTEXT = pytest.StashKey[RunContext]()
 
 
@@ -44,6 +47,12 @@ class SamplesDir(pytest.Directory):
 class SampleFile(pytest.File):
     def collect(self) -> Iterable[pytest.Item]:
         item = SampleItem.from_parent(self, name=ITEM_NAME)
+        if self.config.pluginmanager.hasplugin("rerunfailures"):
+            # One retry policy (issue 12): the plugin retries crashes, timeouts
+            # and overloaded plays itself (--mp-retries); pytest-rerunfailures'
+            # --reruns would multiply them and rerun unplayable files. Its
+            # marker wins over --reruns (not over --force-reruns).
+            item.add_marker(pytest.mark.flaky(reruns=0))
         spec = self.config.stash[RUN_CONTEXT].manifest
         expectation = spec.expectation(self.path.name) if spec else None
         if expectation is not None and expectation.expect != "pass":
@@ -74,10 +83,21 @@ class SampleItem(pytest.Item):
         except MediaTestError as exc:
             raise NotPlayed(f"{self.sample}: not played: {exc}") from None
         recording_path = ctx.paths.recording(self.sample)
-        result, last = play_with_retries(ctx.settings, ctx.samples_dir, self.sample,
-                                         recording_path, on_retry=self._log_rerun,
-                                         reference_path=ctx.paths.reference(self.sample),
-                                         marker=ctx.paths.playing(self.sample))
+        plays = [0]
+
+        def on_retry(attempt: Attempt) -> None:
+            plays[0] += 1
+            self._log_rerun(attempt)
+
+        try:
+            result, last = play_with_retries(ctx.settings, ctx.samples_dir, self.sample,
+                                             recording_path, on_retry=on_retry,
+                                             reference_path=ctx.paths.reference(self.sample),
+                                             marker=ctx.paths.playing(self.sample))
+        except pytest.fail.Exception as exc:
+            if not str(exc).startswith(PYTEST_TIMEOUT_MESSAGE):
+                raise
+            self._stopped_by_pytest_timeout(ctx, str(exc), plays[0] + 1)
         self.stash[RESULT] = result.to_builtins()
         self._record(junit_properties(result))
         self._add_player_output(last)
@@ -85,6 +105,36 @@ class SampleItem(pytest.Item):
             self._judge_by_baseline(ctx, result, last)
         elif result.outcome != an.PERFECT:
             raise SampleFailed(_message(self.sample, last))
+
+    def _stopped_by_pytest_timeout(self, ctx: RunContext, why: str, attempts: int) -> None:
+        """pytest-timeout fired during a play (its signal method): the runner
+        killed the player group; the verdict is a timeout, with its junit
+        properties, not an interrupted play nor a crash."""
+        assert ctx.paths is not None
+        ctx.paths.playing(self.sample).unlink(missing_ok=True)
+        recording_path = ctx.paths.recording(self.sample)
+        analysis = an.PlayAnalysis(an.TIMEOUT, reason=f"stopped by pytest-timeout ({why}); "
+                                   "killed with its process group")
+        result = res.SampleResult(sample=self.sample, analysis=analysis, attempts=attempts,
+                                  crashed_attempts=attempts, recording=str(recording_path))
+        self.stash[RESULT] = result.to_builtins()
+        self.user_properties.extend(junit_properties(result))
+        raise SampleFailed(reports.attempt_message(self.sample, analysis, str(recording_path),
+                                                   None)) from None
+
+    def pytest_timeout_limit(self, given: float) -> float:
+        """The pytest-timeout limit of this item: at least `given`, and enough
+        for every play and retry (timeouts.item_limit)."""
+        ctx = self.config.stash[RUN_CONTEXT]
+        reference_path = None
+        if ctx.paths is not None:
+            try:
+                store.require_raw_writable(ctx.paths)
+                reference_path = ctx.paths.reference(self.sample)
+            except MediaTestError:
+                pass  # runtest says it is not played
+        play = play_limit(ctx.settings, ctx.samples_dir, self.sample, reference_path)
+        return max(given, timeouts.item_limit(play, ctx.settings.retries))
 
     def _judge_by_baseline(self, ctx: RunContext, result: res.SampleResult,
                            last: Attempt) -> None:

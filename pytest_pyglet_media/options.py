@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .errors import UsageError
+from .timeouts import STALL_TIMEOUT
 
 #: the module run as the player; tests substitute doubles that crash or hang
 DEFAULT_PLAYER = "pytest_pyglet_media.player"
@@ -30,7 +31,10 @@ class Settings:
     samples_dir: str | None = None
     session: str | None = None
     playlist: str | None = None
-    timeout: float = 120.0
+    #: one play's limit; None: automatic, from the sample's duration (timeouts.py)
+    timeout: float | None = None
+    #: seconds a player may go without progress before it is killed as hung
+    stall_timeout: float = STALL_TIMEOUT
     retries: int = 5
     audio: tuple[str, ...] = ("silent",)
     player: str = DEFAULT_PLAYER
@@ -136,9 +140,14 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "playlist file (one sample a line) for a session created by this run",
                _text, metavar="FILE"),
     OptionSpec("timeout", "--mp-timeout", "seconds one play may take before it is "
-               "killed (default 120)", _seconds, env="PYTEST_MP_TIMEOUT", metavar="SECONDS"),
-    OptionSpec("retries", "--mp-retries", "times a crashed or timed out play is "
-               "retried (default 5)", _count, env="PYTEST_MP_RETRIES", metavar="N"),
+               "killed (default: automatic, from the sample's duration: 2x + 30 s, at "
+               "least 60 s; 120 s when ffprobe cannot tell)", _seconds,
+               env="PYTEST_MP_TIMEOUT", metavar="SECONDS"),
+    OptionSpec("stall_timeout", "--mp-stall-timeout", "seconds a player may go without "
+               "progress (no new event) before it is killed as hung (default 10)", _seconds,
+               env="PYTEST_MP_STALL_TIMEOUT", metavar="SECONDS"),
+    OptionSpec("retries", "--mp-retries", "times a crashed, timed out or overloaded play "
+               "is retried (default 5)", _count, env="PYTEST_MP_RETRIES", metavar="N"),
     OptionSpec("audio", "--mp-audio", "pyglet audio drivers to try, comma separated "
                "(default silent; openal plays through OpenAL Soft's null device when "
                "headless)", _audio, env="PYTEST_MP_AUDIO", metavar="DRIVERS"),

@@ -15,7 +15,7 @@ from typing import Callable
 from . import analysis as an
 from . import results as res
 from . import session as store
-from . import atomic, recording, reference, runner
+from . import atomic, recording, reference, runner, timeouts
 from .errors import BadReferenceError, ProbeFailed, ProbeUnavailable, UnreadableRecordingError
 from .events import VERSION
 from .options import Settings
@@ -25,6 +25,10 @@ from .options import Settings
 PROBE_UNAVAILABLE = "ffprobe is not available"
 #: what to do about it
 INSTALL_FFPROBE = "apt-get install ffmpeg (or put ffprobe on PATH)"
+#: the verdicts played again (--mp-retries): the player's fault (crash,
+#: timeout) or the machine's (overloaded), never the file's (unplayable,
+#: unreadable, missing can never pass) nor a judged play (defects, perfect)
+RETRIED = an.RETRYABLE | {an.OVERLOADED}
 
 
 @dataclass(frozen=True)
@@ -149,6 +153,19 @@ def file_reference(sample_path: Path, reference_path: Path | None
     return ref, ""
 
 
+def play_limit(settings: Settings, samples_dir: Path, sample: str,
+               reference_path: Path | None) -> float:
+    """One play's limit for `sample`, as `attempt` will compute it (its
+    reference probed now and stored, for the play to reuse)."""
+    if settings.timeout is not None:
+        return settings.timeout
+    sample_path = samples_dir / sample
+    if _unusable(sample_path) is not None:
+        return timeouts.play_limit(None, None)
+    ref, _ = file_reference(sample_path, reference_path)
+    return timeouts.play_limit(None, ref.duration if ref is not None else None)
+
+
 def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,
             reference_path: Path | None = None, marker: Path | None = None) -> Attempt:
     """One play of `sample`, judged; against the file when ffprobe can
@@ -167,9 +184,13 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
     placeholder = _placeholder(recording_path, sample)
     if isinstance(placeholder, str):
         return Attempt(an.PlayAnalysis(an.CRASHED, reason=placeholder), None, recording_path)
+    duration = ref.duration if ref is not None else None
     request = runner.PlayRequest(sample_path=sample_path, recording_path=recording_path,
-                                 name=sample, audio=settings.audio, timeout=settings.timeout,
-                                 player_module=settings.player, spawn=settings.spawn)
+                                 name=sample, audio=settings.audio,
+                                 timeout=timeouts.play_limit(settings.timeout, duration),
+                                 player_module=settings.player, spawn=settings.spawn,
+                                 stall_timeout=settings.stall_timeout,
+                                 limit_note=timeouts.describe(settings.timeout, duration))
     if marker is not None:
         mark_playing(marker)
     try:
@@ -203,15 +224,17 @@ def play_with_retries(settings: Settings, samples_dir: Path, sample: str, record
                       on_retry: Callable[[Attempt], None] = lambda a: None,
                       reference_path: Path | None = None, marker: Path | None = None,
                       ) -> tuple[res.SampleResult, Attempt]:
-    """Play until a play is not a crash or timeout, or retries run out."""
+    """Play until a play is not a crash, timeout or overloaded play (RETRIED),
+    or retries run out."""
     crashed = 0
     attempts = 0
     while True:
         attempts += 1
         last = attempt(settings, samples_dir, sample, recording_path, reference_path, marker)
-        if last.result.outcome not in an.RETRYABLE:
+        if last.result.outcome not in RETRIED:
             break
-        crashed += 1
+        if last.result.outcome in an.RETRYABLE:
+            crashed += 1
         if attempts > settings.retries:
             break
         on_retry(last)

@@ -33,6 +33,10 @@ from . import recording
 from .events import VERSION
 
 EXIT_UNPLAYABLE = 3
+#: env var naming the heartbeat file (keep in sync with runner.HEARTBEAT_ENV)
+HEARTBEAT_ENV = "PYTEST_MP_HEARTBEAT"
+#: seconds between two looks for progress; the runner's stall timeout is many of these
+HEARTBEAT_INTERVAL = 0.5
 #: FFmpeg error codes pyglet reports as bare numbers, in words
 FFMPEG_ERRORS = {
     -1094995529: "invalid data: FFmpeg does not recognise it as media",  # AVERROR_INVALIDDATA
@@ -189,8 +193,30 @@ def _audio_format(source: Any) -> tuple | None:
     return (af.channels, af.sample_size, af.sample_rate)
 
 
+def _touch(path: str) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        pass  # the runner then sees no progress: at worst a hang reported
+
+
+def _schedule_heartbeat(pyglet: Any, path: str, logger: Any, player: Any) -> None:
+    """Touch `path` whenever the play progressed (new events, or the player's
+    clock moved) since the last look; the runner kills a player whose
+    heartbeat stops (runner._Progress)."""
+    seen: list[Any] = [None]
+
+    def beat(dt: float) -> None:
+        now = (len(logger.log_entries), player.time)
+        if now != seen[0]:
+            seen[0] = now
+            _touch(path)
+
+    pyglet.clock.schedule_interval(beat, HEARTBEAT_INTERVAL)
+
+
 def play(sample_path: str, outfile: str, name: str, audio: Sequence[str],
-         headless: bool) -> int:
+         headless: bool, heartbeat: str | None = None) -> int:
     # Written first: if anything below kills the process, this stays and
     # reads as a crash.
     recording.save(Path(outfile), recording.crash_placeholder(name))
@@ -220,6 +246,9 @@ def play(sample_path: str, outfile: str, name: str, audio: Sequence[str],
     player = pyglet.media.Player()
     player.queue(source)
     player.push_handlers(on_eos=lambda: pyglet.app.exit())
+    if heartbeat:
+        _touch(heartbeat)  # opened: progress
+        _schedule_heartbeat(pyglet, heartbeat, logger, player)
     player.play()
     pyglet.app.run()
     # on_eos closes the logger; a loop that ended any other way is a crash
@@ -270,7 +299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     headless = default_headless() if args.headless == "auto" else args.headless == "yes"
     audio = tuple(a for a in args.audio.split(",") if a)
     name = args.name or os.path.basename(args.sample)
-    return play(args.sample, args.recording, name, audio, headless)
+    return play(args.sample, args.recording, name, audio, headless,
+                heartbeat=os.environ.get(HEARTBEAT_ENV) or None)
 
 
 if __name__ == "__main__":

@@ -144,6 +144,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
     return report
 
 
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool | None:
+    """pytest-timeout's limit for a sample covers its plays and retries.
+
+    A global --timeout (or timeout ini, PYTEST_TIMEOUT) is raised, for a
+    sample item, to what its plays may take; an explicit timeout marker is
+    left alone. pytest-timeout then arms its timer as usual."""
+    if not isinstance(item, items.SampleItem) or item.get_closest_marker("timeout"):
+        return None
+    import pytest_timeout
+
+    limit = item.pytest_timeout_limit(float(settings.timeout))
+    return pytest_timeout.pytest_timeout_set_timer(item, settings._replace(timeout=limit))
+
+
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config
                              ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
     if report.outcome == "rerun":

@@ -1,5 +1,11 @@
 """Runs the player in a child process: isolation, timeout, process-group kill.
 
+A play ends at its limit (`PlayRequest.timeout`, see timeouts.py) or
+sooner when the player stops making progress: the player touches a
+heartbeat file (named by HEARTBEAT_ENV, or the fork server's request) while
+new events arrive, and after `stall_timeout` seconds without a touch the
+runner kills it as hung. Both are timeouts.
+
 The child runs in a new session (its own process group), so that on a
 timeout or an interrupt we kill it together with anything it started, and
 reap it: no orphaned players.
@@ -34,6 +40,10 @@ EXIT_UNPLAYABLE = 3  # keep in sync with player.EXIT_UNPLAYABLE (player imports 
 SERVER_RESTARTS = 3
 #: the prefix of the note a fallback to a fresh interpreter puts in the stderr tail
 FALLBACK_NOTE = "[pytest-pyglet-media] played in a fresh interpreter:"
+#: env var naming the heartbeat file of a fresh player (keep in sync with player.HEARTBEAT_ENV)
+HEARTBEAT_ENV = "PYTEST_MP_HEARTBEAT"
+#: seconds between two looks at the heartbeat while the player runs
+POLL_INTERVAL = 0.25
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,10 @@ class PlayRequest:
     timeout: float = 120.0
     player_module: str = DEFAULT_PLAYER
     spawn: str = DEFAULT_SPAWN
+    #: seconds without progress (heartbeat) before the player is killed; None: never
+    stall_timeout: float | None = None
+    #: where `timeout` comes from, for the message ("limit 66 s for a 18.0 s sample")
+    limit_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,10 @@ class RunResult:
     stderr_tail: str
     #: how the player was started: "fork" or "fresh"
     spawn: str = "fresh"
+    #: why a timed out player was killed before its limit (no progress), else None
+    stalled: str | None = None
+    #: the limit it had (timeouts.describe)
+    limit_note: str = ""
 
     @property
     def signal_name(self) -> str | None:
@@ -66,8 +84,11 @@ class RunResult:
         return None
 
     def describe_exit(self) -> str:
+        if self.timed_out and self.stalled:
+            return f"{self.stalled}; killed as hung with its process group"
         if self.timed_out:
-            return "still playing at the timeout; killed with its process group"
+            note = f" ({self.limit_note})" if self.limit_note else ""
+            return f"still playing at the timeout{note}; killed with its process group"
         if self.signal_name:
             return f"the player was killed by {self.signal_name}"
         return f"the player exited with status {self.returncode}"
@@ -117,20 +138,60 @@ def run(request: PlayRequest) -> RunResult:
     return _run_fresh(request, note)
 
 
+class _Progress:
+    """The heartbeat file of one play: created now, touched by the player."""
+
+    def __init__(self, stall_timeout: float | None) -> None:
+        self.stall_timeout = stall_timeout
+        self.file = tempfile.NamedTemporaryFile(prefix="mp-heartbeat-")
+        self.path = self.file.name
+        self.start = os.stat(self.path).st_mtime
+        self.stalled: str | None = None
+
+    def check(self) -> bool:
+        """True (and `stalled` says why) when the player made no progress for too long."""
+        if self.stall_timeout is None:
+            return False
+        try:
+            last = os.stat(self.path).st_mtime
+        except OSError:
+            return False
+        idle = time.time() - last
+        if idle < self.stall_timeout:
+            return False
+        since = "since it started" if last <= self.start else \
+            f"last at {last - self.start:.1f} s into the play"
+        self.stalled = f"no progress for {self.stall_timeout:g} s ({since})"
+        return True
+
+    def __enter__(self) -> "_Progress":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.file.close()
+
+
 def _run_fresh(request: PlayRequest, note: str = "") -> RunResult:
     start = time.monotonic()
-    with tempfile.TemporaryFile() as stderr:
+    deadline = start + request.timeout
+    with tempfile.TemporaryFile() as stderr, _Progress(request.stall_timeout) as progress:
         proc = subprocess.Popen(
             command(request),
             stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
-            env=child_environment(), start_new_session=True,
+            env={**child_environment(), HEARTBEAT_ENV: progress.path}, start_new_session=True,
             preexec_fn=procgroup.die_with_parent_hook())
         timed_out = False
         try:
-            proc.wait(timeout=request.timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _kill_group(proc)
+            while True:
+                left = deadline - time.monotonic()
+                try:
+                    proc.wait(timeout=max(0.0, min(left, POLL_INTERVAL)))
+                    break
+                except subprocess.TimeoutExpired:
+                    if left <= POLL_INTERVAL or progress.check():
+                        timed_out = True
+                        _kill_group(proc)
+                        break
         except BaseException:  # Ctrl-C, pytest-timeout: never leave a player behind
             _kill_group(proc)
             raise
@@ -139,7 +200,8 @@ def _run_fresh(request: PlayRequest, note: str = "") -> RunResult:
             _kill_group(proc)
         return RunResult(returncode=None if timed_out else proc.returncode,
                          timed_out=timed_out, wall_time=time.monotonic() - start,
-                         stderr_tail=_with_note(note, _tail(stderr)), spawn="fresh")
+                         stderr_tail=_with_note(note, _tail(stderr)), spawn="fresh",
+                         stalled=progress.stalled, limit_note=request.limit_note)
 
 
 def _with_note(note: str, tail: str) -> str:
@@ -201,15 +263,19 @@ SERVERS = _Servers()
 def _run_forked(request: PlayRequest, start: float) -> RunResult:
     """Play in a child of the fork server; raise forkserver.Unavailable to fall back."""
     server = SERVERS.get()
-    with tempfile.NamedTemporaryFile(prefix="mp-player-", suffix=".log") as stderr:
+    with tempfile.NamedTemporaryFile(prefix="mp-player-", suffix=".log") as stderr, \
+            _Progress(request.stall_timeout) as progress:
         try:
             returncode, timed_out = server.play(
                 str(request.sample_path), str(request.recording_path), request.name,
-                request.audio, stderr.name, deadline=start + request.timeout, kill=procgroup.kill_group)
+                request.audio, stderr.name, deadline=start + request.timeout,
+                kill=procgroup.kill_group, heartbeat=progress.path, poll=progress.check,
+                poll_interval=POLL_INTERVAL)
         except forkserver.Lost as exc:
             SERVERS.lost(str(exc))
             why = "it died during the play" if exc.started else str(exc)
             raise forkserver.Unavailable(f"the fork server failed ({why})") from None
         return RunResult(returncode=returncode, timed_out=timed_out,
                          wall_time=time.monotonic() - start, stderr_tail=_tail(stderr),
-                         spawn="fork")
+                         spawn="fork", stalled=progress.stalled if timed_out else None,
+                         limit_note=request.limit_note)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from mp_support import recordings
 from pytest_pyglet_media import recording
+from pytest_pyglet_media.events import VERSION
 
 #: env var holding a unique marker the hang double puts in its grandchild's argv
 MARKER_ENV = "MP_DOUBLE_MARKER"
@@ -115,6 +116,14 @@ def hang(args: argparse.Namespace) -> int:
         time.sleep(3600)
 
 
+def unplayable(args: argparse.Namespace) -> int:
+    """As the player does when pyglet cannot open the source (exit 3)."""
+    placeholder(args)
+    recording.save(Path(args.recording), [("version", VERSION), ("mp.im", args.name),
+                                           ("mp.err", "pyglet could not open it (double)")])
+    return 3
+
+
 def no_recording(args: argparse.Namespace) -> int:
     return 0
 
@@ -148,7 +157,7 @@ def flaky(args: argparse.Namespace) -> int:
 
 
 BEHAVIOURS = {f.__name__: f for f in (perfect, defects, segfault, abort, hang, no_recording,
-                                      noisy_crash, flaky)}
+                                      noisy_crash, flaky, unplayable)}
 
 
 def by_name(args: argparse.Namespace) -> int:

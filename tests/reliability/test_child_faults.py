@@ -49,6 +49,23 @@ def test_hang_times_out_and_leaves_no_process(mp, monkeypatch):
     assert "Samples that always crashed (in every attempt to play)\na.mp4\n" in summary
 
 
+def test_hang_without_mp_timeout_is_killed_after_the_stall_timeout(mp, monkeypatch):
+    """Issue 12: a hung player is caught by its missing progress (no
+    heartbeat), long before the play's limit (here 120 s: no ffprobe
+    reference for a double's fake sample, or 60 s and more with one)."""
+    marker = f"mp-stall-{uuid.uuid4().hex}"
+    monkeypatch.setenv("MP_DOUBLE_MARKER", marker)
+    mp.add("a.mp4")
+    run = mp.run("--mp-stall-timeout=1", "--mp-retries=0", "--durations=0", player="hang")
+    assert run.outcomes() == {"failed": 1}
+    text = run.section("a.mp4")
+    assert text.startswith("a.mp4: the player timed out: no progress for 1 s (since it "
+                           "started); killed as hung with its process group"), text
+    duration = float(re.search(r"^([\d.]+)s call\s+samples/a\.mp4::play$", run.out, re.M)[1])
+    assert duration < 10, run.out
+    assert mp.live_processes_with(marker) == []
+
+
 def test_no_recording_is_a_crash_saying_so(mp):
     mp.add("a.mp4")
     run = mp.run("--mp-retries=1", player="no_recording")
@@ -82,7 +99,7 @@ def test_play_that_never_ends_times_out_keeping_its_partial_recording(mp, no_int
     assert run.outcomes() == {"failed": 1, "passed": 1, "rerun": 1}
     text = run.section("inprogress_a.mp4")
     assert text.startswith("inprogress_a.mp4: the player timed out: still playing at the "
-                           "timeout; killed with its process group"), text
+                           "timeout (--mp-timeout 1 s); killed with its process group"), text
     assert f"recording: {run.recording('inprogress_a.mp4')}" in text
     events = rec.load(run.recording("inprogress_a.mp4"))
     assert len(events) > 3 and ("p.P.oe",) not in events  # the play in progress

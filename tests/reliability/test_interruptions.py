@@ -30,7 +30,7 @@ def test_ctrl_c_stops_players_keeps_recordings_and_marks_the_summary(mp, monkeyp
         # signals the whole group (the players run in sessions of their own)
         proc = mp.pytester.popen(
             [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist",
-             "--mp-samples-dir=samples", "--mp-player=doubles.by_name", "--mp-timeout=600"],
+             "--mp-samples-dir=samples", "--mp-player=doubles.by_name", "--mp-timeout=600", "--mp-stall-timeout=600"],
             stdout=out_file, stderr=subprocess.STDOUT, start_new_session=True)
     dbg = mp.samples / "testrun_00" / "dbg"
     try:
@@ -108,7 +108,7 @@ def test_summarize_during_a_run_says_the_sample_is_being_played(mp, pyglet_mp, m
     proc = mp.pytester.popen(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist",
          "--mp-samples-dir=samples", "--mp-session=s", "--mp-player=doubles.by_name",
-         "--mp-timeout=600"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+         "--mp-timeout=600", "--mp-stall-timeout=600"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     dbg = mp.samples / "s" / "dbg"
     try:

@@ -16,14 +16,15 @@ def resolve(cli=None, ini=None, env=None, inifile="tox.ini"):
 def test_defaults():
     settings = resolve()
     assert settings == options.Settings()
-    assert settings.timeout == 120.0 and settings.retries == 5
+    assert settings.timeout is None and settings.retries == 5  # None: automatic
+    assert settings.stall_timeout == 10.0
     assert settings.audio == ("silent",) and settings.player == DEFAULT_PLAYER
     assert settings.samples_dir is None and not settings.active
 
 
 def test_resolve_ignores_os_environ_when_given_one(monkeypatch):
     monkeypatch.setenv("PYTEST_MP_TIMEOUT", "7")
-    assert resolve().timeout == 120.0
+    assert resolve().timeout is None
     assert options.resolve({}, {}).timeout == 7.0  # environ=None reads os.environ
 
 
