@@ -19,8 +19,9 @@ Decisions:
   skipping would silently drop a recording from a bug report, and following a
   link could pack files from outside the session. Replace the link with a copy
   or remove it, then bundle again.
-- The default destination is `<samples_dir>/<session>.mp-bundle.tar.gz`,
-  beside the session folder; an existing bundle of that name is replaced.
+- The default destination is `<store>/<session>.mp-bundle.tar.gz` (the
+  store is the samples folder by default), beside the session folder; an
+  existing bundle of that name is replaced.
 - The archive is written to a temporary file in the destination folder and
   renamed over the real name last, so an interrupted bundle leaves no half
   archive under the real name (and no temporary file either, unless the
@@ -40,7 +41,7 @@ a member whose headers (GNU long name or link, PAX records) exceed
 MAX_MEMBER_HEADER_BYTES, MAX_BUNDLE_HEADER_BYTES of headers in all, a name over
 MAX_MEMBER_NAME characters, a global PAX header, or an archive that is not a
 readable tar. Messages quote at most 80 characters of a name (errors.quote). Everything is unpacked into a temporary folder inside
-the samples folder and renamed into place only once verified, so a refused
+the store folder and renamed into place only once verified, so a refused
 bundle leaves nothing behind; an existing session of the same name is never
 overwritten.
 """
@@ -93,7 +94,7 @@ def bundle_name(session_name: str) -> str:
 
 
 def default_bundle_path(paths: session.SessionPaths) -> Path:
-    return paths.samples_dir / bundle_name(paths.name)
+    return paths.store / bundle_name(paths.name)
 
 
 def file_mode(relpath: PurePosixPath) -> int:
@@ -113,7 +114,7 @@ def create_bundle(paths: session.SessionPaths, dest: Path | None = None, *,
     """Write `<session>.mp-bundle.tar.gz` of the whole session folder; return its path.
 
     `dest` is the archive's path (default: beside the session folder, in the
-    samples folder). Raises SessionError when the session is missing or the
+    store folder, which is the samples folder unless --store names another). Raises SessionError when the session is missing or the
     archive cannot be written, BadFileError naming a symlink or special file
     in the session folder.
     """
@@ -123,7 +124,7 @@ def create_bundle(paths: session.SessionPaths, dest: Path | None = None, *,
         raise BadFileError(root, "the session folder is a symbolic link; bundle the real "
                                  "folder instead")
     if not paths.exists():
-        raise SessionError(f"no session {paths.name!r} in {paths.samples_dir} "
+        raise SessionError(f"no session {paths.name!r} in {paths.store} "
                            f"(no {session.CONFIGURATION_FILE} in {root})")
     dest = Path(dest) if dest is not None else default_bundle_path(paths)
     if not dest.parent.is_dir():
@@ -299,10 +300,11 @@ def _is_inside(path: Path, folder: Path) -> bool:
 # -- extracting --------------------------------------------------------------
 
 
-def extract_bundle(archive: Path, samples_dir: Path, *,
+def extract_bundle(archive: Path, samples_dir: Path, *, store_dir: Path | None = None,
                    max_bytes: int = MAX_BUNDLE_BYTES,
                    max_members: int = MAX_BUNDLE_MEMBERS) -> session.SessionPaths:
-    """Restore a bundle's session into samples_dir; return its paths.
+    """Restore a bundle's session into the store folder (default: samples_dir);
+    return its paths.
 
     Raises BadFileError(archive, problem) for anything untrustworthy in the
     archive (naming the member), SessionError when a session (or any file) of
@@ -313,6 +315,9 @@ def extract_bundle(archive: Path, samples_dir: Path, *,
     samples_dir = Path(samples_dir)
     if not samples_dir.is_dir():
         raise UsageError(f"samples folder {samples_dir} does not exist or is not a folder")
+    target_dir = samples_dir if store_dir is None else Path(store_dir)
+    if not target_dir.is_dir():
+        raise UsageError(f"store folder {target_dir} does not exist or is not a folder")
     try:
         raw = open(archive, "rb")
     except FileNotFoundError:
@@ -359,8 +364,8 @@ def extract_bundle(archive: Path, samples_dir: Path, *,
                 if name is None:
                     name = top
                     _check_name(archive, name)
-                    _check_free(samples_dir, name)
-                    staging = _make_staging(samples_dir, name)
+                    _check_free(target_dir, name)
+                    staging = _make_staging(target_dir, name)
                     _mkdir(staging / name)
                 assert staging is not None
                 _check_layout(archive, member, rel, seen)
@@ -393,22 +398,22 @@ def extract_bundle(archive: Path, samples_dir: Path, *,
                 raise BadFileError(archive, f"has no {name}/{session.CONFIGURATION_FILE}: "
                                             "not a session")
         assert staging is not None
-        _check_free(samples_dir, name)
+        _check_free(target_dir, name)
         os.chmod(staging / name, DIR_MODE)
         try:
-            os.rename(staging / name, samples_dir / name)
+            os.rename(staging / name, target_dir / name)
         except OSError:
-            if os.path.lexists(samples_dir / name):
-                _check_free(samples_dir, name)
+            if os.path.lexists(target_dir / name):
+                _check_free(target_dir, name)
             raise
     except OSError as exc:
-        raise SessionError(f"cannot restore the bundle {archive} into {samples_dir}: "
+        raise SessionError(f"cannot restore the bundle {archive} into {target_dir}: "
                            f"{exc.strerror or exc}") from None
     finally:
         raw.close()
         if staging is not None:
             _remove_tree(staging)
-    return session.SessionPaths(samples_dir, name)
+    return session.SessionPaths(samples_dir, name, None if target_dir == samples_dir else target_dir)
 
 
 class _HeaderTooLarge(Exception):

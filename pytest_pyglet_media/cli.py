@@ -42,19 +42,29 @@ def _samples_dir(args: argparse.Namespace) -> Path:
     return store.resolve_samples_dir(args.samples_dir, source="--samples-dir")
 
 
+def _folders(args: argparse.Namespace, samples_dir: Path | None = None) -> tuple[Path, Path]:
+    """The samples folder and the store folder (--store, ${STORE_DIR_ENV}, else
+    the samples folder)."""
+    samples_dir = _samples_dir(args) if samples_dir is None else samples_dir
+    return samples_dir, store.resolve_store_dir(getattr(args, "store", None), samples_dir,
+                                                source="--store", env=store.STORE_DIR_ENV)
+
+
 def _active(args: argparse.Namespace) -> store.SessionPaths:
-    samples_dir = _samples_dir(args)
-    name = getattr(args, "session", None) or store.active_session(samples_dir)
+    samples_dir, store_dir = _folders(args)
+    name = getattr(args, "session", None) or store.active_session(store_dir)
     if name is None:
-        raise CommandError(f"no session is active in {samples_dir}; "
+        raise CommandError(f"no session is active in {store_dir}; "
                            "run 'pyglet-mp new SESSION' or 'pyglet-mp activate SESSION'")
-    return store.open_session(samples_dir, name)
+    return store.open_session(samples_dir, name, store_dir)
 
 
-def _create(samples_dir: Path, name: str | None, playlist: str | None) -> store.SessionPaths:
+def _create(samples_dir: Path, name: str | None, playlist: str | None,
+            store_dir: Path | None = None) -> store.SessionPaths:
     samples, has_playlist = context.new_session_playlist(samples_dir, playlist)
     return context.create_session(samples_dir, name, samples, has_playlist,
-                                  manifest_mod.load_manifest(samples_dir), DEFAULT_PLAYER)
+                                  manifest_mod.load_manifest(samples_dir), DEFAULT_PLAYER,
+                                  store_dir)
 
 
 def run_pytest(paths: store.SessionPaths, extra: Sequence[str] = ()) -> int:
@@ -63,7 +73,8 @@ def run_pytest(paths: store.SessionPaths, extra: Sequence[str] = ()) -> int:
 
     argv = ["-p", "no:cacheprovider", "--rootdir", str(paths.samples_dir),
             "-c", os.devnull, f"--mp-samples-dir={paths.samples_dir}",
-            f"--mp-session={paths.name}", *extra]
+            f"--mp-session={paths.name}",
+            *([f"--mp-store={paths.store}"] if paths.store_dir is not None else []), *extra]
     code = pytest.main(argv)
     if code in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         return EXIT_OK
@@ -76,28 +87,28 @@ def run_pytest(paths: store.SessionPaths, extra: Sequence[str] = ()) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    samples_dir = _samples_dir(args)
-    paths = _create(samples_dir, args.session, args.playlist)
+    samples_dir, store_dir = _folders(args)
+    paths = _create(samples_dir, args.session, args.playlist, store_dir)
     if not args.playlist:
         for note in store.left_out_samples(samples_dir):
             print(f"note: not a sample, left out of the playlist: {note}", file=sys.stderr)
-    store.set_active_session(samples_dir, paths.name)
-    print(f"created session {paths.name} in {samples_dir} "
+    store.set_active_session(store_dir, paths.name)
+    print(f"created session {paths.name} in {store_dir} "
           f"({len(store.session_playlist(paths))} samples); it is now active")
     return EXIT_OK
 
 
 def cmd_activate(args: argparse.Namespace) -> int:
-    samples_dir = _samples_dir(args)
-    paths = store.open_session(samples_dir, args.session)
-    store.set_active_session(samples_dir, paths.name)
+    samples_dir, store_dir = _folders(args)
+    paths = store.open_session(samples_dir, args.session, store_dir)
+    store.set_active_session(store_dir, paths.name)
     print(f"session {paths.name} is active")
     return EXIT_OK
 
 
 def cmd_deactivate(args: argparse.Namespace) -> int:
-    samples_dir = _samples_dir(args)
-    store.set_active_session(samples_dir, None)
+    _, store_dir = _folders(args)
+    store.set_active_session(store_dir, None)
     print("no session is active")
     return EXIT_OK
 
@@ -117,6 +128,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     recorded = sum(1 for s in playlist if paths.recording(s).exists())
     info = store.load_versions(paths)
     print(f"samples_dir: {paths.samples_dir}")
+    if paths.store_dir is not None:
+        print(f"store: {paths.store}")
     print(f"session: {paths.name}")
     for key, value in asdict(conf).items():
         print(f"{key}: {value}")
@@ -126,11 +139,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    samples_dir = _samples_dir(args)
-    active = store.active_session(samples_dir)
-    sessions = store.list_sessions(samples_dir)
+    _, store_dir = _folders(args)
+    active = store.active_session(store_dir)
+    sessions = store.list_sessions(store_dir)
     if not sessions:
-        print(f"no sessions in {samples_dir}")
+        print(f"no sessions in {store_dir}")
     for name in sessions:
         print(f"{'*' if name == active else ' '} {name}")
     return EXIT_OK
@@ -193,8 +206,9 @@ def _expectations(samples_dir: Path) -> dict[str, str]:
 def cmd_run_test_suite(args: argparse.Namespace) -> int:
     if args.target_samples_dir:
         samples_dir = store.resolve_samples_dir(args.target_samples_dir, source="SAMPLES_DIR")
-        paths = _create(samples_dir, None, None)
-        print(f"created session {paths.name} in {samples_dir}")
+        _, store_dir = _folders(args, samples_dir)
+        paths = _create(samples_dir, None, None, store_dir)
+        print(f"created session {paths.name} in {store_dir}")
     else:
         paths = _active(args)
         store.require_raw_writable(paths)
@@ -240,14 +254,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     paths = _active(args)
-    other = store.open_session(paths.samples_dir, args.other)
+    other = store.open_session(paths.samples_dir, args.other, paths.store)
     if args.reldir is None:  # Fix (tests/reading): as report/timeline/plot, honour protect_reports
         _reports_writable(paths)
     else:
-        _check_reldir(paths.samples_dir, args.reldir)
+        _check_reldir(paths, args.reldir)
     result = comparison.compare(paths.name, session_results(paths),
                                 other.name, session_results(other))
-    folder = paths.reports_dir if args.reldir is None else paths.samples_dir / args.reldir
+    folder = paths.reports_dir if args.reldir is None else paths.store / args.reldir
     target = write_comparison(folder, result)
     print(target)
     for change in result.regressed:
@@ -255,21 +269,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _check_reldir(samples_dir: Path, reldir: str) -> None:
-    """--reldir: a folder of the samples folder that is not the store's own.
+def _check_reldir(paths: store.SessionPaths, reldir: str) -> None:
+    """--reldir: a folder of the store folder (the samples folder unless
+    --store names another) that is not the store's own.
 
     Issue 10: it wrote into a session that protects its reports.
     """
     parts = Path(reldir).parts
     if not parts or Path(reldir).is_absolute() or ".." in parts:
-        raise CommandError(f"--reldir {reldir[:120]!r} must be a folder inside the samples folder")
-    first = store.SessionPaths(samples_dir, parts[0])
+        raise CommandError(f"--reldir {reldir[:120]!r} must be a folder inside the store folder "
+                           "(the samples folder unless --store names another)")
+    first = store.SessionPaths(paths.samples_dir, parts[0], paths.store_dir)
     if first.exists() and not store.load_configuration(first).reports_writable:
         raise CommandError(f"--reldir {reldir[:120]!r} is inside session {parts[0]!r}, which "
                            "protects its reports; choose a folder outside it")
     if parts[0] in (store.ACTIVATION_FILE, MANIFEST_NAME) or \
-            (samples_dir / parts[0]).is_file():
-        raise CommandError(f"--reldir {reldir[:120]!r} names a file of the samples folder, "
+            (paths.store / parts[0]).is_file():
+        raise CommandError(f"--reldir {reldir[:120]!r} names a file of the store folder, "
                            "not a folder")
 
 
@@ -296,9 +312,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
 def cmd_bundle(args: argparse.Namespace) -> int:
     from . import bundle
 
-    samples_dir = _samples_dir(args)
-    paths = store.open_session(samples_dir, args.bundle_session) if args.bundle_session \
-        else _active(args)
+    samples_dir, store_dir = _folders(args)
+    paths = store.open_session(samples_dir, args.bundle_session, store_dir) \
+        if args.bundle_session else _active(args)
     print(bundle.create_bundle(paths, Path(args.output) if args.output else None))
     return EXIT_OK
 
@@ -306,10 +322,38 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 def cmd_unbundle(args: argparse.Namespace) -> int:
     from . import bundle
 
-    samples_dir = _samples_dir(args)
-    paths = bundle.extract_bundle(Path(args.archive), samples_dir)
-    print(f"restored session {paths.name} in {samples_dir}; "
+    samples_dir, store_dir = _folders(args)
+    paths = bundle.extract_bundle(Path(args.archive), samples_dir, store_dir=store_dir)
+    print(f"restored session {paths.name} in {store_dir}; "
           f"'pyglet-mp activate {paths.name}' to work on it")
+    return EXIT_OK
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from . import prune
+
+    try:
+        keep = int(args.keep)
+    except ValueError:
+        keep = -1
+    if keep < 0:
+        raise CommandError(f"--keep {args.keep[:40]!r} must be a whole number, 0 or more")
+    samples_dir, store_dir = _folders(args)
+    decisions = prune.plan(samples_dir, store_dir, keep)
+    removed = 0
+    for decision in decisions:
+        if not decision.remove:
+            if decision.why.startswith("kept: "):
+                print(f"pyglet-mp prune: note: {decision.name} {decision.why}", file=sys.stderr)
+            continue
+        verb = "would remove" if args.dry_run else "removed"
+        if not args.dry_run:
+            prune.remove(store.SessionPaths(samples_dir, decision.name,
+                                            None if store_dir == samples_dir else store_dir))
+        removed += 1
+        print(f"{verb} {decision.name}: same verdicts as {decision.why}")
+    if not removed:
+        print(f"nothing to prune in {store_dir}")
     return EXIT_OK
 
 
@@ -334,7 +378,9 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "timeline": (cmd_timeline, "export a sample's timeline as csv, json or pkl"),
     "plot": (cmd_plot, "write a sample's timeline page (bokeh) to reports/"),
     "bundle": (cmd_bundle, "pack a session into one archive to attach to a bug report"),
-    "unbundle": (cmd_unbundle, "restore a session archive into the samples folder"),
+    "unbundle": (cmd_unbundle, "restore a session archive into the store folder (default: the samples folder)"),
+    "prune": (cmd_prune, "remove testrun_NN sessions, beyond the N newest, whose verdicts "
+                         "repeat a newer one's"),
 }
 
 
@@ -354,15 +400,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineErrorParser(
         prog="pyglet-mp",
         description="Sessions of pyglet media recordings (the original scripts' workflow). "
-                    f"The samples folder comes from --samples-dir or ${store.SAMPLES_DIR_ENV}.")
+                    f"The samples folder comes from --samples-dir or ${store.SAMPLES_DIR_ENV}; "
+                    f"sessions are kept in the store folder, --store or "
+                    f"${store.STORE_DIR_ENV} (default: the samples folder).")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     # global options are accepted before the command too ('pyglet-mp
     # --samples-dir DIR list'); the command's own value wins
     parser.add_argument("--samples-dir", metavar="DIR", dest="global_samples_dir",
                         help=f"samples folder (default: ${store.SAMPLES_DIR_ENV})")
+    parser.add_argument("--store", metavar="DIR", dest="global_store",
+                        help=f"folder of the sessions and activation.json (default: "
+                             f"${store.STORE_DIR_ENV}, else the samples folder)")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--samples-dir", metavar="DIR",
                         help=f"samples folder (default: ${store.SAMPLES_DIR_ENV})")
+    common.add_argument("--store", metavar="DIR",
+                        help=f"folder of the sessions and activation.json (default: "
+                             f"${store.STORE_DIR_ENV}, else the samples folder)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parsers = {name: sub.add_parser(name, parents=[common], help=text, description=text)
                for name, (_, text) in COMMANDS.items()}
@@ -392,7 +446,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        f"{k} ({v[1]})" for k, v in reports.AVAILABLE_REPORTS.items()))
     parsers["compare"].add_argument("other", metavar="OTHER")
     parsers["compare"].add_argument("--reldir", metavar="DIR",
-                                    help="write into samples_dir/DIR (default: the session's reports/)")
+                                    help="write into DIR of the store folder, the samples folder by "
+                                         "default (default: the session's reports/)")
     parsers["timeline"].add_argument("sample", metavar="SAMPLE")
     parsers["timeline"].add_argument("--format", choices=("csv", "json", "pkl"), default="pkl")
     parsers["plot"].add_argument("sample", metavar="SAMPLE")
@@ -400,6 +455,10 @@ def build_parser() -> argparse.ArgumentParser:
                                    help="default: the active session")
     parsers["bundle"].add_argument("--output", metavar="FILE", help="archive path")
     parsers["unbundle"].add_argument("archive", metavar="ARCHIVE")
+    parsers["prune"].add_argument("--keep", metavar="N", required=True,
+                                  help="testrun_NN sessions always kept, newest first")
+    parsers["prune"].add_argument("--dry-run", action="store_true",
+                                  help="print what would be removed, remove nothing")
     for name in ("playmany", "run-test-suite"):
         parsers[name].add_argument("pytest_args", nargs=argparse.REMAINDER,
                                    metavar="-- PYTEST_ARGS", help="extra pytest arguments")
@@ -425,6 +484,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE if exit_.code not in (0, None) else EXIT_OK
     if getattr(args, "samples_dir", None) is None:
         args.samples_dir = args.global_samples_dir
+    if getattr(args, "store", None) is None:
+        args.store = args.global_store
     if extra is not None:
         args.pytest_args = [*args.pytest_args, *extra]
     if args.command is None:

@@ -55,6 +55,9 @@ class RunContext:
         spec = self.manifest.expectation(sample) if self.manifest else None
         return self.judged_by_baseline and (spec is None or spec.expect == "pass")
 
+    #: the folder of the sessions and activation.json (the samples folder by default)
+    store_dir: Path | None = None
+
     @property
     def session_name(self) -> str | None:
         return self.paths.name if self.paths else None
@@ -84,7 +87,8 @@ TESTRUN_ATTEMPTS = 100
 
 
 def create_session(samples_dir: Path, name: str | None, samples: list[str], has_playlist: bool,
-                   manifest: Manifest | None, player_module: str) -> store.SessionPaths:
+                   manifest: Manifest | None, player_module: str,
+                   store_dir: Path | None = None) -> store.SessionPaths:
     """Create a session with the versions under test and the corpus version.
 
     Shared by the plugin and the CLI. `name` None makes a new testrun_NN,
@@ -93,22 +97,24 @@ def create_session(samples_dir: Path, name: str | None, samples: list[str], has_
     name is checked before the versions are captured (a child interpreter),
     so a refusal costs nothing.
     """
+    where = samples_dir if store_dir is None else store_dir
     if name is not None:
         store.check_session_name(name)
-        if store.SessionPaths(samples_dir, name).session_dir.exists():
-            raise SessionExistsError(f"session {name!r} already exists in {samples_dir}; "
+        if (where / name).exists():
+            raise SessionExistsError(f"session {name!r} already exists in {where}; "
                                      "pick another name")
     captured = versions.capture(player_module)
     corpus = store.corpus_version(samples_dir, manifest.version if manifest else None)
     for _ in range(TESTRUN_ATTEMPTS):
         try:
             return store.create_session(
-                samples_dir, name or store.next_testrun_name(samples_dir), samples,
-                has_playlist=has_playlist, versions=captured, samples_version=corpus)
+                samples_dir, name or store.next_testrun_name(where), samples,
+                has_playlist=has_playlist, versions=captured, samples_version=corpus,
+                store_dir=store_dir)
         except SessionExistsError:
             if name is not None:
                 raise
-    raise SessionError(f"{samples_dir}: other runs took {TESTRUN_ATTEMPTS} testrun_NN names "
+    raise SessionError(f"{where}: other runs took {TESTRUN_ATTEMPTS} testrun_NN names "
                        "while this one tried to create one; name the session (--mp-session)")
 
 
@@ -139,21 +145,29 @@ def _require_writable_folder(folder: Path) -> None:
                          "for this user; fix its permissions or record into a new session")
 
 
+def folders(settings: Settings) -> tuple[Path, Path]:
+    """The samples folder and the store folder (the samples folder by default)."""
+    samples_dir = store.resolve_samples_dir(settings.samples_dir, source="--mp-samples-dir")
+    store_dir = store.resolve_store_dir(settings.store, samples_dir,
+                                        source="--mp-store (or mp_store, PYTEST_MP_STORE)")
+    return samples_dir, store_dir
+
+
 def prepare(settings: Settings, *, collect_only: bool) -> RunContext:
     """Open or create the session this run records into (controller side)."""
-    samples_dir = store.resolve_samples_dir(settings.samples_dir, source="--mp-samples-dir")
+    samples_dir, store_dir = folders(settings)
     manifest = _manifest(samples_dir)
     baseline, baseline_path = load_baseline(settings, samples_dir)
     if settings.compare:  # fail before playing anything, not at the end
-        store.open_session(samples_dir, settings.compare)
-    name = settings.session or store.active_session(samples_dir)
+        store.open_session(samples_dir, settings.compare, store_dir)
+    name = settings.session or store.active_session(store_dir)
     if name is not None:
         store.check_session_name(name)
-    if name is not None and store.SessionPaths(samples_dir, name).exists():
+    if name is not None and (store_dir / name / store.CONFIGURATION_FILE).is_file():
         if settings.playlist:
             raise UsageError(f"--mp-playlist applies to new sessions only; session {name!r} "
                              "already has its playlist")
-        paths = store.open_session(samples_dir, name)
+        paths = store.open_session(samples_dir, name, store_dir)
         if not collect_only:
             store.require_raw_writable(paths)
             _require_writable_folder(paths.dbg_dir)
@@ -162,29 +176,33 @@ def prepare(settings: Settings, *, collect_only: bool) -> RunContext:
             store.load_retry_state(paths)
             store.load_versions(paths)
         return RunContext(settings, samples_dir, tuple(store.session_playlist(paths)),
-                          manifest, paths, baseline=baseline, baseline_path=baseline_path)
+                          manifest, paths, baseline=baseline, baseline_path=baseline_path,
+                          store_dir=store_dir)
     samples, has_playlist = new_session_playlist(samples_dir, settings.playlist)
     left_out = () if has_playlist else tuple(store.left_out_samples(samples_dir))
     if collect_only:
         return RunContext(settings, samples_dir, tuple(samples), manifest, None, left_out,
-                          baseline=baseline, baseline_path=baseline_path)
-    paths = create_session(samples_dir, name, samples, has_playlist, manifest, settings.player)
+                          baseline=baseline, baseline_path=baseline_path, store_dir=store_dir)
+    paths = create_session(samples_dir, name, samples, has_playlist, manifest, settings.player,
+                           store_dir)
     return RunContext(settings, samples_dir, tuple(samples), manifest, paths, left_out,
-                      created=True, baseline=baseline, baseline_path=baseline_path)
+                      created=True, baseline=baseline, baseline_path=baseline_path,
+                      store_dir=store_dir)
 
 
 def for_worker(settings: Settings, session_name: str | None) -> RunContext:
-    """Open the session the controller chose (xdist worker side)."""
-    samples_dir = store.resolve_samples_dir(settings.samples_dir, source="--mp-samples-dir")
+    """Open the session the controller chose (xdist worker side): the worker
+    resolves the same options, --mp-store included."""
+    samples_dir, store_dir = folders(settings)
     manifest = _manifest(samples_dir)
     baseline, baseline_path = load_baseline(settings, samples_dir)
     if session_name is None:  # collect-only on the controller
         samples, _ = new_session_playlist(samples_dir, settings.playlist)
         return RunContext(settings, samples_dir, tuple(samples), manifest, None,
-                          baseline=baseline, baseline_path=baseline_path)
-    paths = store.open_session(samples_dir, session_name)
+                          baseline=baseline, baseline_path=baseline_path, store_dir=store_dir)
+    paths = store.open_session(samples_dir, session_name, store_dir)
     return RunContext(settings, samples_dir, tuple(store.session_playlist(paths)), manifest,
-                      paths, baseline=baseline, baseline_path=baseline_path)
+                      paths, baseline=baseline, baseline_path=baseline_path, store_dir=store_dir)
 
 
 __all__ = ["RunContext", "prepare", "for_worker", "MediaTestError"]

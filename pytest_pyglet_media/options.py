@@ -29,6 +29,8 @@ KNOWN_AUDIO_DRIVERS = ("silent", "openal", "pulse", "xaudio2", "directsound")
 @dataclass(frozen=True)
 class Settings:
     samples_dir: str | None = None
+    #: the folder of the sessions and activation.json (None: the samples folder)
+    store: str | None = None
     session: str | None = None
     playlist: str | None = None
     #: one play's limit; None: automatic, from the sample's duration (timeouts.py)
@@ -133,6 +135,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("samples_dir", "--mp-samples-dir",
                "folder of media samples; turns the plugin on (one test per sample)",
                _text, metavar="DIR"),
+    OptionSpec("store", "--mp-store",
+               "folder the sessions and activation.json are kept in (created when missing; "
+               "default: the samples folder), so a read-only or shared samples folder works",
+               _text, env="PYTEST_MP_STORE", metavar="DIR"),
     OptionSpec("session", "--mp-session",
                "session to record into (created when new); default: the active "
                "session, else a new testrun_NN", _text, metavar="NAME"),
@@ -214,6 +220,7 @@ def resolve(option_values: Mapping[str, Any], ini_values: Mapping[str, Any],
                 raise UsageError(f"{spec.flag}: bad value {str(raw)!r} from {source}: {exc}") \
                     from None
             break
-    if values.get("samples_dir") is not None:
-        values["samples_dir"] = str(Path(values["samples_dir"]).expanduser())
+    for field in ("samples_dir", "store"):
+        if values.get(field) is not None:
+            values[field] = str(Path(values[field]).expanduser())
     return Settings(**values)

@@ -1,17 +1,21 @@
 """The pytest11 entry point: hooks only, each delegating in a few lines."""
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any, Generator
 
 import pytest
 
-from . import context, ffmpeg_check, html_links, items, junit, options
+from . import context, ffmpeg_check, html_links, items, junit, options, progress
 from .errors import MediaTestError
 from .reporter import SessionReporter
 
 WORKER_SESSION_KEY = "mp_session"
+#: a duplicate of the terminal's descriptor, when plays show their progress
+PROGRESS_FD = pytest.StashKey[int]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,6 +54,45 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[items.RUN_CONTEXT] = ctx
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = _default_args(config, ctx.samples_dir)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Keep a duplicate of the terminal's descriptor when plays show progress
+    (progress.py): the terminal reporter exists by now, and output is not
+    captured between tests."""
+    config = session.config
+    reporter = config.pluginmanager.getplugin("terminalreporter")
+    if items.RUN_CONTEXT not in config.stash or reporter is None or not progress.wanted(
+            isatty=bool(reporter.isatty()), hasmarkup=reporter.hasmarkup,
+            worker=hasattr(config, "workerinput"), verbosity=config.get_verbosity()):
+        return
+    try:
+        fd = os.dup(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        return
+    if not os.isatty(fd):
+        os.close(fd)
+        return
+    config.stash[PROGRESS_FD] = fd
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    fd = config.stash.get(PROGRESS_FD, None)
+    if fd is not None:
+        del config.stash[PROGRESS_FD]
+        os.close(fd)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Show a long play's progress on a terminal (progress.py)."""
+    fd = item.config.stash.get(PROGRESS_FD, None)
+    ctx = item.config.stash.get(items.RUN_CONTEXT, None)
+    if fd is None or ctx is None or not isinstance(item, items.SampleItem):
+        return (yield)
+    ref = ctx.paths.reference(item.sample) if ctx.paths is not None else None
+    with progress.Progress(fd, item.sample, lambda: progress.duration_from(ref)):
+        return (yield)
 
 
 def _warn_left_out(config: pytest.Config, ctx: context.RunContext) -> None:

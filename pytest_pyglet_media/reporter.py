@@ -62,7 +62,7 @@ class SessionReporter:
             or bool(session.shouldfail)
         settings = self.ctx.settings
         try:
-            other = store.open_session(paths.samples_dir, settings.compare) \
+            other = store.open_session(paths.samples_dir, settings.compare, paths.store) \
                 if settings.compare else None
             self.written = write_session_reports(
                 paths, self.results, interrupted=interrupted, plots=settings.plots,

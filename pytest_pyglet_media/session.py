@@ -5,11 +5,18 @@ Layout (from the manual of pyglet's original scripts):
     samples_dir/
         <samples>            the implicit playlist
         activation.json      the active session's name
-        <session>/
+        <session>/           (the store's: see below)
             configuration.json
             dbg/             <sample>.dbg, _session_playlist.txt, ...
             reference/       <sample>.json: what ffprobe says the sample holds
             reports/         00_summary.txt, ...
+
+The sessions and activation.json live in the *store* folder, which is the
+samples folder unless --mp-store / `pyglet-mp --store` names another one
+(a read-only or shared corpus): samples are read from the samples folder,
+everything written goes to the store. A store serves one samples folder;
+sessions name their samples by file name only, so two samples folders
+sharing one store would mix their sessions.
 
 The plugin and the `pyglet-mp` command share this module.
 """
@@ -31,6 +38,8 @@ from .errors import BadFileError, PlaylistError, ProtectedSessionError, SessionE
     SessionExistsError, UsageError
 
 SAMPLES_DIR_ENV = "pyglet_mp_samples_dir"
+#: the CLI's store folder (the plugin's is --mp-store / PYTEST_MP_STORE)
+STORE_DIR_ENV = "pyglet_mp_store_dir"
 ACTIVATION_FILE = "activation.json"
 CONFIGURATION_FILE = "configuration.json"
 SAMPLES_VERSION_FILE = "_version.txt"
@@ -62,10 +71,17 @@ class Configuration:
 class SessionPaths:
     samples_dir: Path
     name: str
+    #: the folder holding the session (None: the samples folder)
+    store_dir: Path | None = None
+
+    @property
+    def store(self) -> Path:
+        """The folder of the session folders and activation.json."""
+        return self.samples_dir if self.store_dir is None else self.store_dir
 
     @property
     def session_dir(self) -> Path:
-        return self.samples_dir / self.name
+        return self.store / self.name
 
     @property
     def dbg_dir(self) -> Path:
@@ -160,6 +176,26 @@ def resolve_samples_dir(value: str | os.PathLike[str] | None, *, source: str) ->
     return path.resolve()
 
 
+def resolve_store_dir(value: str | os.PathLike[str] | None, samples_dir: Path, *,
+                      source: str, env: str | None = None) -> Path:
+    """The store folder from an option (else the environment variable `env`),
+    else the samples folder; created when missing."""
+    if (value is None or str(value) == "") and env:
+        value = os.environ.get(env) or None
+        source = f"environment variable {env}"
+    if value is None or str(value) == "":
+        return samples_dir
+    path = Path(value).expanduser()
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"store folder {path} (from {source}) is not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the store folder {path} (from {source}): "
+                         f"{exc.strerror}") from None
+    return path.resolve()
+
+
 def is_candidate_sample(path: Path) -> bool:
     """Files that belong to the implicit playlist."""
     name = path.name
@@ -202,11 +238,11 @@ def left_out_samples(samples_dir: Path) -> list[str]:
     return sorted(p for p in problems if p is not None)
 
 
-def _scandir(folder: Path) -> Iterable[Path]:
+def _scandir(folder: Path, what: str = "samples folder") -> Iterable[Path]:
     try:
         return [folder / name for name in os.listdir(folder)]
     except OSError as exc:
-        raise UsageError(f"cannot list samples folder {folder}: {exc.strerror}") from None
+        raise UsageError(f"cannot list {what} {folder}: {exc.strerror}") from None
 
 
 def parse_playlist(text: str) -> list[str]:
@@ -289,19 +325,28 @@ def check_session_name(name: str) -> None:
         raise UsageError(f"session name {name[:20]!r}... is too long (200 bytes at most)")
 
 
-def list_sessions(samples_dir: Path) -> list[str]:
-    """Direct subfolders that hold a configuration.json."""
-    return sorted(entry.name for entry in _scandir(samples_dir)
+def list_sessions(store_dir: Path) -> list[str]:
+    """Direct subfolders of the store that hold a configuration.json."""
+    return sorted(entry.name for entry in _scandir(store_dir, "store folder")
                   if entry.is_dir() and (entry / CONFIGURATION_FILE).is_file())
 
 
-def next_testrun_name(samples_dir: Path) -> str:
-    taken = {entry.name for entry in _scandir(samples_dir)}
+def next_testrun_name(store_dir: Path) -> str:
+    taken = {entry.name for entry in _scandir(store_dir, "store folder")}
     for number in range(10000):
         name = f"{TESTRUN_PREFIX}{number:02d}"
         if name not in taken:
             return name
-    raise SessionError(f"{samples_dir}: no free testrun_NN name left")
+    raise SessionError(f"{store_dir}: no free testrun_NN name left")
+
+
+_TESTRUN_NAME = re.compile(rf"^{TESTRUN_PREFIX}(\d+)$")
+
+
+def testrun_number(name: str) -> int | None:
+    """NN of a testrun_NN name, else None."""
+    match = _TESTRUN_NAME.match(name)
+    return int(match.group(1)) if match else None
 
 
 # -- configuration -----------------------------------------------------------
@@ -404,8 +449,9 @@ def _json_value_problem(value: Any, depth: int = 0) -> str | None:
 # -- activation --------------------------------------------------------------
 
 
-def active_session(samples_dir: Path) -> str | None:
-    path = samples_dir / ACTIVATION_FILE
+def active_session(store_dir: Path) -> str | None:
+    """The session activation.json of the store folder names, or None."""
+    path = store_dir / ACTIVATION_FILE
     if not path.exists():
         return None
     name = _load_json(path)
@@ -418,8 +464,8 @@ def active_session(samples_dir: Path) -> str | None:
     return name
 
 
-def set_active_session(samples_dir: Path, name: str | None) -> None:
-    path = samples_dir / ACTIVATION_FILE
+def set_active_session(store_dir: Path, name: str | None) -> None:
+    path = store_dir / ACTIVATION_FILE
     if name is None:
         path.unlink(missing_ok=True)
     else:
@@ -429,18 +475,23 @@ def set_active_session(samples_dir: Path, name: str | None) -> None:
 # -- sessions ----------------------------------------------------------------
 
 
-def open_session(samples_dir: Path, name: str) -> SessionPaths:
+def open_session(samples_dir: Path, name: str, store_dir: Path | None = None) -> SessionPaths:
     check_session_name(name)
-    paths = SessionPaths(samples_dir, name)
+    paths = SessionPaths(samples_dir, name, _store_or_none(samples_dir, store_dir))
     if not paths.exists():
-        raise SessionError(f"no session {name!r} in {samples_dir} "
-                           f"(sessions there: {', '.join(list_sessions(samples_dir)) or 'none'})")
+        raise SessionError(f"no session {name!r} in {paths.store} "
+                           f"(sessions there: {', '.join(list_sessions(paths.store)) or 'none'})")
     return paths
+
+
+def _store_or_none(samples_dir: Path, store_dir: Path | None) -> Path | None:
+    """None when the store is the samples folder (SessionPaths' default)."""
+    return None if store_dir is None or Path(store_dir) == Path(samples_dir) else Path(store_dir)
 
 
 def create_session(samples_dir: Path, name: str, samples: list[str], *,
                    has_playlist: bool, versions: Mapping[str, Any],
-                   samples_version: str) -> SessionPaths:
+                   samples_version: str, store_dir: Path | None = None) -> SessionPaths:
     """Create a session folder whole, or not at all.
 
     Everything is written into a temporary folder beside it that is renamed
@@ -448,17 +499,18 @@ def create_session(samples_dir: Path, name: str, samples: list[str], *,
     and two runs racing for the same name cannot both win.
     """
     check_session_name(name)
-    paths = SessionPaths(samples_dir, name)
+    paths = SessionPaths(samples_dir, name, _store_or_none(samples_dir, store_dir))
+    where = paths.store
     if paths.session_dir.exists():
-        raise SessionExistsError(f"session {name!r} already exists in {samples_dir}; "
+        raise SessionExistsError(f"session {name!r} already exists in {where}; "
                                  "pick another name")
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".new-{name[:40]}.", dir=samples_dir))
+        staging = Path(tempfile.mkdtemp(prefix=f".new-{name[:40]}.", dir=where))
     except OSError as exc:
-        raise SessionError(f"cannot create session {name!r} in {samples_dir}: "
+        raise SessionError(f"cannot create session {name!r} in {where}: "
                            f"{exc.strerror}") from None
     try:
-        staged = SessionPaths(samples_dir, staging.name)
+        staged = SessionPaths(samples_dir, staging.name, where)
         staged.dbg_dir.mkdir()
         staged.reports_dir.mkdir()
         atomic.write_text(staged.playlist, "".join(f"{s}\n" for s in samples))
@@ -468,7 +520,7 @@ def create_session(samples_dir: Path, name: str, samples: list[str], *,
         try:
             os.rename(staging, paths.session_dir)  # fails if the name got taken
         except OSError:
-            raise SessionExistsError(f"session {name!r} already exists in {samples_dir}; "
+            raise SessionExistsError(f"session {name!r} already exists in {where}; "
                                      "pick another name") from None
     finally:
         if staging.exists():

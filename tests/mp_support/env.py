@@ -29,7 +29,7 @@ DOUBLES_ENV_VARS = (doubles_common.MARKER_ENV, doubles_common.CRASHES_ENV,
 #: what the plugin, the CLI and pytest-xdist read from the environment
 MEDIA_ENV_VARS = tuple(sorted(
     {spec.env for spec in options.OPTIONS if spec.env}
-    | {store.SAMPLES_DIR_ENV, "PYTEST_ADDOPTS", *XDIST_ENV_VARS}))
+    | {store.SAMPLES_DIR_ENV, store.STORE_DIR_ENV, "PYTEST_ADDOPTS", *XDIST_ENV_VARS}))
 
 #: every variable clear_inner_env removes
 CLEARED_ENV_VARS = tuple(sorted({*MEDIA_ENV_VARS, *DISPLAY_ENV_VARS, *DOUBLES_ENV_VARS}))
