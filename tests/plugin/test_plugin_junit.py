@@ -126,9 +126,18 @@ def test_location_has_a_line(mp):
     assert "LOCATION ('samples/perfect_a.mp4', 0, 'play perfect_a.mp4')" in run.out
 
 
+def test_teamcity_messages_name_the_sample_with_a_line(mp):
+    """Issue 12: teamcity-messages showed `clip.mp4:None` as the location."""
+    import teamcity  # noqa: F401  (in the test extra: a missing one fails, never skips)
+    mp.add("defects_b.mp4")
+    run = mp.run("--teamcity", "-p", "no:xdist")
+    assert "samples/defects_b.mp4:0 (play defects_b.mp4)" in run.out
+    assert ":None" not in run.out
+
+
 @pytest.mark.parametrize("extra", [(), ("-n", "2")], ids=["serial", "xdist"])
 def test_pytest_html_links_each_row_to_its_reports(mp, extra):
-    pytest.importorskip("pytest_html", reason="pytest-html is in the test extra")
+    import pytest_html  # noqa: F401  (in the test extra: a missing one fails, never skips)
     mp.add("perfect_a.mp4", "defects_b.mp4")
     (mp.pytester.path / "out").mkdir()
     page = mp.pytester.path / "out" / "report.html"
