@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 from typing import Any, Generator
 
 import pytest
 
-from . import context, ffmpeg_check, html_links, items, junit, options, progress
+from . import collection_paths, context, ffmpeg_check, html_links, items, junit, options, \
+    progress
 from .errors import MediaTestError
 from .reporter import SessionReporter
 
@@ -34,7 +34,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if not settings.active:
             return
         workerinput = getattr(config, "workerinput", None)
-        if workerinput is None and not _samples_wanted(config, settings):
+        if workerinput is None and not collection_paths.samples_wanted(config, settings):
             return  # explicit paths none of which reaches the samples: plugin idle
         if workerinput is not None:
             ctx = context.for_worker(settings, workerinput.get(WORKER_SESSION_KEY))
@@ -53,27 +53,15 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[items.RUN_CONTEXT] = ctx
     if config.args_source != pytest.Config.ArgsSource.ARGS:
-        config.args = _default_args(config, ctx.samples_dir)
+        config.args = collection_paths.default_args(config, ctx.samples_dir)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Keep a duplicate of the terminal's descriptor when plays show progress
-    (progress.py): the terminal reporter exists by now, and output is not
-    captured between tests."""
     config = session.config
-    reporter = config.pluginmanager.getplugin("terminalreporter")
-    if items.RUN_CONTEXT not in config.stash or reporter is None or not progress.wanted(
-            isatty=bool(reporter.isatty()), hasmarkup=reporter.hasmarkup,
-            worker=hasattr(config, "workerinput"), verbosity=config.get_verbosity()):
-        return
-    try:
-        fd = os.dup(sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        return
-    if not os.isatty(fd):
-        os.close(fd)
-        return
-    config.stash[PROGRESS_FD] = fd
+    if items.RUN_CONTEXT in config.stash:
+        fd = progress.terminal_fd(config)
+        if fd is not None:
+            config.stash[PROGRESS_FD] = fd
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -110,45 +98,6 @@ def _warn_left_out(config: pytest.Config, ctx: context.RunContext) -> None:
             if ctx.created and ctx.paths is not None:
                 shutil.rmtree(ctx.paths.session_dir, ignore_errors=True)
             raise pytest.UsageError(f"{message} (an error under -W error)") from None
-
-
-def _arg_path(config: pytest.Config, arg: str) -> Path:
-    """The file or folder of a path argument or node id (`a/b.py::test`)."""
-    return (config.invocation_params.dir / arg.split("::", 1)[0]).resolve()
-
-
-def _samples_wanted(config: pytest.Config, settings: options.Settings) -> bool:
-    """Whether this run may collect samples.
-
-    Path arguments given by the user are kept as they are: the samples are
-    collected only when one of them is the samples folder, inside it or
-    above it (`pytest tests` with the ini setting plays nothing, creates
-    no session and prints no media section).
-    """
-    if config.args_source != pytest.Config.ArgsSource.ARGS:
-        return True
-    samples = (config.invocation_params.dir / settings.samples_dir).resolve()
-    for arg in config.args:
-        path = _arg_path(config, arg)
-        if path == samples or samples in path.parents or path in samples.parents:
-            return True
-    return False
-
-
-def _default_args(config: pytest.Config, samples_dir: Path) -> list[str]:
-    """What a run without path arguments collects.
-
-    --mp-samples-dir on the command line: only the samples (as documented).
-    The ini setting adds the samples to what pytest collects anyway
-    (testpaths, else the invocation folder), never replaces it.
-    """
-    if config.option.mp_samples_dir is not None:
-        return [str(samples_dir)]
-    samples = samples_dir.resolve()
-    paths = [_arg_path(config, arg) for arg in config.args]
-    if any(p == samples or p in samples.parents for p in paths):
-        return list(config.args)
-    return [*config.args, str(samples_dir)]
 
 
 class _XdistHooks:

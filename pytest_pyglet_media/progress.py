@@ -21,10 +21,13 @@ to the end of the line, write, and restore the cursor, so pytest's line
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from pathlib import Path
 from typing import Callable
+
+import pytest
 
 #: a play shorter than this shows nothing
 DELAY = 2.0
@@ -109,3 +112,24 @@ class Progress:
             return True
         except OSError:
             return False
+
+
+def terminal_fd(config: pytest.Config) -> int | None:
+    """A duplicate of the terminal's descriptor when plays show progress, else None.
+
+    Taken at session start: the terminal reporter exists by then, and output
+    is not captured between tests.
+    """
+    reporter = config.pluginmanager.getplugin("terminalreporter")
+    if reporter is None or not wanted(
+            isatty=bool(reporter.isatty()), hasmarkup=reporter.hasmarkup,
+            worker=hasattr(config, "workerinput"), verbosity=config.get_verbosity()):
+        return None
+    try:
+        fd = os.dup(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not os.isatty(fd):
+        os.close(fd)
+        return None
+    return fd
