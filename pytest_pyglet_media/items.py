@@ -14,7 +14,7 @@ import pytest
 from . import analysis as an
 from . import baseline as bl
 from . import results as res
-from . import junit, reports
+from . import junit, order, reports
 from . import session as store
 from . import timeouts
 from .context import RunContext
@@ -25,6 +25,9 @@ ITEM_NAME = "play"
 #: how pytest-timeout's failure starts (pytest_timeout.PYTEST_FAILURE_MESSAGE)
 PYTEST_TIMEOUT_MESSAGE = "Timeout"
 RUN_CONTEXT = pytest.StashKey[RunContext]()
+#: the samples in collection order (order.py): computed once, on the
+#: controller, and handed to xdist workers, which must collect alike
+PLAY_ORDER = pytest.StashKey[tuple[str, ...]]()
 
 
 class SampleFailed(Exception):
@@ -40,7 +43,7 @@ class SamplesDir(pytest.Directory):
 
     def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
         ctx = self.config.stash[RUN_CONTEXT]
-        for sample in ctx.playlist:
+        for sample in self.config.stash.get(PLAY_ORDER, None) or play_order(ctx):
             yield SampleFile.from_parent(self, path=ctx.samples_dir / sample)
 
 
@@ -223,6 +226,14 @@ def baseline_properties(base: bl.Entry | None, now: bl.Entry) -> list[tuple[str,
     """The baseline beside the verdict, for --junitxml."""
     return [("mp_baseline", bl.render_entry(base)),
             ("mp_baseline_change", bl.describe(base, now))]
+
+
+def play_order(ctx: RunContext) -> tuple[str, ...]:
+    """The playlist in --mp-order's order (order.py). Node ids are unchanged;
+    node ids given as arguments are collected in the order given."""
+    reference_of = ctx.paths.reference if ctx.paths is not None else None
+    return tuple(order.play_order(ctx.settings.order, ctx.playlist, ctx.samples_dir,
+                                  reference_of))
 
 
 def collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -46,6 +46,8 @@ class Settings:
     #: the baseline file (None: samples.baseline.json in the samples folder)
     baseline: str | None = None
     baseline_update: bool = False
+    #: the collection (so play) order: longest first, or the playlist's (order.py)
+    order: str = "longest"
 
     @property
     def active(self) -> bool:
@@ -79,6 +81,8 @@ def _count(value: str) -> int:
 
 
 PLOT_CHOICES = ("failed", "all", "none")
+#: --mp-order: longest first (order.py) or as the playlist lists them
+ORDER_CHOICES = ("longest", "playlist")
 
 
 def _plots(value: str) -> str:
@@ -105,6 +109,12 @@ def _flag(value: str) -> bool:
     if lowered in ("0", "false", "no", "off"):
         return False
     raise ValueError("say true or false")
+
+
+def _order(value: str) -> str:
+    if value not in ORDER_CHOICES:
+        raise ValueError(f"choose one of {', '.join(ORDER_CHOICES)}")
+    return value
 
 
 def _spawn(value: str) -> str:
@@ -168,6 +178,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "server that imported pyglet once; default on Linux) or fresh (a new "
                "interpreter per play); --mp-player doubles always run fresh", _spawn,
                env="PYTEST_MP_SPAWN", metavar="HOW"),
+    OptionSpec("order", "--mp-order", "order samples are collected and played in: longest "
+               "(default; the session's stored durations, else file sizes) or playlist",
+               _order, env="PYTEST_MP_ORDER", metavar="HOW"),
     OptionSpec("baseline", "--mp-baseline", "baseline file of known defect counts per sample "
                "(default samples.baseline.json in the samples folder); a sample fails only "
                "where it is worse than its entry", _text, env="PYTEST_MP_BASELINE",

@@ -14,6 +14,8 @@ from .errors import MediaTestError
 from .reporter import SessionReporter
 
 WORKER_SESSION_KEY = "mp_session"
+#: the controller's collection order, so every worker collects the same
+WORKER_ORDER_KEY = "mp_order"
 #: a duplicate of the terminal's descriptor, when plays show their progress
 PROGRESS_FD = pytest.StashKey[int]()
 
@@ -38,17 +40,20 @@ def pytest_configure(config: pytest.Config) -> None:
             return  # explicit paths none of which reaches the samples: plugin idle
         if workerinput is not None:
             ctx = context.for_worker(settings, workerinput.get(WORKER_SESSION_KEY))
+            if workerinput.get(WORKER_ORDER_KEY) is not None:
+                config.stash[items.PLAY_ORDER] = tuple(workerinput[WORKER_ORDER_KEY])
         else:
             if settings.player == options.DEFAULT_PLAYER and not config.option.collectonly:
                 ffmpeg_check.require_ffmpeg()  # one clear error before anything plays
             ctx = context.prepare(settings, collect_only=config.option.collectonly)
             _warn_left_out(config, ctx)
+            config.stash[items.PLAY_ORDER] = play_order = items.play_order(ctx)
             config.pluginmanager.register(SessionReporter(ctx), "pyglet-media-reporter")
             config.pluginmanager.register(
                 junit.JunitRows(config, items.ITEM_NAME, ctx.samples_dir.name),
                 "pyglet-media-junit")
             if config.pluginmanager.hasplugin("xdist"):
-                config.pluginmanager.register(_XdistHooks(ctx), "pyglet-media-xdist")
+                config.pluginmanager.register(_XdistHooks(ctx, play_order), "pyglet-media-xdist")
     except MediaTestError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[items.RUN_CONTEXT] = ctx
@@ -101,13 +106,16 @@ def _warn_left_out(config: pytest.Config, ctx: context.RunContext) -> None:
 
 
 class _XdistHooks:
-    """Tells every worker which session the controller chose."""
+    """Tells every worker which session the controller chose, and the
+    collection order (stored references may appear while workers start)."""
 
-    def __init__(self, ctx: context.RunContext) -> None:
+    def __init__(self, ctx: context.RunContext, play_order: tuple[str, ...]) -> None:
         self.ctx = ctx
+        self.play_order = play_order
 
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput[WORKER_SESSION_KEY] = self.ctx.session_name
+        node.workerinput[WORKER_ORDER_KEY] = list(self.play_order)
 
 
 def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:

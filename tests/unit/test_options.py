@@ -20,6 +20,7 @@ def test_defaults():
     assert settings.stall_timeout == 10.0
     assert settings.audio == ("silent",) and settings.player == DEFAULT_PLAYER
     assert settings.samples_dir is None and not settings.active
+    assert settings.order == "longest"
 
 
 def test_resolve_ignores_os_environ_when_given_one(monkeypatch):
@@ -35,6 +36,8 @@ def test_resolve_ignores_os_environ_when_given_one(monkeypatch):
      ("0", "1", "2"), (0, 1, 2)),
     ("audio", "--mp-audio", "mp_audio", "PYTEST_MP_AUDIO",
      ("openal", "silent,openal", "pulse"), (("openal",), ("silent", "openal"), ("pulse",))),
+    ("order", "--mp-order", "mp_order", "PYTEST_MP_ORDER",
+     ("playlist", "longest", "playlist"), ("playlist", "longest", "playlist")),
 ])
 def test_precedence(field, flag, ini, env, values, parsed):
     cli_v, ini_v, env_v = values
@@ -81,6 +84,8 @@ BAD = [
     ("audio", "--mp-audio", "mp_audio", "PYTEST_MP_AUDIO", "alsa", "unknown audio driver 'alsa'"),
     ("audio", "--mp-audio", "mp_audio", "PYTEST_MP_AUDIO", "silent,oss", "'oss'"),
     ("audio", "--mp-audio", "mp_audio", "PYTEST_MP_AUDIO", " , ", "at least one"),
+    ("order", "--mp-order", "mp_order", "PYTEST_MP_ORDER", "shortest",
+     "choose one of longest, playlist"),
 ]
 
 
