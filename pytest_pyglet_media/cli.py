@@ -329,6 +329,21 @@ def cmd_unbundle(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_merge(args: argparse.Namespace) -> int:
+    from . import merge
+
+    samples_dir, store_dir = _folders(args)
+    merged = merge.merge(samples_dir, store_dir, args.out, args.sources,
+                         prefer_last=args.prefer_last, allow_mixed=args.allow_mixed,
+                         plots=args.plots, expectations=_expectations(samples_dir))
+    print(f"merged {len(args.sources)} sources into session {merged.paths.name} in {store_dir}: "
+          f"{merged.recordings} of {merged.playlist} samples recorded"
+          + (f", {len(merged.not_played)} played by no source" if merged.not_played else "")
+          + (", with mixed versions" if merged.mixed else ""))
+    print(f"wrote {merged.paths.special_report('summary')}")
+    return EXIT_OK
+
+
 def cmd_prune(args: argparse.Namespace) -> int:
     from . import prune
 
@@ -379,6 +394,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "plot": (cmd_plot, "write a sample's timeline page (bokeh) to reports/"),
     "bundle": (cmd_bundle, "pack a session into one archive to attach to a bug report"),
     "unbundle": (cmd_unbundle, "restore a session archive into the store folder (default: the samples folder)"),
+    "merge": (cmd_merge, "merge sessions or bundles of shards (--mp-shard) into one new "
+                         "session, with its reports"),
     "prune": (cmd_prune, "remove testrun_NN sessions, beyond the N newest, whose verdicts "
                          "repeat a newer one's"),
 }
@@ -455,6 +472,17 @@ def build_parser() -> argparse.ArgumentParser:
                                    help="default: the active session")
     parsers["bundle"].add_argument("--output", metavar="FILE", help="archive path")
     parsers["unbundle"].add_argument("archive", metavar="ARCHIVE")
+    parsers["merge"].add_argument("out", metavar="OUT", help="the new session")
+    parsers["merge"].add_argument("sources", metavar="SOURCE", nargs="+",
+                                  help="a session of the store, a session folder or a bundle")
+    parsers["merge"].add_argument("--prefer-last", action="store_true",
+                                  help="a sample recorded differently by two sources: keep "
+                                       "the last source's recording")
+    parsers["merge"].add_argument("--allow-mixed", action="store_true",
+                                  help="merge sources of other pyglet/FFmpeg versions or "
+                                       "playlists; each sample's versions are kept")
+    parsers["merge"].add_argument("--plots", choices=("failed", "all", "none"),
+                                  default="failed", help="timeline pages to write")
     parsers["prune"].add_argument("--keep", metavar="N", required=True,
                                   help="testrun_NN sessions always kept, newest first")
     parsers["prune"].add_argument("--dry-run", action="store_true",

@@ -6,6 +6,7 @@ without consulting activation.json again.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 from . import baseline as baseline_mod
 from . import manifest as manifest_mod
 from . import session as store
-from . import versions
+from . import shards, versions
 from .errors import ManifestError, MediaTestError, SessionError, SessionExistsError, UsageError
 from .manifest import Manifest
 from .options import Settings
@@ -57,6 +58,13 @@ class RunContext:
 
     #: the folder of the sessions and activation.json (the samples folder by default)
     store_dir: Path | None = None
+
+    #: the samples this run plays (--mp-shard), None: the whole playlist
+    shard: frozenset[str] | None = None
+
+    def plays(self, sample: str) -> bool:
+        """The sample is in this run's shard (always, without --mp-shard)."""
+        return self.shard is None or sample in self.shard
 
     @property
     def session_name(self) -> str | None:
@@ -153,8 +161,21 @@ def folders(settings: Settings) -> tuple[Path, Path]:
     return samples_dir, store_dir
 
 
+def with_shard(ctx: RunContext) -> RunContext:
+    """The context with its shard of the playlist (--mp-shard): the session
+    keeps the whole playlist; collection yields the shard's samples only."""
+    if ctx.settings.shard is None:
+        return ctx
+    return dataclasses.replace(ctx, shard=shards.shard_samples(ctx.samples_dir, ctx.playlist,
+                                                                ctx.settings.shard))
+
+
 def prepare(settings: Settings, *, collect_only: bool) -> RunContext:
     """Open or create the session this run records into (controller side)."""
+    return with_shard(_prepare(settings, collect_only=collect_only))
+
+
+def _prepare(settings: Settings, *, collect_only: bool) -> RunContext:
     samples_dir, store_dir = folders(settings)
     manifest = _manifest(samples_dir)
     baseline, baseline_path = load_baseline(settings, samples_dir)
@@ -192,7 +213,11 @@ def prepare(settings: Settings, *, collect_only: bool) -> RunContext:
 
 def for_worker(settings: Settings, session_name: str | None) -> RunContext:
     """Open the session the controller chose (xdist worker side): the worker
-    resolves the same options, --mp-store included."""
+    resolves the same options, --mp-store and --mp-shard included."""
+    return with_shard(_for_worker(settings, session_name))
+
+
+def _for_worker(settings: Settings, session_name: str | None) -> RunContext:
     samples_dir, store_dir = folders(settings)
     manifest = _manifest(samples_dir)
     baseline, baseline_path = load_baseline(settings, samples_dir)

@@ -44,6 +44,8 @@ class SamplesDir(pytest.Directory):
     def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
         ctx = self.config.stash[RUN_CONTEXT]
         for sample in self.config.stash.get(PLAY_ORDER, None) or play_order(ctx):
+            if not ctx.plays(sample):  # another shard's (--mp-shard)
+                continue
             yield SampleFile.from_parent(self, path=ctx.samples_dir / sample)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from . import shards
 from .errors import UsageError
 from .timeouts import STALL_TIMEOUT
 
@@ -48,6 +49,8 @@ class Settings:
     baseline_update: bool = False
     #: the collection (so play) order: longest first, or the playlist's (order.py)
     order: str = "longest"
+    #: (K, N): play only shard K of N of the playlist (shards.py); None: all of it
+    shard: tuple[int, int] | None = None
 
     @property
     def active(self) -> bool:
@@ -185,6 +188,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "(default samples.baseline.json in the samples folder); a sample fails only "
                "where it is worse than its entry", _text, env="PYTEST_MP_BASELINE",
                metavar="FILE"),
+    OptionSpec("shard", "--mp-shard", "play only shard K of N of the playlist (K counted "
+               "from 1), balanced by file size, the same split on every machine; default: "
+               "GitLab's CI_NODE_INDEX/CI_NODE_TOTAL when both are set", shards.parse,
+               env="PYTEST_MP_SHARD", metavar="K/N"),
     # Command line only: left on in an ini file or a CI environment, it would
     # pass every regression and rewrite the baseline on every run.
     OptionSpec("baseline_update", "--mp-baseline-update", "write the defect counts of every "
@@ -233,6 +240,13 @@ def resolve(option_values: Mapping[str, Any], ini_values: Mapping[str, Any],
                 raise UsageError(f"{spec.flag}: bad value {str(raw)!r} from {source}: {exc}") \
                     from None
             break
+    if "shard" not in values and all(environ.get(name) for name in shards.CI_ENV_VARS):
+        raw = f"{environ[shards.CI_NODE_INDEX]}/{environ[shards.CI_NODE_TOTAL]}"
+        try:
+            values["shard"] = shards.parse(raw)
+        except ValueError as exc:
+            raise UsageError(f"--mp-shard: bad value {raw!r} from environment variables "
+                             f"{shards.CI_NODE_INDEX} and {shards.CI_NODE_TOTAL}: {exc}") from None
     for field in ("samples_dir", "store"):
         if values.get(field) is not None:
             values[field] = str(Path(values[field]).expanduser())

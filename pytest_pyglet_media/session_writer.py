@@ -21,6 +21,7 @@ from . import analysis as an
 from . import baseline as bl
 from . import atomic, comparison, file_checks, index_page, recording
 from . import reference as refs
+from . import merge as merge_mod
 from . import reports, timeline
 from . import results as res
 from . import session as store
@@ -99,6 +100,9 @@ def write_session_reports(paths: store.SessionPaths,
                    if r.analysis.not_checked}
     summary = reports.summary(paths.name, samples_version(paths), totals, interrupted=interrupted,
                               not_checked=not_checked)
+    mixed = merge_mod.mixed_versions_section(versions)
+    if mixed:
+        summary += "\n" + mixed
     if baseline is not None:
         summary += "\n" + bl.summary_section(baseline, _entries(results),
                                               updated_by_run=baseline_updated)

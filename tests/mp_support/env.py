@@ -12,7 +12,7 @@ from pathlib import Path
 
 from doubles import _common as doubles_common
 from doubles import reliability as doubles_reliability
-from pytest_pyglet_media import options
+from pytest_pyglet_media import options, shards
 from pytest_pyglet_media import session as store
 
 #: tests/: holds mp_support and the player doubles (tests/doubles)
@@ -29,7 +29,8 @@ DOUBLES_ENV_VARS = (doubles_common.MARKER_ENV, doubles_common.CRASHES_ENV,
 #: what the plugin, the CLI and pytest-xdist read from the environment
 MEDIA_ENV_VARS = tuple(sorted(
     {spec.env for spec in options.OPTIONS if spec.env}
-    | {store.SAMPLES_DIR_ENV, store.STORE_DIR_ENV, "PYTEST_ADDOPTS", *XDIST_ENV_VARS}))
+    | {store.SAMPLES_DIR_ENV, store.STORE_DIR_ENV, "PYTEST_ADDOPTS", *XDIST_ENV_VARS,
+       *shards.CI_ENV_VARS}))
 
 #: every variable clear_inner_env removes
 CLEARED_ENV_VARS = tuple(sorted({*MEDIA_ENV_VARS, *DISPLAY_ENV_VARS, *DOUBLES_ENV_VARS}))

@@ -1,0 +1,146 @@
+"""`pyglet-mp merge OUT SOURCES...`: shards' sessions and bundles into one session.
+
+Every refusal is one line, exit status 2, and leaves nothing in the store:
+no OUT, no hidden staging or unpacking folder.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mp_support.recordings import bare_play
+from pytest_pyglet_media import recording
+from pytest_pyglet_media import session as store
+
+PLAYLIST = ["a.mp4", "b.ogv", "c.mkv", "d.wav"]
+
+
+def crashed(sample):
+    return recording.crash_placeholder(sample)
+
+
+def shard(samples, name, played, playlist=PLAYLIST):
+    """A shard's session: the whole playlist, recordings of `played` only."""
+    return samples.session(name, {s: (played[s] if s in played else None) for s in playlist})
+
+
+def assert_nothing_written(samples_dir, out="all"):
+    assert not (samples_dir / out).exists()
+    assert not [p.name for p in samples_dir.iterdir() if p.name.startswith(".")]
+
+
+@pytest.fixture
+def two_shards(samples):
+    shard(samples, "shard-1", {"a.mp4": bare_play("a.mp4"), "c.mkv": crashed("c.mkv")})
+    shard(samples, "shard-2", {"b.ogv": bare_play("b.ogv"), "d.wav": bare_play("d.wav")})
+    return samples
+
+
+def test_merge_two_shards_into_one_session(two_shards, mp):
+    samples_dir = two_shards.samples_dir
+    one = store.SessionPaths(samples_dir, "shard-1")
+    (one.dbg_dir / "_crash_retries.json").write_text(json.dumps(
+        {"c.mkv": {"attempts": 6, "crashed_attempts": 6},
+         "b.ogv": {"attempts": 9, "crashed_attempts": 9}}))  # b.ogv: shard 2 played it
+    result = mp("merge", "all", "shard-1", str(samples_dir / "shard-2"), "--plots=none")
+    assert result.code == 0, result.output
+    assert "4 of 4 samples recorded" in result.out
+    merged = store.SessionPaths(samples_dir, "all")
+    assert store.session_playlist(merged) == PLAYLIST
+    assert all(merged.recording(s).is_file() for s in PLAYLIST)
+    assert store.load_retry_state(merged) == {"c.mkv": {"attempts": 6, "crashed_attempts": 6}}
+    summary = merged.special_report("summary").read_text()
+    assert "session: all" in summary and "All samples have a .dbg recording." in summary
+    assert "Samples that always crashed (in every attempt to play)\nc.mkv" in summary
+    assert merged.special_report("index").is_file()
+    assert not [p.name for p in samples_dir.iterdir() if p.name.startswith(".")]
+
+
+def test_the_same_recording_in_two_sources_is_no_conflict(samples, mp):
+    shard(samples, "s1", {"a.mp4": bare_play("a.mp4")})
+    shard(samples, "s2", {"a.mp4": bare_play("a.mp4"), "b.ogv": bare_play("b.ogv")})
+    assert mp("merge", "all", "s1", "s2", "--plots=none").code == 0
+
+
+def test_a_sample_recorded_differently_twice_is_refused_unless_prefer_last(samples, mp):
+    shard(samples, "s1", {"a.mp4": bare_play("a.mp4")})
+    shard(samples, "s2", {"a.mp4": crashed("a.mp4")})
+    mp("merge", "all", "s1", "s2").one_line_error(
+        "'a.mp4' was played by s1 and s2 with different recordings", "--prefer-last")
+    assert_nothing_written(samples.samples_dir)
+    assert mp("merge", "all", "s1", "s2", "--prefer-last", "--plots=none").code == 0
+    merged = store.SessionPaths(samples.samples_dir, "all")
+    assert merged.recording("a.mp4").read_bytes() == \
+        store.SessionPaths(samples.samples_dir, "s2").recording("a.mp4").read_bytes()
+
+
+def _set_versions(samples_dir, session, **changes):
+    paths = store.SessionPaths(samples_dir, session)
+    paths.versions.write_text(json.dumps({**store.load_versions(paths), **changes}))
+
+
+@pytest.mark.parametrize("key", ["pyglet", "ffmpeg"])
+def test_other_versions_are_refused_unless_allow_mixed(two_shards, mp, key):
+    samples_dir = two_shards.samples_dir
+    _set_versions(samples_dir, "shard-2", **{key: "2.0-other"})
+    mp("merge", "all", "shard-1", "shard-2").one_line_error(
+        "played by different versions", "shard-1: pyglet", "--allow-mixed")
+    assert_nothing_written(samples_dir)
+    result = mp("merge", "all", "shard-1", "shard-2", "--allow-mixed", "--plots=none")
+    assert result.code == 0 and "with mixed versions" in result.out
+    merged = store.SessionPaths(samples_dir, "all")
+    summary = merged.special_report("summary").read_text()
+    assert "*** Mixed versions" in summary and "2.0-other" in summary
+    assert store.load_versions(merged)["mixed_versions"]["b.ogv"]["source"] == "shard-2"
+    # summarize keeps the section: it is kept in the session, not only in the report
+    assert mp("summarize", "--session", "all").code == 0
+    assert "*** Mixed versions" in merged.special_report("summary").read_text()
+
+
+def test_other_playlists_are_refused_unless_allow_mixed(samples, mp):
+    shard(samples, "s1", {"a.mp4": bare_play("a.mp4")}, playlist=["a.mp4", "b.ogv"])
+    shard(samples, "s2", {"c.mkv": bare_play("c.mkv")}, playlist=["c.mkv"])
+    mp("merge", "all", "s1", "s2").one_line_error("different playlists",
+                                                  "s1: 2 samples; s2: 1 samples")
+    assert_nothing_written(samples.samples_dir)
+    assert mp("merge", "all", "s1", "s2", "--allow-mixed", "--plots=none").code == 0
+    merged = store.SessionPaths(samples.samples_dir, "all")
+    assert store.session_playlist(merged) == ["a.mp4", "b.ogv", "c.mkv"]
+
+
+def test_a_bundle_that_fails_verification_is_refused(two_shards, mp, tmp_path):
+    samples_dir = two_shards.samples_dir
+    assert mp("bundle", "shard-1", "--output", str(tmp_path / "one.mp-bundle.tar.gz")).code == 0
+    bad = tmp_path / "two.mp-bundle.tar.gz"
+    bad.write_bytes(b"\x1f\x8b not a real archive")
+    mp("merge", "all", str(tmp_path / "one.mp-bundle.tar.gz"), str(bad)).one_line_error(
+        str(bad), "is not a bundle")
+    assert_nothing_written(samples_dir)
+
+
+def test_an_existing_out_or_an_unknown_source_is_refused(two_shards, mp):
+    mp("merge", "shard-1", "shard-2").one_line_error("session 'shard-1' already exists")
+    mp("merge", "all", "shard-1", "nowhere").one_line_error(
+        "source 'nowhere' is neither a session")
+    assert_nothing_written(two_shards.samples_dir)
+
+
+def test_a_shard_that_crashed_mid_run_leaves_its_samples_listed_as_played_by_none(
+        samples, mp, tmp_path):
+    """Shard 2's job died after its first sample: its bundle has fewer
+    recordings; the merged summary lists the samples no shard played."""
+    shard(samples, "shard-1", {"a.mp4": bare_play("a.mp4"), "c.mkv": bare_play("c.mkv")})
+    shard(samples, "shard-2", {"b.ogv": bare_play("b.ogv")})  # d.wav never played
+    bundles = []
+    for name in ("shard-1", "shard-2"):
+        target = tmp_path / f"{name}.mp-bundle.tar.gz"
+        assert mp("bundle", name, "--output", str(target)).code == 0
+        bundles.append(str(target))
+    result = mp("merge", "all", *bundles, "--plots=none")
+    assert result.code == 0 and "1 played by no source" in result.out
+    summary = store.SessionPaths(samples.samples_dir, "all").special_report("summary") \
+        .read_text()
+    assert "Samples with no .dbg recording: 1" in summary
+    assert "Appendix, list of samples without dbg\n\td.wav" in summary
+    assert_nothing_written(samples.samples_dir, out="nothing")
