@@ -10,6 +10,7 @@ import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from . import baseline as baseline_mod
 from . import manifest as manifest_mod
@@ -96,8 +97,13 @@ TESTRUN_ATTEMPTS = 100
 
 def create_session(samples_dir: Path, name: str | None, samples: list[str], has_playlist: bool,
                    manifest: Manifest | None, player_module: str,
-                   store_dir: Path | None = None) -> store.SessionPaths:
+                   store_dir: Path | None = None, audio: Sequence[str] = ()
+                   ) -> store.SessionPaths:
     """Create a session with the versions under test and the corpus version.
+
+    `audio`: the run's --mp-audio drivers, kept with the versions (where the
+    run played: groups.py) when known; `pyglet-mp new` creates a session
+    before any run, so it records none.
 
     Shared by the plugin and the CLI. `name` None makes a new testrun_NN,
     taking the next free name when a run beside this one creates the same
@@ -112,6 +118,8 @@ def create_session(samples_dir: Path, name: str | None, samples: list[str], has_
             raise SessionExistsError(f"session {name!r} already exists in {where}; "
                                      "pick another name")
     captured = versions.capture(player_module)
+    if audio:
+        captured["audio"] = ",".join(audio)
     corpus = store.corpus_version(samples_dir, manifest.version if manifest else None)
     for _ in range(TESTRUN_ATTEMPTS):
         try:
@@ -205,7 +213,7 @@ def _prepare(settings: Settings, *, collect_only: bool) -> RunContext:
         return RunContext(settings, samples_dir, tuple(samples), manifest, None, left_out,
                           baseline=baseline, baseline_path=baseline_path, store_dir=store_dir)
     paths = create_session(samples_dir, name, samples, has_playlist, manifest, settings.player,
-                           store_dir)
+                           store_dir, audio=settings.audio)
     return RunContext(settings, samples_dir, tuple(samples), manifest, paths, left_out,
                       created=True, baseline=baseline, baseline_path=baseline_path,
                       store_dir=store_dir)

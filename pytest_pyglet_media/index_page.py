@@ -36,12 +36,15 @@ def render(session: str, samples_version: str, totals: res.SessionTotals,
            headline: str, interrupted: bool = False,
            recordings: Collection[str] | None = None,
            expected: Mapping[str, str] | None = None,
-           baseline: Mapping[str, tuple[str, str]] | None = None) -> str:
+           baseline: Mapping[str, tuple[str, str]] | None = None,
+           played_by: Mapping[str, str] | None = None) -> str:
     """`report_files` are the names present in reports/ (links only to what exists);
     `recordings`, when given, the samples whose recording exists; `expected`,
     the samples.toml expectation ("defect: reason") of samples not expected to pass;
     `baseline`, when given (a baseline is in use), each sample's baseline entry
-    and how now compares ("same", "worse: ..."), shown in a "baseline" column."""
+    and how now compares ("same", "worse: ..."), shown in a "baseline" column;
+    `played_by`, when given (a session merged with mixed versions), each
+    sample's group (groups.py), shown in a "played by" column."""
     expected = expected or {}
     present = set(report_files)
     rows = []
@@ -72,7 +75,10 @@ def render(session: str, samples_version: str, totals: res.SessionTotals,
             links.append(_link(f"../dbg/{recording_file_name(sample)}", "recording"))
         rows.append(
             f'<tr style="background:{_COLOURS.get(outcome, "#fff")}">'
-            f"<td>{html.escape(sample)}</td><td>{html.escape(outcome)}"
+            f"<td>{html.escape(sample)}</td>"
+            + (f"<td>{html.escape(played_by.get(sample, 'not played'))}</td>"
+               if played_by is not None else "")
+            + f"<td>{html.escape(outcome)}"
             + (f"<br><small>expected: {html.escape(expected[sample])}</small>"
                if sample in expected else "")
             + "</td>"
@@ -88,6 +94,7 @@ def render(session: str, samples_version: str, totals: res.SessionTotals,
                            if name.startswith("comparison_"))
     title = html.escape(f"pyglet media session {session}")
     baseline_head = "<th>baseline</th>" if baseline is not None else ""
+    played_by_head = "<th>played by</th>" if played_by is not None else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>
@@ -101,7 +108,7 @@ td, th {{ border: 1px solid #bbb; padding: 0.3em 0.6em; text-align: left; vertic
 {notice}
 <p>{specials} {comparisons}</p>
 <table>
-<thead><tr><th>sample</th><th>verdict</th><th>defects</th>{baseline_head}<th>retries</th><th>reports</th></tr></thead>
+<thead><tr><th>sample</th>{played_by_head}<th>verdict</th><th>defects</th>{baseline_head}<th>retries</th><th>reports</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table>

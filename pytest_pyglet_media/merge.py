@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from . import atomic
+from . import atomic, groups
 from . import session as store
 from .errors import MediaTestError, SessionExistsError, UsageError
 
@@ -46,6 +46,10 @@ class _Source:
     def version_key(self) -> tuple[str, str]:
         info = self.versions
         return str(info.get("pyglet", "unknown")), str(info.get("ffmpeg", "unknown"))
+
+    def where(self) -> dict[str, str]:
+        """Where it played (groups.where): versions, OS, machine, audio."""
+        return groups.where(self.versions)
 
 
 @dataclass(frozen=True)
@@ -111,11 +115,12 @@ def _merge(samples_dir: Path, store_dir: Path, out: str, sources: list[_Source],
     from .session_writer import write_session_reports
 
     playlists = [store.session_playlist(s.paths) for s in sources]
-    keys = [s.version_key() for s in sources]
+    keys = [groups.key(s.where()) for s in sources]
     if len(set(keys)) > 1 and not allow_mixed:
-        shown = "; ".join(f"{s.label}: pyglet {k[0]}, FFmpeg {k[1]}" for s, k in zip(sources, keys))
-        raise MergeRefused(f"the sources were played by different versions ({shown}); "
-                           "merge with --allow-mixed to keep each sample's versions")
+        shown = "; ".join(f"{s.label}: {groups.full_label(s.where())}" for s in sources)
+        raise MergeRefused(f"the sources were played by different versions or platforms "
+                           f"({shown}); merge with --allow-mixed to keep each sample's "
+                           "versions")
     if len({tuple(sorted(p)) for p in playlists}) > 1 and not allow_mixed:
         shown = "; ".join(f"{s.label}: {len(p)} samples" for s, p in zip(sources, playlists))
         raise MergeRefused(f"the sources have different playlists ({shown}); merge with "
@@ -170,8 +175,8 @@ def _write(staged: store.SessionPaths, sources: list[_Source], playlist: list[st
     versions.pop(MIXED_VERSIONS_KEY, None)
     if mixed:
         versions[MIXED_VERSIONS_KEY] = {
-            sample: {"pyglet": source.version_key()[0], "ffmpeg": source.version_key()[1],
-                     "source": source.label[:200]}
+            sample: {**source.where(), "pyglet": source.version_key()[0],
+                     "ffmpeg": source.version_key()[1], "source": source.label[:200]}
             for sample, source in sorted(chosen.items())}
     atomic.write_text(staged.versions, json.dumps(versions, indent=2) + "\n")
     if first.samples_version.is_file():
@@ -204,9 +209,9 @@ def mixed_versions_section(versions: Mapping[str, Any]) -> str:
     if not isinstance(per_sample, dict) or not per_sample:
         return ""
     lines = ["*** Mixed versions: this session merges runs played by different pyglet or "
-             "FFmpeg versions (pyglet-mp merge --allow-mixed); each sample's:"]
+             "FFmpeg versions, platforms or audio drivers (pyglet-mp merge --allow-mixed); "
+             "each sample's:"]
     for sample, info in sorted(per_sample.items()):
         if isinstance(info, dict):
-            lines.append(f"\t{sample}: pyglet {info.get('pyglet')}, FFmpeg "
-                         f"{info.get('ffmpeg')} ({info.get('source')})")
+            lines.append(f"\t{sample}: {groups.full_label(info)} ({info.get('source')})")
     return "\n".join(lines) + "\n"

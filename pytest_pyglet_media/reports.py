@@ -283,7 +283,8 @@ def pyglet_info(versions: Mapping[str, Any]) -> str:
     labels = [("pyglet", "pyglet"), ("pyglet_path", "pyglet location"), ("ffmpeg", "FFmpeg"),
               ("ffmpeg_libraries", "FFmpeg libraries (major versions)"),
               ("python", "Python"), ("python_executable", "Python executable"),
-              ("platform", "OS"), ("machine", "machine"), ("error", "error")]
+              ("platform", "OS"), ("machine", "machine"),
+              ("audio", "audio drivers (--mp-audio)"), ("error", "error")]
     for key, label in labels:
         if key in versions:
             value = versions[key]

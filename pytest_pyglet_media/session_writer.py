@@ -19,7 +19,7 @@ from typing import Collection, Mapping
 
 from . import analysis as an
 from . import baseline as bl
-from . import atomic, comparison, file_checks, index_page, recording
+from . import atomic, comparison, file_checks, groups, index_page, recording
 from . import reference as refs
 from . import merge as merge_mod
 from . import reports, timeline
@@ -100,6 +100,9 @@ def write_session_reports(paths: store.SessionPaths,
                    if r.analysis.not_checked}
     summary = reports.summary(paths.name, samples_version(paths), totals, interrupted=interrupted,
                               not_checked=not_checked)
+    played_by = groups.sample_groups(versions, merge_mod.MIXED_VERSIONS_KEY)
+    if played_by:
+        summary += "\n" + groups.side_by_side(played_by, everything, list(everything))
     mixed = merge_mod.mixed_versions_section(versions)
     if mixed:
         summary += "\n" + mixed
@@ -112,7 +115,7 @@ def write_session_reports(paths: store.SessionPaths,
     compared_path = write_comparison(paths.reports_dir, compared) if compared else None
     written = WrittenSummary(totals, results, summary_path, True, interrupted, compared,
                              compared_path, tuple(notes))
-    _write_index(paths, written, expectations or {}, baseline)
+    _write_index(paths, written, expectations or {}, baseline, played_by)
     return written
 
 
@@ -347,7 +350,8 @@ def samples_version(paths: store.SessionPaths) -> str:
 
 
 def _write_index(paths: store.SessionPaths, written: WrittenSummary,
-                 expectations: Mapping[str, str], baseline: bl.Baseline | None = None) -> Path:
+                 expectations: Mapping[str, str], baseline: bl.Baseline | None = None,
+                 played_by: Mapping[str, str] | None = None) -> Path:
     """reports/index.html, linking to whatever reports/ holds now (written last)."""
     target = paths.special_report("index")
     present = sorted(p.name for p in paths.reports_dir.iterdir()) if paths.reports_dir.is_dir() \
@@ -356,7 +360,8 @@ def _write_index(paths: store.SessionPaths, written: WrittenSummary,
         paths.name, samples_version(paths), written.totals, written.results, present,
         reports.headline(written.totals), interrupted=written.interrupted,
         recordings={s for s in written.totals.samples if paths.recording(s).is_file()},
-        expected=expectations, baseline=_baseline_column(baseline, written.results)))
+        expected=expectations, baseline=_baseline_column(baseline, written.results),
+        played_by=played_by or None))
     return target
 
 
