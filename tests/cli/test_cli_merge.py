@@ -144,3 +144,34 @@ def test_a_shard_that_crashed_mid_run_leaves_its_samples_listed_as_played_by_non
     assert "Samples with no .dbg recording: 1" in summary
     assert "Appendix, list of samples without dbg\n\td.wav" in summary
     assert_nothing_written(samples.samples_dir, out="nothing")
+
+
+def test_shards_played_on_two_platforms_are_shown_side_by_side(two_shards, mp):
+    """Issue 14: one shard per OS (or audio driver), merged with --allow-mixed:
+    the summary has a row per platform, the index a "played by" column."""
+    samples_dir = two_shards.samples_dir
+    _set_versions(samples_dir, "shard-1", platform="Linux-6.1.0-x86_64-with-glibc2.36",
+                  machine="x86_64", audio="openal")
+    _set_versions(samples_dir, "shard-2", platform="Windows-10-10.0.19045-SP0",
+                  machine="AMD64", audio="openal")
+    mp("merge", "all", "shard-1", "shard-2").one_line_error(
+        "different versions or platforms", "shard-1: pyglet 9.9.9-fake", "Linux, x86_64",
+        "shard-2: pyglet 9.9.9-fake", "Windows, AMD64")
+    assert mp("merge", "all", "shard-1", "shard-2", "--allow-mixed", "--plots=none").code == 0
+    merged = store.SessionPaths(samples_dir, "all")
+    assert store.load_versions(merged)["mixed_versions"]["d.wav"]["os"] == "Windows"
+    assert mp("summarize", "--session", "all").code == 0
+    summary = merged.special_report("summary").read_text()
+    table = summary.split("*** Side by side", 1)[1].splitlines()
+    assert table[2].split() == ["Linux,", "x86_64", "2", "1", "0", "1", "0", "0", "0.000"]
+    assert table[3].split() == ["Windows,", "AMD64", "2", "2", "0", "0", "0", "0", "0.000"]
+    assert "\tb.ogv: pyglet 9.9.9-fake, FFmpeg 0.0-fake, Windows, AMD64" in summary
+    index = merged.special_report("index").read_text()
+    assert "<th>played by</th>" in index and "<td>a.mp4</td><td>Linux, x86_64</td>" in index
+
+
+def test_an_index_of_shards_played_alike_has_no_played_by_column(two_shards, mp):
+    assert mp("merge", "all", "shard-1", "shard-2", "--plots=none").code == 0
+    merged = store.SessionPaths(two_shards.samples_dir, "all")
+    assert "played by" not in merged.special_report("index").read_text()
+    assert "Side by side" not in merged.special_report("summary").read_text()
