@@ -142,25 +142,12 @@ def _merge(samples_dir: Path, store_dir: Path, out: str, sources: list[_Source],
                                    "--prefer-last")
             chosen[sample] = source
     mixed = len(set(keys)) > 1
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=f".new-{out[:40]}.", dir=store_dir))
-    except OSError as exc:
-        raise MergeRefused(f"cannot create session {out!r} in {store_dir}: {exc.strerror}") \
-            from None
-    try:
+    final = store.SessionPaths(samples_dir, out, None if store_dir == samples_dir
+                               else store_dir)
+    with store.staged_session(final) as staging:
         staged = _Staged(samples_dir, out, store_dir, folder=staging)
         _write(staged, sources, playlist, chosen, mixed)
         write_session_reports(staged, {}, plots=plots, expectations=expectations)
-        final = store.SessionPaths(samples_dir, out, None if store_dir == samples_dir
-                                   else store_dir)
-        try:
-            os.rename(staging, final.session_dir)
-        except OSError:
-            raise SessionExistsError(f"session {out!r} already exists in {store_dir}; "
-                                     "pick another name") from None
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     return Merged(final, len(chosen), len(playlist),
                   tuple(s for s in playlist if s not in chosen), mixed)
 

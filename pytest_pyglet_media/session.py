@@ -29,7 +29,8 @@ import shutil
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Mapping
 
 from . import atomic
 from .names import BUNDLE_SUFFIX, EXCLUDED_EXTENSIONS, MANIFEST_NAME, fit_file_name, \
@@ -489,14 +490,39 @@ def _store_or_none(samples_dir: Path, store_dir: Path | None) -> Path | None:
     return None if store_dir is None or Path(store_dir) == Path(samples_dir) else Path(store_dir)
 
 
+@contextmanager
+def staged_session(paths: SessionPaths) -> Iterator[Path]:
+    """A hidden folder of the store to write a whole session into; renamed to
+    `paths.session_dir` when the block ends, removed whatever happens.
+
+    A failure or a kill leaves no half session behind, and two writers
+    racing for one name cannot both win (SessionExistsError for the loser).
+    """
+    where = paths.store
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".new-{paths.name[:40]}.", dir=where))
+    except OSError as exc:
+        raise SessionError(f"cannot create session {paths.name!r} in {where}: "
+                           f"{exc.strerror}") from None
+    try:
+        yield staging
+        try:
+            os.rename(staging, paths.session_dir)  # fails if the name got taken
+        except OSError:
+            raise SessionExistsError(f"session {paths.name!r} already exists in {where}; "
+                                     "pick another name") from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
 def create_session(samples_dir: Path, name: str, samples: list[str], *,
                    has_playlist: bool, versions: Mapping[str, Any],
                    samples_version: str, store_dir: Path | None = None) -> SessionPaths:
     """Create a session folder whole, or not at all.
 
-    Everything is written into a temporary folder beside it that is renamed
-    into place last, so a failure or a kill leaves no half session behind,
-    and two runs racing for the same name cannot both win.
+    Everything is written into a staged folder (staged_session) renamed into
+    place last.
     """
     check_session_name(name)
     paths = SessionPaths(samples_dir, name, _store_or_none(samples_dir, store_dir))
@@ -504,12 +530,7 @@ def create_session(samples_dir: Path, name: str, samples: list[str], *,
     if paths.session_dir.exists():
         raise SessionExistsError(f"session {name!r} already exists in {where}; "
                                  "pick another name")
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=f".new-{name[:40]}.", dir=where))
-    except OSError as exc:
-        raise SessionError(f"cannot create session {name!r} in {where}: "
-                           f"{exc.strerror}") from None
-    try:
+    with staged_session(paths) as staging:
         staged = SessionPaths(samples_dir, staging.name, where)
         staged.dbg_dir.mkdir()
         staged.reports_dir.mkdir()
@@ -517,14 +538,6 @@ def create_session(samples_dir: Path, name: str, samples: list[str], *,
         atomic.write_text(staged.versions, json.dumps(dict(versions), indent=2) + "\n")
         atomic.write_text(staged.samples_version, samples_version + "\n")
         save_configuration(staged, Configuration(has_playlist=has_playlist))
-        try:
-            os.rename(staging, paths.session_dir)  # fails if the name got taken
-        except OSError:
-            raise SessionExistsError(f"session {name!r} already exists in {where}; "
-                                     "pick another name") from None
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     return paths
 
 
