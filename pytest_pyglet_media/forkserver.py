@@ -188,8 +188,7 @@ class ForkServer:
             try:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+                procgroup.kill_and_reap(self.proc)
             self.proc = None
         if self._log is not None:
             self._log.close()

@@ -121,11 +121,6 @@ def _tail(stream: "tempfile._TemporaryFileWrapper[bytes]") -> str:
     return text
 
 
-def _kill_group(proc: "subprocess.Popen[bytes]") -> None:
-    procgroup.kill_group(proc.pid)
-    proc.wait()
-
-
 def run(request: PlayRequest) -> RunResult:
     """Play one sample in a child process and wait for it, within the timeout."""
     note = ""
@@ -175,13 +170,17 @@ def _run_fresh(request: PlayRequest, note: str = "") -> RunResult:
     start = time.monotonic()
     deadline = start + request.timeout
     with tempfile.TemporaryFile() as stderr, _Progress(request.stall_timeout) as progress:
-        proc = subprocess.Popen(
-            command(request),
-            stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
-            env={**child_environment(), HEARTBEAT_ENV: progress.path}, start_new_session=True,
-            preexec_fn=procgroup.die_with_parent_hook())
+        proc: "subprocess.Popen[bytes] | None" = None
         timed_out = False
         try:
+            # Ctrl-C and pytest-timeout's alarm are held while the player
+            # starts, and raised when `proc` is ours to kill
+            with procgroup.interrupts_deferred():
+                proc = subprocess.Popen(
+                    command(request),
+                    stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
+                    env={**child_environment(), HEARTBEAT_ENV: progress.path},
+                    start_new_session=True, preexec_fn=procgroup.die_with_parent_hook())
             while True:
                 left = deadline - time.monotonic()
                 try:
@@ -190,14 +189,13 @@ def _run_fresh(request: PlayRequest, note: str = "") -> RunResult:
                 except subprocess.TimeoutExpired:
                     if left <= POLL_INTERVAL or progress.check():
                         timed_out = True
-                        _kill_group(proc)
                         break
         except BaseException:  # Ctrl-C, pytest-timeout: never leave a player behind
-            _kill_group(proc)
+            if proc is not None:
+                procgroup.kill_and_reap(proc)
             raise
-        else:
-            # the player may have started helpers that outlived it
-            _kill_group(proc)
+        # killed at its limit; or ended, and it may have started helpers that outlived it
+        procgroup.kill_and_reap(proc)
         return RunResult(returncode=None if timed_out else proc.returncode,
                          timed_out=timed_out, wall_time=time.monotonic() - start,
                          stderr_tail=_with_note(note, _tail(stderr)), spawn="fresh",
