@@ -16,10 +16,10 @@ from . import baseline as bl
 from . import results as res
 from . import junit, order, reports
 from . import session as store
-from . import timeouts
+from . import concurrency, timeouts
 from .context import RunContext
 from .errors import MediaTestError
-from .playback import Attempt, play_limit, play_with_retries
+from .playback import Attempt, attempt, play_limit, play_with_retries
 
 ITEM_NAME = "play"
 #: how pytest-timeout's failure starts (pytest_timeout.PYTEST_FAILURE_MESSAGE)
@@ -71,6 +71,9 @@ class SampleFile(pytest.File):
 RESULT = pytest.StashKey[dict[str, Any]]()
 #: the verdict's facts as (name, text) pairs, for --junitxml (junit.py)
 PROPERTIES = pytest.StashKey[list[tuple[str, str]]]()
+#: seconds from the item's first play's start to its verdict: its own time,
+#: though the play may have started ahead of the item (ahead.py)
+PLAY_TIME = pytest.StashKey[float]()
 #: the first line of the captured section that holds the player's output
 PLAYER_OUTPUT = "[the player's stdout and stderr, last lines]"
 
@@ -83,26 +86,42 @@ class SampleItem(pytest.Item):
     def runtest(self) -> None:
         ctx = self.config.stash[RUN_CONTEXT]
         assert ctx.paths is not None, "a run that plays samples always has a session"
-        try:  # protection may have been switched on since the run started
-            store.require_raw_writable(ctx.paths)
-        except MediaTestError as exc:
-            raise NotPlayed(f"{self.sample}: not played: {exc}") from None
         recording_path = ctx.paths.recording(self.sample)
         plays = [0]
+        started: list[float] = []
 
         def on_retry(attempt: Attempt) -> None:
             plays[0] += 1
             self._log_rerun(attempt)
 
+        def play(previous: Attempt | None) -> Attempt:
+            ahead = concurrency.for_item(self.config)
+            try:
+                # protection may have been switched on since the run started:
+                # checked as each play starts (a play started ahead checked it then)
+                if ahead is None:
+                    store.require_raw_writable(ctx.paths)
+                    done = attempt(ctx.settings, ctx.samples_dir, self.sample, recording_path,
+                                   ctx.paths.reference(self.sample),
+                                   ctx.paths.playing(self.sample))
+                elif previous is None:
+                    done = ahead.take(self.sample)
+                else:  # an overloaded play's retry waits for a calm machine
+                    done = ahead.replay(self.sample, calm=previous.result.outcome == an.OVERLOADED)
+            except MediaTestError as exc:  # protection switched on meanwhile
+                raise NotPlayed(f"{self.sample}: not played: {exc}") from None
+            started.append(done.started)
+            return done
+
         try:
             result, last = play_with_retries(ctx.settings, ctx.samples_dir, self.sample,
-                                             recording_path, on_retry=on_retry,
-                                             reference_path=ctx.paths.reference(self.sample),
-                                             marker=ctx.paths.playing(self.sample))
+                                             recording_path, on_retry=on_retry, play=play)
         except pytest.fail.Exception as exc:
             if not str(exc).startswith(PYTEST_TIMEOUT_MESSAGE):
                 raise
             self._stopped_by_pytest_timeout(ctx, str(exc), plays[0] + 1)
+        if started:
+            self.stash[PLAY_TIME] = time.monotonic() - started[0]
         self.stash[RESULT] = result.to_builtins()
         self._record(junit_properties(result))
         self._add_player_output(last)

@@ -51,6 +51,8 @@ class Settings:
     order: str = "longest"
     #: (K, N): play only shard K of N of the playlist (shards.py); None: all of it
     shard: tuple[int, int] | None = None
+    #: players at once, at most (--mp-players); None: as the CPU allows (ahead.py)
+    players: int | None = None
 
     @property
     def active(self) -> bool:
@@ -80,6 +82,18 @@ def _count(value: str) -> int:
         raise ValueError("it is not a whole number") from None
     if number < 0:
         raise ValueError("it cannot be negative")
+    return number
+
+
+def _players(value: str) -> int | None:
+    if value.strip().lower() == "auto":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError("say auto or a whole number of players") from None
+    if number < 1:
+        raise ValueError("at least one player must play")
     return number
 
 
@@ -181,6 +195,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "server that imported pyglet once; default on Linux) or fresh (a new "
                "interpreter per play); --mp-player doubles always run fresh", _spawn,
                env="PYTEST_MP_SPAWN", metavar="HOW"),
+    OptionSpec("players", "--mp-players", "samples played at once, at most: auto (default: "
+               "as many as the CPUs can play without a player waiting for one, judged by "
+               "each sample's cost) or N (1: one after another)", _players,
+               env="PYTEST_MP_PLAYERS", metavar="N"),
     OptionSpec("order", "--mp-order", "order samples are collected and played in: longest "
                "(default; the session's stored durations, else file sizes) or playlist",
                _order, env="PYTEST_MP_ORDER", metavar="HOW"),

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -15,7 +17,7 @@ from typing import Callable
 from . import analysis as an
 from . import results as res
 from . import session as store
-from . import atomic, recording, reference, runner, timeouts
+from . import atomic, costs, recording, reference, runner, timeouts
 from .errors import BadReferenceError, ProbeFailed, ProbeUnavailable, UnreadableRecordingError
 from .events import VERSION
 from .options import Settings
@@ -38,6 +40,9 @@ class Attempt:
     result: an.PlayAnalysis
     run: runner.RunResult | None
     recording: Path
+    #: when the attempt began (time.monotonic()): an item whose play started
+    #: ahead of it (ahead.py) reports the play's own time, not its wait
+    started: float = 0.0
 
 
 def judge(sample: str, recording_path: Path, run: runner.RunResult,
@@ -153,6 +158,24 @@ def file_reference(sample_path: Path, reference_path: Path | None
     return ref, ""
 
 
+def expected_cost(samples_dir: Path, sample: str, recording_path: Path,
+                  reference_path: Path | None) -> float:
+    """The share of a CPU a play of `sample` is expected to use (costs.py):
+    as measured at its last play in the session, else from its reference
+    (probed now, and stored for the play to reuse)."""
+    sample_path = samples_dir / sample
+    if _unusable(sample_path) is not None:
+        return 0.0  # judged without a player
+    try:
+        measured = costs.from_recording(recording.load(recording_path)[-4:])
+    except UnreadableRecordingError:
+        measured = None  # never played in this session, or not readable
+    if measured is not None:
+        return measured
+    ref, _ = file_reference(sample_path, reference_path)
+    return costs.from_reference(ref)
+
+
 def play_limit(settings: Settings, samples_dir: Path, sample: str,
                reference_path: Path | None) -> float:
     """One play's limit for `sample`, as `attempt` will compute it (its
@@ -167,10 +190,13 @@ def play_limit(settings: Settings, samples_dir: Path, sample: str,
 
 
 def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,
-            reference_path: Path | None = None, marker: Path | None = None) -> Attempt:
+            reference_path: Path | None = None, marker: Path | None = None,
+            cancel: threading.Event | None = None) -> Attempt:
     """One play of `sample`, judged; against the file when ffprobe can
     describe it (its reference stored in, or reused from, `reference_path`).
-    `marker` (SessionPaths.playing) says who plays it meanwhile."""
+    `marker` (SessionPaths.playing) says who plays it meanwhile; `cancel`,
+    set from another thread, stops the play (runner.Cancelled is raised)."""
+    started = time.monotonic()
     sample_path = samples_dir / sample
     problem = _unusable(sample_path)
     if problem is not None:
@@ -179,18 +205,20 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
             # session then has a recording that says why for every sample
             recording.save(recording_path, [("version", VERSION), ("mp.im", sample),
                                             ("mp.err", problem.reason)])
-        return Attempt(problem, None, recording_path)
+        return Attempt(problem, None, recording_path, started)
     ref, no_reference = file_reference(sample_path, reference_path)
     placeholder = _placeholder(recording_path, sample)
     if isinstance(placeholder, str):
-        return Attempt(an.PlayAnalysis(an.CRASHED, reason=placeholder), None, recording_path)
+        return Attempt(an.PlayAnalysis(an.CRASHED, reason=placeholder), None, recording_path,
+                       started)
     duration = ref.duration if ref is not None else None
     request = runner.PlayRequest(sample_path=sample_path, recording_path=recording_path,
                                  name=sample, audio=settings.audio,
                                  timeout=timeouts.play_limit(settings.timeout, duration),
                                  player_module=settings.player, spawn=settings.spawn,
                                  stall_timeout=settings.stall_timeout,
-                                 limit_note=timeouts.describe(settings.timeout, duration))
+                                 limit_note=timeouts.describe(settings.timeout, duration),
+                                 cancel=cancel)
     if marker is not None:
         mark_playing(marker)
     try:
@@ -204,7 +232,7 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
     if marker is not None:
         marker.unlink(missing_ok=True)
     return Attempt(judge(sample, recording_path, run, placeholder, ref, no_reference), run,
-                   recording_path)
+                   recording_path, started)
 
 
 def mark_playing(marker: Path, *, interrupted: bool = False) -> None:
@@ -223,14 +251,24 @@ def mark_playing(marker: Path, *, interrupted: bool = False) -> None:
 def play_with_retries(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,
                       on_retry: Callable[[Attempt], None] = lambda a: None,
                       reference_path: Path | None = None, marker: Path | None = None,
+                      play: Callable[[Attempt | None], Attempt] | None = None,
                       ) -> tuple[res.SampleResult, Attempt]:
     """Play until a play is not a crash, timeout or overloaded play (RETRIED),
-    or retries run out."""
+    or retries run out.
+
+    `play(previous)` plays once: `previous` is None for the first play, else
+    the attempt it retries (ahead.py plays an overloaded one's retry on a
+    calm machine). By default each play is `attempt()`, here and now.
+    """
+    if play is None:
+        def play(previous: Attempt | None) -> Attempt:
+            return attempt(settings, samples_dir, sample, recording_path, reference_path, marker)
     crashed = 0
     attempts = 0
+    last: Attempt | None = None
     while True:
         attempts += 1
-        last = attempt(settings, samples_dir, sample, recording_path, reference_path, marker)
+        last = play(last)
         if last.result.outcome not in RETRIED:
             break
         if last.result.outcome in an.RETRYABLE:

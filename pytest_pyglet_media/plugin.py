@@ -8,8 +8,8 @@ from typing import Any, Generator
 
 import pytest
 
-from . import collection_paths, context, ffmpeg_check, html_links, items, junit, options, \
-    progress
+from . import collection_paths, concurrency, context, ffmpeg_check, html_links, items, junit, \
+    options, progress
 from .errors import MediaTestError
 from .reporter import SessionReporter
 
@@ -67,6 +67,28 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         fd = progress.terminal_fd(config)
         if fd is not None:
             config.stash[PROGRESS_FD] = fd
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Plays start ahead of their items, as many as the CPU allows (concurrency.py)."""
+    ctx = session.config.stash.get(items.RUN_CONTEXT, None)
+    if ctx is not None:
+        concurrency.start(session, ctx, [i.sample for i in session.items
+                                         if isinstance(i, items.SampleItem)])
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """An xdist worker learns its next item here: its play may start ahead."""
+    concurrency.plan_next(item.config, [i.sample for i in (item, nextitem)
+                                        if isinstance(i, items.SampleItem)])
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Plays no item took are stopped before the session's reports are written."""
+    concurrency.stop(session.config)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -130,6 +152,10 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
                               ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    if call.when == "call" and items.PLAY_TIME in item.stash:
+        # the item's own play time (its play may have started ahead of it):
+        # what junit's time and --durations show
+        report.duration = item.stash[items.PLAY_TIME]
     # the verdict travels on the report (xdist serialises its attributes)
     if isinstance(item, items.SampleItem) and call.when == "call" \
             and items.RESULT in item.stash:

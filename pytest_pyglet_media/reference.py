@@ -46,6 +46,8 @@ MAX_REFERENCE_BYTES = 32 * 1024 * 1024
 MAX_NAME_CHARS = 64
 #: ffprobe's message, kept for the error
 MAX_MESSAGE_CHARS = 500
+#: the largest picture side believed (ffprobe says 0 or nonsense for broken streams)
+MAX_PIXELS = 1 << 16
 _HASH_CHUNK = 1024 * 1024
 
 
@@ -59,6 +61,10 @@ class Stream:
     start: float | None  # seconds; None when ffprobe says N/A
     duration: float | None  # seconds; None when neither ffprobe nor a tag knows
     attached_pic: bool = False  # cover art: a picture, not video
+    #: a video stream's picture size in pixels (None: not video, or unknown);
+    #: with the frame rate it tells what a play costs (costs.py)
+    width: int | None = None
+    height: int | None = None
 
     @property
     def end(self) -> float | None:
@@ -167,7 +173,8 @@ def probe(sample_path: Path | str, *, timeout: float = PROBE_TIMEOUT) -> Referen
     sample = Path(sample_path)
     info = _run_ffprobe(sample, [
         "-show_entries",
-        "format=duration,start_time:stream=index,codec_type,codec_name,start_time,duration"
+        "format=duration,start_time:stream=index,codec_type,codec_name,start_time,duration,"
+        "width,height"
         ":stream_disposition=attached_pic:stream_tags=DURATION"
         ":packet=stream_index,pts_time,dts_time,flags"], timeout)
     if not isinstance(info, dict):
@@ -228,7 +235,15 @@ def _stream(sample: Path, data: Any) -> Stream:
     return Stream(index=data["index"], kind=str(data.get("codec_type", "unknown"))[:MAX_NAME_CHARS],
                   codec=str(data.get("codec_name", "unknown"))[:MAX_NAME_CHARS],
                   start=start, duration=duration,
-                  attached_pic=bool(disposition.get("attached_pic")))
+                  attached_pic=bool(disposition.get("attached_pic")),
+                  width=_pixels(data.get("width")), height=_pixels(data.get("height")))
+
+
+def _pixels(value: Any) -> int | None:
+    """ffprobe's width or height; None when absent or not a sane size."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_PIXELS:
+        return None
+    return value
 
 
 def _frame_times(sample: Path, packets: list, index: int) -> tuple[float, ...]:
@@ -296,7 +311,8 @@ def to_builtins(ref: Reference) -> dict[str, Any]:
         "duration": ref.duration,
         "start": ref.start,
         "streams": [{"index": s.index, "kind": s.kind, "codec": s.codec, "start": s.start,
-                     "duration": s.duration, "attached_pic": s.attached_pic}
+                     "duration": s.duration, "attached_pic": s.attached_pic,
+                     **({"width": s.width, "height": s.height} if s.width and s.height else {})}
                     for s in ref.streams],
         "video_index": ref.video_index,
         "frame_times": list(ref.frame_times),
@@ -307,13 +323,14 @@ class _Invalid(ValueError):
     """A field is wrong; the message says which (the caller names the file)."""
 
 
-def _keys(data: Any, what: str, required: set[str]) -> dict[str, Any]:
+def _keys(data: Any, what: str, required: set[str],
+          optional: frozenset[str] = frozenset()) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise _Invalid(f"{what} is a {type(data).__name__}, not an object")
     missing = required - set(data)
     if missing:
         raise _Invalid(f"{what} lacks {', '.join(sorted(missing))}")
-    extra = set(data) - required
+    extra = set(data) - required - optional
     if extra:
         raise _Invalid(f"{what} has unknown keys: {', '.join(sorted(map(str, extra)))[:100]}")
     return data
@@ -338,6 +355,10 @@ def _int(value: Any, what: str, low: int, high: int) -> int:
     return value
 
 
+def _size(item: Mapping[str, Any], key: str, what: str) -> int | None:
+    return None if key not in item else _int(item[key], f"{what} {key}", 1, MAX_PIXELS)
+
+
 def _name(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value or len(value) > MAX_NAME_CHARS:
         raise _Invalid(f"{what} is not a name of 1 to {MAX_NAME_CHARS} characters: {value!r:.40}")
@@ -357,7 +378,9 @@ def from_builtins(data: Any) -> Reference:
     streams = []
     for n, item in enumerate(streams_data):
         what = f"stream {n}"
-        item = _keys(item, what, {"index", "kind", "codec", "start", "duration", "attached_pic"})
+        # width and height came later: a reference stored before has none
+        item = _keys(item, what, {"index", "kind", "codec", "start", "duration", "attached_pic"},
+                     optional=frozenset({"width", "height"}))
         if not isinstance(item["attached_pic"], bool):
             raise _Invalid(f"{what} attached_pic is not true or false")
         streams.append(Stream(index=_int(item["index"], f"{what} index", 0, 1 << 20),
@@ -365,7 +388,9 @@ def from_builtins(data: Any) -> Reference:
                               codec=_name(item["codec"], f"{what} codec"),
                               start=_seconds(item["start"], f"{what} start"),
                               duration=_seconds(item["duration"], f"{what} duration"),
-                              attached_pic=item["attached_pic"]))
+                              attached_pic=item["attached_pic"],
+                              width=_size(item, "width", what),
+                              height=_size(item, "height", what)))
     if len({s.index for s in streams}) != len(streams):
         raise _Invalid("two streams have the same index")
     video_index = data["video_index"]

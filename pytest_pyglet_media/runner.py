@@ -27,7 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import forkserver, procgroup
@@ -57,6 +58,9 @@ class PlayRequest:
     spawn: str = DEFAULT_SPAWN
     #: seconds without progress (heartbeat) before the player is killed; None: never
     stall_timeout: float | None = None
+    #: set by another thread when the play must stop (ahead.py): the player
+    #: is killed and run() raises Cancelled
+    cancel: threading.Event | None = field(default=None, compare=False)
     #: where `timeout` comes from, for the message ("limit 66 s for a 18.0 s sample")
     limit_note: str = ""
 
@@ -119,6 +123,14 @@ def _tail(stream: "tempfile._TemporaryFileWrapper[bytes]") -> str:
     if size > STDERR_TAIL_BYTES:
         text = "[...]" + text[text.find("\n") + 1:] if "\n" in text else text
     return text
+
+
+class Cancelled(Exception):
+    """The play was stopped from outside (PlayRequest.cancel); its player is killed."""
+
+
+def _cancelled(request: PlayRequest) -> bool:
+    return request.cancel is not None and request.cancel.is_set()
 
 
 def run(request: PlayRequest) -> RunResult:
@@ -187,6 +199,8 @@ def _run_fresh(request: PlayRequest, note: str = "") -> RunResult:
                     proc.wait(timeout=max(0.0, min(left, POLL_INTERVAL)))
                     break
                 except subprocess.TimeoutExpired:
+                    if _cancelled(request):
+                        raise Cancelled(request.name) from None
                     if left <= POLL_INTERVAL or progress.check():
                         timed_out = True
                         break
@@ -267,12 +281,14 @@ def _run_forked(request: PlayRequest, start: float) -> RunResult:
             returncode, timed_out = server.play(
                 str(request.sample_path), str(request.recording_path), request.name,
                 request.audio, stderr.name, deadline=start + request.timeout,
-                kill=procgroup.kill_group, heartbeat=progress.path, poll=progress.check,
-                poll_interval=POLL_INTERVAL)
+                kill=procgroup.kill_group, heartbeat=progress.path,
+                poll=lambda: _cancelled(request) or progress.check(), poll_interval=POLL_INTERVAL)
         except forkserver.Lost as exc:
             SERVERS.lost(str(exc))
             why = "it died during the play" if exc.started else str(exc)
             raise forkserver.Unavailable(f"the fork server failed ({why})") from None
+        if _cancelled(request):  # killed by the poll above, as a hang would be
+            raise Cancelled(request.name)
         return RunResult(returncode=returncode, timed_out=timed_out,
                          wall_time=time.monotonic() - start, stderr_tail=_tail(stderr),
                          spawn="fork", stalled=progress.stalled if timed_out else None,

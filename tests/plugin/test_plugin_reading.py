@@ -156,7 +156,7 @@ def test_index_lists_every_sample_and_links_only_to_existing_files(plug, index_p
 
 def test_index_marks_an_interrupted_run(plug, index_page):
     plug.add("defects_a.mp4", "perfect_b.mp4")
-    run = plug.run("--mp-session=s", "-x", "-p", "no:randomly")
+    run = plug.run("--mp-session=s", "-x", "-p", "no:randomly", "--mp-players=1")
     assert run.ret == 1
     page = index_page(run.reports("s"))
     assert any("interrupted" in p for p in page.paragraphs)

@@ -30,7 +30,8 @@ def test_ctrl_c_stops_players_keeps_recordings_and_marks_the_summary(mp, monkeyp
         # signals the whole group (the players run in sessions of their own)
         proc = mp.pytester.popen(
             [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist",
-             "--mp-samples-dir=samples", "--mp-player=doubles.by_name", "--mp-timeout=600", "--mp-stall-timeout=600"],
+             "--mp-samples-dir=samples", "--mp-player=doubles.by_name", "--mp-timeout=600", "--mp-stall-timeout=600",
+             "--mp-players=1"],  # one at a time: z_never is not started ahead
             stdout=out_file, stderr=subprocess.STDOUT, start_new_session=True)
     dbg = mp.samples / "testrun_00" / "dbg"
     try:

@@ -66,8 +66,11 @@ def test_protection_switched_on_mid_run_stops_later_items(mp, monkeypatch):
     before = _snapshot(dbg)
     play_log = mp.pytester.path / "plays.log"
     monkeypatch.setenv("MP_DOUBLE_LOG", str(play_log))
-    # protector_a (played first) protects the session while it plays
-    run = mp.run("-v", "-p", "no:xdist", "--mp-session=s", player="reliability")
+    # protector_a (played first) protects the session while it plays; one
+    # player at a time, so that the others start after (a play started ahead
+    # checks the protection when it starts: see test_plugin_concurrency.py)
+    run = mp.run("-v", "-p", "no:xdist", "--mp-session=s", "--mp-players=1",
+                 player="reliability")
     assert run.statuses() == {mp.nodeid("protector_a.mp4"): "PASSED",
                               mp.nodeid("zz_b.mp4"): "FAILED",
                               mp.nodeid("zz_c.mp4"): "FAILED"}, run.out

@@ -38,6 +38,8 @@ def test_resolve_ignores_os_environ_when_given_one(monkeypatch):
      ("openal", "silent,openal", "pulse"), (("openal",), ("silent", "openal"), ("pulse",))),
     ("order", "--mp-order", "mp_order", "PYTEST_MP_ORDER",
      ("playlist", "longest", "playlist"), ("playlist", "longest", "playlist")),
+    ("players", "--mp-players", "mp_players", "PYTEST_MP_PLAYERS",
+     ("1", "auto", "12"), (1, None, 12)),
 ])
 def test_precedence(field, flag, ini, env, values, parsed):
     cli_v, ini_v, env_v = values
@@ -86,6 +88,8 @@ BAD = [
     ("audio", "--mp-audio", "mp_audio", "PYTEST_MP_AUDIO", " , ", "at least one"),
     ("order", "--mp-order", "mp_order", "PYTEST_MP_ORDER", "shortest",
      "choose one of longest, playlist"),
+    ("players", "--mp-players", "mp_players", "PYTEST_MP_PLAYERS", "0", "at least one player"),
+    ("players", "--mp-players", "mp_players", "PYTEST_MP_PLAYERS", "many", "say auto or"),
 ]
 
 

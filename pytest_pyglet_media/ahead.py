@@ -1,0 +1,211 @@
+"""Plays started ahead of their items: many samples play at once in one
+pytest process, while pytest still runs one ordinary item at a time.
+
+A play is real time and mostly idle: a corpus played one sample after
+another spends most of its time waiting. When the item of sample N runs,
+the plays of the samples after it are already under way, in the items'
+order, as many as the CPU budget allows (costs.py): a play starts while the
+expected costs of the plays running, its own included, fit `budget` CPUs,
+and at most `max_players` play at once. The item then waits for its own
+play; its verdict, retries, report and junit row are its own, as before.
+
+A retry of a play judged overloaded waits for a calm machine: no new play
+starts, the others finish, and it plays alone. The scheduler never imports
+pyglet: `play(sample, cancel)` (playback.attempt, in a thread) does the work.
+`cancel` is set when the play must stop (its item interrupted, the run
+ending first): the runner then kills the player's process group.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Generic, Iterable, TypeVar
+
+#: what a play returns (playback.Attempt; any type for the tests)
+T = TypeVar("T")
+
+#: the share of the machine's CPUs the players may use together: the rest is
+#: for pytest itself (probing, judging, reports) and for the system
+UTILIZATION = 0.75
+#: players at once per CPU, at most: memory and file handles stay bounded
+#: even for a corpus of audio clips that cost almost nothing
+PLAYERS_PER_CPU = 8
+#: seconds between two looks at the plays while an item waits for its own
+POLL = 0.05
+#: seconds the end of a run waits for a cancelled play's thread
+JOIN_TIMEOUT = 30.0
+
+
+def machine_cpus() -> int:
+    """The CPUs this process may run on (its affinity, e.g. a CI container's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much may play at once in this process."""
+
+    budget: float  # CPUs the running plays' expected costs may add up to
+    max_players: int
+
+    @classmethod
+    def for_process(cls, players: int | None, workers: int = 1,
+                    cpus: int | None = None) -> "Limits":
+        """The limits of one pytest process among `workers` (xdist) sharing
+        the machine; `players` (--mp-players) caps players at once in all."""
+        cpus = cpus or machine_cpus()
+        workers = max(1, workers)
+        most = players if players is not None else cpus * PLAYERS_PER_CPU
+        return cls(budget=cpus * UTILIZATION / workers,
+                   max_players=max(1, most // workers))
+
+
+@dataclass
+class _Play(Generic[T]):
+    sample: str
+    cost: float
+    cancel: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
+    result: T | None = None
+    error: BaseException | None = None
+    thread: threading.Thread | None = None
+
+
+class PlayAhead(Generic[T]):
+    """The plays of one pytest process (see the module docstring).
+
+    Only the main thread calls its methods; the plays run in threads.
+    """
+
+    def __init__(self, play: Callable[[str, threading.Event], T], cost: Callable[[str], float],
+                 limits: Limits) -> None:
+        self._play = play
+        self._cost = cost
+        self.limits = limits
+        self._planned: list[str] = []  # in the items' order, not started yet
+        self._known: set[str] = set()
+        self._plays: dict[str, _Play[T]] = {}  # started, not yet taken by their item
+        self._lock = threading.Lock()
+        self._costs: dict[str, float] = {}
+        self._calm = False  # an overloaded play's retry runs: start nothing else
+        #: the most plays that ran at once (for the benchmark and the summary)
+        self.peak = 0
+
+    # -- what to play -------------------------------------------------------
+
+    def plan(self, samples: Iterable[str]) -> None:
+        """Add samples to play ahead, in this order, after those planned."""
+        for sample in samples:
+            if sample not in self._known:
+                self._known.add(sample)
+                self._planned.append(sample)
+
+    def cost(self, sample: str) -> float:
+        """The expected cost of a play of `sample` (asked once: it may probe the file)."""
+        if sample not in self._costs:
+            self._costs[sample] = self._cost(sample)
+        return self._costs[sample]
+
+    def running(self) -> list[str]:
+        with self._lock:
+            return [p.sample for p in self._plays.values() if not p.done.is_set()]
+
+    def _used(self) -> tuple[int, float]:
+        with self._lock:
+            live = [p for p in self._plays.values() if not p.done.is_set()]
+        return len(live), sum(p.cost for p in live)
+
+    def fill(self) -> None:
+        """Start planned plays, in order, while they fit the limits."""
+        while self._planned and not self._calm:
+            count, used = self._used()
+            sample = self._planned[0]
+            cost = self.cost(sample)
+            if count and (count >= self.limits.max_players or used + cost > self.limits.budget):
+                return
+            self._planned.pop(0)
+            self._start(sample, cost)
+
+    def _start(self, sample: str, cost: float) -> _Play[T]:
+        play: _Play[T] = _Play(sample, cost)
+
+        def run() -> None:
+            try:
+                play.result = self._play(sample, play.cancel)
+            except BaseException as exc:  # handed to the item that waits for it
+                play.error = exc
+            finally:
+                play.done.set()
+
+        play.thread = threading.Thread(target=run, name=f"mp-play {sample}", daemon=True)
+        with self._lock:
+            self._plays[sample] = play
+            self.peak = max(self.peak, sum(not p.done.is_set() for p in self._plays.values()))
+        play.thread.start()
+        return play
+
+    # -- an item's play -----------------------------------------------------
+
+    def take(self, sample: str) -> T:
+        """The result of `sample`'s play, started now when it was not yet
+        (its item's turn: it starts whatever the budget)."""
+        play = self._plays.get(sample)
+        if play is None:
+            if sample in self._planned:
+                self._planned.remove(sample)
+            self._known.add(sample)
+            play = self._start(sample, self.cost(sample))
+        return self._wait(play)
+
+    def replay(self, sample: str, calm: bool) -> T:
+        """Play `sample` again (a retry). `calm`: alone, once the plays
+        running have ended, and nothing starts until it ends."""
+        self._plays.pop(sample, None)
+        if not calm:
+            return self._wait(self._start(sample, self.cost(sample)))
+        self._calm = True
+        try:
+            while self.running():
+                time.sleep(POLL)
+            return self._wait(self._start(sample, self.cost(sample)))
+        finally:
+            self._calm = False
+
+    def _wait(self, play: _Play[T]) -> T:
+        try:
+            while not play.done.wait(POLL):
+                self.fill()
+        except BaseException:  # Ctrl-C, pytest-timeout: stop this play now
+            play.cancel.set()
+            if play.thread is not None:
+                play.thread.join(JOIN_TIMEOUT)
+            with self._lock:
+                self._plays.pop(play.sample, None)
+            raise
+        self.fill()
+        with self._lock:
+            self._plays.pop(play.sample, None)
+        if play.error is not None:
+            raise play.error
+        assert play.result is not None
+        return play.result
+
+    # -- the end of the run -------------------------------------------------
+
+    def shutdown(self) -> list[str]:
+        """Stop every play no item took (-x, Ctrl-C, --maxfail); return their samples."""
+        self._planned.clear()
+        with self._lock:
+            left = list(self._plays.values())
+            self._plays.clear()
+        for play in left:
+            play.cancel.set()
+        for play in left:
+            if play.thread is not None:
+                play.thread.join(JOIN_TIMEOUT)
+        return [p.sample for p in left]

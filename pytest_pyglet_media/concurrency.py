@@ -1,0 +1,98 @@
+"""Many players at once in one pytest process: the run's PlayAhead (ahead.py).
+
+The plugin's hooks delegate here: `start` when the items are known (the
+run's loop begins), `plan_next` before each item (an xdist worker learns its
+items one at a time), `stop` at the end of the session (plays no item took
+are stopped), `auto_workers` for xdist's `-n auto`.
+
+Without xdist the process plans every sample item at once, in the items'
+order (longest first by default, order.py). Under xdist each worker knows
+only its next item, so it plays at most that one ahead; the CPU budget is
+shared among the workers.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from . import ahead as ahead_mod
+from . import session as store
+from .ahead import Limits, PlayAhead
+from .context import RunContext
+from .errors import MediaTestError
+from .playback import Attempt, attempt, expected_cost
+
+#: the run's plays, in config.stash while sample items run
+AHEAD = pytest.StashKey[PlayAhead[Attempt]]()
+#: set by pytest-xdist in each worker
+XDIST_WORKER_COUNT = "PYTEST_XDIST_WORKER_COUNT"
+
+
+def xdist_workers() -> int:
+    try:
+        return max(1, int(os.environ.get(XDIST_WORKER_COUNT, "1")))
+    except ValueError:
+        return 1
+
+
+def start(session: pytest.Session, ctx: RunContext, samples: list[str]) -> None:
+    """Create the run's PlayAhead; plan `samples` (this process's items)."""
+    config = session.config
+    option = config.option
+    if ctx.paths is None or option.collectonly or getattr(option, "setuponly", False) \
+            or getattr(option, "setupplan", False):
+        return
+    limits = Limits.for_process(ctx.settings.players, xdist_workers())
+    if limits.max_players <= 1:
+        return  # one after another: each item plays its sample itself, as it always did
+    plays: PlayAhead[Attempt] = PlayAhead(
+        play=lambda sample, cancel: _play(ctx, sample, cancel),
+        cost=lambda sample: _cost(ctx, sample), limits=limits)
+    if not hasattr(config, "workerinput"):
+        plays.plan(samples)
+    config.stash[AHEAD] = plays
+
+
+def plan_next(config: pytest.Config, samples: list[str]) -> None:
+    plays = config.stash.get(AHEAD, None)
+    if plays is not None:
+        plays.plan(samples)
+
+
+def stop(config: pytest.Config) -> None:
+    """Stop the plays no item took (-x, --maxfail, Ctrl-C): their players are
+    killed and their samples marked interrupted, as an interrupted play is."""
+    plays = config.stash.get(AHEAD, None)
+    if plays is not None:
+        del config.stash[AHEAD]
+        plays.shutdown()
+
+
+def for_item(config: pytest.Config) -> PlayAhead[Attempt] | None:
+    return config.stash.get(AHEAD, None)
+
+
+def _play(ctx: RunContext, sample: str, cancel: threading.Event) -> Attempt:
+    assert ctx.paths is not None
+    store.require_raw_writable(ctx.paths)  # the item says "not played" if this fails
+    return attempt(ctx.settings, ctx.samples_dir, sample, ctx.paths.recording(sample),
+                   reference_path=ctx.paths.reference(sample),
+                   marker=ctx.paths.playing(sample), cancel=cancel)
+
+
+def _cost(ctx: RunContext, sample: str) -> float:
+    assert ctx.paths is not None
+    try:
+        store.require_raw_writable(ctx.paths)
+    except MediaTestError:
+        return 0.0  # not played at all
+    return expected_cost(ctx.samples_dir, sample, ctx.paths.recording(sample),
+                         ctx.paths.reference(sample))
+
+
+def auto_workers(config: pytest.Config, samples: int) -> int:
+    """What `-n auto` means for a media run: a worker per CPU (judging,
+    probing and reports use them), never more workers than samples."""
+    return max(1, min(ahead_mod.machine_cpus(), samples))

@@ -1,0 +1,89 @@
+"""Player double for plays at once: players meet in a room (a folder).
+
+The folder is named by MP_DOUBLE_ROOM. Each play writes `<name>.log` lines
+"start <monotonic>" and "end <monotonic>" (monotonic clocks agree between
+processes on Linux), and keeps `<name>.playing` while it plays. By the
+sample name's prefix:
+
+- `together_*`: plays perfectly only once MP_DOUBLE_TOGETHER players
+  (default 2) are in the room at once; alone for 60 s, it crashes. A run
+  passes only if its plays really overlap.
+- `slow_*`: plays perfectly, in MP_DOUBLE_SECONDS (default 0.5) seconds.
+- `overloaded_*`: its first play is judged overloaded (late frames while
+  the player waited for a CPU); a later play writes the players it saw in
+  the room into `<name>.retry-saw`, then plays perfectly.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from doubles._common import DURATION, FRAME_DT, FRAMES, _defect_blocks, parse, synthetic_events
+from mp_support import recordings
+from pytest_pyglet_media import recording
+
+ROOM_ENV = "MP_DOUBLE_ROOM"
+TOGETHER_ENV = "MP_DOUBLE_TOGETHER"
+SECONDS_ENV = "MP_DOUBLE_SECONDS"
+WAIT_SECONDS = 60.0
+
+
+def _log(room: Path, name: str, what: str) -> None:
+    with open(room / f"{name}.log", "a") as log:
+        log.write(f"{what} {time.monotonic()}\n")
+
+
+def _others(room: Path, name: str) -> list[str]:
+    return sorted(p.name[:-len(".playing")] for p in room.glob("*.playing")
+                  if p.name != f"{name}.playing")
+
+
+def _overloaded(name: str) -> list[tuple]:
+    late, past = _defect_blocks()
+    return recordings.play(FRAMES, sample=name, dt=FRAME_DT, duration=DURATION,
+                           video_format=(160, 120, 1.0, 25.0), audio_format=(1, 2, 44100),
+                           wall_offset=0.0, late=late, past=(), stream_end=False,
+                           end_wall=DURATION, cpu=(0.1, DURATION * 0.5))
+
+
+def main() -> int:
+    args = parse()
+    if args is None:
+        return 0
+    room = Path(os.environ[ROOM_ENV])
+    out = Path(args.recording)
+    name = args.name
+    recording.save(out, recording.crash_placeholder(name))
+    playing = room / f"{name}.playing"
+    _log(room, name, "start")
+    playing.touch()
+    try:
+        if name.startswith("together_"):
+            wanted = int(os.environ.get(TOGETHER_ENV, "2"))
+            deadline = time.monotonic() + WAIT_SECONDS
+            while len(_others(room, name)) + 1 < wanted:
+                if time.monotonic() > deadline:
+                    os.abort()
+                time.sleep(0.02)
+            time.sleep(0.2)  # the others see this one too
+        elif name.startswith("overloaded_"):
+            attempts = room / f"{name}.attempts"
+            done = int(attempts.read_text()) if attempts.exists() else 0
+            attempts.write_text(f"{done + 1}\n")
+            if done == 0:
+                recording.save(out, _overloaded(name))
+                return 0
+            (room / f"{name}.retry-saw").write_text(" ".join(_others(room, name)))
+        else:
+            time.sleep(float(os.environ.get(SECONDS_ENV, "0.5")))
+        recording.save(out, synthetic_events(name))
+        return 0
+    finally:
+        playing.unlink(missing_ok=True)
+        _log(room, name, "end")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""ahead.PlayAhead: plays started ahead within the CPU budget (fake plays,
+driven by events: no timing)."""
+from __future__ import annotations
+
+import signal
+import threading
+
+import pytest
+
+from pytest_pyglet_media.ahead import Limits, PlayAhead
+
+
+class Gated:
+    """Fake plays that end when the test opens their gate."""
+
+    def __init__(self) -> None:
+        self.gates: dict[str, threading.Event] = {}
+        self.started: list[str] = []
+        self.cancelled: list[str] = []
+        self.lock = threading.Lock()
+
+    def gate(self, sample: str) -> threading.Event:
+        with self.lock:
+            return self.gates.setdefault(sample, threading.Event())
+
+    def open(self, *samples: str) -> None:
+        for sample in samples:
+            self.gate(sample).set()
+
+    def __call__(self, sample: str, cancel: threading.Event) -> str:
+        with self.lock:
+            self.started.append(sample)
+        gate = self.gate(sample)
+        while not gate.wait(0.01):
+            if cancel.is_set():
+                with self.lock:
+                    self.cancelled.append(sample)
+                raise RuntimeError(f"{sample} cancelled")
+        return f"played {sample}"
+
+
+def test_plays_start_in_order_while_their_costs_fit_the_budget():
+    plays = Gated()
+    ahead = PlayAhead(plays, cost=lambda s: 0.5, limits=Limits(budget=1.0, max_players=10))
+    ahead.plan(["a", "b", "c", "d"])
+    ahead.fill()
+    assert sorted(ahead.running()) == ["a", "b"]
+    plays.open("a", "b", "c", "d")
+    assert [ahead.take(s) for s in "abcd"] == [f"played {s}" for s in "abcd"]
+    assert plays.started == ["a", "b", "c", "d"]
+    assert ahead.peak == 2
+
+
+def test_a_heavy_sample_waits_for_room_and_later_ones_wait_behind_it():
+    costs = {"light1": 0.2, "heavy": 0.9, "light2": 0.1}
+    plays = Gated()
+    ahead = PlayAhead(plays, cost=costs.__getitem__, limits=Limits(budget=1.0, max_players=10))
+    ahead.plan(["light1", "heavy", "light2"])
+    ahead.fill()
+    assert ahead.running() == ["light1"]  # heavy does not fit; light2 keeps its turn
+    plays.open("light1")
+    assert ahead.take("light1") == "played light1"
+    assert sorted(ahead.running()) == ["heavy", "light2"]  # 0.9 + 0.1 fit now
+    plays.open("heavy", "light2")
+    assert ahead.take("heavy") == "played heavy"
+    assert ahead.take("light2") == "played light2"
+
+
+def test_max_players_caps_cheap_plays():
+    plays = Gated()
+    ahead = PlayAhead(plays, cost=lambda s: 0.0, limits=Limits(budget=8.0, max_players=3))
+    ahead.plan([f"s{n}" for n in range(10)])
+    ahead.fill()
+    assert len(ahead.running()) == 3
+    plays.open(*[f"s{n}" for n in range(10)])
+    for n in range(10):
+        ahead.take(f"s{n}")
+    assert ahead.peak == 3
+
+
+def test_the_items_own_play_starts_whatever_the_budget():
+    plays = Gated()
+    ahead = PlayAhead(plays, cost=lambda s: 5.0, limits=Limits(budget=1.0, max_players=1))
+    ahead.plan(["a", "b"])
+    ahead.fill()
+    assert ahead.running() == ["a"]  # alone: the first always starts
+    plays.open("a", "x")
+    assert ahead.take("x") == "played x"  # not planned (e.g. -k after planning)
+
+
+def test_each_sample_is_asked_its_cost_once():
+    asked: list[str] = []
+
+    def cost(sample: str) -> float:
+        asked.append(sample)
+        return 0.6
+
+    plays = Gated()
+    ahead = PlayAhead(plays, cost=cost, limits=Limits(budget=1.0, max_players=10))
+    ahead.plan(["a", "b"])
+    for _ in range(5):
+        ahead.fill()
+    plays.open("a", "b")
+    ahead.take("a")
+    ahead.take("b")
+    assert sorted(asked) == ["a", "b"]
+
+
+def test_an_error_in_the_play_is_raised_by_its_item():
+    def play(sample: str, cancel: threading.Event) -> str:
+        raise OSError(f"disk full while playing {sample}")
+
+    ahead = PlayAhead(play, cost=lambda s: 0.1, limits=Limits(budget=1.0, max_players=4))
+    ahead.plan(["a"])
+    with pytest.raises(OSError, match="disk full while playing a"):
+        ahead.take("a")
+
+
+def test_a_calm_replay_waits_for_the_others_and_plays_alone():
+    plays = Gated()
+    ahead = PlayAhead(plays, cost=lambda s: 0.1, limits=Limits(budget=1.0, max_players=10))
+    ahead.plan(["a", "b", "c", "d"])
+    ahead.fill()
+    assert sorted(ahead.running()) == ["a", "b", "c", "d"]
+    plays.open("a")
+    ahead.take("a")
+    seen: list[list[str]] = []
+    plays.gates["a"] = threading.Event()  # the replay of a waits for the test
+
+    def open_replay_when_it_runs() -> None:
+        while plays.started.count("a") < 2:
+            threading.Event().wait(0.01)
+        seen.append(ahead.running())
+        plays.open("a")
+
+    threading.Thread(target=open_replay_when_it_runs, daemon=True).start()
+    # b, c and d end a little later: the replay waits for them (any order
+    # of these events gives the same answers below)
+    threading.Timer(0.1, plays.open, args=("b", "c", "d")).start()
+    ahead.plan(["e"])
+    assert ahead.replay("a", calm=True) == "played a"
+    assert seen == [["a"]]  # while it replayed, it played alone
+    assert "e" not in plays.started  # nothing started during the calm replay
+    ahead.fill()
+    assert plays.started[-1] == "e"
+    plays.open("e")
+    ahead.take("e")
+
+
+def test_an_interrupted_wait_cancels_the_items_play():
+    plays = Gated()
+    ahead = PlayAhead(plays, cost=lambda s: 0.1, limits=Limits(budget=1.0, max_players=4))
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        with pytest.raises(KeyboardInterrupt):
+            ahead.take("a")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert plays.cancelled == ["a"]
+    assert ahead.running() == []
+
+
+def test_shutdown_cancels_the_plays_no_item_took():
+    plays = Gated()
+    ahead = PlayAhead(plays, cost=lambda s: 0.1, limits=Limits(budget=1.0, max_players=4))
+    ahead.plan(["a", "b", "c"])
+    ahead.fill()
+    plays.open("a")
+    ahead.take("a")
+    assert sorted(ahead.shutdown()) == ["b", "c"]
+    assert sorted(plays.cancelled) == ["b", "c"]
+    assert ahead.running() == []
+
+
+@pytest.mark.parametrize("players, workers, cpus, budget, most", [
+    (None, 1, 2, 1.5, 16),
+    (None, 2, 2, 0.75, 8),
+    (1, 1, 4, 3.0, 1),
+    (3, 2, 2, 0.75, 1),
+])
+def test_limits_share_the_machine_between_xdist_workers(players, workers, cpus, budget, most):
+    limits = Limits.for_process(players, workers, cpus=cpus)
+    assert limits.budget == pytest.approx(budget)
+    assert limits.max_players == most
