@@ -92,7 +92,7 @@ def _cost(ctx: RunContext, sample: str) -> float:
                          ctx.paths.reference(sample))
 
 
-def auto_workers(config: pytest.Config, samples: int) -> int:
-    """What `-n auto` means for a media run: a worker per CPU (judging,
-    probing and reports use them), never more workers than samples."""
-    return max(1, min(ahead_mod.machine_cpus(), samples))
+def auto_workers() -> int:
+    """What `-n auto` means for a media run: a worker per CPU this process
+    may use (judging, probing and reports use them); each plays ahead."""
+    return ahead_mod.machine_cpus()

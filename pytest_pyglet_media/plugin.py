@@ -171,6 +171,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
 
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` for a media run: a worker per CPU this process may use (its
+    affinity, as a CI container sets it), each playing ahead of its next
+    item (concurrency.py). xdist's PYTEST_XDIST_AUTO_NUM_WORKERS still wins."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    try:
+        if not _settings(config).active:
+            return None
+    except MediaTestError:
+        return None  # pytest_configure reports it
+    return concurrency.auto_workers()
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
 def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool | None:
     """pytest-timeout's limit for a sample covers its plays and retries.
 

@@ -264,3 +264,21 @@ def test_probe_times_out(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
     with pytest.raises(ProbeFailed, match="did not finish in 0.2 s"):
         r.probe(tmp_path / "clip.mp4", timeout=0.2)
+
+
+def test_picture_size_round_trips_and_older_references_without_it_load():
+    """width/height (issue 13: a play's cost) are kept for video streams; a
+    reference stored before they existed still loads, its size unknown."""
+    from pytest_pyglet_media.reference import Reference, Stream, dumps, loads
+    key = {"size": 1, "mtime_ns": 2, "blake2b": "0" * 32}
+    ref = Reference(duration=1.0, start=0.0, video_index=0, frame_times=(0.0, 0.5),
+                    streams=(Stream(0, "video", "h264", 0.0, 1.0, width=640, height=360),
+                             Stream(1, "audio", "aac", 0.0, 1.0)))
+    text = dumps(ref, key)
+    assert loads(text)[1] == ref
+    older = text.replace(',"width":640,"height":360', "")
+    assert '"width"' not in older
+    video = loads(older)[1].video
+    assert video is not None and (video.width, video.height) == (None, None)
+    with pytest.raises(ValueError, match="stream 0 width"):
+        loads(text.replace('"width":640', '"width":0'))
