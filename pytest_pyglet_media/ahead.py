@@ -71,6 +71,7 @@ class _Play(Generic[T]):
     cost: float
     cancel: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
+    began: float = field(default_factory=time.monotonic)
     result: T | None = None
     error: BaseException | None = None
     thread: threading.Thread | None = None
@@ -110,6 +111,12 @@ class PlayAhead(Generic[T]):
         if sample not in self._costs:
             self._costs[sample] = self._cost(sample)
         return self._costs[sample]
+
+    def began(self, sample: str) -> float | None:
+        """When the play of `sample` now under way began (time.monotonic())."""
+        with self._lock:
+            play = self._plays.get(sample)
+        return play.began if play is not None else None
 
     def running(self) -> list[str]:
         with self._lock:

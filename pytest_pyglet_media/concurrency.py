@@ -74,6 +74,12 @@ def for_item(config: pytest.Config) -> PlayAhead[Attempt] | None:
     return config.stash.get(AHEAD, None)
 
 
+def play_began(config: pytest.Config, sample: str) -> float | None:
+    """When `sample`'s play began (time.monotonic()), if it plays ahead."""
+    plays = config.stash.get(AHEAD, None)
+    return plays.began(sample) if plays is not None else None
+
+
 def _play(ctx: RunContext, sample: str, cancel: threading.Event) -> Attempt:
     assert ctx.paths is not None
     store.require_raw_writable(ctx.paths)  # the item says "not played" if this fails

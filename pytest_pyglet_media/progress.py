@@ -70,13 +70,17 @@ class Progress:
 
     def __init__(self, fd: int, sample: str, duration: Callable[[], float | None], *,
                  delay: float = DELAY, interval: float = INTERVAL,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 began: Callable[[], float | None] = lambda: None) -> None:
         self.fd = fd
         self.sample = sample
         self.duration = duration
         self.delay = delay
         self.interval = interval
         self.clock = clock
+        #: when the play began, on `clock`, if before the item (a play started
+        #: ahead, ahead.py); None: when the item began
+        self.began = began
         self.shown = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="mp-progress", daemon=True)
@@ -100,7 +104,9 @@ class Progress:
         while not self._stop.is_set():
             if self._known is None:
                 self._known = self.duration()
-            line = text(self.sample, self.clock() - self._start, self._known)
+            began = self.began()
+            start = began if began is not None and began < self._start else self._start
+            line = text(self.sample, self.clock() - start, self._known)
             if not self._write(f"{_SAVE}{_ERASE} {line}{_RESTORE}"):
                 return
             self.shown = True

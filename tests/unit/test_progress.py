@@ -59,6 +59,20 @@ def test_a_long_play_writes_its_progress_then_erases_it():
     assert len(ticks) == 1  # the duration is read once it is known
 
 
+def test_a_play_started_ahead_counts_from_its_own_start():
+    """The item began at 100 s, its play (ahead.py) at 95 s: 17.3 s played."""
+    read, write = os.pipe()
+    times = iter([100.0])
+    with progress.Progress(write, "clip.mp4", lambda: 60.0, delay=0.0, interval=0.01,
+                           clock=lambda: next(times, 112.3), began=lambda: 95.0) as shown:
+        while not shown.shown:
+            pass
+    os.close(write)
+    out = _read_all(read)
+    os.close(read)
+    assert "clip.mp4 17.3/60.0 s" in out
+
+
 def test_a_short_play_writes_nothing():
     read, write = os.pipe()
     with progress.Progress(write, "clip.mp4", lambda: None, delay=30.0):
