@@ -195,6 +195,8 @@ class Sampler:
     last_player_s: float | None = None
     #: players alive x seconds, summed over the samples (each counts until the next)
     player_seconds: float = 0.0
+    #: (seconds from the start, players, PSS in KiB) of every sample
+    trace: list[tuple[float, int, int]] = field(default_factory=list)
     _started: float = field(default_factory=time.monotonic)
     _last: tuple[float, int] | None = None  # (time, players) of the previous sample
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -230,8 +232,10 @@ class Sampler:
         tree = _descendants(self.root, parents)
         players = count_players(tree, parents)
         now = time.monotonic() - self._started
+        pss = sum(_pss_kib(pid) for pid in tree)
         self.samples += 1
-        self.peak_pss_kib = max(self.peak_pss_kib, sum(_pss_kib(pid) for pid in tree))
+        self.trace.append((now, players, pss))
+        self.peak_pss_kib = max(self.peak_pss_kib, pss)
         self.peak_players = max(self.peak_players, players)
         self.peak_processes = max(self.peak_processes, len(tree))
         if self._last is not None:
@@ -338,6 +342,9 @@ def run_pytest(samples_dir: Path, workdir: Path, session: str, spawn: str,
             wall = time.monotonic() - start
             sampler.stop()
     cpu = _children_cpu() - cpu_before
+    with open(workdir / f"{session}.samples.csv", "w") as f:
+        f.write("seconds,players,pss_kib\n")
+        f.writelines(f"{t:.3f},{n},{kib}\n" for t, n, kib in sampler.trace)
     tail = log.read_bytes()[-3000:].decode("utf-8", "replace")
     return Run(session, wall, cpu, proc.returncode, sampler, junit_cases(junit),
                samples_dir / session / "dbg", tail)
@@ -527,7 +534,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds one pytest run may take before it is stopped")
     parser.add_argument("--interval", type=float, default=0.1,
                         help="seconds between two looks at the processes (default 0.1)")
-    parser.add_argument("--keep", type=Path, help="work in this (new) folder and keep it")
+    parser.add_argument("--keep", type=Path,
+                        help="work in this (new) folder and keep it: the samples and their "
+                             "sessions, each run's junit XML, output (SESSION.log) and sampler "
+                             "trace (SESSION.samples.csv: seconds, players, PSS KiB)")
     args = parser.parse_args(argv)
 
     began = time.monotonic()
