@@ -11,8 +11,8 @@ that finishes the set-up (audio driver, shadow window) and runs the same
 The child:
 - calls setsid(): its own session and process group, which the runner kills
   on a timeout or an interrupt, as it kills a fresh interpreter's group;
-- dies with the server (PR_SET_PDEATHSIG), and the server dies with its
-  runner, so a runner killed outright leaves no player behind;
+- dies with the server (PR_SET_PDEATHSIG), and the server exits when its
+  runner does (see below), so a runner killed outright leaves no player behind;
 - writes its stdout and stderr into the file the runner names.
 
 The server plays many samples at once: one runner process may call
@@ -21,7 +21,13 @@ from the same preloaded pages. The server stays single-threaded (forking is
 unsafe otherwise): one loop selects on the socket for requests and on a
 pipe that SIGCHLD wakes (signal.set_wakeup_fd), forks a child per request
 and reaps every exited child without blocking. When the runner closes its
-end, the server kills its children's groups and exits.
+end, or dies, the server kills its children's groups and exits.
+
+The server does not use PR_SET_PDEATHSIG to die with its runner: that
+signal comes when the *thread* that started it ends, and a play may start
+the server from a short-lived thread. The runner's death closes its end of
+the socket; and the server looks at its parent every second, for a copy of
+the runner (a fork) that would keep the socket open.
 
 Protocol, JSON lines over a socketpair (the runner's end is `ForkServer`):
 
@@ -41,7 +47,7 @@ SIGSEGV). The server forks only while it is single-threaded; otherwise it
 refuses and the runner plays in a fresh interpreter. This module imports
 pyglet only in the server, through `player`.
 
-    python -m pytest_pyglet_media.forkserver --fd=N
+    python -m pytest_pyglet_media.forkserver --fd=N [--runner=PID]
 """
 from __future__ import annotations
 
@@ -72,9 +78,9 @@ _ERROR_TAIL = 600
 #: seconds a waiting play sleeps at most before it looks again (a safety net:
 #: the thread reading the socket wakes it when it files a message)
 _WAIT_SLICE = 0.5
-#: seconds between two looks for exited children while some run (a backstop:
-#: SIGCHLD wakes the server at once)
-_REAP_BACKSTOP = 1.0
+#: seconds between two looks at the runner (still the server's parent?) and
+#: for exited children (a backstop: SIGCHLD wakes the server at once)
+_WATCH_INTERVAL = 1.0
 
 
 class Unavailable(Exception):
@@ -156,7 +162,8 @@ class ForkServer:
         self._log = tempfile.TemporaryFile()
         try:
             self.proc = subprocess.Popen(
-                [*self.argv, f"--fd={theirs.fileno()}"], pass_fds=(theirs.fileno(),),
+                [*self.argv, f"--runner={os.getpid()}", f"--fd={theirs.fileno()}"],
+                pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log, env=self.env,
                 start_new_session=True, preexec_fn=self.preexec_fn)
         except OSError as exc:
@@ -509,7 +516,9 @@ def _reap(children: dict[int, Any]) -> list[tuple[Any, int, int]]:
     return ended
 
 
-def serve(channel: int) -> int:
+def serve(channel: int, runner: int | None = None) -> int:
+    """Serve the runner at the other end of `channel` (the runner's pid: `runner`)."""
+    runner = os.getppid() if runner is None else runner
     sock = socket.socket(fileno=channel)
 
     def send(message: dict[str, Any]) -> None:
@@ -533,7 +542,7 @@ def serve(channel: int) -> int:
     send({"ready": True, "pid": os.getpid()})
     children: dict[int, Any] = {}  # pid -> the id of the request it plays
     try:
-        _serve_requests(sock, send, exits, children)
+        _serve_requests(sock, send, exits, children, runner)
     finally:
         for pid in children:  # the runner is gone, and so are its plays
             procgroup.kill_group(pid)
@@ -541,15 +550,16 @@ def serve(channel: int) -> int:
 
 
 def _serve_requests(sock: socket.socket, send: Callable[[dict[str, Any]], None],
-                    exits: tuple[int, int], children: dict[int, Any]) -> None:
+                    exits: tuple[int, int], children: dict[int, Any], runner: int) -> None:
     """Fork a child per request and report how each ends, many at once, until
-    the runner closes its end. Single-threaded, so that forking stays safe."""
+    the runner closes its end or dies. Single-threaded: forking stays safe."""
     inherited = (sock.fileno(), *exits)  # closed in each child
     buffer = b""
     while True:
-        # a child's exit wakes the select through `exits`; the timeout is a backstop
-        readable, _, _ = select.select([sock, exits[0]], [], [],
-                                       _REAP_BACKSTOP if children else None)
+        # a child's exit wakes the select through `exits`
+        readable, _, _ = select.select([sock, exits[0]], [], [], _WATCH_INTERVAL)
+        if os.getppid() != runner:
+            return  # the runner died, and a copy of it holds its end of the socket
         _drain(exits[0])
         for request_id, pid, status in _reap(children):
             send({"id": request_id, "exited": pid, "status": status})
@@ -580,9 +590,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pytest_pyglet_media.forkserver")
     parser.add_argument("--fd", type=int, required=True,
                         help="this end of the runner's socketpair")
+    parser.add_argument("--runner", type=int,
+                        help="the runner's pid: the server exits when it dies (default: parent)")
     args = parser.parse_args(argv)
     try:
-        return serve(args.fd)
+        return serve(args.fd, args.runner)
     except (BrokenPipeError, ConnectionResetError):
         return 0  # the runner went away
 

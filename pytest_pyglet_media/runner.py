@@ -228,8 +228,10 @@ class _Servers:
             return self.server
         if self.server is not None:  # it died since the last play
             self.lost("fork server exited between plays")
-        server = forkserver.ForkServer(child_environment(), preexec_fn=procgroup.die_with_parent_hook(),
-                                       argv=self.argv)
+        # no die_with_parent_hook: PR_SET_PDEATHSIG would kill the server when
+        # the thread that starts it ends; the server exits when this process
+        # dies (forkserver.py)
+        server = forkserver.ForkServer(child_environment(), argv=self.argv)
         try:
             server.start()
         except forkserver.Unavailable as exc:

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -255,6 +256,47 @@ def test_server_dying_during_a_play_falls_back(servers, clips, tmp_path):
     assert "fork server failed" in result.stderr_tail
     assert verdict(rec).outcome == analysis.PERFECT  # played again, to the end
     assert dead(player[0])  # the forked player died with its server (init reaps it)
+
+
+def test_server_started_by_a_thread_that_ended_serves_on(servers, clips, tmp_path):
+    # PR_SET_PDEATHSIG fires when the *thread* that started a process ends:
+    # the server must not die with a play's thread
+    starter = threading.Thread(target=play, args=(clips, tmp_path, "short.wav"))
+    starter.start()
+    starter.join()
+    first = servers.server
+    assert first is not None
+    result, rec = play(clips, tmp_path, "short.wav")
+    assert result.spawn == "fork" and servers.server is first and servers.restarts == 0
+    assert verdict(rec).outcome == analysis.PERFECT
+
+
+def test_server_exits_when_its_runner_dies_though_a_copy_holds_the_socket(tmp_path):
+    # a runner that starts a server, forks a copy of itself (which keeps the
+    # runner's end of the socket open) and dies: no EOF, yet the server goes
+    script = tmp_path / "runner.py"
+    script.write_text(textwrap.dedent("""
+        import os, sys, time
+        from pytest_pyglet_media import forkserver, runner
+        server = forkserver.ForkServer(runner.child_environment())
+        server.start()
+        copy = os.fork()
+        if copy == 0:  # not the test's pipe: the test waits for the runner only
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+            time.sleep(60)
+            os._exit(0)
+        print(server.pid, copy, flush=True)
+        os._exit(0)
+    """))
+    env = runner.child_environment()
+    env["PYTHONPATH"] = os.pathsep.join([*sys.path, env.get("PYTHONPATH", "")])
+    out = subprocess.run([sys.executable, str(script)], env=env, stdout=subprocess.PIPE,
+                         text=True, timeout=120, check=True).stdout
+    server_pid, copy = map(int, out.split())
+    try:
+        assert dead(server_pid), "the fork server outlived its runner"
+    finally:
+        os.kill(copy, signal.SIGKILL)
 
 
 def test_player_doubles_and_fresh_spawn_use_a_fresh_interpreter(servers, clips, tmp_path):
