@@ -177,9 +177,11 @@ class ForkServer:
         self._requests[None] = hello
         try:
             answer = self._receive(time.monotonic() + START_TIMEOUT, hello)
-        except Lost as exc:
+        except (Lost, TimeoutError) as exc:
+            why = str(exc) or f"no answer in {START_TIMEOUT:g} s"
+            tail = self._log_tail()  # before close() discards the output
             self.close()
-            raise Unavailable(f"fork server did not start: {exc}{self._log_tail()}") from None
+            raise Unavailable(f"fork server did not start: {why}{tail}") from None
         finally:
             self._requests.pop(None, None)
         if not answer.get("ready"):

@@ -182,3 +182,26 @@ def test_a_play_given_up_before_its_child_started_kills_it_when_it_starts(tmp_pa
         assert kills == [FAKE_PID + 1, FAKE_PID + 2]
     finally:
         server.close()
+
+
+def test_a_server_that_dies_before_ready_says_what_it_printed(tmp_path):
+    script = tmp_path / "dying_server.py"
+    script.write_text("import sys\nprint('cannot load libavcodec', file=sys.stderr)\nsys.exit(4)\n")
+    server = forkserver.ForkServer(dict(os.environ), argv=[sys.executable, str(script)])
+    with pytest.raises(forkserver.Unavailable) as info:
+        server.start()
+    assert "fork server exited with status 4" in str(info.value)
+    assert "its output ends with: cannot load libavcodec" in str(info.value)
+    assert server.proc is None and server.sock is None
+
+
+def test_a_server_that_never_says_ready_is_unavailable(tmp_path, monkeypatch):
+    monkeypatch.setattr(forkserver, "START_TIMEOUT", 0.3)
+    script = tmp_path / "silent_server.py"
+    script.write_text("import socket, sys\nprint('importing', flush=True)\n"
+                      "socket.socket(fileno=int(sys.argv[-1].split('=')[1])).recv(1)\n")
+    server = forkserver.ForkServer(dict(os.environ), argv=[sys.executable, str(script)])
+    with pytest.raises(forkserver.Unavailable, match="did not start: no answer in 0.3 s; "
+                                                     "its output ends with: importing"):
+        server.start()
+    assert server.proc is None and server.sock is None  # stopped, not left running
