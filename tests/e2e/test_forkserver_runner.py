@@ -468,3 +468,35 @@ def test_server_killed_during_two_plays_both_fall_back(servers, clips, tmp_path,
     fresh = [pid for pid in children(os.getpid(), running=True)
              if b"pytest_pyglet_media.player" in Path(f"/proc/{pid}/cmdline").read_bytes()]
     assert fresh == []  # the fresh players that played again are reaped
+
+
+def test_interrupt_of_one_play_leaves_the_others_playing(servers, clips, tmp_path, killed):
+    play(clips, tmp_path, "short.wav")  # the server is up
+    server = servers.server
+    main = threading.main_thread().ident
+    other: list[runner.RunResult] = []
+    rec = tmp_path / "other.dbg"
+    background = threading.Thread(
+        target=lambda: other.append(play(clips, tmp_path, "long.wav", rec=rec)[0]))
+
+    def interrupt_when_both_play() -> None:
+        deadline = time.monotonic() + 30
+        while len(children(server.pid, running=True)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    interrupter = threading.Thread(target=interrupt_when_both_play)
+    background.start()
+    interrupter.start()
+    with pytest.raises(KeyboardInterrupt):
+        play(clips, tmp_path, "long.wav")
+    interrupter.join()
+    background.join(timeout=120)
+    assert not background.is_alive()
+    (result,) = other
+    assert (result.spawn, result.returncode, result.timed_out) == ("fork", 0, False), result
+    assert verdict(rec).outcome == analysis.PERFECT
+    # the warm-up's, the interrupted play's and the other play's groups: killed, and
+    # every player reaped by the server
+    assert len(killed) == 3 and not any(alive(pid) for pid in killed)
+    assert servers.server is server and server.alive and children(server.pid) == []
