@@ -232,7 +232,8 @@ class ForkServer:
                     pass
                 with self._mail:  # never close a file descriptor another thread selects on
                     self._mail.wait_for(lambda: not self._reading, timeout=5)
-                sock.close()
+                with self._send_lock:  # nor one another thread sends on
+                    sock.close()
             if self.proc is not None:
                 try:
                     self.proc.wait(timeout=5)
@@ -300,13 +301,14 @@ class ForkServer:
 
     def _send(self, message: dict[str, Any]) -> None:
         data = json.dumps(message).encode() + b"\n"
-        with self._send_lock:
-            if self.sock is None or self._lost is not None:
+        with self._send_lock:  # close() takes it too: the socket stays open while we send
+            sock = self.sock
+            if sock is None or self._lost is not None:
                 raise Lost(self._lost or "fork server is not running")
             try:
                 # a line cut by Ctrl-C would garble the next request of every thread
                 with procgroup.interrupts_deferred():
-                    self.sock.sendall(data)
+                    sock.sendall(data)
             except OSError as exc:
                 raise Lost(f"fork server is gone ({exc})") from None
 
