@@ -14,7 +14,8 @@ Two ways to start the child (`PlayRequest.spawn`):
 - "fork" (default on Linux): the default player is forked from a fork server
   (forkserver.py) that imported pyglet once for this process; ~0.2 s less
   per play. When the server cannot start or dies, the play falls back to a
-  fresh interpreter and the stderr tail says why.
+  fresh interpreter and the stderr tail says why. `run()` may be called from
+  several threads at once: their plays share the one server and run together.
 - "fresh": `python -m PLAYER_MODULE ...`, a new interpreter per play. Player
   doubles (another `player_module`) always run this way.
 """
@@ -26,6 +27,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import threading
 from dataclasses import dataclass, field
@@ -224,7 +226,11 @@ def _with_note(note: str, tail: str) -> str:
 
 
 class _Servers:
-    """This process's fork server, started at its first play (per xdist worker)."""
+    """This process's fork server, started at its first play (per xdist worker).
+
+    Plays may start from several threads at once: they share one server,
+    which the lock lets only one of them start or restart.
+    """
 
     def __init__(self) -> None:
         self.server: forkserver.ForkServer | None = None
@@ -232,30 +238,43 @@ class _Servers:
         self.restarts = 0
         self.registered = False
         self.argv: list[str] | None = None  # the server's command (tests replace it)
+        self._lock = threading.Lock()
 
     def get(self) -> forkserver.ForkServer:
-        if self.server is not None and self.server.owner != os.getpid():
-            self.server = None  # a forked copy of this process: not our server
-        if self.problem is not None:
-            raise forkserver.Unavailable(self.problem)
-        if self.server is not None and self.server.alive:
-            return self.server
-        if self.server is not None:  # it died since the last play
-            self.lost("fork server exited between plays")
-        server = forkserver.ForkServer(child_environment(), preexec_fn=procgroup.die_with_parent_hook(),
-                                       argv=self.argv)
-        try:
-            server.start()
-        except forkserver.Unavailable as exc:
-            self.problem = str(exc)
-            raise
-        if not self.registered:
-            atexit.register(self.close)
-            self.registered = True
-        self.server = server
-        return server
+        with self._lock:
+            if self.server is not None and self.server.owner != os.getpid():
+                self.server = None  # a forked copy of this process: not our server
+            if self.problem is not None:
+                raise forkserver.Unavailable(self.problem)
+            if self.server is not None and self.server.alive:
+                return self.server
+            if self.server is not None:  # it died since the last play
+                self._drop("fork server exited between plays")
+            # no die_with_parent_hook: PR_SET_PDEATHSIG would kill the server when
+            # the thread that starts it ends; the server exits when this process
+            # dies (forkserver.py)
+            server = forkserver.ForkServer(child_environment(), argv=self.argv)
+            try:
+                server.start()
+            except forkserver.Unavailable as exc:
+                self.problem = str(exc)
+                raise
+            if not self.registered:
+                atexit.register(self.close)
+                self.registered = True
+            self.server = server
+            return server
 
-    def lost(self, why: str) -> None:
+    def lost(self, why: str, server: forkserver.ForkServer | None = None) -> None:
+        """The server (`server`, or the current one) died or stopped answering.
+
+        The plays that were running on it all report it: it counts once.
+        """
+        with self._lock:
+            if server is None or server is self.server:
+                self._drop(why)
+
+    def _drop(self, why: str) -> None:
         if self.server is not None:
             self.server.close()
             self.server = None
@@ -264,9 +283,10 @@ class _Servers:
             self.problem = f"fork server died {self.restarts} times (last: {why})"
 
     def close(self) -> None:
-        if self.server is not None and self.server.owner == os.getpid():
-            self.server.close()
-        self.server = None
+        # no lock: at exit, a daemon thread may hold it for ever
+        server, self.server = self.server, None
+        if server is not None and server.owner == os.getpid():
+            server.close()
 
 
 SERVERS = _Servers()
@@ -284,7 +304,7 @@ def _run_forked(request: PlayRequest, start: float) -> RunResult:
                 kill=procgroup.kill_group, heartbeat=progress.path,
                 poll=lambda: _cancelled(request) or progress.check(), poll_interval=POLL_INTERVAL)
         except forkserver.Lost as exc:
-            SERVERS.lost(str(exc))
+            SERVERS.lost(str(exc), server)
             why = "it died during the play" if exc.started else str(exc)
             raise forkserver.Unavailable(f"the fork server failed ({why})") from None
         if _cancelled(request):  # killed by the poll above, as a hang would be

@@ -6,6 +6,10 @@ assertions: a play counts as perfect when its verdict is, and audio clips are
 used where a perfect verdict is required (a busy machine can make a video
 play drop a late frame; see test_e2e_play.py). The fork server's pure checks
 are in tests/unit/test_forkserver_unit.py.
+
+The last tests play several samples at once, as a scheduler does: threads
+of this process call runner.run together and share the one fork server.
+Their overlap is seen in the server's children (/proc), never in durations.
 """
 from __future__ import annotations
 
@@ -13,9 +17,11 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 
@@ -74,8 +80,9 @@ def killed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return pids
 
 
-def play(clips: Path, tmp_path: Path, sample: str, **kw) -> tuple[runner.RunResult, Path]:
-    rec = tmp_path / f"{sample}.{len(list(tmp_path.iterdir()))}.dbg"
+def play(clips: Path, tmp_path: Path, sample: str, rec: Path | None = None,
+         **kw) -> tuple[runner.RunResult, Path]:
+    rec = rec or tmp_path / f"{sample}.{len(list(tmp_path.iterdir()))}.dbg"
     request = runner.PlayRequest(sample_path=clips / sample, recording_path=rec,
                                  name=sample, **kw)
     return runner.run(request), rec
@@ -103,17 +110,25 @@ def dead(pid: int, timeout: float = 30.0) -> bool:
         time.sleep(0.02)
 
 
-def children(pid: int) -> list[int]:
+def children(pid: int, running: bool = False) -> list[int]:
+    """The children of `pid`; with `running`, not those that are zombies."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                stat = (entry / "stat").read_text()
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            if int(stat[1]) == pid and not (running and stat[0] in ("Z", "X")):
                 found.append(int(entry.name))
     return found
+
+
+def cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""  # gone meanwhile
 
 
 def first_child(server_pid: int, timeout: float = 30.0) -> int:
@@ -257,6 +272,47 @@ def test_server_dying_during_a_play_falls_back(servers, clips, tmp_path):
     assert dead(player[0])  # the forked player died with its server (init reaps it)
 
 
+def test_server_started_by_a_thread_that_ended_serves_on(servers, clips, tmp_path):
+    # PR_SET_PDEATHSIG fires when the *thread* that started a process ends:
+    # the server must not die with a play's thread
+    starter = threading.Thread(target=play, args=(clips, tmp_path, "short.wav"))
+    starter.start()
+    starter.join()
+    first = servers.server
+    assert first is not None
+    result, rec = play(clips, tmp_path, "short.wav")
+    assert result.spawn == "fork" and servers.server is first and servers.restarts == 0
+    assert verdict(rec).outcome == analysis.PERFECT
+
+
+def test_server_exits_when_its_runner_dies_though_a_copy_holds_the_socket(tmp_path):
+    # a runner that starts a server, forks a copy of itself (which keeps the
+    # runner's end of the socket open) and dies: no EOF, yet the server goes
+    script = tmp_path / "runner.py"
+    script.write_text(textwrap.dedent("""
+        import os, sys, time
+        from pytest_pyglet_media import forkserver, runner
+        server = forkserver.ForkServer(runner.child_environment())
+        server.start()
+        copy = os.fork()
+        if copy == 0:  # not the test's pipe: the test waits for the runner only
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+            time.sleep(60)
+            os._exit(0)
+        print(server.pid, copy, flush=True)
+        os._exit(0)
+    """))
+    env = runner.child_environment()
+    env["PYTHONPATH"] = os.pathsep.join([*sys.path, env.get("PYTHONPATH", "")])
+    out = subprocess.run([sys.executable, str(script)], env=env, stdout=subprocess.PIPE,
+                         text=True, timeout=120, check=True).stdout
+    server_pid, copy = map(int, out.split())
+    try:
+        assert dead(server_pid), "the fork server outlived its runner"
+    finally:
+        os.kill(copy, signal.SIGKILL)
+
+
 def test_player_doubles_and_fresh_spawn_use_a_fresh_interpreter(servers, clips, tmp_path):
     double, rec = play(clips, tmp_path, "short.wav", player_module="doubles.perfect")
     assert double.spawn == "fresh" and double.returncode == 0
@@ -283,3 +339,172 @@ def test_verdict_parity_fork_and_fresh(servers, clips, tmp_path, sample):
     ev_fork, ev_fresh = recording.load(rec_fork), recording.load(rec_fresh)
     src = [next((e for e in ev if e[0] == "mp.src"), None) for ev in (ev_fork, ev_fresh)]
     assert src[0] == src[1]  # same source seen: duration and formats
+
+
+# -- several plays at once (threads of one process, one fork server) -------------------
+
+
+class Watcher(threading.Thread):
+    """Looks at the fork server's children while plays run: which ran, the most at once."""
+
+    def __init__(self, servers: runner._Servers) -> None:
+        super().__init__(daemon=True)
+        self.servers = servers
+        self.seen: set[int] = set()
+        self.most = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            server = self.servers.server
+            if server is not None and server.pid is not None:
+                running = children(server.pid, running=True)
+                self.seen.update(running)
+                self.most = max(self.most, len(running))
+            time.sleep(0.005)
+
+    def __enter__(self) -> "Watcher":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.join()
+
+
+def at_once(*calls: Callable[[], Any]) -> list[Any]:
+    """Each call in its own thread, all released together; their results in order
+    (an exception raised in a thread is raised here)."""
+    results: list[Any] = [None] * len(calls)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(calls))
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = calls[i]()
+        except BaseException as exc:  # noqa: BLE001  (raised in the test's thread)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=180)
+    assert not any(thread.is_alive() for thread in threads), "a play never returned"
+    if errors:
+        raise errors[0]
+    return results
+
+
+@pytest.fixture
+def starts(monkeypatch: pytest.MonkeyPatch) -> list[forkserver.ForkServer]:
+    """The fork servers started during the test."""
+    started: list[forkserver.ForkServer] = []
+    real = forkserver.ForkServer.start
+
+    def spy(self: forkserver.ForkServer) -> None:
+        real(self)
+        started.append(self)
+
+    monkeypatch.setattr(forkserver.ForkServer, "start", spy)
+    return started
+
+
+def test_plays_started_together_share_one_server_and_overlap(servers, clips, tmp_path,
+                                                             starts):
+    # four threads start their plays at once, before any server runs: one starts
+    # it, the others wait for it, and all four play in children of that server
+    recs = [tmp_path / f"together.{i}.dbg" for i in range(4)]
+    with Watcher(servers) as watcher:
+        results = at_once(*(lambda rec=rec: play(clips, tmp_path, "long.wav", rec=rec)[0]
+                            for rec in recs))
+    for result, rec in zip(results, recs):
+        assert (result.spawn, result.returncode, result.timed_out) == ("fork", 0, False), result
+        assert verdict(rec).outcome == analysis.PERFECT, rec
+    assert len(starts) == 1 and servers.server is starts[0] and servers.restarts == 0
+    server_pid = servers.server.pid
+    assert len(watcher.seen) == 4  # one child per play, all forked by that server
+    assert watcher.most >= 2, "the plays ran one after the other"
+    assert children(server_pid) == []  # every player reaped
+
+
+def test_one_of_several_plays_times_out_the_others_finish(servers, clips, tmp_path,
+                                                          killed):
+    play(clips, tmp_path, "short.wav")  # the server is up
+    server = servers.server
+    recs = [tmp_path / f"mixed.{i}.dbg" for i in range(3)]
+    hung, *fine = at_once(
+        lambda: play(clips, tmp_path, "long.wav", rec=recs[0], timeout=0.2)[0],
+        lambda: play(clips, tmp_path, "long.wav", rec=recs[1])[0],
+        lambda: play(clips, tmp_path, "short.wav", rec=recs[2])[0])
+    assert (hung.spawn, hung.timed_out, hung.returncode) == ("fork", True, None), hung
+    for result, rec in zip(fine, recs[1:]):
+        assert (result.spawn, result.returncode, result.timed_out) == ("fork", 0, False), result
+        assert verdict(rec).outcome == analysis.PERFECT, rec
+    assert not any(alive(pid) for pid in killed)  # killed, and reaped by the server
+    assert servers.server is server and server.alive and children(server.pid) == []
+
+
+def test_server_killed_during_two_plays_both_fall_back(servers, clips, tmp_path):
+    play(clips, tmp_path, "short.wav")  # the server is up
+    server = servers.server
+    players: list[int] = []
+
+    def kill_server_when_both_play() -> None:
+        deadline = time.monotonic() + 30
+        while len(children(server.pid, running=True)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        players.extend(children(server.pid))
+        os.kill(server.pid, signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_server_when_both_play)
+    killer.start()
+    recs = [tmp_path / f"lost.{i}.dbg" for i in range(2)]
+    results = at_once(*(lambda rec=rec: play(clips, tmp_path, "long.wav", rec=rec)[0]
+                        for rec in recs))
+    killer.join()
+    assert len(players) == 2, "the two plays never ran together"
+    for result, rec in zip(results, recs):
+        assert result.spawn == "fresh" and result.returncode == 0, result
+        assert "fork server failed" in result.stderr_tail
+        assert verdict(rec).outcome == analysis.PERFECT  # played again, to the end
+    assert servers.restarts == 1  # one death, though two plays saw it
+    # the forked players died with their server (PR_SET_PDEATHSIG; the runner
+    # kills their groups too, when the server said `started` before it died)
+    assert all(dead(pid) for pid in players)
+    fresh = [pid for pid in children(os.getpid(), running=True)
+             if b"pytest_pyglet_media.player" in cmdline(pid)]
+    assert fresh == []  # the fresh players that played again are reaped
+
+
+def test_interrupt_of_one_play_leaves_the_others_playing(servers, clips, tmp_path, killed):
+    play(clips, tmp_path, "short.wav")  # the server is up
+    server = servers.server
+    main = threading.main_thread().ident
+    other: list[runner.RunResult] = []
+    rec = tmp_path / "other.dbg"
+    background = threading.Thread(
+        target=lambda: other.append(play(clips, tmp_path, "long.wav", rec=rec)[0]))
+
+    def interrupt_when_both_play() -> None:
+        deadline = time.monotonic() + 30
+        while len(children(server.pid, running=True)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    interrupter = threading.Thread(target=interrupt_when_both_play)
+    background.start()
+    interrupter.start()
+    with pytest.raises(KeyboardInterrupt):
+        play(clips, tmp_path, "long.wav")
+    interrupter.join()
+    background.join(timeout=120)
+    assert not background.is_alive()
+    (result,) = other
+    assert (result.spawn, result.returncode, result.timed_out) == ("fork", 0, False), result
+    assert verdict(rec).outcome == analysis.PERFECT
+    # the warm-up's, the interrupted play's and the other play's groups: killed, and
+    # every player reaped by the server
+    assert len(killed) == 3 and not any(alive(pid) for pid in killed)
+    assert servers.server is server and server.alive and children(server.pid) == []
