@@ -32,6 +32,15 @@ UTILIZATION = 0.75
 #: players at once per CPU, at most: memory and file handles stay bounded
 #: even for a corpus of audio clips that cost almost nothing
 PLAYERS_PER_CPU = 8
+#: a play's start (probing the file, forking or starting an interpreter,
+#: pyglet's GL context and audio driver) costs far more than its steady
+#: state: counted as START_COST CPUs for its first `Limits.start_seconds`,
+#: so that plays start a few at a time rather than all at once (measured:
+#: 14 plays started together on 2 CPUs each waited 10-40 % for a CPU)
+START_COST = 0.5
+#: seconds a play's start takes, forked from the fork server / a fresh interpreter
+FORKED_START_SECONDS = 0.5
+FRESH_START_SECONDS = 1.0
 #: seconds between two looks at the plays while an item waits for its own
 POLL = 0.05
 #: seconds the end of a run waits for a cancelled play's thread
@@ -52,17 +61,21 @@ class Limits:
 
     budget: float  # CPUs the running plays' expected costs may add up to
     max_players: int
+    #: seconds a play counts as START_COST (0: no start phase)
+    start_seconds: float = 0.0
 
     @classmethod
     def for_process(cls, players: int | None, workers: int = 1,
-                    cpus: int | None = None) -> "Limits":
+                    cpus: int | None = None, forked: bool = True) -> "Limits":
         """The limits of one pytest process among `workers` (xdist) sharing
-        the machine; `players` (--mp-players) caps players at once in all."""
+        the machine; `players` (--mp-players) caps players at once in all;
+        `forked`: players start from the fork server (a cheaper start)."""
         cpus = cpus or machine_cpus()
         workers = max(1, workers)
         most = players if players is not None else cpus * PLAYERS_PER_CPU
         return cls(budget=cpus * UTILIZATION / workers,
-                   max_players=max(1, most // workers))
+                   max_players=max(1, most // workers),
+                   start_seconds=FORKED_START_SECONDS if forked else FRESH_START_SECONDS)
 
 
 @dataclass
@@ -123,9 +136,13 @@ class PlayAhead(Generic[T]):
             return [p.sample for p in self._plays.values() if not p.done.is_set()]
 
     def _used(self) -> tuple[int, float]:
+        """Plays running, and their costs (a play starting counts START_COST)."""
+        now = time.monotonic()
         with self._lock:
             live = [p for p in self._plays.values() if not p.done.is_set()]
-        return len(live), sum(p.cost for p in live)
+        starting = now - self.limits.start_seconds
+        return len(live), sum(max(p.cost, START_COST) if p.began > starting else p.cost
+                              for p in live)
 
     def fill(self) -> None:
         """Start planned plays, in order, while they fit the limits."""

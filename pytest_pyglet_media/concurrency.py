@@ -22,6 +22,7 @@ from . import session as store
 from .ahead import Limits, PlayAhead
 from .context import RunContext
 from .errors import MediaTestError
+from .options import DEFAULT_PLAYER
 from .playback import Attempt, attempt, expected_cost
 
 #: the run's plays, in config.stash while sample items run
@@ -44,7 +45,8 @@ def start(session: pytest.Session, ctx: RunContext, samples: list[str]) -> None:
     if ctx.paths is None or option.collectonly or getattr(option, "setuponly", False) \
             or getattr(option, "setupplan", False):
         return
-    limits = Limits.for_process(ctx.settings.players, xdist_workers())
+    forked = ctx.settings.spawn == "fork" and ctx.settings.player == DEFAULT_PLAYER
+    limits = Limits.for_process(ctx.settings.players, xdist_workers(), forked=forked)
     if limits.max_players <= 1:
         return  # one after another: each item plays its sample itself, as it always did
     plays: PlayAhead[Attempt] = PlayAhead(

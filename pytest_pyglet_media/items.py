@@ -71,8 +71,8 @@ class SampleFile(pytest.File):
 RESULT = pytest.StashKey[dict[str, Any]]()
 #: the verdict's facts as (name, text) pairs, for --junitxml (junit.py)
 PROPERTIES = pytest.StashKey[list[tuple[str, str]]]()
-#: seconds from the item's first play's start to its verdict: its own time,
-#: though the play may have started ahead of the item (ahead.py)
+#: the seconds the item's plays took, each judged (retries included): its own
+#: time, though a play may have started ahead of the item and waited for it
 PLAY_TIME = pytest.StashKey[float]()
 #: the first line of the captured section that holds the player's output
 PLAYER_OUTPUT = "[the player's stdout and stderr, last lines]"
@@ -88,7 +88,7 @@ class SampleItem(pytest.Item):
         assert ctx.paths is not None, "a run that plays samples always has a session"
         recording_path = ctx.paths.recording(self.sample)
         plays = [0]
-        started: list[float] = []
+        seconds: list[float] = []  # each play's own time
 
         def on_retry(attempt: Attempt) -> None:
             plays[0] += 1
@@ -110,7 +110,7 @@ class SampleItem(pytest.Item):
                     done = ahead.replay(self.sample, calm=previous.result.outcome == an.OVERLOADED)
             except MediaTestError as exc:  # protection switched on meanwhile
                 raise NotPlayed(f"{self.sample}: not played: {exc}") from None
-            started.append(done.started)
+            seconds.append(done.seconds)
             return done
 
         try:
@@ -120,8 +120,8 @@ class SampleItem(pytest.Item):
             if not str(exc).startswith(PYTEST_TIMEOUT_MESSAGE):
                 raise
             self._stopped_by_pytest_timeout(ctx, str(exc), plays[0] + 1)
-        if started:
-            self.stash[PLAY_TIME] = time.monotonic() - started[0]
+        if seconds:
+            self.stash[PLAY_TIME] = sum(seconds)
         self.stash[RESULT] = result.to_builtins()
         self._record(junit_properties(result))
         self._add_player_output(last)

@@ -40,9 +40,14 @@ class Attempt:
     result: an.PlayAnalysis
     run: runner.RunResult | None
     recording: Path
-    #: when the attempt began (time.monotonic()): an item whose play started
-    #: ahead of it (ahead.py) reports the play's own time, not its wait
+    #: when the attempt began and ended (time.monotonic()): an item whose play
+    #: started ahead of it (ahead.py) reports its plays' own time, not its wait
     started: float = 0.0
+    ended: float = 0.0
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, self.ended - self.started)
 
 
 def judge(sample: str, recording_path: Path, run: runner.RunResult,
@@ -205,12 +210,12 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
             # session then has a recording that says why for every sample
             recording.save(recording_path, [("version", VERSION), ("mp.im", sample),
                                             ("mp.err", problem.reason)])
-        return Attempt(problem, None, recording_path, started)
+        return Attempt(problem, None, recording_path, started, time.monotonic())
     ref, no_reference = file_reference(sample_path, reference_path)
     placeholder = _placeholder(recording_path, sample)
     if isinstance(placeholder, str):
         return Attempt(an.PlayAnalysis(an.CRASHED, reason=placeholder), None, recording_path,
-                       started)
+                       started, time.monotonic())
     duration = ref.duration if ref is not None else None
     request = runner.PlayRequest(sample_path=sample_path, recording_path=recording_path,
                                  name=sample, audio=settings.audio,
@@ -231,8 +236,8 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
         raise
     if marker is not None:
         marker.unlink(missing_ok=True)
-    return Attempt(judge(sample, recording_path, run, placeholder, ref, no_reference), run,
-                   recording_path, started)
+    verdict = judge(sample, recording_path, run, placeholder, ref, no_reference)
+    return Attempt(verdict, run, recording_path, started, time.monotonic())
 
 
 def mark_playing(marker: Path, *, interrupted: bool = False) -> None:

@@ -188,3 +188,24 @@ def test_limits_share_the_machine_between_xdist_workers(players, workers, cpus, 
     limits = Limits.for_process(players, workers, cpus=cpus)
     assert limits.budget == pytest.approx(budget)
     assert limits.max_players == most
+
+
+def test_plays_starting_count_as_start_cost_so_they_start_a_few_at_a_time():
+    """Cheap plays (0.1 CPU) still cost START_COST while they start: with
+    one CPU of budget, two start together; the rest wait for them."""
+    from pytest_pyglet_media.ahead import START_COST
+    assert START_COST == 0.5
+    plays = Gated()
+    ahead = PlayAhead(plays, cost=lambda s: 0.1,
+                      limits=Limits(budget=1.0, max_players=10, start_seconds=60.0))
+    ahead.plan(["a", "b", "c", "d"])
+    ahead.fill()
+    assert sorted(ahead.running()) == ["a", "b"]
+    plays.open("a", "b", "c", "d")
+    assert [ahead.take(s) for s in "abcd"] == [f"played {s}" for s in "abcd"]
+
+
+def test_forked_players_start_faster_than_fresh_interpreters():
+    forked = Limits.for_process(None, cpus=2, forked=True)
+    fresh = Limits.for_process(None, cpus=2, forked=False)
+    assert 0 < forked.start_seconds < fresh.start_seconds
