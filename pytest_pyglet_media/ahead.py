@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Generic, Iterable, TypeVar
 
@@ -28,7 +29,7 @@ T = TypeVar("T")
 
 #: the share of the machine's CPUs the players may use together: the rest is
 #: for pytest itself (probing, judging, reports) and for the system
-UTILIZATION = 0.75
+UTILIZATION = 0.85
 #: players at once per CPU, at most: memory and file handles stay bounded
 #: even for a corpus of audio clips that cost almost nothing
 PLAYERS_PER_CPU = 8
@@ -39,8 +40,13 @@ PLAYERS_PER_CPU = 8
 #: 14 plays started together on 2 CPUs each waited 10-40 % for a CPU)
 START_COST = 0.5
 #: seconds a play's start takes, forked from the fork server / a fresh interpreter
-FORKED_START_SECONDS = 0.5
+FORKED_START_SECONDS = 0.3
 FRESH_START_SECONDS = 1.0
+#: the planned samples whose costs are asked ahead, and how many at once: a
+#: cost may need ffprobe (~0.1 s, mostly its start-up), which would
+#: otherwise start the plays one probe at a time
+COSTS_AHEAD = 8
+COST_THREADS = 4
 #: seconds between two looks at the plays while an item waits for its own
 POLL = 0.05
 #: seconds the end of a run waits for a cancelled play's thread
@@ -105,7 +111,9 @@ class PlayAhead(Generic[T]):
         self._known: set[str] = set()
         self._plays: dict[str, _Play[T]] = {}  # started, not yet taken by their item
         self._lock = threading.Lock()
-        self._costs: dict[str, float] = {}
+        self._costs: dict[str, Future[float]] = {}
+        self._cost_pool = ThreadPoolExecutor(max_workers=COST_THREADS,
+                                             thread_name_prefix="mp-cost")
         self._calm = False  # an overloaded play's retry runs: start nothing else
         #: the most plays that ran at once (for the benchmark and the summary)
         self.peak = 0
@@ -120,10 +128,12 @@ class PlayAhead(Generic[T]):
                 self._planned.append(sample)
 
     def cost(self, sample: str) -> float:
-        """The expected cost of a play of `sample` (asked once: it may probe the file)."""
-        if sample not in self._costs:
-            self._costs[sample] = self._cost(sample)
-        return self._costs[sample]
+        """The expected cost of a play of `sample` (asked once: it may probe
+        the file; the next planned samples' costs are asked meanwhile)."""
+        for upcoming in [sample, *self._planned[:COSTS_AHEAD]]:
+            if upcoming not in self._costs:
+                self._costs[upcoming] = self._cost_pool.submit(self._cost, upcoming)
+        return self._costs[sample].result()
 
     def began(self, sample: str) -> float | None:
         """When the play of `sample` now under way began (time.monotonic())."""
@@ -224,6 +234,7 @@ class PlayAhead(Generic[T]):
     def shutdown(self) -> list[str]:
         """Stop every play no item took (-x, Ctrl-C, --maxfail); return their samples."""
         self._planned.clear()
+        self._cost_pool.shutdown(wait=False, cancel_futures=True)
         with self._lock:
             left = list(self._plays.values())
             self._plays.clear()

@@ -18,6 +18,7 @@ import threading
 import pytest
 
 from . import ahead as ahead_mod
+from . import costs, runner
 from . import session as store
 from .ahead import Limits, PlayAhead
 from .context import RunContext
@@ -49,6 +50,8 @@ def start(session: pytest.Session, ctx: RunContext, samples: list[str]) -> None:
     limits = Limits.for_process(ctx.settings.players, xdist_workers(), forked=forked)
     if limits.max_players <= 1:
         return  # one after another: each item plays its sample itself, as it always did
+    if forked and samples:
+        runner.start_fork_server_soon()
     plays: PlayAhead[Attempt] = PlayAhead(
         play=lambda sample, cancel: _play(ctx, sample, cancel),
         cost=lambda sample: _cost(ctx, sample), limits=limits)
@@ -96,8 +99,11 @@ def _cost(ctx: RunContext, sample: str) -> float:
         store.require_raw_writable(ctx.paths)
     except MediaTestError:
         return 0.0  # not played at all
-    return expected_cost(ctx.samples_dir, sample, ctx.paths.recording(sample),
-                         ctx.paths.reference(sample))
+    try:
+        return expected_cost(ctx.samples_dir, sample, ctx.paths.recording(sample),
+                             ctx.paths.reference(sample))
+    except OSError:  # an unreadable store: the play says what is wrong
+        return costs.from_reference(None)
 
 
 def auto_workers() -> int:

@@ -292,6 +292,20 @@ class _Servers:
 SERVERS = _Servers()
 
 
+def start_fork_server_soon() -> None:
+    """Start this process's fork server now, in a thread, so that it imports
+    pyglet while the first plays are being probed (plays started ahead,
+    ahead.py); a server that cannot start is found again, and explained, by
+    the first play that needs it."""
+    def start() -> None:
+        try:
+            SERVERS.get()
+        except forkserver.Unavailable:
+            pass
+
+    threading.Thread(target=start, name="mp-fork-server-start", daemon=True).start()
+
+
 def _run_forked(request: PlayRequest, start: float) -> RunResult:
     """Play in a child of the fork server; raise forkserver.Unavailable to fall back."""
     server = SERVERS.get()
