@@ -48,7 +48,10 @@ def measure(n: int, workdir: Path, workers: int) -> dict[str, float]:
             "-p", "doubles.peak_memory", f"--mp-samples-dir={samples}",
             "--mp-player=doubles.instant_player", "--mp-plots=none",
             f"--junitxml={workdir / f'junit_{n}.xml'}"]
-    argv += ["-n", str(workers)] if workers else ["-p", "no:xdist"]
+    # one play at a time per process: this measures the pytest process's own
+    # memory as the corpus grows (bench_throughput.py: players at once)
+    argv += ["-n", str(workers), f"--mp-players={workers}"] if workers else \
+        ["-p", "no:xdist", "--mp-players=1"]
     start = time.monotonic()
     done = subprocess.run(argv, cwd=workdir, env=env_for(out), stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT)

@@ -84,10 +84,13 @@ def run_plugin(corpus: Path, workdir: Path, label: str, spawn: str,
     argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
             f"--mp-samples-dir={samples}", f"--mp-session={label}", f"--mp-spawn={spawn}",
             f"--junitxml={junit}", "--mp-plots=none"]
+    # one play at a time in each process (--mp-players=1): a sample's junit
+    # time is then its play and the plugin's overhead, nothing else
+    # (bench_throughput.py measures plays at once)
     if workers:
-        argv += ["-n", str(workers)]
+        argv += ["-n", str(workers), f"--mp-players={workers}"]
     else:
-        argv += ["-p", "no:xdist"]
+        argv += ["-p", "no:xdist", "--mp-players=1"]
     start = time.monotonic()
     done = subprocess.run(argv, cwd=workdir, env=clean_env(), stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT)

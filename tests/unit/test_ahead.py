@@ -179,10 +179,10 @@ def test_shutdown_cancels_the_plays_no_item_took():
 
 
 @pytest.mark.parametrize("players, workers, cpus, budget, most", [
-    (None, 1, 2, 1.5, 16),
-    (None, 2, 2, 0.75, 8),
-    (1, 1, 4, 3.0, 1),
-    (3, 2, 2, 0.75, 1),
+    (None, 1, 2, 1.7, 16),
+    (None, 2, 2, 0.85, 8),
+    (1, 1, 4, 3.4, 1),
+    (3, 2, 2, 0.85, 1),
 ])
 def test_limits_share_the_machine_between_xdist_workers(players, workers, cpus, budget, most):
     limits = Limits.for_process(players, workers, cpus=cpus)
