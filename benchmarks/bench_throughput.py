@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import resource
 import shutil
 import signal
@@ -69,8 +68,10 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # mp_support: the tests' junit reader
 
 import throughput_corpus  # noqa: E402  (beside this file)
+from mp_support.junit import cases as read_junit_cases  # noqa: E402
 from pytest_pyglet_media import recording  # noqa: E402  (no pyglet)
 from pytest_pyglet_media.names import (BUNDLE_SUFFIX, EXCLUDED_EXTENSIONS,  # noqa: E402
                                        MANIFEST_NAME, fit_file_name)
@@ -284,24 +285,12 @@ class Run:
 
 
 def junit_cases(path: Path) -> dict[str, dict[str, str]]:
-    """testcase name (the sample) -> its facts: the testcase's properties
-    (xunit1) merged with the testsuite's `NAME[sample]` ones (xunit2, pytest's
-    default); as tests/mp_support/junit.py reads them."""
+    """testcase name (the sample) -> its facts, as the tests read them
+    (tests/mp_support/junit.py: xunit1 and xunit2 alike); {} without a file."""
     try:
-        root = ET.parse(path).getroot()
+        return read_junit_cases(path)
     except (OSError, ET.ParseError):
         return {}
-    found: dict[str, dict[str, str]] = {}
-    for case in root.iter("testcase"):
-        found[case.get("name", "")] = {p.get("name", ""): p.get("value", "")
-                                       for p in case.iter("property")}
-    for suite in root.iter("testsuite"):
-        for props in suite.findall("properties"):
-            for prop in props.iter("property"):
-                m = re.fullmatch(r"(\w+)\[(.+)\]", prop.get("name", ""))
-                if m:
-                    found.setdefault(m.group(2), {})[m.group(1)] = prop.get("value", "")
-    return found
 
 
 def _children_cpu() -> float:
