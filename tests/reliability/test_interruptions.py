@@ -130,3 +130,48 @@ def test_summarize_during_a_run_says_the_sample_is_being_played(mp, pyglet_mp, m
     assert "Samples that always crashed" not in summary
     index = (mp.samples / "s" / "reports" / "index.html").read_text()
     assert "being played now (process" in index
+
+
+def test_ctrl_c_stops_every_play_started_ahead(mp, monkeypatch):
+    """Several samples play at once (the default): Ctrl-C while two hang
+    stops both players (and their children), keeps the finished recordings
+    and lists both hanging samples as interrupted, not crashed."""
+    marker = f"mp-int-{uuid.uuid4().hex}"
+    monkeypatch.setenv("MP_DOUBLE_MARKER", marker)
+    mp.add("a1.mp4", "hang_b.mp4", "hang_c.mp4")
+    log = mp.pytester.path / "inner.log"
+    with open(log, "wb") as out_file:
+        proc = mp.pytester.popen(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist",
+             "--mp-samples-dir=samples", "--mp-player=doubles.by_name", "--mp-timeout=600",
+             "--mp-stall-timeout=600", "--mp-order=playlist"],
+            stdout=out_file, stderr=subprocess.STDOUT, start_new_session=True)
+    dbg = mp.samples / "testrun_00" / "dbg"
+    try:
+        pid_files = [dbg / f"{s}.dbg.grandchild" for s in ("hang_b.mp4", "hang_c.mp4")]
+        deadline = time.monotonic() + 60  # a bound on waiting, not a measurement
+        while not all(p.exists() and p.read_text().strip() for p in pid_files) \
+                or not (dbg / "a1.mp4.dbg").exists() \
+                or rec.load(dbg / "a1.mp4.dbg")[-1] != ("p.P.oe",):
+            assert proc.poll() is None and time.monotonic() < deadline, \
+                f"the players never started together:\n{log.read_text()}"
+            time.sleep(0.05)
+        assert len(mp.live_processes_with(marker)) == 2  # both hang at once
+        finished = (dbg / "a1.mp4.dbg").read_bytes()
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    out = log.read_text()
+    assert proc.returncode == int(pytest.ExitCode.INTERRUPTED), out
+    assert "INTERNALERROR" not in out
+    assert mp.live_processes_with(marker) == []
+    assert mp.live_processes_with(str(mp.samples / "hang_b.mp4")) == []
+    assert mp.live_processes_with(str(mp.samples / "hang_c.mp4")) == []
+    assert (dbg / "a1.mp4.dbg").read_bytes() == finished
+    summary = (mp.samples / "testrun_00" / "reports" / "00_summary.txt").read_text()
+    assert "*** The run was interrupted" in summary
+    assert "Samples interrupted or being played, without a verdict: 2" in summary, summary
+    assert "Samples that always crashed" not in summary
