@@ -33,15 +33,17 @@ UTILIZATION = 0.85
 #: players at once per CPU, at most: memory and file handles stay bounded
 #: even for a corpus of audio clips that cost almost nothing
 PLAYERS_PER_CPU = 8
-#: a play's start (probing the file, forking or starting an interpreter,
-#: pyglet's GL context and audio driver) costs far more than its steady
-#: state: counted as START_COST CPUs for its first `Limits.start_seconds`,
-#: so that plays start a few at a time rather than all at once (measured:
-#: 14 plays started together on 2 CPUs each waited 10-40 % for a CPU)
-START_COST = 0.5
+#: a play's start (forking or starting an interpreter, pyglet's GL context
+#: and audio driver, FFmpeg opening the file) keeps a CPU busy, unlike its
+#: steady state: counted as START_COST CPUs for its first
+#: `Limits.start_seconds`, so that plays start one or two at a time. Measured
+#: on 2 CPUs: 14 plays started together each waited 10-40 % of their play
+#: for a CPU; counting half a CPU for 0.3 s still let a 1080p play be judged
+#: overloaded in 1 run of 3; a whole CPU for 0.25 s, none in 7 runs.
+START_COST = 1.0
 #: seconds a play's start takes, forked from the fork server / a fresh interpreter
-FORKED_START_SECONDS = 0.3
-FRESH_START_SECONDS = 1.0
+FORKED_START_SECONDS = 0.25
+FRESH_START_SECONDS = 0.5
 #: the planned samples whose costs are asked ahead, and how many at once: a
 #: cost may need ffprobe (~0.1 s, mostly its start-up), which would
 #: otherwise start the plays one probe at a time
@@ -151,7 +153,9 @@ class PlayAhead(Generic[T]):
         with self._lock:
             live = [p for p in self._plays.values() if not p.done.is_set()]
         starting = now - self.limits.start_seconds
-        return len(live), sum(max(p.cost, START_COST) if p.began > starting else p.cost
+        # never more than half the budget: on one CPU, plays still overlap
+        start_cost = min(START_COST, self.limits.budget / 2)
+        return len(live), sum(max(p.cost, start_cost) if p.began > starting else p.cost
                               for p in live)
 
     def fill(self) -> None:

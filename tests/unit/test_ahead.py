@@ -191,18 +191,39 @@ def test_limits_share_the_machine_between_xdist_workers(players, workers, cpus, 
 
 
 def test_plays_starting_count_as_start_cost_so_they_start_a_few_at_a_time():
-    """Cheap plays (0.1 CPU) still cost START_COST while they start: with
-    one CPU of budget, two start together; the rest wait for them."""
+    """Cheap plays (0.1 CPU) still cost START_COST (a whole CPU) while they
+    start: with two CPUs of budget, two start together; the rest wait."""
     from pytest_pyglet_media.ahead import START_COST
-    assert START_COST == 0.5
+    assert START_COST == 1.0
     plays = Gated()
     ahead = PlayAhead(plays, cost=lambda s: 0.1,
-                      limits=Limits(budget=1.0, max_players=10, start_seconds=60.0))
+                      limits=Limits(budget=2.0, max_players=10, start_seconds=60.0))
     ahead.plan(["a", "b", "c", "d"])
     ahead.fill()
     assert sorted(ahead.running()) == ["a", "b"]
     plays.open("a", "b", "c", "d")
     assert [ahead.take(s) for s in "abcd"] == [f"played {s}" for s in "abcd"]
+
+
+def test_on_one_cpu_plays_still_overlap():
+    """A start counts at most half the budget: with 0.85 CPU (one CPU's
+    budget), a second play starts once the first has started."""
+    plays = Gated()
+    ahead = PlayAhead(plays, cost=lambda s: 0.1,
+                      limits=Limits(budget=0.85, max_players=8, start_seconds=0.0))
+    ahead.plan(["a", "b", "c"])
+    ahead.fill()
+    assert sorted(ahead.running()) == ["a", "b", "c"]  # started: steady costs fit
+    starting = PlayAhead(plays, cost=lambda s: 0.1,
+                         limits=Limits(budget=0.85, max_players=8, start_seconds=60.0))
+    starting.plan(["d", "e", "f"])
+    starting.fill()
+    assert sorted(starting.running()) == ["d", "e"]  # two starts of 0.425 fill 0.85
+    plays.open("a", "b", "c", "d", "e", "f")
+    for s in "abc":
+        ahead.take(s)
+    for s in "def":
+        starting.take(s)
 
 
 def test_forked_players_start_faster_than_fresh_interpreters():
