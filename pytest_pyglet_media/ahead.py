@@ -48,7 +48,7 @@ FRESH_START_SECONDS = 0.5
 #: cost may need ffprobe (~0.1 s, mostly its start-up), which would
 #: otherwise start the plays one probe at a time
 COSTS_AHEAD = 8
-COST_THREADS = 4
+COST_THREADS = 2
 #: seconds between two looks at the plays while an item waits for its own
 POLL = 0.05
 #: seconds the end of a run waits for a cancelled play's thread

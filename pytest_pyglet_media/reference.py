@@ -143,11 +143,19 @@ def ffprobe_path() -> str:
     return path
 
 
+def _yield_to_players() -> None:
+    """In ffprobe's child, before exec: a lower priority (nice 10), so that
+    probing the next samples never makes a playing player wait for a CPU
+    (plays at once, ahead.py)."""
+    os.nice(10)
+
+
 def _run_ffprobe(sample: Path, args: list[str], timeout: float) -> Any:
     command = [ffprobe_path(), "-v", "error", "-of", "json", *args, "--", str(sample)]
     try:
         done = subprocess.run(command, capture_output=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+                              stdin=subprocess.DEVNULL,
+                              preexec_fn=_yield_to_players if os.name == "posix" else None)
     except subprocess.TimeoutExpired:
         raise ProbeFailed(sample, f"ffprobe did not finish in {timeout:g} s") from None
     except OSError as exc:  # vanished between which() and run(), not executable...

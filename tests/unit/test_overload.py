@@ -40,6 +40,14 @@ def test_a_short_absolute_wait_is_not_overload():
     assert an.analyse(play(late=1, cpu_wait=0.03, wall=0.4)).outcome == an.DEFECTS
 
 
+def test_a_long_play_that_waited_a_while_in_all_blames_the_machine():
+    """Issue 13: 0.28 s of an 8 s play (3.5 %) among 16 players cost a frame;
+    an idle machine makes a player wait ~0.1 %: 8 ms in 8 s."""
+    assert an.analyse(play(late=1, cpu_wait=0.28, wall=8.0)).outcome == an.OVERLOADED
+    assert an.analyse(play(late=1, cpu_wait=0.008, wall=8.0)).outcome == an.DEFECTS
+    assert an.analyse(play(late=1, cpu_wait=0.14, wall=8.0)).outcome == an.DEFECTS
+
+
 def test_defects_that_cpu_starvation_cannot_cause_still_blame_the_sample():
     result = an.analyse(play(late=2, no_image=1, cpu_wait=0.9))
     assert result.outcome == an.DEFECTS
