@@ -85,9 +85,13 @@ def test_killed_xdist_worker_loses_only_its_sample(mp, monkeypatch, no_internal_
     statuses = run.statuses()
     assert statuses == {**{mp.nodeid(s): "PASSED" for s in OTHERS},
                         mp.nodeid("killer_k.mp4"): "FAILED"}, run.out
-    # every sample played once: the killed one was not retried by a dead worker
-    plays = sorted(line.split("\t")[0] for line in play_log.read_text().splitlines())
-    assert plays == sorted((*OTHERS, "killer_k.mp4"))
+    # the killed one played once (a dead worker retries nothing); the worker
+    # may have started its next item's play ahead (concurrency.py): that one
+    # died with it and was played again by the other worker, no other
+    plays = [line.split("\t")[0] for line in play_log.read_text().splitlines()]
+    assert plays.count("killer_k.mp4") == 1
+    assert set(plays) == {*OTHERS, "killer_k.mp4"}
+    assert len(plays) - len(set(plays)) <= 1, plays
     # its placeholder is gone; the summary lists it among samples with no recording
     assert not run.recording("killer_k.mp4").exists()
     summary = run.summary()
