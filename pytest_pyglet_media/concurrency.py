@@ -17,10 +17,10 @@ import threading
 
 import pytest
 
-from . import ahead as ahead_mod
+from . import analysis as an
 from . import costs, runner
 from . import session as store
-from .ahead import Limits, PlayAhead
+from .ahead import Limits, PlayAhead, machine_cpus
 from .context import RunContext
 from .errors import MediaTestError
 from .options import DEFAULT_PLAYER
@@ -53,7 +53,7 @@ def start(session: pytest.Session, ctx: RunContext, samples: list[str]) -> None:
     if forked and samples:
         runner.start_fork_server_soon()
     plays: PlayAhead[Attempt] = PlayAhead(
-        play=lambda sample, cancel: _play(ctx, sample, cancel),
+        play=lambda sample, cancel: play_sample(ctx, sample, cancel),
         cost=lambda sample: _cost(ctx, sample), limits=limits)
     if not hasattr(config, "workerinput"):
         plays.plan(samples)
@@ -75,8 +75,18 @@ def stop(config: pytest.Config) -> None:
         plays.shutdown()
 
 
-def for_item(config: pytest.Config) -> PlayAhead[Attempt] | None:
-    return config.stash.get(AHEAD, None)
+def play_once(config: pytest.Config, ctx: RunContext, sample: str,
+              previous: Attempt | None) -> Attempt:
+    """One play of an item's sample: the one started ahead when there is one
+    (`previous` None), a retry (an overloaded play's on a calm machine), or,
+    one after another, a play here and now. Raises MediaTestError when the
+    session's protection forbids it."""
+    plays = config.stash.get(AHEAD, None)
+    if plays is None:
+        return play_sample(ctx, sample)
+    if previous is None:
+        return plays.take(sample)
+    return plays.replay(sample, calm=previous.result.outcome == an.OVERLOADED)
 
 
 def play_began(config: pytest.Config, sample: str) -> float | None:
@@ -85,7 +95,9 @@ def play_began(config: pytest.Config, sample: str) -> float | None:
     return plays.began(sample) if plays is not None else None
 
 
-def _play(ctx: RunContext, sample: str, cancel: threading.Event) -> Attempt:
+def play_sample(ctx: RunContext, sample: str, cancel: threading.Event | None = None) -> Attempt:
+    """Play `sample` into the run's session, in this thread; protection may
+    have been switched on since the run started: checked as each play starts."""
     assert ctx.paths is not None
     store.require_raw_writable(ctx.paths)  # the item says "not played" if this fails
     return attempt(ctx.settings, ctx.samples_dir, sample, ctx.paths.recording(sample),
@@ -109,4 +121,4 @@ def _cost(ctx: RunContext, sample: str) -> float:
 def auto_workers() -> int:
     """What `-n auto` means for a media run: a worker per CPU this process
     may use (judging, probing and reports use them); each plays ahead."""
-    return ahead_mod.machine_cpus()
+    return machine_cpus()

@@ -19,7 +19,7 @@ from . import session as store
 from . import concurrency, timeouts
 from .context import RunContext
 from .errors import MediaTestError
-from .playback import Attempt, attempt, play_limit, play_with_retries
+from .playback import Attempt, play_limit, play_with_retries
 
 ITEM_NAME = "play"
 #: how pytest-timeout's failure starts (pytest_timeout.PYTEST_FAILURE_MESSAGE)
@@ -95,19 +95,8 @@ class SampleItem(pytest.Item):
             self._log_rerun(attempt)
 
         def play(previous: Attempt | None) -> Attempt:
-            ahead = concurrency.for_item(self.config)
             try:
-                # protection may have been switched on since the run started:
-                # checked as each play starts (a play started ahead checked it then)
-                if ahead is None:
-                    store.require_raw_writable(ctx.paths)
-                    done = attempt(ctx.settings, ctx.samples_dir, self.sample, recording_path,
-                                   ctx.paths.reference(self.sample),
-                                   ctx.paths.playing(self.sample))
-                elif previous is None:
-                    done = ahead.take(self.sample)
-                else:  # an overloaded play's retry waits for a calm machine
-                    done = ahead.replay(self.sample, calm=previous.result.outcome == an.OVERLOADED)
+                done = concurrency.play_once(self.config, ctx, self.sample, previous)
             except MediaTestError as exc:  # protection switched on meanwhile
                 raise NotPlayed(f"{self.sample}: not played: {exc}") from None
             seconds.append(done.seconds)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -20,19 +21,25 @@ from pytest_pyglet_media import recording as rec
 FINISHED = ("a1.mp4", "a2.mp4", "a3.mp4")  # played (perfectly) before the hang
 
 
+def _start_inner_run(mp, log: Path, *options: str) -> subprocess.Popen:
+    """An inner pytest run (the by_name doubles, no timeout in sight) in its
+    own process group, as a terminal's foreground job: Ctrl-C signals the
+    whole group (the players run in sessions of their own)."""
+    with open(log, "wb") as out_file:
+        return mp.pytester.popen(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist",
+             "--mp-samples-dir=samples", "--mp-player=doubles.by_name", "--mp-timeout=600",
+             "--mp-stall-timeout=600", *options],
+            stdout=out_file, stderr=subprocess.STDOUT, start_new_session=True)
+
+
 def test_ctrl_c_stops_players_keeps_recordings_and_marks_the_summary(mp, monkeypatch):
     marker = f"mp-int-{uuid.uuid4().hex}"
     monkeypatch.setenv("MP_DOUBLE_MARKER", marker)
     mp.add(*FINISHED, "hang_b.mp4", "z_never.mp4")  # played in this (sorted) order
     log = mp.pytester.path / "inner.log"
-    with open(log, "wb") as out_file:
-        # its own process group, as a terminal's foreground job: Ctrl-C
-        # signals the whole group (the players run in sessions of their own)
-        proc = mp.pytester.popen(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist",
-             "--mp-samples-dir=samples", "--mp-player=doubles.by_name", "--mp-timeout=600", "--mp-stall-timeout=600",
-             "--mp-players=1"],  # one at a time: z_never is not started ahead
-            stdout=out_file, stderr=subprocess.STDOUT, start_new_session=True)
+    # one at a time: z_never is not started ahead
+    proc = _start_inner_run(mp, log, "--mp-players=1")
     dbg = mp.samples / "testrun_00" / "dbg"
     try:
         pid_file = dbg / "hang_b.mp4.dbg.grandchild"
@@ -144,12 +151,7 @@ def test_ctrl_c_stops_every_play_started_ahead(mp, monkeypatch):
     monkeypatch.setenv("MP_DOUBLE_MARKER", marker)
     mp.add("a1.mp4", "hang_b.mp4", "hang_c.mp4")
     log = mp.pytester.path / "inner.log"
-    with open(log, "wb") as out_file:
-        proc = mp.pytester.popen(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist",
-             "--mp-samples-dir=samples", "--mp-player=doubles.by_name", "--mp-timeout=600",
-             "--mp-stall-timeout=600", "--mp-order=playlist"],
-            stdout=out_file, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = _start_inner_run(mp, log, "--mp-order=playlist")
     dbg = mp.samples / "testrun_00" / "dbg"
     try:
         pid_files = [dbg / f"{s}.dbg.grandchild" for s in ("hang_b.mp4", "hang_c.mp4")]

@@ -38,22 +38,29 @@ def _read_all(fd):
     return b"".join(chunks).decode()
 
 
-def test_a_long_play_writes_its_progress_then_erases_it():
+def _shown_once(duration, **options) -> str:
+    """What a play shows once: the item begins at 100 s, every later reading
+    of the clock is 112.3 s."""
     read, write = os.pipe()
-    times = iter([100.0])  # the start; every later reading is 12.3 s on
+    times = iter([100.0])
+    with progress.Progress(write, "clip.mp4", duration, delay=0.0, interval=0.01,
+                           clock=lambda: next(times, 112.3), **options) as shown:
+        while not shown.shown:
+            pass
+    os.close(write)
+    out = _read_all(read)
+    os.close(read)
+    return out
+
+
+def test_a_long_play_writes_its_progress_then_erases_it():
     ticks = []
 
     def duration():
         ticks.append(1)
         return 60.0
 
-    with progress.Progress(write, "clip.mp4", duration, delay=0.0, interval=0.01,
-                           clock=lambda: next(times, 112.3)) as shown:
-        while not shown.shown:
-            pass
-    os.close(write)
-    out = _read_all(read)
-    os.close(read)
+    out = _shown_once(duration)
     assert "\x1b7\x1b[K clip.mp4 12.3/60.0 s\x1b8" in out
     assert out.endswith("\x1b[K")
     assert len(ticks) == 1  # the duration is read once it is known
@@ -61,15 +68,7 @@ def test_a_long_play_writes_its_progress_then_erases_it():
 
 def test_a_play_started_ahead_counts_from_its_own_start():
     """The item began at 100 s, its play (ahead.py) at 95 s: 17.3 s played."""
-    read, write = os.pipe()
-    times = iter([100.0])
-    with progress.Progress(write, "clip.mp4", lambda: 60.0, delay=0.0, interval=0.01,
-                           clock=lambda: next(times, 112.3), began=lambda: 95.0) as shown:
-        while not shown.shown:
-            pass
-    os.close(write)
-    out = _read_all(read)
-    os.close(read)
+    out = _shown_once(lambda: 60.0, began=lambda: 95.0)
     assert "clip.mp4 17.3/60.0 s" in out
 
 
