@@ -217,3 +217,25 @@ def test_summary_lists_the_samples_not_checked():
     assert "*** Reference checks skipped: 1 played samples were not checked against the file" \
         in text
     assert "Appendix, samples not checked against the file\n\ta.mp4: no ffprobe" in text
+
+
+@pytest.mark.parametrize("case", ["frame gap", "video shorter than audio", "audio only",
+                                  "cover art"])
+def test_correct_unusual_plays_on_a_busy_machine_stay_perfect(case):
+    """The machine-blame rules (frames not shown, a long wait in all) only
+    turn defects into 'overloaded': a correct play of an unusual file whose
+    player waited long for a CPU is perfect, never blamed on anything."""
+    busy = (2.0, 0.9)  # waited 0.9 s: far beyond both overload thresholds
+    if case == "frame gap":  # 2 s between two frames, held by a correct player
+        times = frames(5) + frames(5, start=2.2)
+        events, reference = play(times, duration=2.4, cpu=busy), ref(times)
+    elif case == "video shorter than audio":
+        times = frames(5)
+        events, reference = play(times, duration=3.0, cpu=busy), ref(times, duration=3.0)
+    elif case == "audio only":
+        events, reference = play([], duration=1.0, cpu=busy), ref(audio=True)
+    else:
+        times = frames(10)
+        events, reference = play(times, cpu=busy), ref(times, cover=True)
+    result = an.analyse(events, reference)
+    assert result.outcome == an.PERFECT, (result.counts, result.reason)
