@@ -44,8 +44,9 @@ MAX_NESTING = 8
 #: integers beyond this many bits are refused (a recording's are timestamps,
 #: sizes and rates)
 MAX_INT_BITS = 128
-#: the objects a recording unpickles to may take at most this many bytes per
-#: byte of file (a real one takes ~7), plus MEMORY_ALLOWANCE
+#: loading a recording may take at most this many bytes of memory per byte of
+#: file, as estimated before unpickling (real ones: estimated 8-15, take 5-9),
+#: plus MEMORY_ALLOWANCE
 MAX_MEMORY_FACTOR = 20
 MEMORY_ALLOWANCE = 1024 * 1024
 
@@ -66,11 +67,17 @@ _REFUSED = {
     0x8d: "a string longer than 4 GiB",
     **dict.fromkeys(b"012", "stack operations no recording needs (POP, DUP)"),
 }
-# Estimated bytes (64-bit CPython) per item pushed: the unpickler's stack
-# slot, the slot in its container and their over-allocation; per memo entry.
-# Objects add their own size (float 24, int 32..48, tuple 48, str 80 + 4 per
-# byte at worst). Measured peaks stay below the estimate (tests/reliability).
-_PUSH = 24
+# Estimated peak bytes (64-bit CPython) of loading, conservatively: the data
+# itself (held while loading); each object (float 24, int 32..48, tuple 48,
+# str 80 + 4 per byte at worst); each pushed item's slot in the tuple or list
+# that holds it; for the outermost list, over-allocation and a copy while it
+# grows (the allocator may move it); for the unpickler's stack, its peak
+# height in slots, over-allocated and copied likewise; each memo entry.
+# Measured peaks stay below the estimate on every machine tried, which differ
+# by up to 16 bytes per item in how they grow arrays (tests/reliability).
+_PUSH = 8
+_LIST_GROWTH = 16
+_STACK = 24
 _MEMO = 24
 _ADMITTED = "not a list of tuples of str, int, float, bool and None"
 _LIST_HEIGHT = 1 << 20        # the outermost list, as an item: nests too deep
@@ -116,7 +123,8 @@ def _check_opcodes(data: bytes) -> int:
     marks: list[int] = []      # stack lengths at each MARK
     memo: list[int] = []       # heights of the memoized items
     have_list = False
-    cost = 0                   # estimated bytes of the unpickled objects
+    cost = end                 # estimated peak bytes: the data, then what it builds
+    high = 0                   # the stack's peak height so far, charged _STACK a slot
     budget = MAX_MEMORY_FACTOR * end + MEMORY_ALLOWANCE
     pos = 0
     if data[:1] == b"\x80":
@@ -175,6 +183,9 @@ def _check_opcodes(data: bytes) -> int:
                 if not marks:
                     refuse("TUPLE without MARK")
                 m = marks.pop()
+                if len(stack) > high:
+                    cost += _STACK * (len(stack) - high)
+                    high = len(stack)
                 h = max(stack[m:], default=0) + 1
                 if h > MAX_NESTING:
                     refuse(_too_deep(h))
@@ -217,6 +228,9 @@ def _check_opcodes(data: bytes) -> int:
             elif op == 0x85 or op == 0x86 or op == 0x87:     # TUPLE1, TUPLE2, TUPLE3
                 n = op - 0x84
                 m = len(stack) - n
+                if m + n > high:
+                    cost += _STACK * (m + n - high)
+                    high = m + n
                 if m < (marks[-1] if marks else 0):
                     refuse(f"{_opname(op)} of too few items")
                 h = max(stack[m:]) + 1
@@ -235,6 +249,10 @@ def _check_opcodes(data: bytes) -> int:
                 h = max(stack[1:], default=0) + 1
                 if h > MAX_NESTING:
                     refuse(_too_deep(h))
+                if len(stack) > high:
+                    cost += _STACK * (len(stack) - high)
+                    high = len(stack)
+                cost += _LIST_GROWTH * (len(stack) - 1)
                 del stack[1:]
             elif op == 0x8c or op == 0x58 or op == 0x56:     # SHORT_BINUNICODE, X BINUNICODE, V UNICODE
                 if op == 0x8c:
@@ -290,6 +308,9 @@ def _check_opcodes(data: bytes) -> int:
                 h = max(stack, default=0) + 1
                 if h > MAX_NESTING:
                     refuse(_too_deep(h))
+                if len(stack) > high:           # LIST takes the items after its MARK
+                    cost += (_STACK + _LIST_GROWTH) * (len(stack) - high)
+                    high = len(stack)
                 del stack[:]
                 push(_LIST_HEIGHT)
                 have_list = True

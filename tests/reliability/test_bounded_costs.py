@@ -67,8 +67,9 @@ def load_in_child(tmp_path, data: bytes) -> dict:
 
 
 def assert_bounded(result: dict) -> None:
-    """Peak memory within the documented factor of the input's size."""
-    limit = rec.MAX_MEMORY_FACTOR * result["size"] + rec.MEMORY_ALLOWANCE + 8 * MB
+    """Peak memory (the data included) within the documented factor of its size."""
+    # 2 MiB for the interpreter's own noise (the data is part of the estimate)
+    limit = rec.MAX_MEMORY_FACTOR * result["size"] + rec.MEMORY_ALLOWANCE + 2 * MB
     assert result["growth"] <= limit, (result["growth"] / result["size"], result)
 
 
@@ -181,21 +182,27 @@ def test_anything_but_tuples_and_scalars_is_refused(tmp_path, protocol, value, w
 
 
 @pytest.mark.parametrize("data, words", [
-    (b"]" + b"N\x85" * (2 * MB), ("memory",)),             # tuples of None: ~48 bytes a byte
-    (b"](" + b")" * (4 * MB) + b"e.", ("memory",)),        # empty tuples: a pointer a byte
+    (b"]" + b"N\x85" * (2 * MB), ("memory",)),             # tuples of None: ~33 bytes a byte
+    (b"](" + b")" * (4 * MB) + b"e.", ("memory",)),        # empty tuples: the list's slots
     (b"](" + b"N" * (4 * MB) + b"e.", ("memory",)),
-], ids=["tuple1", "empty-tuples", "nones"])
+    (b"](" + b"M\x01\x02" * (3 * MB) + b"e.", ("memory",)),   # 2-byte ints: ~28 bytes a byte
+    (b"](" + b"\x8c\x04\xf0\x9f\x98\x80" * MB + b"e.", ("memory",)),  # 1-char strings: ~25
+    (b"](\x8c\x01a\x94" + b"h\x00" * (4 * MB) + b"e.", ("memory",)),  # references: ~25
+], ids=["tuple1", "empty-tuples", "nones", "dense-ints", "dense-strings", "dense-references"])
 def test_memory_bombs_are_refused(tmp_path, data, words):
+    # the dense ones were admitted once: their real peak reached 21.4 bytes a
+    # byte on one machine (the array of pointers grows differently there)
     assert_refused(tmp_path, data, *words)
 
 
 @pytest.mark.parametrize("body", [
-    b"M\x01\x02",                                # new 2-byte ints: ~19 estimated bytes a byte
-    b"\x8c\x04\xf0\x9f\x98\x80",                 # non-ASCII strings
-    b"h\x00",                                    # references
-    b"(h\x00G12345678G12345678G12345678G12345678t\x94",  # events
+    b"(J\x01\x02\x03\x04J\x01\x02\x03\x04J\x01\x02\x03\x04J\x01\x02\x03\x04t",  # ints: ~13
+    b"(\x8c\x08\xf0\x9f\x98\x80\xf0\x9f\x98\x80h\x00t",  # non-ASCII strings: ~18
+    b"(h\x00h\x00h\x00h\x00h\x00t",                                 # references: ~13
+    b"(h\x00G12345678G12345678G12345678G12345678t\x94",  # events: ~7.5
 ], ids=["ints", "strings", "references", "events"])
 def test_admitted_data_stays_within_the_memory_factor(tmp_path, body):
+    # estimated bytes a byte in the comments; measured peaks stay well below
     data = b"](\x8c\x01a\x94" + body * (8 * MB // len(body)) + b"e."
     result = load_in_child(tmp_path, data)
     assert result["outcome"] == "loaded", result
