@@ -221,7 +221,7 @@ def play(sample_path: str, outfile: str, name: str, audio: Sequence[str],
     # reads as a crash.
     recording.save(Path(outfile), recording.crash_placeholder(name))
     pyglet = configure_pyglet(audio, headless)
-    import pyglet.media
+    import pyglet.media  # noqa: F811 (loads the submodule; the name stays pyglet)
     from pyglet.media import buffered_logger
 
     _finish_setup(pyglet)  # nothing left to do in a fresh interpreter

@@ -29,7 +29,6 @@ import sys
 import tempfile
 import threading
 import time
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
