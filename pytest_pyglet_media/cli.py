@@ -23,7 +23,7 @@ from . import session as store
 from .errors import MediaTestError, UsageError
 from .names import MANIFEST_NAME
 from .runner import DEFAULT_PLAYER
-from .session_writer import judged_recording, sample_report, session_results, \
+from .session_writer import judged_recording, labelled_groups, sample_report, session_results, \
     write_comparison, write_sample_page, write_session_reports, write_timeline_export
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -254,6 +254,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     paths = _active(args)
+    if (args.other is None) == (args.between is None):
+        raise CommandError("name the OTHER session to compare with, or two groups of this "
+                           "session with --between A B")
+    if args.between is not None:
+        return _compare_groups(args, paths)
     other = store.open_session(paths.samples_dir, args.other, paths.store)
     if args.reldir is None:  # Fix (tests/reading): as report/timeline/plot, honour protect_reports
         _reports_writable(paths)
@@ -267,6 +272,40 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for change in result.regressed:
         print(f"regressed: {change.describe()}")
     return EXIT_OK
+
+
+def _compare_groups(args: argparse.Namespace, paths: store.SessionPaths) -> int:
+    """compare --between A B: group B of a merged session against group A."""
+    named = labelled_groups(paths)
+    if len(named) < 2:
+        raise CommandError(f"session {paths.name} has no groups to compare: --between needs a "
+                           "session merged with --allow-mixed from runs played in different "
+                           "places")
+    (label_a, group_a), (label_b, group_b) = (_group(paths, named, g) for g in args.between)
+    if args.reldir is None:
+        _reports_writable(paths)
+    else:
+        _check_reldir(paths, args.reldir)
+    result = comparison.compare(label_b, session_results(group_b),
+                                label_a, session_results(group_a), kind="group")
+    folder = paths.reports_dir if args.reldir is None else paths.store / args.reldir
+    target = write_comparison(folder, result,
+                              f"comparison_group{group_b.name}_group{group_a.name}.txt")
+    print(target)
+    for change in result.regressed:
+        print(f"regressed: {change.describe()}")
+    return EXIT_OK
+
+
+def _group(paths: store.SessionPaths, named: list[tuple[str, store.SessionPaths]], given: str
+           ) -> tuple[str, store.SessionPaths]:
+    """A group by its number (1, 01) or its label (case ignored)."""
+    for label, group in named:
+        if given.isdigit() and int(given) == int(group.name) or \
+                given.casefold() == label.casefold():
+            return label, group
+    listed = "; ".join(f"{int(g.name)}: {label}" for label, g in named)
+    raise CommandError(f"session {paths.name} has no group {given[:80]!r} (groups: {listed})")
 
 
 def _check_reldir(paths: store.SessionPaths, reldir: str) -> None:
@@ -461,7 +500,12 @@ def build_parser() -> argparse.ArgumentParser:
                                    choices=sorted(reports.AVAILABLE_REPORTS),
                                    help="one of: " + ", ".join(
                                        f"{k} ({v[1]})" for k, v in reports.AVAILABLE_REPORTS.items()))
-    parsers["compare"].add_argument("other", metavar="OTHER")
+    parsers["compare"].add_argument("other", metavar="OTHER", nargs="?",
+                                    help="the session to compare with (the baseline)")
+    parsers["compare"].add_argument("--between", nargs=2, metavar=("A", "B"),
+                                    help="in a session merged from runs played in different "
+                                         "places, compare group B with group A (the "
+                                         "baseline); a group by number or label")
     parsers["compare"].add_argument("--reldir", metavar="DIR",
                                     help="write into DIR of the store folder, the samples folder by "
                                          "default (default: the session's reports/)")

@@ -44,6 +44,8 @@ class Comparison:
     fixed: tuple[SampleChange, ...]
     regressed: tuple[SampleChange, ...]
     changed: tuple[SampleChange, ...]
+    #: what is compared: two sessions, or two groups of a merged session
+    kind: str = "session"
 
     @property
     def common(self) -> frozenset[str]:
@@ -86,7 +88,8 @@ def _per_sample_score(results: Mapping[str, res.SampleResult], samples: Sequence
 
 
 def compare(session: str, results: Mapping[str, res.SampleResult | None],
-            other: str, other_results: Mapping[str, res.SampleResult | None]) -> Comparison:
+            other: str, other_results: Mapping[str, res.SampleResult | None], *,
+            kind: str = "session") -> Comparison:
     """`results` maps every playlist sample to its result, None without recording."""
     def missing(rs: Mapping[str, res.SampleResult | None]) -> frozenset[str]:
         return frozenset(s for s, r in rs.items() if r is None)
@@ -101,9 +104,9 @@ def compare(session: str, results: Mapping[str, res.SampleResult | None],
         mine, theirs = results[sample], other_results[sample]
         if mine is None or theirs is None:
             continue
-        kind = _classify(theirs.analysis, mine.analysis)
+        how = _classify(theirs.analysis, mine.analysis)
         change = SampleChange(sample, theirs.analysis, mine.analysis)
-        {"fixed": fixed, "regressed": regressed, "changed": changed}.get(kind, []).append(change)
+        {"fixed": fixed, "regressed": regressed, "changed": changed}.get(how, []).append(change)
         if mine.outcome not in an.NOT_RELEVANT and theirs.outcome not in an.NOT_RELEVANT:
             compared.append(sample)
     present = {s: r for s, r in results.items() if r is not None}
@@ -116,29 +119,30 @@ def compare(session: str, results: Mapping[str, res.SampleResult | None],
         compared=tuple(compared),
         defects_per_sample=_per_sample_score(present, compared),
         other_defects_per_sample=_per_sample_score(other_present, compared),
-        fixed=tuple(fixed), regressed=tuple(regressed), changed=tuple(changed))
+        fixed=tuple(fixed), regressed=tuple(regressed), changed=tuple(changed), kind=kind)
 
 
 def render(c: Comparison) -> str:
     """comparison_<session>_<other>.txt: the original report, then per-sample changes."""
+    k = c.kind
     def score(value: float | None) -> str:
         return f"{value:18.3f}" if value is not None else f"{'n/a':>18}"
 
-    lines = [f"Comparison of session '{c.session}' with session '{c.other}'", "",
-             "crashes | Defects per sample | session",
+    lines = [f"Comparison of {k} '{c.session}' with {k} '{c.other}'", "",
+             f"crashes | Defects per sample | {k}",
              f"{len(c.crashed):7d} | {score(c.defects_per_sample)} | {c.session}",
              f"{len(c.other_crashed):7d} | {score(c.other_defects_per_sample)} | {c.other}",
              "", f"Confidence guess, from 1(highest) to 0(lowest): {c.confidence_guess():.2f}",
              "", "Summary samples ignored for scores", "qtty | reason"]
     rows = [
-        (c.samples - c.common, f"only on playlist session '{c.session}'"),
-        (c.other_samples - c.common, f"only on playlist session '{c.other}'"),
-        (c.no_dbg & c.other_no_dbg, "no .dbg in both sessions"),
-        ((c.no_dbg - c.other_no_dbg) & c.common, f".dbg missing only on session '{c.session}'"),
-        ((c.other_no_dbg - c.no_dbg) & c.common, f".dbg missing only on session '{c.other}'"),
-        (c.crashed & c.other_crashed, "crashed in both sessions"),
-        ((c.crashed - c.other_crashed) & c.common, f"crashed only on session '{c.session}'"),
-        ((c.other_crashed - c.crashed) & c.common, f"crashed only on session '{c.other}'"),
+        (c.samples - c.common, f"only on playlist {k} '{c.session}'"),
+        (c.other_samples - c.common, f"only on playlist {k} '{c.other}'"),
+        (c.no_dbg & c.other_no_dbg, f"no .dbg in both {k}s"),
+        ((c.no_dbg - c.other_no_dbg) & c.common, f".dbg missing only on {k} '{c.session}'"),
+        ((c.other_no_dbg - c.no_dbg) & c.common, f".dbg missing only on {k} '{c.other}'"),
+        (c.crashed & c.other_crashed, f"crashed in both {k}s"),
+        ((c.crashed - c.other_crashed) & c.common, f"crashed only on {k} '{c.session}'"),
+        ((c.other_crashed - c.crashed) & c.common, f"crashed only on {k} '{c.other}'"),
     ]
     lines.extend(f"{len(group):4d}   {reason}" for group, reason in rows)
     for group, reason in rows:

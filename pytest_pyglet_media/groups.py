@@ -77,35 +77,63 @@ def sample_groups(versions: Mapping[str, Any], mixed_key: str = "mixed_versions"
     return {s: named[k] for s, k in keyed.items()}
 
 
-def side_by_side(played_by: Mapping[str, str], results: Mapping[str, Any],
-                 playlist: list[str] | tuple[str, ...]) -> str:
-    """The summary's table of a mixed session: per group, its samples and
-    totals side by side (results.session_totals of its samples); playlist
-    samples no source played are counted on a "(not played)" row.
+#: one group of a session: its label and the results of the samples it played
+Row = tuple[str, Mapping[str, Any]]
 
-    `results`: sample -> results.SampleResult (None or absent: no result).
+
+def rows_of_mixed_versions(versions: Mapping[str, Any], results: Mapping[str, Any],
+                           mixed_key: str = "mixed_versions") -> list[Row]:
+    """The groups of a session merged before groups had sessions of their own
+    (each sample in one group, named by `mixed_key` of its versions)."""
+    played_by = sample_groups(versions, mixed_key)
+    rows: dict[str, dict[str, Any]] = {}
+    for sample, label in played_by.items():
+        if sample in results:
+            rows.setdefault(label, {})[sample] = results[sample]
+    return sorted(rows.items())
+
+
+def played_by(rows: list[Row]) -> dict[str, str]:
+    """The index's "played by" column: the group that played each sample, or,
+    for a sample several groups played, each group with its verdict."""
+    by_sample: dict[str, list[tuple[str, Any]]] = {}
+    for label, results in rows:
+        for sample, result in results.items():
+            by_sample.setdefault(sample, []).append((label, result))
+    return {sample: (played[0][0] if len(played) == 1 else "; ".join(
+                f"{label}: {getattr(result, 'outcome', 'no recording')}"
+                for label, result in played))
+            for sample, played in by_sample.items()}
+
+
+def side_by_side(rows: list[Row], playlist: list[str] | tuple[str, ...]) -> str:
+    """The summary's table of a session played in several places: per group,
+    the samples it played and their totals (results.session_totals) side by
+    side; playlist samples no group played are counted on a "(not played)"
+    row.
+
+    `rows`: per group, sample -> results.SampleResult (None: no result).
     """
     from . import results as res
 
-    if not played_by:
+    if not rows:
         return ""
-    by_group: dict[str, list[str]] = {}
-    for sample in playlist:
-        by_group.setdefault(played_by.get(sample, "(not played)"), []).append(sample)
+    played = {sample for _label, results in rows for sample in results}
+    not_played = {s: None for s in playlist if s not in played}
     head = ("group", "samples", "perfect", "defects", "crashed", "unplayable", "other",
             "defects/sample")
-    rows = []
-    for label in sorted(by_group, key=lambda g: (g == "(not played)", g)):
-        samples = by_group[label]
-        totals = res.session_totals([results[s] for s in samples if results.get(s)], samples)
+    lines = []
+    for label, results in [*rows, *([("(not played)", not_played)] if not_played else [])]:
+        samples = list(results)
+        totals = res.session_totals([r for r in results.values() if r], samples)
         other = len(samples) - len(totals.perfect) - len(totals.non_perfect) \
             - len(totals.crashed) - len(totals.unplayable)
         score = totals.defects_per_sample
-        rows.append((label, str(len(samples)), str(len(totals.perfect)),
-                     str(len(totals.non_perfect)), str(len(totals.crashed)),
-                     str(len(totals.unplayable)), str(other),
-                     "-" if score is None else f"{score:.3f}"))
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+        lines.append((label, str(len(samples)), str(len(totals.perfect)),
+                      str(len(totals.non_perfect)), str(len(totals.crashed)),
+                      str(len(totals.unplayable)), str(other),
+                      "-" if score is None else f"{score:.3f}"))
+    widths = [max(len(r[i]) for r in [head, *lines]) for i in range(len(head))]
 
     def line(cells: tuple[str, ...]) -> str:
         return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
@@ -113,4 +141,25 @@ def side_by_side(played_by: Mapping[str, str], results: Mapping[str, Any],
 
     return "\n".join(["*** Side by side: where the samples were played (one row per group; "
                       "other: missing, unreadable, overloaded or interrupted)",
-                      line(head), *(line(r) for r in rows)]) + "\n"
+                      line(head), *(line(r) for r in lines)]) + "\n"
+
+
+def against_first(rows: list[Row]) -> str:
+    """Each later group compared with the first, on the samples both played
+    (comparison.compare): what `pyglet-mp compare --between` details."""
+    from . import comparison
+
+    if len(rows) < 2:
+        return ""
+    (first, baseline), rest = rows[0], rows[1:]
+    lines = [f"*** Groups against the first, {first!r}, on the samples both played "
+             "(details: pyglet-mp compare --between 1 N)"]
+    for number, (label, results) in enumerate(rest, start=2):
+        common = set(results) & set(baseline)
+        compared = comparison.compare(label, {s: results[s] for s in common}, first,
+                                      {s: baseline[s] for s in common}, kind="group")
+        lines.append(f"\t{number} {label}: {len(common)} in common, "
+                     f"{len(compared.regressed)} regressed, {len(compared.fixed)} fixed, "
+                     f"{len(compared.changed)} changed"
+                     + "".join(f"\n\t\tregressed: {c.describe()}" for c in compared.regressed))
+    return "\n".join(lines) + "\n"

@@ -4,10 +4,18 @@ jobs (--mp-shard) made into one session, as if one run had played them all.
 A source is a session of the store (by name), a session folder (a path), or
 a bundle (`pyglet-mp bundle`), verified by extracting it into a hidden
 folder of the store. Refused, with one line and nothing written: a sample
-played by two sources with different recordings (unless --prefer-last: the
-last source wins), sources played by other pyglet or FFmpeg versions or
-with other playlists (unless --allow-mixed: each sample's versions are kept
-and the summary says so), a bundle that fails verification.
+played by two sources of one group with different recordings (unless
+--prefer-last: the last source wins), sources played by other pyglet or
+FFmpeg versions, platforms or audio drivers or with other playlists (unless
+--allow-mixed), a bundle that fails verification.
+
+Sources played in different places (groups.py) are the point of
+--allow-mixed: a sample each of them played is kept once per group, as a
+whole session per group in OUT/groups/NN, so that the summary shows the
+groups side by side and `pyglet-mp compare --between` compares them. The
+top level holds, per sample, the recording of the first group that played
+it (the last with --prefer-last), for the per-sample reports and timelines.
+A source that is itself such a merge brings its groups.
 
 OUT is built in a hidden folder of the store, reports included, and renamed
 into place last: a failure leaves no partial OUT.
@@ -38,14 +46,12 @@ class MergeRefused(MediaTestError):
 class _Source:
     label: str
     paths: store.SessionPaths
+    #: the source as given (a merged session given brings one _Source per group)
+    given: str = ""
 
     @property
     def versions(self) -> dict[str, Any]:
         return store.load_versions(self.paths)
-
-    def version_key(self) -> tuple[str, str]:
-        info = self.versions
-        return str(info.get("pyglet", "unknown")), str(info.get("ffmpeg", "unknown"))
 
     def where(self) -> dict[str, str]:
         """Where it played (groups.where): versions, OS, machine, audio."""
@@ -84,7 +90,8 @@ def merge(samples_dir: Path, store_dir: Path, out: str, sources: Sequence[str], 
                                  "pick another name")
     unpacked: list[Path] = []
     try:
-        opened = [_open(samples_dir, store_dir, source, unpacked) for source in sources]
+        opened = [part for source in sources
+                  for part in _open(samples_dir, store_dir, source, unpacked)]
         return _merge(samples_dir, store_dir, out, opened, prefer_last=prefer_last,
                       allow_mixed=allow_mixed, plots=plots, expectations=expectations)
     finally:
@@ -92,21 +99,28 @@ def merge(samples_dir: Path, store_dir: Path, out: str, sources: Sequence[str], 
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _open(samples_dir: Path, store_dir: Path, source: str, unpacked: list[Path]) -> _Source:
+def _open(samples_dir: Path, store_dir: Path, source: str, unpacked: list[Path]
+          ) -> list[_Source]:
+    """The source's session; a merge of groups gives one source per group."""
     from . import bundle
 
     path = Path(source)
     if path.is_file():
         folder = Path(tempfile.mkdtemp(prefix=".merge-", dir=store_dir))
         unpacked.append(folder)
-        return _Source(source, bundle.extract_bundle(path, samples_dir, store_dir=folder))
-    if "/" not in source and os.sep not in source and (store_dir / source).is_dir():
-        return _Source(source, store.open_session(samples_dir, source, store_dir))
-    if path.is_dir() and (path / store.CONFIGURATION_FILE).is_file():
+        paths = bundle.extract_bundle(path, samples_dir, store_dir=folder)
+    elif "/" not in source and os.sep not in source and (store_dir / source).is_dir():
+        paths = store.open_session(samples_dir, source, store_dir)
+    elif path.is_dir() and (path / store.CONFIGURATION_FILE).is_file():
         resolved = path.resolve()
-        return _Source(source, store.SessionPaths(samples_dir, resolved.name, resolved.parent))
-    raise UsageError(f"source {source!r} is neither a session of {store_dir}, a session "
-                     "folder nor a bundle file")
+        paths = store.SessionPaths(samples_dir, resolved.name, resolved.parent)
+    else:
+        raise UsageError(f"source {source!r} is neither a session of {store_dir}, a session "
+                         "folder nor a bundle file")
+    numbers = paths.group_numbers()
+    if not numbers:
+        return [_Source(source, paths, source)]
+    return [_Source(f"{source} group {n}", paths.group(n), source) for n in numbers]
 
 
 def _merge(samples_dir: Path, store_dir: Path, out: str, sources: list[_Source], *,
@@ -116,7 +130,8 @@ def _merge(samples_dir: Path, store_dir: Path, out: str, sources: list[_Source],
 
     playlists = [store.session_playlist(s.paths) for s in sources]
     keys = [groups.key(s.where()) for s in sources]
-    if len(set(keys)) > 1 and not allow_mixed:
+    # one merged session given alone was merged with --allow-mixed already
+    if len(set(keys)) > 1 and not allow_mixed and len({s.given for s in sources}) > 1:
         shown = "; ".join(f"{s.label}: {groups.full_label(s.where())}" for s in sources)
         raise MergeRefused(f"the sources were played by different versions or platforms "
                            f"({shown}); merge with --allow-mixed to keep each sample's "
@@ -128,6 +143,42 @@ def _merge(samples_dir: Path, store_dir: Path, out: str, sources: list[_Source],
     playlist: list[str] = []
     for listed in playlists:
         playlist.extend(s for s in listed if s not in playlist)
+    # the groups, in the order of their first source
+    members: dict[tuple[str, ...], list[_Source]] = {}
+    for source, key in zip(sources, keys):
+        members.setdefault(key, []).append(source)
+    chosen_in = [_choose(playlist, group_sources, prefer_last) for group_sources in
+                 members.values()]
+    chosen: dict[str, _Source] = {}
+    for group_chosen in (reversed(chosen_in) if prefer_last else chosen_in):
+        for sample, source in group_chosen.items():
+            chosen.setdefault(sample, source)
+    chosen = {s: chosen[s] for s in playlist if s in chosen}
+    mixed = len(members) > 1
+    final = store.SessionPaths(samples_dir, out, None if store_dir == samples_dir
+                               else store_dir)
+    with store.staged_session(final) as staging:
+        staged = _Staged(samples_dir, out, store_dir, folder=staging)
+        _write(staged, sources, playlist, chosen, store.load_versions(sources[0].paths))
+        if mixed:
+            per_sample = {sample: {**source.where(), "source": source.label[:200]}
+                          for sample, source in sorted(chosen.items())}
+            versions = {**store.load_versions(staged), MIXED_VERSIONS_KEY: per_sample}
+            atomic.write_text(staged.versions, json.dumps(versions, indent=2) + "\n")
+            staged.groups_dir.mkdir()
+            for number, (group_sources, group_chosen) in enumerate(
+                    zip(members.values(), chosen_in), start=1):
+                _write(staged.group(number), group_sources, playlist, group_chosen,
+                       store.load_versions(group_sources[0].paths))
+        write_session_reports(staged, {}, plots=plots, expectations=expectations)
+    return Merged(final, len(chosen), len(playlist),
+                  tuple(s for s in playlist if s not in chosen), mixed)
+
+
+def _choose(playlist: list[str], sources: list[_Source], prefer_last: bool
+            ) -> dict[str, _Source]:
+    """sample -> the source (of one group) whose recording is kept: refused
+    when two hold different recordings, unless prefer_last (the last wins)."""
     chosen: dict[str, _Source] = {}
     for sample in playlist:
         for source in sources:
@@ -141,30 +192,20 @@ def _merge(samples_dir: Path, store_dir: Path, out: str, sources: list[_Source],
                                    "with different recordings; keep the last source's with "
                                    "--prefer-last")
             chosen[sample] = source
-    mixed = len(set(keys)) > 1
-    final = store.SessionPaths(samples_dir, out, None if store_dir == samples_dir
-                               else store_dir)
-    with store.staged_session(final) as staging:
-        staged = _Staged(samples_dir, out, store_dir, folder=staging)
-        _write(staged, sources, playlist, chosen, mixed)
-        write_session_reports(staged, {}, plots=plots, expectations=expectations)
-    return Merged(final, len(chosen), len(playlist),
-                  tuple(s for s in playlist if s not in chosen), mixed)
+    return chosen
 
 
 def _write(staged: store.SessionPaths, sources: list[_Source], playlist: list[str],
-           chosen: Mapping[str, _Source], mixed: bool) -> None:
+           chosen: Mapping[str, _Source], versions: Mapping[str, Any]) -> None:
+    """A whole session: the playlist, `chosen`'s recordings and retry states,
+    each sample's reference, the versions given (without per-sample ones)."""
     first = sources[0].paths
+    staged.session_dir.mkdir(exist_ok=True)
     staged.dbg_dir.mkdir()
     staged.reports_dir.mkdir()
     atomic.write_text(staged.playlist, "".join(f"{s}\n" for s in playlist))
-    versions = dict(store.load_versions(first))
+    versions = dict(versions)
     versions.pop(MIXED_VERSIONS_KEY, None)
-    if mixed:
-        versions[MIXED_VERSIONS_KEY] = {
-            sample: {**source.where(), "pyglet": source.version_key()[0],
-                     "ffmpeg": source.version_key()[1], "source": source.label[:200]}
-            for sample, source in sorted(chosen.items())}
     atomic.write_text(staged.versions, json.dumps(versions, indent=2) + "\n")
     if first.samples_version.is_file():
         shutil.copyfile(first.samples_version, staged.samples_version)
@@ -176,7 +217,7 @@ def _write(staged: store.SessionPaths, sources: list[_Source], playlist: list[st
         source = chosen.get(sample)
         if source is not None:
             shutil.copyfile(source.paths.recording(sample), staged.recording(sample))
-            if sample in states[id(source)]:
+            if sample in states.get(id(source), {}):
                 retries[sample] = states[id(source)][sample]
         # the reference of the source that played it, else of any source
         for candidate in ([source] if source else []) + sources:
@@ -190,14 +231,17 @@ def _write(staged: store.SessionPaths, sources: list[_Source], playlist: list[st
                           + "\n")
 
 
-def mixed_versions_section(versions: Mapping[str, Any]) -> str:
-    """The summary's account of a merge of sources played by other versions."""
+def mixed_versions_section(versions: Mapping[str, Any], rows: list[groups.Row] | None = None
+                           ) -> str:
+    """The summary's account of a merge of sources played in different places."""
     per_sample = versions.get(MIXED_VERSIONS_KEY)
     if not isinstance(per_sample, dict) or not per_sample:
         return ""
     lines = ["*** Mixed versions: this session merges runs played by different pyglet or "
              "FFmpeg versions, platforms or audio drivers (pyglet-mp merge --allow-mixed); "
-             "each sample's:"]
+             + ("each group is a session of its own in groups/NN; the per-sample reports "
+                "are of the recording of (sample: group, source):" if rows else
+                "each sample's:")]
     for sample, info in sorted(per_sample.items()):
         if isinstance(info, dict):
             lines.append(f"\t{sample}: {groups.full_label(info)} ({info.get('source')})")

@@ -138,6 +138,27 @@ class SessionPaths:
     def reference(self, sample: str) -> Path:
         return self.reference_dir / fit_file_name(sample, ".json")
 
+    @property
+    def groups_dir(self) -> Path:
+        """A session merged from runs played in different places (`pyglet-mp
+        merge --allow-mixed`): one whole session per place, as `group(n)`."""
+        return self.session_dir / "groups"
+
+    def group(self, number: int) -> SessionPaths:
+        """The session of group `number` (1, 2, ...), in the order of the
+        merge's sources."""
+        return SessionPaths(self.samples_dir, f"{number:02d}", self.groups_dir)
+
+    def group_numbers(self) -> list[int]:
+        """The groups this session holds (none unless merged from runs played
+        in different places)."""
+        try:
+            names = os.listdir(self.groups_dir)
+        except OSError:
+            return []
+        numbers = sorted(int(n) for n in names if len(n) == 2 and n.isdigit() and int(n))
+        return [n for n in numbers if self.group(n).exists()]
+
     def exists(self) -> bool:
         return self.configuration.is_file()
 

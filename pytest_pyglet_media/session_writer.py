@@ -100,10 +100,13 @@ def write_session_reports(paths: store.SessionPaths,
                    if r.analysis.not_checked}
     summary = reports.summary(paths.name, samples_version(paths), totals, interrupted=interrupted,
                               not_checked=not_checked)
-    played_by = groups.sample_groups(versions, merge_mod.MIXED_VERSIONS_KEY)
-    if played_by:
-        summary += "\n" + groups.side_by_side(played_by, everything, list(everything))
-    mixed = merge_mod.mixed_versions_section(versions)
+    group_rows = session_groups(paths, versions, everything)
+    if group_rows:
+        summary += "\n" + groups.side_by_side(group_rows, list(everything))
+        if paths.group_numbers():  # groups of their own: compare --between works
+            summary += "\n" + groups.against_first(group_rows)
+    played_by = groups.played_by(group_rows) if group_rows else None
+    mixed = merge_mod.mixed_versions_section(versions, group_rows)
     if mixed:
         summary += "\n" + mixed
     if baseline is not None:
@@ -201,6 +204,32 @@ def session_results(paths: store.SessionPaths) -> dict[str, res.SampleResult | N
     retry_state = store.load_retry_state(paths)
     return {sample: _sample_result(paths, sample, None, retry_state, keep=False)[0]
             for sample in store.session_playlist(paths)}
+
+
+def session_groups(paths: store.SessionPaths, versions: Mapping[str, object],
+                   everything: Mapping[str, res.SampleResult | None]) -> list[groups.Row]:
+    """The places a merged session's samples were played (groups.py), each
+    with the results of the samples it played; [] for a session played in one.
+
+    Groups are whole sessions of their own (SessionPaths.group); a session
+    merged before they were keeps each sample's place in its versions.
+    """
+    numbers = paths.group_numbers()
+    if not numbers:
+        return groups.rows_of_mixed_versions(versions, everything, merge_mod.MIXED_VERSIONS_KEY)
+    return [(label, {s: r for s, r in session_results(group).items() if r is not None})
+            for label, group in labelled_groups(paths, numbers)]
+
+
+def labelled_groups(paths: store.SessionPaths, numbers: list[int] | None = None
+                    ) -> list[tuple[str, store.SessionPaths]]:
+    """(label, session) of each group, labels naming what differs (groups.labels)."""
+    sessions = [paths.group(n) for n in (paths.group_numbers() if numbers is None
+                                         else numbers)]
+    keys = [groups.key(groups.where(store.load_versions(g))) for g in sessions]
+    named = groups.labels(keys)
+    return [(named[k] if keys.count(k) == 1 else f"{named[k]} #{g.name}", g)
+            for k, g in zip(keys, sessions)]
 
 
 def _forget_lost(paths: store.SessionPaths, lost: list[str]) -> list[str]:
@@ -333,10 +362,11 @@ def write_timeline_export(paths: store.SessionPaths, sample: str, rec: an.ValidR
     return out
 
 
-def write_comparison(folder: Path, compared: comparison.Comparison) -> Path:
-    """comparison_<session>_<other>.txt in `folder`."""
+def write_comparison(folder: Path, compared: comparison.Comparison,
+                     file_name: str | None = None) -> Path:
+    """comparison_<session>_<other>.txt (or `file_name`) in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"comparison_{compared.session}_{compared.other}.txt"
+    target = folder / (file_name or f"comparison_{compared.session}_{compared.other}.txt")
     atomic.write_text(target, comparison.render(compared))
     return target
 

@@ -175,3 +175,86 @@ def test_an_index_of_shards_played_alike_has_no_played_by_column(two_shards, mp)
     merged = store.SessionPaths(two_shards.samples_dir, "all")
     assert "played by" not in merged.special_report("index").read_text()
     assert "Side by side" not in merged.special_report("summary").read_text()
+
+
+@pytest.fixture
+def two_platforms(samples):
+    """Issue 14: the whole playlist played on Linux and on Windows (one job
+    per OS, each maybe sharded): every sample has a recording from each."""
+    shard(samples, "linux", {s: bare_play(s) for s in PLAYLIST})
+    shard(samples, "win-1", {"a.mp4": crashed("a.mp4"), "b.ogv": bare_play("b.ogv")})
+    shard(samples, "win-2", {"c.mkv": bare_play("c.mkv")})   # d.wav: not played on Windows
+    for name, platform, machine in (("linux", "Linux-6.1.0-x86_64-with-glibc2.36", "x86_64"),
+                                    ("win-1", "Windows-10-10.0.19045-SP0", "AMD64"),
+                                    ("win-2", "Windows-10-10.0.22631-SP0", "AMD64")):
+        _set_versions(samples.samples_dir, name, platform=platform, machine=machine)
+    return samples
+
+
+def test_a_sample_played_on_two_platforms_is_kept_for_each(two_platforms, mp):
+    samples_dir = two_platforms.samples_dir
+    result = mp("merge", "all", "linux", "win-1", "win-2", "--allow-mixed", "--plots=none")
+    assert result.code == 0, result.output
+    merged = store.SessionPaths(samples_dir, "all")
+    assert merged.group_numbers() == [1, 2]
+    linux, windows = merged.group(1), merged.group(2)
+    assert store.session_playlist(windows) == PLAYLIST
+    assert all(linux.recording(s).is_file() for s in PLAYLIST)
+    assert [s for s in PLAYLIST if windows.recording(s).is_file()] == ["a.mp4", "b.ogv", "c.mkv"]
+    assert windows.recording("a.mp4").read_bytes() == \
+        store.SessionPaths(samples_dir, "win-1").recording("a.mp4").read_bytes()
+    assert store.load_versions(windows)["platform"].startswith("Windows")
+    # the top level (per-sample reports, timelines) is the first group's
+    assert merged.recording("a.mp4").read_bytes() == linux.recording("a.mp4").read_bytes()
+    summary = merged.special_report("summary").read_text()
+    table = summary.split("*** Side by side", 1)[1].splitlines()
+    assert table[2].split() == ["Linux,", "x86_64", "4", "4", "0", "0", "0", "0", "0.000"]
+    assert table[3].split() == ["Windows,", "AMD64", "3", "2", "0", "1", "0", "0", "0.000"]
+    assert "\t2 Windows, AMD64: 3 in common, 1 regressed, 0 fixed, 0 changed" in summary
+    assert "regressed: a.mp4: perfect -> crashed" in summary
+    index = merged.special_report("index").read_text()
+    assert "<td>a.mp4</td><td>Linux, x86_64: perfect; Windows, AMD64: crashed</td>" in index
+    assert "<td>d.wav</td><td>Linux, x86_64</td>" in index
+
+
+def test_compare_between_two_groups_of_a_merged_session(two_platforms, mp):
+    samples_dir = two_platforms.samples_dir
+    assert mp("merge", "all", "linux", "win-1", "win-2", "--allow-mixed",
+              "--plots=none").code == 0
+    result = mp("compare", "--session", "all", "--between", "1", "windows, amd64")
+    assert result.code == 0, result.output
+    assert "regressed: a.mp4: perfect -> crashed" in result.out
+    target = result.out.splitlines()[0]
+    assert target.endswith("all/reports/comparison_group02_group01.txt")
+    text = (samples_dir / "all/reports/comparison_group02_group01.txt").read_text()
+    assert text.startswith("Comparison of group 'Windows, AMD64' with group 'Linux, x86_64'")
+    assert "   1   .dbg missing only on group 'Windows, AMD64'" in text
+    assert "Regressed in 'Windows, AMD64' (new defects or a crash): 1\n\ta.mp4" in text
+    mp("compare", "--session", "all", "--between", "1", "3").one_line_error(
+        "session all has no group '3'", "1: Linux, x86_64; 2: Windows, AMD64")
+    mp("compare", "--session", "linux", "--between", "1", "2").one_line_error(
+        "session linux has no groups to compare")
+    mp("compare", "--session", "all").one_line_error("name the OTHER session")
+
+
+def test_a_merged_session_travels_and_merges_again_with_its_groups(two_platforms, mp, tmp_path):
+    samples_dir = two_platforms.samples_dir
+    assert mp("merge", "all", "linux", "win-1", "win-2", "--allow-mixed",
+              "--plots=none").code == 0
+    archive = tmp_path / "all.mp-bundle.tar.gz"
+    assert mp("bundle", "all", "--output", str(archive)).code == 0
+    assert mp("merge", "again", str(archive), "--plots=none").code == 0
+    again = store.SessionPaths(samples_dir, "again")
+    assert again.group_numbers() == [1, 2]
+    assert [s for s in PLAYLIST if again.group(2).recording(s).is_file()] == \
+        ["a.mp4", "b.ogv", "c.mkv"]
+    assert mp("compare", "--session", "again", "--between", "1", "2").code == 0
+
+
+def test_two_shards_of_one_platform_still_conflict_in_a_mixed_merge(two_platforms, mp):
+    shard(two_platforms, "win-3", {"a.mp4": bare_play("a.mp4")})
+    _set_versions(two_platforms.samples_dir, "win-3", platform="Windows-10-10.0.1-SP0",
+                  machine="AMD64")
+    mp("merge", "all", "linux", "win-1", "win-3", "--allow-mixed").one_line_error(
+        "'a.mp4' was played by win-1 and win-3 with different recordings")
+    assert_nothing_written(two_platforms.samples_dir)

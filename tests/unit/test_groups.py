@@ -53,12 +53,13 @@ def _result(sample, outcome, counts=None):
 
 
 def test_side_by_side_counts_each_group_and_the_samples_no_one_played():
-    played_by = {"a.mp4": "Linux", "b.mp4": "Linux", "c.mp4": "Windows", "d.mp4": "Windows"}
     results = {"a.mp4": _result("a.mp4", an.PERFECT),
                "b.mp4": _result("b.mp4", an.DEFECTS, {"no_image": 3}),
                "c.mp4": _result("c.mp4", an.CRASHED), "d.mp4": _result("d.mp4", an.PERFECT),
                "e.mp4": None}
-    table = groups.side_by_side(played_by, results, list(results))
+    rows = [("Linux", {s: results[s] for s in ("a.mp4", "b.mp4")}),
+            ("Windows", {s: results[s] for s in ("c.mp4", "d.mp4")})]
+    table = groups.side_by_side(rows, list(results))
     lines = table.splitlines()
     assert lines[0].startswith("*** Side by side")
     assert lines[1].split() == ["group", "samples", "perfect", "defects", "crashed",
@@ -66,7 +67,32 @@ def test_side_by_side_counts_each_group_and_the_samples_no_one_played():
     assert lines[2].split() == ["Linux", "2", "1", "1", "0", "0", "0", "1.500"]
     assert lines[3].split() == ["Windows", "2", "1", "0", "1", "0", "0", "0.000"]
     assert lines[4].split() == ["(not", "played)", "1", "0", "0", "0", "0", "1", "-"]
-    assert groups.side_by_side({}, results, list(results)) == ""
+    assert groups.side_by_side([], list(results)) == ""
+
+
+def test_a_sample_played_in_two_places_counts_in_each_group():
+    linux = {"a.mp4": _result("a.mp4", an.PERFECT), "b.mp4": _result("b.mp4", an.PERFECT)}
+    windows = {"a.mp4": _result("a.mp4", an.DEFECTS, {"frames_not_shown": 2}),
+               "b.mp4": _result("b.mp4", an.PERFECT)}
+    rows = [("Linux", linux), ("Windows", windows)]
+    lines = groups.side_by_side(rows, ["a.mp4", "b.mp4"]).splitlines()
+    assert [line.split()[:4] for line in lines[2:]] == [["Linux", "2", "2", "0"],
+                                                      ["Windows", "2", "1", "1"]]
+    assert groups.played_by(rows) == {"a.mp4": "Linux: perfect; Windows: defects",
+                                      "b.mp4": "Linux: perfect; Windows: perfect"}
+    assert groups.played_by([("Linux", {"a.mp4": linux["a.mp4"]})]) == {"a.mp4": "Linux"}
+    against = groups.against_first(rows)
+    assert "\t2 Windows: 2 in common, 1 regressed, 0 fixed, 0 changed" in against
+    assert "regressed: a.mp4: perfect -> frames_not_shown 2" in against
+    assert groups.against_first(rows[:1]) == ""
+
+
+def test_rows_of_a_session_merged_before_groups_had_sessions():
+    results = {"a.mp4": _result("a.mp4", an.PERFECT), "b.mp4": None}
+    versions = _mixed(**{"a.mp4": LINUX, "b.mp4": WINDOWS})
+    assert groups.rows_of_mixed_versions(versions, results) == [
+        ("Linux, x86_64", {"a.mp4": results["a.mp4"]}), ("Windows, AMD64", {"b.mp4": None})]
+    assert groups.rows_of_mixed_versions({"pyglet": "2"}, results) == []
 
 
 def test_index_played_by_column_only_for_a_mixed_session():
