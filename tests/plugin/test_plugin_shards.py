@@ -105,3 +105,43 @@ def test_four_shards_bundled_and_merged_equal_one_run(mp, tmp_path, monkeypatch)
         sorted(f"{s}.dbg" for s in CORPUS)
     assert (merged.reports_dir / "index.html").is_file()
     assert single.ret == 1  # the corpus has failures: the same ones, merged or not
+
+
+def test_a_matrix_of_two_audio_drivers_by_two_shards_merges_into_two_groups(mp, tmp_path):
+    """Issue 14: each "platform" (here: audio drivers) plays the whole
+    playlist in 2 shards; one merge of the 4 bundles holds each platform as
+    a group with every sample, and compares the groups sample by sample."""
+    from pytest_pyglet_media import cli
+    from pytest_pyglet_media import session as store
+    from pytest_pyglet_media.session_writer import session_results
+
+    corpus = {name: CORPUS[name] for name in ("perfect_a.mp4", "defects_c.mp4",
+                                              "perfect_f.wav", "defects_g.mp3")}
+    for name, size in corpus.items():
+        mp.add(name, content=b"x" * size)
+    assert mp.run("--mp-session=single").ret == 1  # the corpus has defects
+    for audio in ("silent", "openal,silent"):
+        for k in (1, 2):
+            name = f"{audio.replace(',', '-')}-{k}"
+            mp.run(f"--mp-session={name}", f"--mp-shard={k}/2", f"--mp-audio={audio}")
+            assert cli.main(["--samples-dir", str(mp.samples), "bundle", name, "--output",
+                             str(tmp_path / f"{name}.mp-bundle.tar.gz")]) == 0
+    bundles = sorted(str(p) for p in tmp_path.glob("*.mp-bundle.tar.gz"))
+    assert cli.main(["--samples-dir", str(mp.samples), "merge", "all", *bundles,
+                     "--plots=none"]) == 2      # two places: --allow-mixed says so
+    assert cli.main(["--samples-dir", str(mp.samples), "merge", "all", *bundles,
+                     "--allow-mixed", "--plots=none"]) == 0
+    merged = store.SessionPaths(mp.samples, "all")
+    expected = {s: r.outcome if r else None
+                for s, r in session_results(store.SessionPaths(mp.samples, "single")).items()}
+    assert merged.group_numbers() == [1, 2]
+    for number in (1, 2):
+        group = merged.group(number)
+        assert {s: r.outcome if r else None
+                for s, r in session_results(group).items()} == expected
+    summary = merged.special_report("summary").read_text()
+    assert "audio openal,silent" in summary and "4 in common, 0 regressed" in summary
+    assert cli.main(["--samples-dir", str(mp.samples), "compare", "--session", "all",
+                     "--between", "1", "2"]) == 0
+    text = (merged.reports_dir / "comparison_group02_group01.txt").read_text()
+    assert "Regressed in" in text and "(new defects or a crash): 0" in text
