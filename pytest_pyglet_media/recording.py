@@ -68,11 +68,12 @@ _REFUSED = {
     **dict.fromkeys(b"012", "stack operations no recording needs (POP, DUP)"),
 }
 # Estimated peak bytes (64-bit CPython) of loading, conservatively: the data
-# itself (held while loading); each object (float 24, int 32..48, tuple 48,
-# str 80 + 4 per byte at worst); each pushed item's slot in the tuple or list
-# that holds it; for the outermost list, over-allocation and a copy while it
-# grows (the allocator may move it); for the unpickler's stack, its peak
-# height in slots, over-allocated and copied likewise; each memo entry.
+# itself (held while loading); each object as the allocator rounds it
+# (float 32, int 32..48, tuple 48, str 80 + 4 per byte at worst); each
+# pushed item's slot in the tuple or list that holds it; for the outermost
+# list, over-allocation and a copy while it grows (the allocator may move
+# it); for the unpickler's stack, its peak height in slots, over-allocated
+# and copied likewise; each memo entry.
 # Measured peaks stay below the estimate on every machine tried, which differ
 # by up to 16 bytes per item in how they grow arrays (tests/reliability).
 _PUSH = 8
@@ -164,7 +165,7 @@ def _check_opcodes(data: bytes) -> int:
             if op == 0x47:                                   # G BINFLOAT
                 pos += 8
                 push(0)
-                cost += _PUSH + 24
+                cost += _PUSH + 32
             elif op == 0x28:                                 # ( MARK
                 marks.append(len(stack))
                 if len(marks) > MAX_NESTING:
@@ -293,7 +294,7 @@ def _check_opcodes(data: bytes) -> int:
                     line(64)
                 pos = nl + 1
                 push(0)
-                cost += _PUSH + 24
+                cost += _PUSH + 32
             elif op == 0x29:                                 # ) EMPTY_TUPLE
                 push(1)
                 cost += _PUSH
