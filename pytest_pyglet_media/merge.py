@@ -22,6 +22,7 @@ into place last: a failure leaves no partial OUT.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -161,6 +162,11 @@ def _merge(samples_dir: Path, store_dir: Path, out: str, sources: list[_Source],
         staged = _Staged(samples_dir, out, store_dir, folder=staging)
         _write(staged, sources, playlist, chosen, store.load_versions(sources[0].paths))
         if mixed:
+            # its recordings are other machines' plays, kept per place: a run
+            # recording into it would mix this machine's in unseen (dev_debug
+            # lifts it, as for any protected session)
+            store.save_configuration(staged, dataclasses.replace(
+                store.load_configuration(staged), protect_raw_data=True))
             per_sample = {sample: {**source.where(), "source": source.label[:200]}
                           for sample, source in sorted(chosen.items())}
             versions = {**store.load_versions(staged), MIXED_VERSIONS_KEY: per_sample}

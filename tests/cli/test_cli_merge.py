@@ -215,6 +215,9 @@ def test_a_sample_played_on_two_platforms_is_kept_for_each(two_platforms, mp):
     index = merged.special_report("index").read_text()
     assert "<td>a.mp4</td><td>Linux, x86_64: perfect; Windows, AMD64: crashed</td>" in index
     assert "<td>d.wav</td><td>Linux, x86_64</td>" in index
+    # a record of other machines' plays: recording into it is refused
+    assert not store.load_configuration(merged).raw_data_writable
+    assert store.load_configuration(merged).reports_writable
 
 
 def test_compare_between_two_groups_of_a_merged_session(two_platforms, mp):
