@@ -378,7 +378,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
     print(f"merged {len(args.sources)} sources into session {merged.paths.name} in {store_dir}: "
           f"{merged.recordings} of {merged.playlist} samples recorded"
           + (f", {len(merged.not_played)} played by no source" if merged.not_played else "")
-          + (", with mixed versions" if merged.mixed else ""))
+          + (f", with mixed versions: {merged.groups} groups (pyglet-mp compare --between)"
+             if merged.mixed else ""))
     print(f"wrote {merged.paths.special_report('summary')}")
     return EXIT_OK
 

@@ -78,6 +78,8 @@ class Merged:
     playlist: int
     not_played: tuple[str, ...]
     mixed: bool
+    #: places the sources were played in (groups.py); 1 unless mixed
+    groups: int = 1
 
 
 def merge(samples_dir: Path, store_dir: Path, out: str, sources: Sequence[str], *,
@@ -135,8 +137,8 @@ def _merge(samples_dir: Path, store_dir: Path, out: str, sources: list[_Source],
     if len(set(keys)) > 1 and not allow_mixed and len({s.given for s in sources}) > 1:
         shown = "; ".join(f"{s.label}: {groups.full_label(s.where())}" for s in sources)
         raise MergeRefused(f"the sources were played by different versions or platforms "
-                           f"({shown}); merge with --allow-mixed to keep each sample's "
-                           "versions")
+                           f"({shown}); merge with --allow-mixed to keep each place's "
+                           "plays as a group")
     if len({tuple(sorted(p)) for p in playlists}) > 1 and not allow_mixed:
         shown = "; ".join(f"{s.label}: {len(p)} samples" for s, p in zip(sources, playlists))
         raise MergeRefused(f"the sources have different playlists ({shown}); merge with "
@@ -178,7 +180,7 @@ def _merge(samples_dir: Path, store_dir: Path, out: str, sources: list[_Source],
                        store.load_versions(group_sources[0].paths))
         write_session_reports(staged, {}, plots=plots, expectations=expectations)
     return Merged(final, len(chosen), len(playlist),
-                  tuple(s for s in playlist if s not in chosen), mixed)
+                  tuple(s for s in playlist if s not in chosen), mixed, len(members))
 
 
 def _choose(playlist: list[str], sources: list[_Source], prefer_last: bool

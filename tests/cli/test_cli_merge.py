@@ -88,7 +88,7 @@ def test_other_versions_are_refused_unless_allow_mixed(two_shards, mp, key):
         "played by different versions", "shard-1: pyglet", "--allow-mixed")
     assert_nothing_written(samples_dir)
     result = mp("merge", "all", "shard-1", "shard-2", "--allow-mixed", "--plots=none")
-    assert result.code == 0 and "with mixed versions" in result.out
+    assert result.code == 0 and "with mixed versions: 2 groups" in result.out
     merged = store.SessionPaths(samples_dir, "all")
     summary = merged.special_report("summary").read_text()
     assert "*** Mixed versions" in summary and "2.0-other" in summary
