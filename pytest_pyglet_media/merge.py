@@ -37,6 +37,8 @@ from .errors import MediaTestError, SessionExistsError, UsageError
 
 #: the key of _versions.json holding each sample's versions (--allow-mixed)
 MIXED_VERSIONS_KEY = "mixed_versions"
+#: the key of a group's _versions.json naming the sources merged into it
+SOURCES_KEY = "merged_from"
 
 
 class MergeRefused(MediaTestError):
@@ -177,7 +179,8 @@ def _merge(samples_dir: Path, store_dir: Path, out: str, sources: list[_Source],
             for number, (group_sources, group_chosen) in enumerate(
                     zip(members.values(), chosen_in), start=1):
                 _write(staged.group(number), group_sources, playlist, group_chosen,
-                       store.load_versions(group_sources[0].paths))
+                       {**store.load_versions(group_sources[0].paths),
+                        SOURCES_KEY: [source.label[:200] for source in group_sources]})
         write_session_reports(staged, {}, plots=plots, expectations=expectations)
     return Merged(final, len(chosen), len(playlist),
                   tuple(s for s in playlist if s not in chosen), mixed, len(members))
@@ -239,18 +242,34 @@ def _write(staged: store.SessionPaths, sources: list[_Source], playlist: list[st
                           + "\n")
 
 
-def mixed_versions_section(versions: Mapping[str, Any], rows: list[groups.Row] | None = None
-                           ) -> str:
-    """The summary's account of a merge of sources played in different places."""
+def mixed_versions_section(versions: Mapping[str, Any],
+                           places: Sequence[tuple[str, Mapping[str, Any], int]] = ()) -> str:
+    """The summary's account of a merge of sources played in different places.
+
+    `places`: per group of the session (groups/NN), its label, its versions
+    and how many samples it played; none for a session merged before groups
+    had sessions of their own (each sample's place is then listed).
+    """
     per_sample = versions.get(MIXED_VERSIONS_KEY)
     if not isinstance(per_sample, dict) or not per_sample:
         return ""
-    lines = ["*** Mixed versions: this session merges runs played by different pyglet or "
-             "FFmpeg versions, platforms or audio drivers (pyglet-mp merge --allow-mixed); "
-             + ("each group is a session of its own in groups/NN; the per-sample reports "
-                "are of the recording of (sample: group, source):" if rows else
-                "each sample's:")]
-    for sample, info in sorted(per_sample.items()):
-        if isinstance(info, dict):
-            lines.append(f"\t{sample}: {groups.full_label(info)} ({info.get('source')})")
+    head = ("*** Mixed versions: this session merges runs played by different pyglet or "
+            "FFmpeg versions, platforms or audio drivers (pyglet-mp merge --allow-mixed); ")
+    if not places:
+        lines = [head + "each sample's:"]
+        lines.extend(f"\t{sample}: {groups.full_label(info)} ({info.get('source')})"
+                     for sample, info in sorted(per_sample.items()) if isinstance(info, dict))
+        return "\n".join(lines) + "\n"
+    lines = [head + "one group per place, each a session of its own in groups/NN:"]
+    for number, (label, info, played) in enumerate(places, start=1):
+        sources = info.get(SOURCES_KEY)
+        sources = ", ".join(str(s) for s in sources) if isinstance(sources, list) else "?"
+        lines.append(f"\t{number} {label}: {groups.full_label(groups.where(info))}; "
+                     f"{played} samples played; from {sources}")
+    first = groups.key(groups.where(places[0][1]))
+    elsewhere = sorted(s for s, info in per_sample.items()
+                       if isinstance(info, dict) and groups.key(info) != first)
+    lines.append("The per-sample reports and timelines show group 1's recordings"
+                 + (f"; of a later group for the samples group 1 did not play: "
+                    f"{', '.join(elsewhere)}" if elsewhere else "") + ".")
     return "\n".join(lines) + "\n"

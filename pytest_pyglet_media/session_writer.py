@@ -100,13 +100,16 @@ def write_session_reports(paths: store.SessionPaths,
                    if r.analysis.not_checked}
     summary = reports.summary(paths.name, samples_version(paths), totals, interrupted=interrupted,
                               not_checked=not_checked)
-    group_rows = session_groups(paths, versions, everything)
+    places = labelled_groups(paths)
+    group_rows = session_groups(places, versions, everything)
     if group_rows:
         summary += "\n" + groups.side_by_side(group_rows, list(everything))
-        if paths.group_numbers():  # groups of their own: compare --between works
+        if places:  # groups of their own: compare --between works
             summary += "\n" + groups.against_first(group_rows)
     played_by = groups.played_by(group_rows) if group_rows else None
-    mixed = merge_mod.mixed_versions_section(versions, group_rows)
+    mixed = merge_mod.mixed_versions_section(versions, [
+        (label, store.load_versions(group), len(played))
+        for (label, group), (_label, played) in zip(places, group_rows)])
     if mixed:
         summary += "\n" + mixed
     if baseline is not None:
@@ -206,26 +209,24 @@ def session_results(paths: store.SessionPaths) -> dict[str, res.SampleResult | N
             for sample in store.session_playlist(paths)}
 
 
-def session_groups(paths: store.SessionPaths, versions: Mapping[str, object],
+def session_groups(places: list[tuple[str, store.SessionPaths]], versions: Mapping[str, object],
                    everything: Mapping[str, res.SampleResult | None]) -> list[groups.Row]:
     """The places a merged session's samples were played (groups.py), each
     with the results of the samples it played; [] for a session played in one.
 
-    Groups are whole sessions of their own (SessionPaths.group); a session
-    merged before they were keeps each sample's place in its versions.
+    `places`: the session's groups (labelled_groups), whole sessions of their
+    own; a session merged before they were keeps each sample's place in its
+    versions.
     """
-    numbers = paths.group_numbers()
-    if not numbers:
+    if not places:
         return groups.rows_of_mixed_versions(versions, everything, merge_mod.MIXED_VERSIONS_KEY)
     return [(label, {s: r for s, r in session_results(group).items() if r is not None})
-            for label, group in labelled_groups(paths, numbers)]
+            for label, group in places]
 
 
-def labelled_groups(paths: store.SessionPaths, numbers: list[int] | None = None
-                    ) -> list[tuple[str, store.SessionPaths]]:
+def labelled_groups(paths: store.SessionPaths) -> list[tuple[str, store.SessionPaths]]:
     """(label, session) of each group, labels naming what differs (groups.labels)."""
-    sessions = [paths.group(n) for n in (paths.group_numbers() if numbers is None
-                                         else numbers)]
+    sessions = [paths.group(n) for n in paths.group_numbers()]
     keys = [groups.key(groups.where(store.load_versions(g))) for g in sessions]
     named = groups.labels(keys)
     return [(named[k] if keys.count(k) == 1 else f"{named[k]} #{g.name}", g)

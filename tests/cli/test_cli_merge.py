@@ -165,7 +165,10 @@ def test_shards_played_on_two_platforms_are_shown_side_by_side(two_shards, mp):
     table = summary.split("*** Side by side", 1)[1].splitlines()
     assert table[2].split() == ["Linux,", "x86_64", "2", "1", "0", "1", "0", "0", "0.000"]
     assert table[3].split() == ["Windows,", "AMD64", "2", "2", "0", "0", "0", "0", "0.000"]
-    assert "\tb.ogv: pyglet 9.9.9-fake, FFmpeg 0.0-fake, Windows, AMD64" in summary
+    assert "\t2 Windows, AMD64: pyglet 9.9.9-fake, FFmpeg 0.0-fake, Windows, AMD64, " \
+        "Python 3.x-fake, audio openal; 2 samples played; from shard-2" in summary
+    assert "show group 1's recordings; of a later group for the samples group 1 did not " \
+        "play: b.ogv, d.wav." in summary
     index = merged.special_report("index").read_text()
     assert "<th>played by</th>" in index and "<td>a.mp4</td><td>Linux, x86_64</td>" in index
 

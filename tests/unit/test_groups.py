@@ -117,3 +117,20 @@ def test_a_session_the_plugin_creates_records_the_runs_audio_drivers(tmp_path, m
     assert store.load_versions(paths)["audio"] == "openal,silent"
     bare = context.create_session(tmp_path, "t", ["a.mp4"], False, None, "x")
     assert "audio" not in store.load_versions(bare)  # pyglet-mp new: no run yet
+
+
+def test_the_mixed_versions_section_lists_groups_or_each_sample():
+    from pytest_pyglet_media import merge
+
+    versions = _mixed(**{"a.mp4": LINUX, "b.mp4": WINDOWS})
+    places = [("Linux, x86_64", {**LINUX, merge.SOURCES_KEY: ["l-1", "l-2"]}, 2),
+              ("Windows, AMD64", {**WINDOWS, merge.SOURCES_KEY: ["w-1"]}, 1)]
+    text = merge.mixed_versions_section(versions, places)
+    assert "\t1 Linux, x86_64: pyglet 2.1.19, FFmpeg 5.1, Linux, x86_64, Python 3.11, " \
+        "audio silent; 2 samples played; from l-1, l-2" in text
+    assert "for the samples group 1 did not play: b.mp4." in text
+    # a session merged before groups had sessions of their own: each sample's place
+    old = merge.mixed_versions_section(versions)
+    assert "\tb.mp4: pyglet 2.1.19, FFmpeg 5.1, Windows, AMD64, Python 3.11, audio silent (x)" \
+        in old
+    assert merge.mixed_versions_section({"pyglet": "2"}, places) == ""
