@@ -33,6 +33,34 @@ def _start_inner_run(mp, log: Path, *options: str) -> subprocess.Popen:
             stdout=out_file, stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def _wait_until(proc: subprocess.Popen, log: Path, ready, what: str) -> None:
+    """Poll `ready()` while the inner run lives; 60 s bounds the waiting, it
+    measures nothing. A failure shows `what` did not happen, and the log."""
+    deadline = time.monotonic() + 60
+    while not ready():
+        assert proc.poll() is None and time.monotonic() < deadline, \
+            f"{what}:\n{log.read_text()}"
+        time.sleep(0.05)
+
+
+def _grandchild_started(dbg: Path, *samples: str):
+    """A hanging double's grandchild wrote its pid beside the recording."""
+    files = [dbg / f"{s}.dbg.grandchild" for s in samples]
+    return lambda: all(f.exists() and f.read_text().strip() for f in files)
+
+
+def _ctrl_c(proc: subprocess.Popen) -> None:
+    """Ctrl-C to the inner run's process group, as a terminal sends it."""
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.wait(timeout=60)
+
+
+def _reap(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def test_ctrl_c_stops_players_keeps_recordings_and_marks_the_summary(mp, monkeypatch):
     marker = f"mp-int-{uuid.uuid4().hex}"
     monkeypatch.setenv("MP_DOUBLE_MARKER", marker)
@@ -42,20 +70,13 @@ def test_ctrl_c_stops_players_keeps_recordings_and_marks_the_summary(mp, monkeyp
     proc = _start_inner_run(mp, log, "--mp-players=1")
     dbg = mp.samples / "testrun_00" / "dbg"
     try:
-        pid_file = dbg / "hang_b.mp4.dbg.grandchild"
-        deadline = time.monotonic() + 60  # a bound on waiting, not a measurement
-        while not (pid_file.exists() and pid_file.read_text().strip()):
-            assert proc.poll() is None and time.monotonic() < deadline, \
-                f"the player never started:\n{log.read_text()}"
-            time.sleep(0.05)
+        _wait_until(proc, log, _grandchild_started(dbg, "hang_b.mp4"),
+                    "the player never started")
         assert mp.live_processes_with(marker)  # the hanging player's grandchild runs now
         finished = {s: (dbg / f"{s}.dbg").read_bytes() for s in FINISHED}
-        os.killpg(proc.pid, signal.SIGINT)
-        proc.wait(timeout=60)
+        _ctrl_c(proc)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        _reap(proc)
     out = log.read_text()
     assert proc.returncode == int(pytest.ExitCode.INTERRUPTED), out
     assert "KeyboardInterrupt" in out and "INTERNALERROR" not in out
@@ -117,18 +138,11 @@ def test_summarize_during_a_run_says_the_sample_is_being_played(mp, pyglet_mp, m
     marker = f"mp-int-{uuid.uuid4().hex}"
     monkeypatch.setenv("MP_DOUBLE_MARKER", marker)
     mp.add("a1.mp4", "hang_b.mp4")
-    proc = mp.pytester.popen(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist",
-         "--mp-samples-dir=samples", "--mp-session=s", "--mp-player=doubles.by_name",
-         "--mp-timeout=600", "--mp-stall-timeout=600"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+    log = mp.pytester.path / "inner.log"
+    proc = _start_inner_run(mp, log, "--mp-session=s")
     dbg = mp.samples / "s" / "dbg"
     try:
-        pid_file = dbg / "hang_b.mp4.dbg.grandchild"
-        deadline = time.monotonic() + 60  # a bound on waiting, not a measurement
-        while not (pid_file.exists() and pid_file.read_text().strip()):
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
+        _wait_until(proc, log, _grandchild_started(dbg, "hang_b.mp4"), "the player never started")
         result = pyglet_mp("summarize", "--samples-dir", "samples", "--session", "s")
         assert result.code == 0, result.out + result.err
     finally:
@@ -153,23 +167,17 @@ def test_ctrl_c_stops_every_play_started_ahead(mp, monkeypatch):
     log = mp.pytester.path / "inner.log"
     proc = _start_inner_run(mp, log, "--mp-order=playlist")
     dbg = mp.samples / "testrun_00" / "dbg"
+    both_hang = _grandchild_started(dbg, "hang_b.mp4", "hang_c.mp4")
+    a1 = dbg / "a1.mp4.dbg"
     try:
-        pid_files = [dbg / f"{s}.dbg.grandchild" for s in ("hang_b.mp4", "hang_c.mp4")]
-        deadline = time.monotonic() + 60  # a bound on waiting, not a measurement
-        while not all(p.exists() and p.read_text().strip() for p in pid_files) \
-                or not (dbg / "a1.mp4.dbg").exists() \
-                or rec.load(dbg / "a1.mp4.dbg")[-1] != ("p.P.oe",):
-            assert proc.poll() is None and time.monotonic() < deadline, \
-                f"the players never started together:\n{log.read_text()}"
-            time.sleep(0.05)
+        _wait_until(proc, log,
+                    lambda: both_hang() and a1.exists() and rec.load(a1)[-1] == ("p.P.oe",),
+                    "the players never started together")
         assert len(mp.live_processes_with(marker)) == 2  # both hang at once
-        finished = (dbg / "a1.mp4.dbg").read_bytes()
-        os.killpg(proc.pid, signal.SIGINT)
-        proc.wait(timeout=60)
+        finished = a1.read_bytes()
+        _ctrl_c(proc)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        _reap(proc)
     out = log.read_text()
     assert proc.returncode == int(pytest.ExitCode.INTERRUPTED), out
     assert "INTERNALERROR" not in out
