@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 import pytest
 
+from mp_support.threads import in_threads
 from pytest_pyglet_media import analysis, forkserver, procgroup, recording, runner
 
 # the fork server is Linux-only (elsewhere the runner uses fresh interpreters,
@@ -375,25 +376,10 @@ class Watcher(threading.Thread):
 def at_once(*calls: Callable[[], Any]) -> list[Any]:
     """Each call in its own thread, all released together; their results in order
     (an exception raised in a thread is raised here)."""
-    results: list[Any] = [None] * len(calls)
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(len(calls))
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = calls[i]()
-        except BaseException as exc:  # noqa: BLE001  (raised in the test's thread)
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    assert not any(thread.is_alive() for thread in threads), "a play never returned"
-    if errors:
-        raise errors[0]
+    results = in_threads(*calls, timeout=180)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
     return results
 
 

@@ -14,10 +14,10 @@ import textwrap
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
 
 import pytest
 
+from mp_support.threads import in_threads
 from pytest_pyglet_media import forkserver, options, runner
 from pytest_pyglet_media.errors import UsageError
 
@@ -79,27 +79,6 @@ def fake_play(server: forkserver.ForkServer, name: str, kills: list[int],
               timeout: float = 60.0) -> tuple[int | None, bool]:
     return server.play("sample", "recording", name, ("silent",), os.devnull,
                        deadline=time.monotonic() + timeout, kill=kills.append)
-
-
-def in_threads(*calls: Callable[[], Any]) -> list[Any]:
-    """Each call in its own thread, all started together: results, or exceptions raised."""
-    results: list[Any] = [None] * len(calls)
-    barrier = threading.Barrier(len(calls))
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = calls[i]()
-        except BaseException as exc:  # noqa: BLE001  (handed to the test)
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a play never returned"
-    return results
 
 
 def test_replies_out_of_order_reach_their_own_plays(tmp_path):
