@@ -172,7 +172,7 @@ def expected_cost(samples_dir: Path, sample: str, recording_path: Path,
     if _unusable(sample_path) is not None:
         return 0.0  # judged without a player
     try:
-        measured = costs.from_recording(recording.load(recording_path)[-4:])
+        measured = costs.from_recording(recording.load(recording_path))
     except UnreadableRecordingError:
         measured = None  # never played in this session, or not readable
     if measured is not None:
