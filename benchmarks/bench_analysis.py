@@ -7,7 +7,7 @@ Builds synthetic recordings of `--seconds` of play at `--fps` (3 events per
 frame, plus the header and the end of play), then times on one core, side by
 side in the same run:
 
-  (a) ours: pytest_pyglet_media.analysis.analyse (validation + verdict);
+  (a) ours: pytest_pyglet_media.judge.analysis.analyse (validation + verdict);
   (b) baseline: a straightforward state iterator, written here the way
       pyglet's instrumentation.CountBads / MediaPlayerStateIterator did it
       (no pyglet import): one dict of state updated per event through the
@@ -33,8 +33,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pytest_pyglet_media import analysis  # noqa: E402
-from pytest_pyglet_media.events import EVENTS  # noqa: E402  (a plain table, no pyglet)
+from pytest_pyglet_media.core.events import EVENTS  # noqa: E402  (a plain table, no pyglet)
+from pytest_pyglet_media.judge import analysis  # noqa: E402
 
 # -- synthetic recordings -------------------------------------------------------
 

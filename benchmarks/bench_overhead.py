@@ -11,7 +11,7 @@ with FFmpeg into a temporary folder), all in one run:
       a sample's wall time is its junit testcase `time` (setup + call +
       teardown: the whole item, retries included);
   (b) the original scripts' approach: for each sample, sequentially, a fresh
-      interpreter `python -m pytest_pyglet_media.player SAMPLE REC --name=...`,
+      interpreter `python -m pytest_pyglet_media.play.player SAMPLE REC --name=...`,
       its wall time measured around the subprocess;
   (c) the plugin with `-n WORKERS`, another fresh session: its whole wall
       time against (a)'s, and each sample's verdict (junit `mp_verdict`)
@@ -43,7 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pytest_pyglet_media import recording  # noqa: E402  (no pyglet)
+from pytest_pyglet_media.store import recording  # noqa: E402  (no pyglet)
 
 SKIPPED_SUFFIXES = {".dbg", ".htm", ".html", ".json", ".log", ".pkl", ".py", ".txt", ".toml"}
 
@@ -57,7 +57,7 @@ def clean_env() -> dict[str, str]:
 
 
 def build_corpus(dest: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "pytest_pyglet_media.corpus_builder",
+    subprocess.run([sys.executable, "-m", "pytest_pyglet_media.cli.corpus_builder",
                     "--manifest", str(ROOT / "samples.toml"), str(dest)],
                    check=True, stdout=subprocess.DEVNULL, env=clean_env())
     return dest
@@ -114,7 +114,7 @@ def run_fresh(corpus: Path, workdir: Path, samples: list[str]) -> dict[str, floa
     out.mkdir()
     times = {}
     for sample in samples:
-        argv = [sys.executable, "-m", "pytest_pyglet_media.player", str(corpus / sample),
+        argv = [sys.executable, "-m", "pytest_pyglet_media.play.player", str(corpus / sample),
                 str(out / f"{sample}.dbg"), f"--name={sample}"]
         start = time.monotonic()
         subprocess.run(argv, env=clean_env(), stdin=subprocess.DEVNULL,

@@ -10,7 +10,7 @@ in mp4, VP8/Vorbis in WebM, audio-only WAV), then in the same run, per clip:
     --repeats, wall time;
   - key: `reference.file_key` (size, mtime and a BLAKE2b hash of the file);
   - play: the real player in a fresh interpreter
-    (`python -m pytest_pyglet_media.player CLIP REC`), once, wall time;
+    (`python -m pytest_pyglet_media.play.player CLIP REC`), once, wall time;
   - the check: `file_checks.check` on that recording, best of --repeats.
 
 Printed side by side with the ratio (probe + key + check) / play. No
@@ -28,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pytest_pyglet_media import file_checks, recording, reference  # noqa: E402  (no pyglet)
+from pytest_pyglet_media.judge import file_checks
+from pytest_pyglet_media.store import recording, reference  # noqa: E402  (no pyglet)
 
 FFMPEG = ("ffmpeg", "-v", "error", "-y", "-nostdin")
 
@@ -57,7 +58,7 @@ def best(fn, repeats: int) -> tuple[float, object]:
 def play(clip: Path) -> tuple[float, list]:
     out = clip.with_name(clip.name + ".dbg")
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pytest_pyglet_media.player", str(clip), str(out)],
+    subprocess.run([sys.executable, "-m", "pytest_pyglet_media.play.player", str(clip), str(out)],
                    check=True, capture_output=True, timeout=600, stdin=subprocess.DEVNULL)
     return time.perf_counter() - start, recording.load(out)
 

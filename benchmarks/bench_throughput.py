@@ -24,10 +24,10 @@ fresh session, by `python -m pytest -p no:cacheprovider -p no:xdist
 - every --interval s (0.1), from a thread at nice 19, the sum of the PSS
   (/proc/PID/smaps_rollup) of pytest and all its descendants (found each
   time through the ppid of /proc/*/stat), and the number of players alive:
-  descendants running `-m pytest_pyglet_media.player` (a fresh interpreter;
+  descendants running `-m pytest_pyglet_media.play.player` (a fresh interpreter;
   not its `--info` call, nor a player's child that has not exec'd yet), plus
   the children of the fork server (the process running
-  `-m pytest_pyglet_media.forkserver` whose parent does not; its forked
+  `-m pytest_pyglet_media.play.forkserver` whose parent does not; its forked
   children keep its command line). Not counted: pytest, the fork server,
   ffprobe. The peaks of both are reported; a peak shorter than the
   sampling interval can be missed.
@@ -72,14 +72,19 @@ sys.path.insert(0, str(ROOT / "tests"))  # mp_support: the tests' junit reader
 
 import throughput_corpus  # noqa: E402  (beside this file)
 from mp_support.junit import cases as read_junit_cases  # noqa: E402
-from pytest_pyglet_media import recording  # noqa: E402  (no pyglet)
-from pytest_pyglet_media.names import (BUNDLE_SUFFIX, EXCLUDED_EXTENSIONS,  # noqa: E402
-                                       MANIFEST_NAME, fit_file_name)
+
+from pytest_pyglet_media.core.names import (
+    BUNDLE_SUFFIX,
+    EXCLUDED_EXTENSIONS,
+    MANIFEST_NAME,
+    fit_file_name,
+)
+from pytest_pyglet_media.store import recording  # noqa: E402  (no pyglet)
 
 TARGET_SERIAL_RATIO = 0.25
 TARGET_LIMIT_RATIO = 1.5
-PLAYER_MODULE = b"pytest_pyglet_media.player"
-FORKSERVER_MODULE = b"pytest_pyglet_media.forkserver"
+PLAYER_MODULE = b"pytest_pyglet_media.play.player"
+FORKSERVER_MODULE = b"pytest_pyglet_media.play.forkserver"
 #: seconds to let pytest stop its players after SIGINT before it is killed
 STOP_GRACE_S = 30.0
 #: the memory sampler's thread's niceness (Linux: per thread)

@@ -1,7 +1,7 @@
 """pytest-pyglet-media: media samples as pytest test items, played by pyglet.
 
 Importing this package must stay cheap and must never import pyglet: only the
-child player process (`pytest_pyglet_media.player`) does.
+child player process (`pytest_pyglet_media.play.player`) does.
 
 PYTEST_DONT_REWRITE: `pyglet-mp playmany` imports this package before it
 runs pytest in-process; pytest then marks the plugin's distribution for

@@ -1,6 +1,6 @@
 """`python -m pytest_pyglet_media` is `pyglet-mp`."""
 import sys
 
-from .cli import main
+from .cli.main import main
 
 sys.exit(main())

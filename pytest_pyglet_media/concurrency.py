@@ -17,14 +17,14 @@ import threading
 
 import pytest
 
-from . import analysis as an
-from . import costs, runner
-from . import session as store
-from .ahead import Limits, PlayAhead, machine_cpus
 from .context import RunContext
-from .errors import MediaTestError
+from .core.errors import MediaTestError
+from .judge import analysis as an
 from .options import DEFAULT_PLAYER
-from .playback import Attempt, attempt, expected_cost
+from .play import costs, runner
+from .play.ahead import Limits, PlayAhead, machine_cpus
+from .play.playback import Attempt, attempt, expected_cost
+from .store import sessions as store
 
 #: the run's plays, in config.stash while sample items run
 AHEAD = pytest.StashKey[PlayAhead[Attempt]]()

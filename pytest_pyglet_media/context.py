@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from . import baseline as baseline_mod
-from . import manifest as manifest_mod
-from . import session as store
-from . import shards, versions
-from .errors import ManifestError, MediaTestError, SessionError, SessionExistsError, UsageError
-from .manifest import Manifest
+from . import shards
+from .core.errors import ManifestError, MediaTestError, SessionError, SessionExistsError, UsageError
+from .judge import baseline as baseline_mod
 from .options import Settings
+from .play import versions
+from .store import manifest as manifest_mod
+from .store import sessions as store
+from .store.manifest import Manifest
 
 
 @dataclass(frozen=True)

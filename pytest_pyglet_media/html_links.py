@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
 import pytest
 
-from . import analysis as an
 from .context import RunContext
+from .judge import analysis as an
 
 
 def active(config: pytest.Config) -> bool:

@@ -11,15 +11,16 @@ from typing import Any, Iterable
 
 import pytest
 
-from . import analysis as an
-from . import baseline as bl
-from . import results as res
-from . import junit, order, reports
-from . import session as store
-from . import concurrency, timeouts
+from . import concurrency, junit
 from .context import RunContext
-from .errors import MediaTestError
-from .playback import Attempt, play_limit, play_with_retries
+from .core.errors import MediaTestError
+from .judge import analysis as an
+from .judge import baseline as bl
+from .judge import results as res
+from .play import order, timeouts
+from .play.playback import Attempt, play_limit, play_with_retries
+from .report import reports
+from .store import sessions as store
 
 ITEM_NAME = "play"
 #: how pytest-timeout's failure starts (pytest_timeout.PYTEST_FAILURE_MESSAGE)

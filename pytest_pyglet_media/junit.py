@@ -16,8 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _pytest._code.code import (ExceptionChainRepr, ReprEntry, ReprFileLocation,
-                                ReprTraceback)
+from _pytest._code.code import ExceptionChainRepr, ReprEntry, ReprFileLocation, ReprTraceback
 
 
 def testcase_properties_allowed(config: pytest.Config) -> bool:

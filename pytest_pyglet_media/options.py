@@ -9,20 +9,14 @@ value is a usage error naming the option and where the value came from.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from . import shards
-from .errors import UsageError
-from .timeouts import STALL_TIMEOUT
-
-#: the module run as the player; tests substitute doubles that crash or hang
-DEFAULT_PLAYER = "pytest_pyglet_media.player"
-#: how a play's process starts (see runner.py)
-SPAWN_METHODS = ("fork", "fresh")
-DEFAULT_SPAWN = "fork" if sys.platform.startswith("linux") else "fresh"
+from .core.errors import UsageError
+from .play.runner import DEFAULT_PLAYER, DEFAULT_SPAWN, SPAWN_METHODS
+from .play.timeouts import STALL_TIMEOUT
 
 KNOWN_AUDIO_DRIVERS = ("silent", "openal", "pulse", "xaudio2", "directsound")
 
@@ -190,7 +184,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("plots", "--mp-plots", "timeline pages to write at the end: failed (default), "
                "all or none (needs bokeh)", _plots, metavar="WHICH"),
     OptionSpec("player", "--mp-player", "python module run as the player (for testing "
-               "this tool; default pytest_pyglet_media.player)", _text, metavar="MODULE"),
+               "this tool; default pytest_pyglet_media.play.player)", _text, metavar="MODULE"),
     OptionSpec("spawn", "--mp-spawn", "how each play's process starts: fork (from a fork "
                "server that imported pyglet once; default on Linux) or fresh (a new "
                "interpreter per play); --mp-player doubles always run fresh", _spawn,

@@ -8,9 +8,9 @@ from typing import Any, Generator
 
 import pytest
 
-from . import collection_paths, concurrency, context, ffmpeg_check, html_links, items, junit, \
-    options, progress
-from .errors import MediaTestError
+from . import collection_paths, concurrency, context, html_links, items, junit, options, progress
+from .core.errors import MediaTestError
+from .play import ffmpeg_check
 from .reporter import SessionReporter
 
 WORKER_SESSION_KEY = "mp_session"

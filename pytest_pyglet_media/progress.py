@@ -56,8 +56,8 @@ def duration_from(reference_path: Path | None) -> float | None:
     """The sample's duration from its stored reference; None while there is none."""
     if reference_path is None:
         return None
-    from . import reference
-    from .errors import MediaTestError
+    from .core.errors import MediaTestError
+    from .store import reference
 
     try:
         return reference.load(reference_path)[1].duration

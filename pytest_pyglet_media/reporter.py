@@ -13,15 +13,15 @@ from typing import Any
 
 import pytest
 
-from . import baseline as bl
-from . import results as res
-from . import session as store
 from .context import RunContext
-from .errors import MediaTestError
-from .manifest import expected_failures
-from .playback import INSTALL_FFPROBE, PROBE_UNAVAILABLE
-from .reports import headline
-from .session_writer import WrittenSummary, write_session_reports
+from .core.errors import MediaTestError
+from .judge import baseline as bl
+from .judge import results as res
+from .play.playback import INSTALL_FFPROBE, PROBE_UNAVAILABLE
+from .report.reports import headline
+from .report.session_writer import WrittenSummary, write_session_reports
+from .store import sessions as store
+from .store.manifest import expected_failures
 
 
 class SessionReporter:

@@ -29,12 +29,13 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import pytest
-
 from mp_support import junit, recordings
 from mp_support.cli_result import CliResult, run_in_process
 from mp_support.env import clear_inner_env
 from mp_support.sessions import check_index
-from pytest_pyglet_media import recording, session
+
+from pytest_pyglet_media.store import recording
+from pytest_pyglet_media.store import sessions as session
 
 
 @pytest.fixture
@@ -283,7 +284,11 @@ def _bokeh_before_pytester() -> None:
     be imported twice in one process: later plotting tests in the same worker
     would fail with "cannot load module more than once per process".
     """
-    import bokeh.embed, bokeh.layouts, bokeh.models, bokeh.plotting, bokeh.resources  # noqa: F401,E401
+    import bokeh.embed  # noqa: F401,E401
+    import bokeh.layouts
+    import bokeh.models
+    import bokeh.plotting
+    import bokeh.resources
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from pytest_pyglet_media import recording
+from pytest_pyglet_media.store import recording
 
 FPS = 30
 SECONDS = 2.0

@@ -13,12 +13,12 @@ import json
 from pathlib import Path
 
 import pytest
-
 from doubles._common import PLAYS_ENV
 from mp_support.recordings import bare_play
 from mp_support.sessions import FAKE_VERSIONS, Store
-from pytest_pyglet_media import recording
-from pytest_pyglet_media import session as store
+
+from pytest_pyglet_media.store import recording
+from pytest_pyglet_media.store import sessions as store
 
 PERFECT = "doubles.cli_perfect"
 CRASH = "doubles.cli_crash"
@@ -41,7 +41,7 @@ def fake_versions(monkeypatch):
         calls.append(player_module)
         return dict(FAKE_VERSIONS)
 
-    monkeypatch.setattr("pytest_pyglet_media.versions.capture", capture)
+    monkeypatch.setattr("pytest_pyglet_media.play.versions.capture", capture)
     return calls
 
 

@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from mp_support.env import subprocess_env
-from pytest_pyglet_media import cli
-from pytest_pyglet_media import session as store
+
+from pytest_pyglet_media.cli import main as cli
+from pytest_pyglet_media.store import sessions as store
 
 COMMANDS = ("new", "activate", "deactivate", "protect", "status", "list", "help",
             "playmany", "retry-crashed", "summarize", "run-test-suite")

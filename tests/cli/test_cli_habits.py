@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pytest_pyglet_media import __version__
-from pytest_pyglet_media import session as store
+from pytest_pyglet_media.store import sessions as store
 
 
 def test_version(mp):

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from mp_support.recordings import bare_play
-from pytest_pyglet_media import recording
-from pytest_pyglet_media import session as store
+
+from pytest_pyglet_media.store import recording
+from pytest_pyglet_media.store import sessions as store
 
 PLAYLIST = ["a.mp4", "b.ogv", "c.mkv", "d.wav"]
 

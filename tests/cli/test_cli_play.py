@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from pytest_pyglet_media import analysis as an
-from pytest_pyglet_media import recording
+from pytest_pyglet_media.judge import analysis as an
+from pytest_pyglet_media.store import recording
 
 PERFECT_ARGS = ("--", "-q", "--mp-player=doubles.cli_perfect")
 CRASH_ARGS = ("--", "-q", "--mp-player=doubles.cli_crash", "--mp-retries=0")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pyglet_media import reports
-from pytest_pyglet_media import session as store
+from pytest_pyglet_media.report import reports
+from pytest_pyglet_media.store import sessions as store
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import os
 
 import pytest
 
-from pytest_pyglet_media import session as store
-from pytest_pyglet_media import versions
+from pytest_pyglet_media.play import versions
+from pytest_pyglet_media.store import sessions as store
 
 REAL_CAPTURE = versions.capture  # taken before any fixture fakes it
 
@@ -48,7 +48,7 @@ def test_new_creates_session_layout_and_activates_it(mp, samples_dir, h, fake_ve
 
 def test_new_records_real_versions(mp, samples_dir, h, monkeypatch):
     """One session made with the real versions.capture (the player's --info)."""
-    monkeypatch.setattr("pytest_pyglet_media.versions.capture", REAL_CAPTURE)
+    monkeypatch.setattr("pytest_pyglet_media.play.versions.capture", REAL_CAPTURE)
     r = mp("new", "real")
     assert r.code == 0, r.output
     info = json.loads(h.paths(samples_dir, "real").versions.read_text())

@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from mp_support.recordings import bare_play
 from mp_support.sessions import FAKE_VERSIONS
-from pytest_pyglet_media import recording
-from pytest_pyglet_media import session as store
+
+from pytest_pyglet_media.store import recording
+from pytest_pyglet_media.store import sessions as store
 
 PERFECT_ARGS = ("--", "-q", "--mp-player=doubles.cli_perfect")
 

@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 
 from mp_support import recordings
-from pytest_pyglet_media import recording
-from pytest_pyglet_media.events import VERSION
+
+from pytest_pyglet_media.core.events import VERSION
+from pytest_pyglet_media.store import recording
 
 #: env var holding a unique marker the hang double puts in its grandchild's argv
 MARKER_ENV = "MP_DOUBLE_MARKER"

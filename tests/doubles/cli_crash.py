@@ -4,7 +4,7 @@ import os
 import resource
 
 from doubles._common import log_play, parse
-from pytest_pyglet_media import recording
+from pytest_pyglet_media.store import recording
 
 args = parse()
 if args is not None:

@@ -1,7 +1,8 @@
 """Player double of the CLI tests: logs the play, writes a perfect frameless recording, exits 0."""
-from doubles._common import log_play, parse
 from mp_support.recordings import bare_play
-from pytest_pyglet_media import recording
+
+from doubles._common import log_play, parse
+from pytest_pyglet_media.store import recording
 
 args = parse()
 if args is not None:

@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from doubles._common import by_name, parse, perfect, placeholder, synthetic_events
-from pytest_pyglet_media import recording
-from pytest_pyglet_media import session as store
+from pytest_pyglet_media.store import recording
+from pytest_pyglet_media.store import sessions as store
 
 LOG_ENV = "MP_DOUBLE_LOG"
 

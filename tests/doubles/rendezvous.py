@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from doubles._common import parse, synthetic_events
-from pytest_pyglet_media import recording
+from pytest_pyglet_media.store import recording
 
 WAIT_SECONDS = 60.0
 

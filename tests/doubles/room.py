@@ -20,9 +20,10 @@ import sys
 import time
 from pathlib import Path
 
-from doubles._common import DURATION, FRAME_DT, FRAMES, _defect_blocks, parse, synthetic_events
 from mp_support import recordings
-from pytest_pyglet_media import recording
+
+from doubles._common import DURATION, FRAME_DT, FRAMES, _defect_blocks, parse, synthetic_events
+from pytest_pyglet_media.store import recording
 
 ROOM_ENV = "MP_DOUBLE_ROOM"
 TOGETHER_ENV = "MP_DOUBLE_TOGETHER"

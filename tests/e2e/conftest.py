@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from mp_support import junit
 from mp_support.browser import Browser, find_chromium
 

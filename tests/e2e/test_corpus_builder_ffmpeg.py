@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from mp_support.corpus import AVI, WAV, leftovers, write_manifest
-from pytest_pyglet_media.corpus_builder import build_corpus
-from pytest_pyglet_media.errors import ManifestError
-from pytest_pyglet_media.manifest import MANIFEST_NAME
+
+from pytest_pyglet_media.cli.corpus_builder import build_corpus
+from pytest_pyglet_media.core.errors import ManifestError
+from pytest_pyglet_media.store.manifest import MANIFEST_NAME
 
 #: fails (never skips) without the ffmpeg tool: see the `ffmpeg` fixture
 needs_ffmpeg = pytest.mark.usefixtures("ffmpeg")

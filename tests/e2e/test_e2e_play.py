@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from pytest_pyglet_media import recording as rec
+from pytest_pyglet_media.store import recording as rec
 
 EXPECTED = {"h264_aac.mp4": "PASSED", "tone.wav": "PASSED",
             "not_media.mp4": "XFAIL", "truncated.webm": "XFAIL"}

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pyglet_media import analysis, file_checks, recording, reference
+from pytest_pyglet_media.judge import analysis, file_checks
+from pytest_pyglet_media.store import recording, reference
 
 V = "testsrc2=size=160x120:rate=25:duration={d}"
 A = "sine=frequency=440:sample_rate=44100:duration={d}"
@@ -81,7 +82,7 @@ class Clip:
 
 
 def _play(path: Path, out: Path) -> list:
-    done = subprocess.run([sys.executable, "-m", "pytest_pyglet_media.player", str(path),
+    done = subprocess.run([sys.executable, "-m", "pytest_pyglet_media.play.player", str(path),
                            str(out)], capture_output=True, timeout=60,
                           stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr.decode()[-2000:]

@@ -24,9 +24,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-
 from mp_support.threads import in_threads
-from pytest_pyglet_media import analysis, forkserver, procgroup, recording, runner
+
+from pytest_pyglet_media.judge import analysis
+from pytest_pyglet_media.play import forkserver, procgroup, runner
+from pytest_pyglet_media.store import recording
 
 # the fork server is Linux-only (elsewhere the runner uses fresh interpreters,
 # which the fallback tests cover); the ffmpeg tool and pyglet must be there
@@ -460,7 +462,7 @@ def test_server_killed_during_two_plays_both_fall_back(servers, clips, tmp_path)
     # kills their groups too, when the server said `started` before it died)
     assert all(dead(pid) for pid in players)
     fresh = [pid for pid in children(os.getpid(), running=True)
-             if b"pytest_pyglet_media.player" in cmdline(pid)]
+             if b"pytest_pyglet_media.play.player" in cmdline(pid)]
     assert fresh == []  # the fresh players that played again are reaped
 
 

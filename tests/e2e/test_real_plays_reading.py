@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import shutil
 
-from pytest_pyglet_media import recording
+from pytest_pyglet_media.store import recording
 
 
 def test_reading_real_recordings(plug, real_clip, mpcli, index_page):

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 
-from pytest_pyglet_media import file_checks, timeline
-from pytest_pyglet_media import recording, session_writer
-from pytest_pyglet_media.reference import Reference, Stream
+from pytest_pyglet_media.judge import analysis, file_checks
+from pytest_pyglet_media.report import session_writer, timeline
+from pytest_pyglet_media.store import recording
+from pytest_pyglet_media.store.reference import Reference, Stream
 
 # Counts, over every canvas of the page (bokeh 3 renders into shadow roots),
 # the pixels close to each of the given colors.
@@ -59,7 +60,7 @@ MIN_MARK_PIXELS = 20
 def write_plot(paths, sample):
     """`pyglet-mp plot`'s path: read and judge the recording once, render its page."""
     return session_writer.write_timeline_page(paths, sample,
-                                              recording.read(paths.recording(sample)))
+                                              analysis.read(paths.recording(sample)))
 
 
 
@@ -129,7 +130,7 @@ def test_page_with_the_file_view_renders_four_plots(browser, session_paths, save
     checks = file_checks.check(events, ref)
     assert checks.av_offsets and checks.missing_frames
     page = session_writer.write_timeline_page(
-        session_paths, "a.mp4", recording.read(session_paths.recording("a.mp4")),
+        session_paths, "a.mp4", analysis.read(session_paths.recording("a.mp4")),
         checks=checks, reference=ref)
 
     load = browser.open(page)

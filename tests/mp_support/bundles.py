@@ -22,9 +22,8 @@ import tarfile
 from pathlib import Path
 from typing import Any, Iterable
 
-from pytest_pyglet_media import recording
-
 from mp_support.recordings import placeholder
+from pytest_pyglet_media.store import recording
 
 Entry = tuple[Any, ...]
 

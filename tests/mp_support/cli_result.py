@@ -41,7 +41,7 @@ class CliResult:
 
 def run_in_process(capsys, *args) -> CliResult:
     """`pyglet-mp ARGS` through cli.main, output captured with capsys."""
-    from pytest_pyglet_media import cli
+    from pytest_pyglet_media.cli import main as cli
 
     capsys.readouterr()
     code = cli.main([str(a) for a in args])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from pytest_pyglet_media.manifest import MANIFEST_NAME, Manifest, read_manifest
+from pytest_pyglet_media.store.manifest import MANIFEST_NAME, Manifest, read_manifest
 
 # A tenth of a second keeps every ffmpeg run well under 100 ms.
 WAV = '["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=8000:duration=0.1", "-c:a", "pcm_s16le"]'

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from doubles import _common as doubles_common
 from doubles import reliability as doubles_reliability
+
 from pytest_pyglet_media import options, shards
-from pytest_pyglet_media import session as store
+from pytest_pyglet_media.store import sessions as store
 
 #: tests/: holds mp_support and the player doubles (tests/doubles)
 TESTS_DIR = Path(__file__).resolve().parent.parent

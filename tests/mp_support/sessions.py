@@ -9,8 +9,8 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from pathlib import Path
 
-from pytest_pyglet_media import recording
-from pytest_pyglet_media import session as store
+from pytest_pyglet_media.store import recording
+from pytest_pyglet_media.store import sessions as store
 
 #: what versions.capture is faked to return (no player --info is run)
 FAKE_VERSIONS = {"pyglet": "9.9.9-fake", "ffmpeg": "0.0-fake", "python": "3.x-fake",

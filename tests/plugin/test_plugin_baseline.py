@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from pytest_pyglet_media import baseline as bl
+from pytest_pyglet_media.judge import baseline as bl
 
 MODES = pytest.mark.parametrize("extra", [("-p", "no:xdist"), ("-n", "2")],
                                 ids=["serial", "xdist"])

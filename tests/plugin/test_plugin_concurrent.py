@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from pytest_pyglet_media import session as store
+from pytest_pyglet_media.store import sessions as store
 
 
 def test_two_sessions_play_at_the_same_time(mp):

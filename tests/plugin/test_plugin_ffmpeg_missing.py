@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_pyglet_media import ffmpeg_check
+from pytest_pyglet_media.play import ffmpeg_check
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from mp_support import junit
 
 #: pytest's junit families; xunit2 is its default

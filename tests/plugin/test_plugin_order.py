@@ -2,8 +2,8 @@
 longest first, by stored duration, else by file size; or in playlist order."""
 from __future__ import annotations
 
-from pytest_pyglet_media import reference
-from pytest_pyglet_media.reference import Reference
+from pytest_pyglet_media.store import reference
+from pytest_pyglet_media.store.reference import Reference
 
 #: name -> size: the playlist (by name) is neither the size nor the duration order
 SIZES = {"perfect_a.mp4": 100, "perfect_b.wav": 3000, "perfect_c.ogv": 10,

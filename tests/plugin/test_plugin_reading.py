@@ -5,7 +5,7 @@ import html
 
 import pytest
 
-from pytest_pyglet_media import session as store
+from pytest_pyglet_media.store import sessions as store
 
 USAGE_ERROR = int(pytest.ExitCode.USAGE_ERROR)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_pyglet_media import session as store
+from pytest_pyglet_media.store import sessions as store
 
 USAGE_ERROR = int(pytest.ExitCode.USAGE_ERROR)
 

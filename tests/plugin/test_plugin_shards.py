@@ -76,9 +76,9 @@ def _verdicts(summary: str) -> list[str]:
 
 
 def test_four_shards_bundled_and_merged_equal_one_run(mp, tmp_path, monkeypatch):
-    from pytest_pyglet_media import cli
-    from pytest_pyglet_media import session as store
-    from pytest_pyglet_media.session_writer import session_results
+    from pytest_pyglet_media.cli import main as cli
+    from pytest_pyglet_media.report.session_writer import session_results
+    from pytest_pyglet_media.store import sessions as store
 
     for name, size in CORPUS.items():
         mp.add(name, content=b"x" * size)
@@ -111,9 +111,9 @@ def test_a_matrix_of_two_audio_drivers_by_two_shards_merges_into_two_groups(mp, 
     """Issue 14: each "platform" (here: audio drivers) plays the whole
     playlist in 2 shards; one merge of the 4 bundles holds each platform as
     a group with every sample, and compares the groups sample by sample."""
-    from pytest_pyglet_media import cli
-    from pytest_pyglet_media import session as store
-    from pytest_pyglet_media.session_writer import session_results
+    from pytest_pyglet_media.cli import main as cli
+    from pytest_pyglet_media.report.session_writer import session_results
+    from pytest_pyglet_media.store import sessions as store
 
     corpus = {name: CORPUS[name] for name in ("perfect_a.mp4", "defects_c.mp4",
                                               "perfect_f.wav", "defects_g.mp3")}

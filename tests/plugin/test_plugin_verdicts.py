@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from pytest_pyglet_media import recording as rec
+from pytest_pyglet_media.store import recording as rec
 
 
 def _section(out: str, sample: str) -> str:

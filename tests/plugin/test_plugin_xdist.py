@@ -17,7 +17,7 @@ COUNTING_CONFTEST = '''
 import os
 from pathlib import Path
 import pytest_pyglet_media.reporter as reporter
-import pytest_pyglet_media.session_writer as writer
+import pytest_pyglet_media.report.session_writer as writer
 
 _real = writer.write_session_reports
 LOG = Path(__file__).parent / "writes.log"
@@ -84,7 +84,7 @@ def test_xdist_workers_use_the_controllers_session(mp):
 
 
 def test_xdist_with_named_and_active_session(mp):
-    from pytest_pyglet_media import session as store
+    from pytest_pyglet_media.store import sessions as store
     mp.add("perfect_a.mp4", "perfect_b.mp4", "perfect_c.mp4")
     store.set_active_session(mp.samples, "act")
     run = mp.run("-n", "2")

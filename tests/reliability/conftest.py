@@ -11,7 +11,6 @@ import subprocess
 import sys
 
 import pytest
-
 from mp_support.cli_result import CliResult
 
 

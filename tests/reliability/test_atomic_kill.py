@@ -17,8 +17,8 @@ import sys
 import textwrap
 from dataclasses import asdict
 
-from pytest_pyglet_media import recording as rec
-from pytest_pyglet_media import session as store
+from pytest_pyglet_media.store import recording as rec
+from pytest_pyglet_media.store import sessions as store
 
 KILLS = 30
 SEED = 20240611

@@ -48,7 +48,7 @@ def test_odd_names_are_played_and_bad_ones_left_out_with_a_warning(mp, tmp_path,
     long_recording = [p for p in dbg.glob("perfect_xxx*") if p.suffix == ".dbg"]
     assert len(long_recording) == 1 and len(long_recording[0].name.encode()) <= 255
     assert long_recording[0].name != LONG + ".dbg"
-    from pytest_pyglet_media import recording as rec
+    from pytest_pyglet_media.store import recording as rec
     assert ("mp.im", LONG) in rec.load(long_recording[0])
     for sample in ODD[:3]:
         assert rec.load(dbg / f"{sample}.dbg")[1] == ("mp.im", sample)

@@ -19,9 +19,9 @@ import zlib
 
 import pytest
 
-from pytest_pyglet_media import bundle
-from pytest_pyglet_media import recording as rec
-from pytest_pyglet_media.errors import BadFileError, UnreadableRecordingError
+from pytest_pyglet_media.core.errors import BadFileError, UnreadableRecordingError
+from pytest_pyglet_media.store import bundle
+from pytest_pyglet_media.store import recording as rec
 
 MB = 1024 * 1024
 #: the old loader took minutes on some of these; the new one a second or two
@@ -32,7 +32,7 @@ MAX_MESSAGE = 400
 _CHILD = textwrap.dedent("""
     import json, sys
     from pytest_pyglet_media import recording
-    from pytest_pyglet_media.errors import UnreadableRecordingError
+    from pytest_pyglet_media.core.errors import UnreadableRecordingError
 
     def peak():
         with open("/proc/self/status") as status:
@@ -286,7 +286,7 @@ def test_a_million_event_recording_loads_within_the_factor(tmp_path):
 _BUNDLE_CHILD = textwrap.dedent("""
     import json, sys
     from pytest_pyglet_media import bundle
-    from pytest_pyglet_media.errors import MediaTestError
+    from pytest_pyglet_media.core.errors import MediaTestError
 
     def peak():
         with open("/proc/self/status") as status:

@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 
-from pytest_pyglet_media import recording as rec
-from pytest_pyglet_media.runner import STDERR_TAIL_BYTES
+from pytest_pyglet_media.play.runner import STDERR_TAIL_BYTES
+from pytest_pyglet_media.store import recording as rec
 
 
 @pytest.mark.parametrize("player, signame", [("segfault", "SIGSEGV"), ("abort", "SIGABRT")])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pyglet_media import session as store
+from pytest_pyglet_media.store import sessions as store
 
 GOOD = [("version", 1.1), ("mp.im", "a.mp4"), ("mp.src", 1.0, None, None), ("p.P._sp", 0.0),
         ("p.P.ut.1.0", 0.1, 0.0, 0.0, 0.0), ("p.P.ut.1.6", 0.0), ("p.P.ut.1.9", 0.1, 0.1),

@@ -11,8 +11,8 @@ import threading
 import pytest
 
 from pytest_pyglet_media import context
-from pytest_pyglet_media import session as store
-from pytest_pyglet_media.errors import BadFileError, SessionExistsError, UsageError
+from pytest_pyglet_media.core.errors import BadFileError, SessionExistsError, UsageError
+from pytest_pyglet_media.store import sessions as store
 
 HOSTILE_JSON = {
     "huge int": "1" + "0" * 5000,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pyglet_media import recording as rec
+from pytest_pyglet_media.store import recording as rec
 
 FINISHED = ("a1.mp4", "a2.mp4", "a3.mp4")  # played (perfectly) before the hang
 

@@ -10,8 +10,8 @@ import stat
 
 import pytest
 
-from pytest_pyglet_media import recording as rec
-from pytest_pyglet_media import session as store
+from pytest_pyglet_media.store import recording as rec
+from pytest_pyglet_media.store import sessions as store
 
 USAGE_ERROR = int(pytest.ExitCode.USAGE_ERROR)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import pickle
 
-from pytest_pyglet_media import cli
-from pytest_pyglet_media import recording as rec
+from pytest_pyglet_media.cli import main as cli
+from pytest_pyglet_media.store import recording as rec
 
 
 class _Evil:

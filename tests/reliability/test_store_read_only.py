@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from pytest_pyglet_media import session as store
+from pytest_pyglet_media.store import sessions as store
 
 
 def test_read_only_samples_folder_records_into_the_store(mp, setpriv, pyglet_mp):

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-
 from mp_support.bundles import Entry, Kit, write_tar
 from mp_support.recordings import placeholder
-from pytest_pyglet_media import recording, session
+
+from pytest_pyglet_media.store import recording
+from pytest_pyglet_media.store import sessions as session
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from pytest_pyglet_media.ahead import Limits, PlayAhead
+from pytest_pyglet_media.play.ahead import Limits, PlayAhead
 
 
 class Gated:
@@ -193,7 +193,7 @@ def test_limits_share_the_machine_between_xdist_workers(players, workers, cpus, 
 def test_plays_starting_count_as_start_cost_so_they_start_a_few_at_a_time():
     """Cheap plays (0.1 CPU) still cost START_COST (a whole CPU) while they
     start: with two CPUs of budget, two start together; the rest wait."""
-    from pytest_pyglet_media.ahead import START_COST
+    from pytest_pyglet_media.play.ahead import START_COST
     assert START_COST == 1.0
     plays = Gated()
     ahead = PlayAhead(plays, cost=lambda s: 0.1,

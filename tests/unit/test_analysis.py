@@ -5,8 +5,8 @@ import pickle
 
 import pytest
 
-from pytest_pyglet_media import analysis as an
-from pytest_pyglet_media import results as res
+from pytest_pyglet_media.judge import analysis as an
+from pytest_pyglet_media.judge import results as res
 
 BOTH_FORMS = pytest.mark.parametrize("header", [True, False], ids=["ours", "pyglet"])
 

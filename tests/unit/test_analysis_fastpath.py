@@ -14,8 +14,8 @@ from collections import namedtuple
 
 import pytest
 
-from pytest_pyglet_media import analysis as an
-from pytest_pyglet_media.events import END_OF_PLAY, EVENTS, FRAME_EVENTS, VERSION
+from pytest_pyglet_media.core.events import END_OF_PLAY, EVENTS, FRAME_EVENTS, VERSION
+from pytest_pyglet_media.judge import analysis as an
 
 # -- the reference ---------------------------------------------------------------
 

@@ -10,11 +10,11 @@ import pickle
 
 import pytest
 
-from pytest_pyglet_media import analysis as an
-from pytest_pyglet_media import reports
-from pytest_pyglet_media import results as res
-from pytest_pyglet_media.file_checks import FILE_KINDS
-from pytest_pyglet_media.reference import Reference, Stream
+from pytest_pyglet_media.judge import analysis as an
+from pytest_pyglet_media.judge import results as res
+from pytest_pyglet_media.judge.file_checks import FILE_KINDS
+from pytest_pyglet_media.report import reports
+from pytest_pyglet_media.store.reference import Reference, Stream
 
 STEP = 0.04
 
@@ -177,12 +177,20 @@ def test_frames_not_shown_while_the_player_waited_for_a_cpu_are_the_machines():
     assert result.outcome == an.DEFECTS and result.counts["frames_not_shown"] == 2
 
 
-def test_with_file_judges_a_judged_recording_again():
+def test_a_read_recording_is_judged_once_with_its_reference(tmp_path):
+    """One judged read: the stored events, loaded and judged against the file
+    in one step, give analyse()'s verdict (an overloaded play included)."""
+    from pytest_pyglet_media.store import recording
+
     times = frames(25)
-    rec = an.judge(play(times[2:]))
-    again = an.with_file(rec, ref(times))
-    assert again.events is rec.events
-    assert again.analysis == an.analyse(rec.events, ref(times))
+    for events in (play(times[2:]), play(times[:-2], discarded=[0.1], cpu=(2.0, 0.6))):
+        path = tmp_path / "clip.dbg"
+        path.unlink(missing_ok=True)
+        recording.save(path, events)
+        rec = an.read(path, ref(times))
+        assert rec.events == events
+        assert rec.analysis == an.analyse(events, ref(times))
+    assert rec.analysis.outcome == an.OVERLOADED
 
 
 def test_the_verdict_crosses_xdist_bounded():

@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from pytest_pyglet_media import atomic
+from pytest_pyglet_media.core import atomic
 
 
 def test_creates_and_replaces(tmp_path):

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from pytest_pyglet_media import analysis as an
-from pytest_pyglet_media import baseline as bl
-from pytest_pyglet_media.errors import MediaTestError
+from pytest_pyglet_media.core.errors import MediaTestError
+from pytest_pyglet_media.judge import analysis as an
+from pytest_pyglet_media.judge import baseline as bl
 
 PLAYED = bl.PLAYED
 
@@ -220,7 +220,7 @@ def test_summary_section_and_better_notes(tmp_path):
 
 def test_load_baseline_of_a_run(tmp_path):
     from pytest_pyglet_media import context
-    from pytest_pyglet_media.errors import UsageError
+    from pytest_pyglet_media.core.errors import UsageError
     from pytest_pyglet_media.options import Settings
 
     default = tmp_path / bl.DEFAULT_NAME
@@ -239,7 +239,8 @@ def test_load_baseline_of_a_run(tmp_path):
 
 
 def test_index_baseline_column_is_escaped_and_optional():
-    from pytest_pyglet_media import index_page, results
+    from pytest_pyglet_media.judge import results
+    from pytest_pyglet_media.report import index_page
 
     result = results.SampleResult("a<b>.mp4", an.PlayAnalysis(an.DEFECTS, {"no_image": 2}))
     totals = results.session_totals([result])

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pyglet_media import bundle, recording, session
-from pytest_pyglet_media.errors import BadFileError, SessionError
+from pytest_pyglet_media.core.errors import BadFileError, SessionError
+from pytest_pyglet_media.store import bundle, recording
+from pytest_pyglet_media.store import sessions as session
 
 #: durability is not under test here (see the no_fsync fixture)
 pytestmark = pytest.mark.usefixtures("no_fsync")

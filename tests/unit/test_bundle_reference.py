@@ -2,12 +2,12 @@
 sample files, judges the recordings against the file as the run did."""
 from __future__ import annotations
 
-from pytest_pyglet_media import bundle, recording
-from pytest_pyglet_media import reference as r
-from pytest_pyglet_media import session_writer
-from pytest_pyglet_media.reference import Reference, Stream
-
 from mp_support import recordings
+
+from pytest_pyglet_media.report import session_writer
+from pytest_pyglet_media.store import bundle, recording
+from pytest_pyglet_media.store import reference as r
+from pytest_pyglet_media.store.reference import Reference, Stream
 
 
 def test_a_bundle_carries_the_references(made_session, dst_dir, no_fsync):

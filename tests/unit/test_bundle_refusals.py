@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pyglet_media import bundle, session
-from pytest_pyglet_media.errors import BadFileError, SessionError
+from pytest_pyglet_media.core.errors import BadFileError, SessionError
+from pytest_pyglet_media.store import bundle
+from pytest_pyglet_media.store import sessions as session
 
 #: durability is not under test here (see the no_fsync fixture)
 pytestmark = pytest.mark.usefixtures("no_fsync")

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_pyglet_media import analysis as an
-from pytest_pyglet_media import results
-from pytest_pyglet_media import comparison
+from pytest_pyglet_media.judge import analysis as an
+from pytest_pyglet_media.judge import comparison, results
 
 
 def res(sample, outcome=an.PERFECT, **counts):

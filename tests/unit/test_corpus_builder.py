@@ -7,12 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from mp_support.corpus import WAV, leftovers, write_manifest
-from pytest_pyglet_media import corpus_builder
-from pytest_pyglet_media.corpus_builder import build_corpus, main
-from pytest_pyglet_media.errors import ManifestError, UsageError
-from pytest_pyglet_media.manifest import MANIFEST_NAME, Manifest
+
+from pytest_pyglet_media.cli import corpus_builder
+from pytest_pyglet_media.cli.corpus_builder import build_corpus, main
+from pytest_pyglet_media.core.errors import ManifestError, UsageError
+from pytest_pyglet_media.store.manifest import MANIFEST_NAME, Manifest
 
 
 @pytest.fixture

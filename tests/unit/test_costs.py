@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_pyglet_media import costs
-from pytest_pyglet_media.reference import Reference, Stream
+from pytest_pyglet_media.play import costs
+from pytest_pyglet_media.store.reference import Reference, Stream
 
 
 def _ref(width: int | None, height: int | None, fps: float = 30.0, seconds: float = 2.0,

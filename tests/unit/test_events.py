@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_pyglet_media import events as ev
+from pytest_pyglet_media.core import events as ev
 
 
 def test_module_imports_nothing_heavy():

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from pytest_pyglet_media import ffmpeg_check
-from pytest_pyglet_media.errors import UsageError
+from pytest_pyglet_media.core.errors import UsageError
+from pytest_pyglet_media.play import ffmpeg_check
 
 pytestmark = pytest.mark.skipif(sys.platform.startswith("win"), reason="not checked on Windows")
 

@@ -11,9 +11,10 @@ import pickle
 
 import pytest
 
-from pytest_pyglet_media import analysis, file_checks as fc
-from pytest_pyglet_media.file_checks import check
-from pytest_pyglet_media.reference import Reference, Stream
+from pytest_pyglet_media.judge import analysis
+from pytest_pyglet_media.judge import file_checks as fc
+from pytest_pyglet_media.judge.file_checks import check
+from pytest_pyglet_media.store.reference import Reference, Stream
 
 FPS = 25
 STEP = 1 / FPS

@@ -16,10 +16,11 @@ import time
 from pathlib import Path
 
 import pytest
-
 from mp_support.threads import in_threads
-from pytest_pyglet_media import forkserver, options, runner
-from pytest_pyglet_media.errors import UsageError
+
+from pytest_pyglet_media import options
+from pytest_pyglet_media.core.errors import UsageError
+from pytest_pyglet_media.play import forkserver, runner
 
 # the fork server is Linux-only (elsewhere the runner uses fresh interpreters)
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),

@@ -1,9 +1,10 @@
 """groups.py: where a merged session's samples were played, and its side by side."""
 from __future__ import annotations
 
-from pytest_pyglet_media import analysis as an
-from pytest_pyglet_media import groups, index_page
-from pytest_pyglet_media import results as res
+from pytest_pyglet_media.judge import analysis as an
+from pytest_pyglet_media.judge import groups
+from pytest_pyglet_media.judge import results as res
+from pytest_pyglet_media.report import index_page
 
 LINUX = {"pyglet": "2.1.19", "ffmpeg": "5.1", "python": "3.11.2 (main, Mar 13 2023) [GCC]",
          "platform": "Linux-6.1.0-18-amd64-x86_64-with-glibc2.36", "machine": "x86_64",
@@ -108,7 +109,7 @@ def test_index_played_by_column_only_for_a_mixed_session():
 
 def test_a_session_the_plugin_creates_records_the_runs_audio_drivers(tmp_path, monkeypatch):
     from pytest_pyglet_media import context
-    from pytest_pyglet_media import session as store
+    from pytest_pyglet_media.store import sessions as store
 
     monkeypatch.setattr(context.versions, "capture", lambda player: {"pyglet": "test"})
     (tmp_path / "a.mp4").write_bytes(b"media")
@@ -120,17 +121,17 @@ def test_a_session_the_plugin_creates_records_the_runs_audio_drivers(tmp_path, m
 
 
 def test_the_mixed_versions_section_lists_groups_or_each_sample():
-    from pytest_pyglet_media import merge
+    from pytest_pyglet_media.report import session_writer
 
     versions = _mixed(**{"a.mp4": LINUX, "b.mp4": WINDOWS})
-    places = [("Linux, x86_64", {**LINUX, merge.SOURCES_KEY: ["l-1", "l-2"]}, 2),
-              ("Windows, AMD64", {**WINDOWS, merge.SOURCES_KEY: ["w-1"]}, 1)]
-    text = merge.mixed_versions_section(versions, places)
+    places = [("Linux, x86_64", {**LINUX, groups.SOURCES_KEY: ["l-1", "l-2"]}, 2),
+              ("Windows, AMD64", {**WINDOWS, groups.SOURCES_KEY: ["w-1"]}, 1)]
+    text = session_writer.mixed_versions_section(versions, places)
     assert "\t1 Linux, x86_64: pyglet 2.1.19, FFmpeg 5.1, Linux, x86_64, Python 3.11, " \
         "audio silent; 2 samples played; from l-1, l-2" in text
     assert "for the samples group 1 did not play: b.mp4." in text
     # a session merged before groups had sessions of their own: each sample's place
-    old = merge.mixed_versions_section(versions)
+    old = session_writer.mixed_versions_section(versions)
     assert "\tb.mp4: pyglet 2.1.19, FFmpeg 5.1, Windows, AMD64, Python 3.11, audio silent (x)" \
         in old
-    assert merge.mixed_versions_section({"pyglet": "2"}, places) == ""
+    assert session_writer.mixed_versions_section({"pyglet": "2"}, places) == ""

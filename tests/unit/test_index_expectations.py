@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 from mp_support.recordings import bare_play
-from pytest_pyglet_media import cli, manifest, recording, session_writer
-from pytest_pyglet_media import session as store
+
+from pytest_pyglet_media.cli import main as cli
+from pytest_pyglet_media.report import session_writer
+from pytest_pyglet_media.store import manifest, recording
+from pytest_pyglet_media.store import sessions as store
 
 MANIFEST = '''[corpus]
 version = "t-1"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pyglet_media.errors import ManifestError
-from pytest_pyglet_media.manifest import (
+from pytest_pyglet_media.core.errors import ManifestError
+from pytest_pyglet_media.store.manifest import (
     MANIFEST_NAME,
     SAMPLE_KEYS,
     Manifest,

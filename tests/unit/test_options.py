@@ -1,12 +1,11 @@
 """options.py: precedence (command line > ini > env > default) and usage errors."""
 from __future__ import annotations
 
-
 import pytest
 
 from pytest_pyglet_media import options
-from pytest_pyglet_media.errors import UsageError
-from pytest_pyglet_media.runner import DEFAULT_PLAYER
+from pytest_pyglet_media.core.errors import UsageError
+from pytest_pyglet_media.play.runner import DEFAULT_PLAYER
 
 
 def resolve(cli=None, ini=None, env=None, inifile="tox.ini"):

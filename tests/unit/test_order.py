@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import os
 
-from pytest_pyglet_media import order, reference
-from pytest_pyglet_media.reference import Reference
+from pytest_pyglet_media.play import order
+from pytest_pyglet_media.store import reference
+from pytest_pyglet_media.store.reference import Reference
 
 
 def _ref(duration):

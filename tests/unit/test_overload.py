@@ -7,9 +7,11 @@ OVERLOADED instead of blaming the sample.
 from __future__ import annotations
 
 from mp_support import recordings
-from pytest_pyglet_media import analysis as an
-from pytest_pyglet_media import results as res
-from pytest_pyglet_media import comparison, reports
+
+from pytest_pyglet_media.judge import analysis as an
+from pytest_pyglet_media.judge import comparison
+from pytest_pyglet_media.judge import results as res
+from pytest_pyglet_media.report import reports
 
 
 def play(*, late: int = 0, no_image: int = 0, cpu_wait: float | None = 0.001,

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pyglet_media import playback
-from pytest_pyglet_media import reference as r
-from pytest_pyglet_media.session import SessionPaths
+from pytest_pyglet_media.play import playback
+from pytest_pyglet_media.store import reference as r
+from pytest_pyglet_media.store.sessions import SessionPaths
 
 ANSWER = {
     "packets": [{"stream_index": 0, "pts_time": f"{i * 0.04:.6f}", "flags": "__"}

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from pytest_pyglet_media import procgroup
+from pytest_pyglet_media.play import procgroup
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="process groups and signal masks")
 

@@ -8,8 +8,8 @@ import stat
 
 import pytest
 
-from pytest_pyglet_media import recording
-from pytest_pyglet_media.errors import BadFileError, UnreadableRecordingError
+from pytest_pyglet_media.core.errors import BadFileError, UnreadableRecordingError
+from pytest_pyglet_media.store import recording
 
 
 def test_round_trip_both_forms(tmp_path, rec):

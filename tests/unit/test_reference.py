@@ -13,9 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pyglet_media import reference as r
-from pytest_pyglet_media.errors import (BadFileError, BadReferenceError, MediaTestError,
-                                        ProbeFailed, ProbeUnavailable)
+from pytest_pyglet_media.core.errors import (
+    BadFileError,
+    BadReferenceError,
+    MediaTestError,
+    ProbeFailed,
+    ProbeUnavailable,
+)
+from pytest_pyglet_media.store import reference as r
 
 REF = r.Reference(
     duration=1.023, start=0.0,
@@ -269,7 +274,7 @@ def test_probe_times_out(tmp_path, monkeypatch):
 def test_picture_size_round_trips_and_older_references_without_it_load():
     """width/height (issue 13: a play's cost) are kept for video streams; a
     reference stored before they existed still loads, its size unknown."""
-    from pytest_pyglet_media.reference import Reference, Stream, dumps, loads
+    from pytest_pyglet_media.store.reference import Reference, Stream, dumps, loads
     key = {"size": 1, "mtime_ns": 2, "blake2b": "0" * 32}
     ref = Reference(duration=1.0, start=0.0, video_index=0, frame_times=(0.0, 0.5),
                     streams=(Stream(0, "video", "h264", 0.0, 1.0, width=640, height=360),

@@ -5,9 +5,9 @@ from dataclasses import replace
 
 import pytest
 
-from pytest_pyglet_media import analysis as an
-from pytest_pyglet_media import results as res
-from pytest_pyglet_media import reports
+from pytest_pyglet_media.judge import analysis as an
+from pytest_pyglet_media.judge import results as res
+from pytest_pyglet_media.report import reports
 
 
 @pytest.fixture

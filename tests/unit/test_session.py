@@ -6,9 +6,14 @@ import os
 
 import pytest
 
-from pytest_pyglet_media import session as store
-from pytest_pyglet_media.errors import (BadFileError, PlaylistError, ProtectedSessionError,
-                                        SessionError, UsageError)
+from pytest_pyglet_media.core.errors import (
+    BadFileError,
+    PlaylistError,
+    ProtectedSessionError,
+    SessionError,
+    UsageError,
+)
+from pytest_pyglet_media.store import sessions as store
 
 
 @pytest.fixture

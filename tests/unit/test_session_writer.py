@@ -6,11 +6,12 @@ import os
 
 import pytest
 
-from pytest_pyglet_media import analysis as an
-from pytest_pyglet_media import results as res
-from pytest_pyglet_media import recording, session_writer
-from pytest_pyglet_media import session as store
-from pytest_pyglet_media.errors import BadFileError
+from pytest_pyglet_media.core.errors import BadFileError
+from pytest_pyglet_media.judge import analysis as an
+from pytest_pyglet_media.judge import results as res
+from pytest_pyglet_media.report import session_writer
+from pytest_pyglet_media.store import recording
+from pytest_pyglet_media.store import sessions as store
 
 PLAYLIST = ["a.mp4", "b.mp4", "c.mp4", "d.mp4", "e.mp4", "f.mp4"]
 

@@ -6,7 +6,7 @@ import random
 import pytest
 
 from pytest_pyglet_media import options, shards
-from pytest_pyglet_media.errors import UsageError
+from pytest_pyglet_media.core.errors import UsageError
 
 
 def resolve(cli=None, ini=None, env=None):

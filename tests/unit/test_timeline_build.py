@@ -6,9 +6,8 @@ import sys
 
 import pytest
 
-from pytest_pyglet_media.analysis import RecordingProblem
-from pytest_pyglet_media.timeline import TimelineRow, build_timeline
-from pytest_pyglet_media.analysis import judge
+from pytest_pyglet_media.judge.analysis import RecordingProblem, judge
+from pytest_pyglet_media.report.timeline import TimelineRow, build_timeline
 
 DT = 1 / 30  # the frame interval of the make_play recordings (mp_support.recordings.DT)
 
@@ -119,7 +118,7 @@ def test_bad_field_error_names_the_event_position():
 
 
 def test_importing_timeline_imports_neither_bokeh_nor_pyglet():
-    code = ("import sys, pytest_pyglet_media.timeline; "
+    code = ("import sys, pytest_pyglet_media.report.timeline; "
             "print(sorted(m for m in ('bokeh', 'pyglet') if m in sys.modules))")
 
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

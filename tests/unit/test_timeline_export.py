@@ -11,11 +11,12 @@ from dataclasses import astuple
 
 import pytest
 
-from pytest_pyglet_media import recording, timeline
-from pytest_pyglet_media.errors import UnreadableRecordingError, UsageError
-from pytest_pyglet_media.timeline import COLUMNS, TimelineRow, build_timeline
-from pytest_pyglet_media.analysis import judge
-from pytest_pyglet_media import session_writer
+from pytest_pyglet_media.core.errors import UnreadableRecordingError, UsageError
+from pytest_pyglet_media.judge import analysis
+from pytest_pyglet_media.judge.analysis import judge
+from pytest_pyglet_media.report import session_writer, timeline
+from pytest_pyglet_media.report.timeline import COLUMNS, TimelineRow, build_timeline
+from pytest_pyglet_media.store import recording
 
 ROWS = [
     TimelineRow(0.001, 1 / 30, 0.0, 0.0, 1, 1 / 30),
@@ -26,7 +27,7 @@ ROWS = [
 def write_export(paths, sample, fmt):
     """`pyglet-mp timeline`'s path: read and judge the recording once, export it."""
     return session_writer.write_timeline_export(paths, sample,
-                                                recording.read(paths.recording(sample)), fmt)
+                                                analysis.read(paths.recording(sample)), fmt)
 
 
 

@@ -10,14 +10,18 @@ from __future__ import annotations
 import math
 
 import pytest
-
-from pytest_pyglet_media import file_checks, session_writer, timeline
-from pytest_pyglet_media.analysis import judge
-from pytest_pyglet_media.file_checks import AV_AUDIO_AHEAD_MAX, AV_AUDIO_BEHIND_MAX, FileChecks
-from pytest_pyglet_media.reference import Reference, Stream
-from mp_support.bokeh_doc import (by_id, columns, embedded_models, named,
-                                  renderers_with_glyph, text)
+from mp_support.bokeh_doc import by_id, columns, embedded_models, named, renderers_with_glyph, text
 from mp_support.recordings import DT
+
+from pytest_pyglet_media.judge import file_checks
+from pytest_pyglet_media.judge.analysis import judge
+from pytest_pyglet_media.judge.file_checks import (
+    AV_AUDIO_AHEAD_MAX,
+    AV_AUDIO_BEHIND_MAX,
+    FileChecks,
+)
+from pytest_pyglet_media.report import session_writer, timeline
+from pytest_pyglet_media.store.reference import Reference, Stream
 
 N = 90
 EXTRA = 5  # frames at the end of the file the play never reaches

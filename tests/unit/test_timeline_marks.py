@@ -11,11 +11,11 @@ import random
 from collections import Counter
 
 import pytest
-
-from pytest_pyglet_media import timeline
-from pytest_pyglet_media.analysis import DEFECT_KINDS, MAX_ANOMALIES, judge
 from mp_support.bokeh_doc import columns, embedded_models, named, renderers_with_glyph, text
 from mp_support.recordings import DT, PAST_DELAY
+
+from pytest_pyglet_media.judge.analysis import DEFECT_KINDS, MAX_ANOMALIES, judge
+from pytest_pyglet_media.report import timeline
 
 
 def page_marks(page: str) -> dict[str, dict[str, list]]:

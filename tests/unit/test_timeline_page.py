@@ -10,20 +10,20 @@ import re
 import sys
 
 import pytest
-
-from pytest_pyglet_media import timeline
-from pytest_pyglet_media.analysis import RecordingProblem
-from pytest_pyglet_media.errors import UnreadableRecordingError
-from pytest_pyglet_media.analysis import judge
-from pytest_pyglet_media import recording, session_writer
 from mp_support.bokeh_doc import column, embedded_models, named
+
+from pytest_pyglet_media.core.errors import UnreadableRecordingError
+from pytest_pyglet_media.judge import analysis
+from pytest_pyglet_media.judge.analysis import RecordingProblem, judge
+from pytest_pyglet_media.report import session_writer, timeline
+from pytest_pyglet_media.store import recording
 
 DT = 1 / 30  # the frame interval of the make_play recordings (mp_support.recordings.DT)
 
 def write_plot(paths, sample):
     """`pyglet-mp plot`'s path: read and judge the recording once, render its page."""
     return session_writer.write_timeline_page(paths, sample,
-                                              recording.read(paths.recording(sample)))
+                                              analysis.read(paths.recording(sample)))
 
 
 

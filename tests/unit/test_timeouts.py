@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_pyglet_media import timeouts
+from pytest_pyglet_media.play import timeouts
 
 
 @pytest.mark.parametrize("given, duration, limit", [
@@ -35,9 +35,9 @@ def test_item_limit_covers_every_play_and_retry():
 ])
 def test_retry_policy(monkeypatch, tmp_path, outcome, plays):
     """Issue 12, demand 4: only crashes, timeouts and overloaded plays are retried."""
-    from pytest_pyglet_media import analysis as an
-    from pytest_pyglet_media import playback
+    from pytest_pyglet_media.judge import analysis as an
     from pytest_pyglet_media.options import Settings
+    from pytest_pyglet_media.play import playback
 
     calls = []
 

@@ -1,0 +1,1 @@
+"""The `pyglet-mp` commands: sessions, compare, merge, bundle, prune, the corpus builder."""

@@ -1,0 +1,604 @@
+"""`pyglet-mp`: the session commands of pyglet's original media-testing scripts.
+
+Every command runs the same code as the plugin: the session store
+(`session.py`), the reports (`session_writer.py`), and pytest itself, run
+in-process with this plugin, to play samples.
+
+Exit status: 0 success, 1 samples failed, 2 usage error. Errors are one line.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .. import __version__, context
+from ..core import atomic
+from ..core.errors import MediaTestError, UsageError
+from ..core.names import MANIFEST_NAME
+from ..judge import analysis as an
+from ..judge import comparison
+from ..play.runner import DEFAULT_PLAYER
+from ..report import reports
+from ..report.session_writer import (
+    judged_recording,
+    labelled_groups,
+    sample_report,
+    session_results,
+    write_comparison,
+    write_sample_page,
+    write_session_reports,
+    write_timeline_export,
+)
+from ..store import manifest as manifest_mod
+from ..store import recording
+from ..store import sessions as store
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+PROTECT_TARGETS = {"raw": ("protect_raw_data",), "reports": ("protect_reports",),
+                   "all": ("protect_raw_data", "protect_reports")}
+
+
+class CommandError(MediaTestError):
+    """A command cannot do what was asked (exit 2)."""
+
+
+# -- helpers -----------------------------------------------------------------
+
+
+def _samples_dir(args: argparse.Namespace) -> Path:
+    return store.resolve_samples_dir(args.samples_dir, source="--samples-dir")
+
+
+def _folders(args: argparse.Namespace, samples_dir: Path | None = None) -> tuple[Path, Path]:
+    """The samples folder and the store folder (--store, ${STORE_DIR_ENV}, else
+    the samples folder)."""
+    samples_dir = _samples_dir(args) if samples_dir is None else samples_dir
+    return samples_dir, store.resolve_store_dir(getattr(args, "store", None), samples_dir,
+                                                source="--store", env=store.STORE_DIR_ENV)
+
+
+def _active(args: argparse.Namespace) -> store.SessionPaths:
+    samples_dir, store_dir = _folders(args)
+    name = getattr(args, "session", None) or store.active_session(store_dir)
+    if name is None:
+        raise CommandError(f"no session is active in {store_dir}; "
+                           "run 'pyglet-mp new SESSION' or 'pyglet-mp activate SESSION'")
+    return store.open_session(samples_dir, name, store_dir)
+
+
+def _create(samples_dir: Path, name: str | None, playlist: str | None,
+            store_dir: Path | None = None) -> store.SessionPaths:
+    samples, has_playlist = context.new_session_playlist(samples_dir, playlist)
+    return context.create_session(samples_dir, name, samples, has_playlist,
+                                  manifest_mod.load_manifest(samples_dir), DEFAULT_PLAYER,
+                                  store_dir)
+
+
+def run_pytest(paths: store.SessionPaths, extra: Sequence[str] = ()) -> int:
+    """Play a session's samples with pytest in-process; map its exit code to ours."""
+    import pytest
+
+    argv = ["-p", "no:cacheprovider", "--rootdir", str(paths.samples_dir),
+            "-c", os.devnull, f"--mp-samples-dir={paths.samples_dir}",
+            f"--mp-session={paths.name}",
+            *([f"--mp-store={paths.store}"] if paths.store_dir is not None else []), *extra]
+    code = pytest.main(argv)
+    if code in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        return EXIT_OK
+    if code == pytest.ExitCode.TESTS_FAILED:
+        return EXIT_FAILED
+    return EXIT_USAGE
+
+
+# -- session commands ----------------------------------------------------------
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    samples_dir, store_dir = _folders(args)
+    paths = _create(samples_dir, args.session, args.playlist, store_dir)
+    if not args.playlist:
+        for note in store.left_out_samples(samples_dir):
+            print(f"note: not a sample, left out of the playlist: {note}", file=sys.stderr)
+    store.set_active_session(store_dir, paths.name)
+    print(f"created session {paths.name} in {store_dir} "
+          f"({len(store.session_playlist(paths))} samples); it is now active")
+    return EXIT_OK
+
+
+def cmd_activate(args: argparse.Namespace) -> int:
+    samples_dir, store_dir = _folders(args)
+    paths = store.open_session(samples_dir, args.session, store_dir)
+    store.set_active_session(store_dir, paths.name)
+    print(f"session {paths.name} is active")
+    return EXIT_OK
+
+
+def cmd_deactivate(args: argparse.Namespace) -> int:
+    _, store_dir = _folders(args)
+    store.set_active_session(store_dir, None)
+    print("no session is active")
+    return EXIT_OK
+
+
+def cmd_protect(args: argparse.Namespace) -> int:
+    paths = _active(args)
+    conf = store.update_configuration(paths, **{k: True for k in PROTECT_TARGETS[args.target]})
+    print(f"session {paths.name}: protect_raw_data={conf.protect_raw_data}, "
+          f"protect_reports={conf.protect_reports}")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    paths = _active(args)
+    conf = store.load_configuration(paths)
+    playlist = store.session_playlist(paths)
+    recorded = sum(1 for s in playlist if paths.recording(s).exists())
+    info = store.load_versions(paths)
+    print(f"samples_dir: {paths.samples_dir}")
+    if paths.store_dir is not None:
+        print(f"store: {paths.store}")
+    print(f"session: {paths.name}")
+    for key, value in asdict(conf).items():
+        print(f"{key}: {value}")
+    print(f"samples: {len(playlist)} in the playlist, {recorded} recorded")
+    print(f"pyglet: {info.get('pyglet', 'unknown')}, FFmpeg: {info.get('ffmpeg', 'unknown')}")
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    _, store_dir = _folders(args)
+    active = store.active_session(store_dir)
+    sessions = store.list_sessions(store_dir)
+    if not sessions:
+        print(f"no sessions in {store_dir}")
+    for name in sessions:
+        print(f"{'*' if name == active else ' '} {name}")
+    return EXIT_OK
+
+
+# -- playing -------------------------------------------------------------------
+
+
+def cmd_playmany(args: argparse.Namespace) -> int:
+    paths = _active(args)
+    store.require_raw_writable(paths)
+    return run_pytest(paths, args.pytest_args)
+
+
+def crashed_samples(paths: store.SessionPaths) -> list[str]:
+    """Samples whose latest recording is a crash or a timeout."""
+    return [sample for sample, result in session_results(paths).items()
+            if result is not None and result.outcome in (an.CRASHED, an.TIMEOUT)]
+
+
+def cmd_retry_crashed(args: argparse.Namespace) -> int:
+    paths = _active(args)
+    store.require_raw_writable(paths)
+    if args.max_retries < 1:  # Fix (tests/cli): was passed on, a pytest usage error
+        raise CommandError(f"MAX_RETRIES must be 1 or more, not {args.max_retries}")
+    if args.clean:
+        paths.retry_state.unlink(missing_ok=True)
+    samples = crashed_samples(paths)
+    if not samples:
+        print(f"session {paths.name}: no sample crashed in its latest play")
+        return EXIT_OK
+    node_ids = [f"{paths.sample(s)}::play" for s in samples]
+    # Fix (tests/cli): the manual says still-crashing samples are "played
+    # max_tries times in this command run"; --mp-retries counts retries after
+    # the first play, so MAX_RETRIES plays are MAX_RETRIES - 1 retries.
+    return run_pytest(paths, [f"--mp-retries={args.max_retries - 1}", *node_ids])
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    paths = _active(args)
+    if not store.load_configuration(paths).reports_writable:
+        raise CommandError(f"session {paths.name} protects its reports (protect_reports in "
+                           f"{paths.configuration}); set dev_debug to true there to rewrite them")
+    written = write_session_reports(paths, {}, expectations=_expectations(paths.samples_dir))
+    print(f"wrote {written.summary_path}")
+    return EXIT_OK
+
+
+def _expectations(samples_dir: Path) -> dict[str, str]:
+    """samples.toml's expected failures for the index; a broken manifest is
+    reported and left out rather than stopping the reports."""
+    try:
+        return manifest_mod.expected_failures(manifest_mod.load_manifest(samples_dir))
+    except MediaTestError as exc:
+        print(f"pyglet-mp: warning: expectations left out of the index: {exc}",
+              file=sys.stderr)
+        return {}
+
+
+def cmd_run_test_suite(args: argparse.Namespace) -> int:
+    if args.target_samples_dir:
+        samples_dir = store.resolve_samples_dir(args.target_samples_dir, source="SAMPLES_DIR")
+        _, store_dir = _folders(args, samples_dir)
+        paths = _create(samples_dir, None, None, store_dir)
+        print(f"created session {paths.name} in {store_dir}")
+    else:
+        paths = _active(args)
+        store.require_raw_writable(paths)
+        if any(paths.recording(s).exists() for s in store.session_playlist(paths)) \
+                and not store.load_configuration(paths).dev_debug:
+            raise CommandError(f"session {paths.name} already has recordings; run-test-suite "
+                               "refuses to overwrite a test run: make a new session")
+    code = run_pytest(paths, args.pytest_args)
+    if code != EXIT_USAGE:
+        store.update_configuration(paths, protect_raw_data=True, protect_reports=True)
+        print(f"session {paths.name}: raw data and reports are now protected")
+    return code
+
+
+# -- reading a run ---------------------------------------------------------------
+
+
+def _sample_in(paths: store.SessionPaths, sample: str) -> str:
+    if sample not in store.session_playlist(paths):
+        raise CommandError(f"{sample!r} is not in session {paths.name}'s playlist")
+    if not paths.recording(sample).exists():
+        raise CommandError(f"session {paths.name} has no recording of {sample!r} "
+                           f"({paths.recording(sample)} is missing)")
+    return sample
+
+
+def _reports_writable(paths: store.SessionPaths) -> None:
+    if not store.load_configuration(paths).reports_writable:
+        raise CommandError(f"session {paths.name} protects its reports (protect_reports in "
+                           f"{paths.configuration}); set dev_debug to true there to write them")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    paths = _active(args)
+    sample = _sample_in(paths, args.sample)
+    _reports_writable(paths)
+    text = sample_report(judged_recording(paths, sample)[0], args.report_name)
+    target = paths.report(sample, args.report_name)
+    atomic.write_text(target, text)
+    print(target)
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    paths = _active(args)
+    if (args.other is None) == (args.between is None):
+        raise CommandError("name the OTHER session to compare with, or two groups of this "
+                           "session with --between A B")
+    if args.between is not None:
+        return _compare_groups(args, paths)
+    other = store.open_session(paths.samples_dir, args.other, paths.store)
+    if args.reldir is None:  # Fix (tests/reading): as report/timeline/plot, honour protect_reports
+        _reports_writable(paths)
+    else:
+        _check_reldir(paths, args.reldir)
+    result = comparison.compare(paths.name, session_results(paths),
+                                other.name, session_results(other))
+    folder = paths.reports_dir if args.reldir is None else paths.store / args.reldir
+    target = write_comparison(folder, result)
+    print(target)
+    for change in result.regressed:
+        print(f"regressed: {change.describe()}")
+    return EXIT_OK
+
+
+def _compare_groups(args: argparse.Namespace, paths: store.SessionPaths) -> int:
+    """compare --between A B: group B of a merged session against group A."""
+    named = labelled_groups(paths)
+    if len(named) < 2:
+        raise CommandError(f"session {paths.name} has no groups to compare: --between needs a "
+                           "session merged with --allow-mixed from runs played in different "
+                           "places")
+    (label_a, group_a), (label_b, group_b) = (_group(paths, named, g) for g in args.between)
+    if args.reldir is None:
+        _reports_writable(paths)
+    else:
+        _check_reldir(paths, args.reldir)
+    result = comparison.compare(label_b, session_results(group_b),
+                                label_a, session_results(group_a), kind="group")
+    folder = paths.reports_dir if args.reldir is None else paths.store / args.reldir
+    target = write_comparison(folder, result,
+                              f"comparison_group{group_b.name}_group{group_a.name}.txt")
+    print(target)
+    for change in result.regressed:
+        print(f"regressed: {change.describe()}")
+    return EXIT_OK
+
+
+def _group(paths: store.SessionPaths, named: list[tuple[str, store.SessionPaths]], given: str
+           ) -> tuple[str, store.SessionPaths]:
+    """A group by its number (1, 01) or its label (case ignored)."""
+    for label, group in named:
+        if given.isdigit() and int(given) == int(group.name) or \
+                given.casefold() == label.casefold():
+            return label, group
+    listed = "; ".join(f"{int(g.name)}: {label}" for label, g in named)
+    raise CommandError(f"session {paths.name} has no group {given[:80]!r} (groups: {listed})")
+
+
+def _check_reldir(paths: store.SessionPaths, reldir: str) -> None:
+    """--reldir: a folder of the store folder (the samples folder unless
+    --store names another) that is not the store's own.
+
+    Issue 10: it wrote into a session that protects its reports.
+    """
+    parts = Path(reldir).parts
+    if not parts or Path(reldir).is_absolute() or ".." in parts:
+        raise CommandError(f"--reldir {reldir[:120]!r} must be a folder inside the store folder "
+                           "(the samples folder unless --store names another)")
+    first = store.SessionPaths(paths.samples_dir, parts[0], paths.store_dir)
+    if first.exists() and not store.load_configuration(first).reports_writable:
+        raise CommandError(f"--reldir {reldir[:120]!r} is inside session {parts[0]!r}, which "
+                           "protects its reports; choose a folder outside it")
+    if parts[0] in (store.ACTIVATION_FILE, MANIFEST_NAME) or \
+            (paths.store / parts[0]).is_file():
+        raise CommandError(f"--reldir {reldir[:120]!r} names a file of the store folder, "
+                           "not a folder")
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    paths = _active(args)
+    sample = _sample_in(paths, args.sample)
+    _reports_writable(paths)
+    print(write_timeline_export(paths, sample, an.read(paths.recording(sample)),
+                                args.format))
+    return EXIT_OK
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    paths = _active(args)
+    sample = _sample_in(paths, args.sample)
+    _reports_writable(paths)
+    try:
+        print(write_sample_page(paths, sample))
+    except ImportError:
+        raise CommandError("plots need bokeh: pip install 'pytest-pyglet-media[plots]'") from None
+    return EXIT_OK
+
+
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from ..store import bundle
+
+    samples_dir, store_dir = _folders(args)
+    paths = store.open_session(samples_dir, args.bundle_session, store_dir) \
+        if args.bundle_session else _active(args)
+    print(bundle.create_bundle(paths, Path(args.output) if args.output else None))
+    return EXIT_OK
+
+
+def cmd_unbundle(args: argparse.Namespace) -> int:
+    from ..store import bundle
+
+    samples_dir, store_dir = _folders(args)
+    paths = bundle.extract_bundle(Path(args.archive), samples_dir, store_dir=store_dir)
+    print(f"restored session {paths.name} in {store_dir}; "
+          f"'pyglet-mp activate {paths.name}' to work on it")
+    return EXIT_OK
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from . import merge
+
+    samples_dir, store_dir = _folders(args)
+    merged = merge.merge(samples_dir, store_dir, args.out, args.sources,
+                         prefer_last=args.prefer_last, allow_mixed=args.allow_mixed,
+                         plots=args.plots, expectations=_expectations(samples_dir))
+    print(f"merged {len(args.sources)} sources into session {merged.paths.name} in {store_dir}: "
+          f"{merged.recordings} of {merged.playlist} samples recorded"
+          + (f", {len(merged.not_played)} played by no source" if merged.not_played else "")
+          + (f", with mixed versions: {merged.groups} groups (pyglet-mp compare --between)"
+             if merged.mixed else ""))
+    print(f"wrote {merged.paths.special_report('summary')}")
+    return EXIT_OK
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from . import prune
+
+    try:
+        keep = int(args.keep)
+    except ValueError:
+        keep = -1
+    if keep < 0:
+        raise CommandError(f"--keep {args.keep[:40]!r} must be a whole number, 0 or more")
+    samples_dir, store_dir = _folders(args)
+    decisions = prune.plan(samples_dir, store_dir, keep)
+    removed = 0
+    for decision in decisions:
+        if not decision.remove:
+            if decision.why.startswith("kept: "):
+                print(f"pyglet-mp prune: note: {decision.name} {decision.why}", file=sys.stderr)
+            continue
+        verb = "would remove" if args.dry_run else "removed"
+        if not args.dry_run:
+            prune.remove(store.SessionPaths(samples_dir, decision.name,
+                                            None if store_dir == samples_dir else store_dir))
+        removed += 1
+        print(f"{verb} {decision.name}: same verdicts as {decision.why}")
+    if not removed:
+        print(f"nothing to prune in {store_dir}")
+    return EXIT_OK
+
+
+# -- parser ----------------------------------------------------------------------
+
+
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
+    "new": (cmd_new, "create a session (with an optional playlist) and make it active"),
+    "activate": (cmd_activate, "make an existing session the active one"),
+    "deactivate": (cmd_deactivate, "make no session active"),
+    "protect": (cmd_protect, "forbid overwriting the active session's data"),
+    "status": (cmd_status, "print the active session's configuration"),
+    "list": (cmd_list, "list the sessions of the samples folder (* marks the active one)"),
+    "help": (lambda args: EXIT_OK, "print help for a command"),
+    "playmany": (cmd_playmany, "play the active session's samples, recording each"),
+    "retry-crashed": (cmd_retry_crashed, "play again the samples whose latest play crashed"),
+    "summarize": (cmd_summarize, "write the active session's reports from its recordings"),
+    "run-test-suite": (cmd_run_test_suite, "play a whole session, summarize it, protect it"),
+    "report": (cmd_report, "write one report of one sample: "
+               + "; ".join(f"{k}: {v[1]}" for k, v in reports.AVAILABLE_REPORTS.items())),
+    "compare": (cmd_compare, "compare the active session with another one"),
+    "timeline": (cmd_timeline, "export a sample's timeline as csv, json or pkl"),
+    "plot": (cmd_plot, "write a sample's timeline page (bokeh) to reports/"),
+    "bundle": (cmd_bundle, "pack a session into one archive to attach to a bug report"),
+    "unbundle": (cmd_unbundle, "restore a session archive into the store folder (default: the samples folder)"),
+    "merge": (cmd_merge, "merge sessions or bundles of shards (--mp-shard) into one new "
+                         "session, with its reports"),
+    "prune": (cmd_prune, "remove testrun_NN sessions, beyond the N newest, whose verdicts "
+                         "repeat a newer one's"),
+}
+
+
+class _OneLineErrorParser(argparse.ArgumentParser):
+    """Fix (tests/cli): argparse printed its (multi-line, wrapped) usage before a
+    usage error; errors are one line, so print only the error and a pointer to --help."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+#: commands whose arguments after '--' go to pytest
+PYTEST_ARG_COMMANDS = ("playmany", "run-test-suite")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _OneLineErrorParser(
+        prog="pyglet-mp",
+        description="Sessions of pyglet media recordings (the original scripts' workflow). "
+                    f"The samples folder comes from --samples-dir or ${store.SAMPLES_DIR_ENV}; "
+                    f"sessions are kept in the store folder, --store or "
+                    f"${store.STORE_DIR_ENV} (default: the samples folder).")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    # global options are accepted before the command too ('pyglet-mp
+    # --samples-dir DIR list'); the command's own value wins
+    parser.add_argument("--samples-dir", metavar="DIR", dest="global_samples_dir",
+                        help=f"samples folder (default: ${store.SAMPLES_DIR_ENV})")
+    parser.add_argument("--store", metavar="DIR", dest="global_store",
+                        help=f"folder of the sessions and activation.json (default: "
+                             f"${store.STORE_DIR_ENV}, else the samples folder)")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--samples-dir", metavar="DIR",
+                        help=f"samples folder (default: ${store.SAMPLES_DIR_ENV})")
+    common.add_argument("--store", metavar="DIR",
+                        help=f"folder of the sessions and activation.json (default: "
+                             f"${store.STORE_DIR_ENV}, else the samples folder)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parsers = {name: sub.add_parser(name, parents=[common], help=text, description=text)
+               for name, (_, text) in COMMANDS.items()}
+    parsers["new"].add_argument("session", metavar="SESSION")
+    parsers["new"].add_argument("playlist", metavar="PLAYLIST", nargs="?",
+                                help="file naming one sample a line ('#' comments)")
+    parsers["activate"].add_argument("session", metavar="SESSION")
+    parsers["protect"].add_argument("target", nargs="?", default="all",
+                                    choices=sorted(PROTECT_TARGETS),
+                                    help="what to protect (default: all)")
+    parsers["help"].add_argument("topic", nargs="?", metavar="COMMAND")
+    parsers["retry-crashed"].add_argument("--clean", action="store_true",
+                                          help="discard the crash data of earlier runs")
+    parsers["retry-crashed"].add_argument("max_retries", nargs="?", type=int, default=5,
+                                          metavar="MAX_RETRIES")
+    parsers["run-test-suite"].add_argument("target_samples_dir", nargs="?",
+                                           metavar="SAMPLES_DIR",
+                                           help="play all of it in a new testrun_NN session")
+    for name in ("status", "protect", "playmany", "retry-crashed", "summarize", "report",
+                 "compare", "timeline", "plot"):
+        parsers[name].add_argument("--session", metavar="SESSION",
+                                   help="work on this session instead of the active one")
+    parsers["report"].add_argument("sample", metavar="SAMPLE")
+    parsers["report"].add_argument("report_name", metavar="REPORT",
+                                   choices=sorted(reports.AVAILABLE_REPORTS),
+                                   help="one of: " + ", ".join(
+                                       f"{k} ({v[1]})" for k, v in reports.AVAILABLE_REPORTS.items()))
+    parsers["compare"].add_argument("other", metavar="OTHER", nargs="?",
+                                    help="the session to compare with (the baseline)")
+    parsers["compare"].add_argument("--between", nargs=2, metavar=("A", "B"),
+                                    help="in a session merged from runs played in different "
+                                         "places, compare group B with group A (the "
+                                         "baseline); a group by number or label")
+    parsers["compare"].add_argument("--reldir", metavar="DIR",
+                                    help="write into DIR of the store folder, the samples folder by "
+                                         "default (default: the session's reports/)")
+    parsers["timeline"].add_argument("sample", metavar="SAMPLE")
+    parsers["timeline"].add_argument("--format", choices=("csv", "json", "pkl"), default="pkl")
+    parsers["plot"].add_argument("sample", metavar="SAMPLE")
+    parsers["bundle"].add_argument("bundle_session", metavar="SESSION", nargs="?",
+                                   help="default: the active session")
+    parsers["bundle"].add_argument("--output", metavar="FILE", help="archive path")
+    parsers["unbundle"].add_argument("archive", metavar="ARCHIVE")
+    parsers["merge"].add_argument("out", metavar="OUT", help="the new session")
+    parsers["merge"].add_argument("sources", metavar="SOURCE", nargs="+",
+                                  help="a session of the store, a session folder or a bundle")
+    parsers["merge"].add_argument("--prefer-last", action="store_true",
+                                  help="a sample recorded differently by two sources: keep "
+                                       "the last source's recording")
+    parsers["merge"].add_argument("--allow-mixed", action="store_true",
+                                  help="merge sources of other pyglet/FFmpeg versions or "
+                                       "playlists; each sample's versions are kept")
+    parsers["merge"].add_argument("--plots", choices=("failed", "all", "none"),
+                                  default="failed", help="timeline pages to write")
+    parsers["prune"].add_argument("--keep", metavar="N", required=True,
+                                  help="testrun_NN sessions always kept, newest first")
+    parsers["prune"].add_argument("--dry-run", action="store_true",
+                                  help="print what would be removed, remove nothing")
+    for name in ("playmany", "run-test-suite"):
+        parsers[name].add_argument("pytest_args", nargs=argparse.REMAINDER,
+                                   metavar="-- PYTEST_ARGS", help="extra pytest arguments")
+    parser.set_defaults(_parsers=parsers)
+    return parser
+
+
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Fix (tests/cli): split '-- PYTEST_ARGS' off before argparse sees it. With
+    # REMAINDER after run-test-suite's optional SAMPLES_DIR, argparse took the
+    # first pytest argument as SAMPLES_DIR ('run-test-suite -- -q' ran on '-q').
+    extra = None
+    if "--" in argv and any(a in PYTEST_ARG_COMMANDS for a in argv[:argv.index("--")]):
+        cut = argv.index("--")
+        argv, extra = argv[:cut], argv[cut + 1:]
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse printed the usage error already
+        return EXIT_USAGE if exit_.code not in (0, None) else EXIT_OK
+    if getattr(args, "samples_dir", None) is None:
+        args.samples_dir = args.global_samples_dir
+    if getattr(args, "store", None) is None:
+        args.store = args.global_store
+    if extra is not None:
+        args.pytest_args = [*args.pytest_args, *extra]
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    if args.command == "help":
+        target = args._parsers.get(args.topic) if args.topic else parser
+        if target is None:
+            print(f"pyglet-mp: error: no command {args.topic!r}; commands: "
+                  f"{', '.join(COMMANDS)}", file=sys.stderr)
+            return EXIT_USAGE
+        target.print_help()
+        return EXIT_OK
+    if getattr(args, "pytest_args", None) and args.pytest_args[0] == "--":
+        args.pytest_args = args.pytest_args[1:]
+    try:
+        return COMMANDS[args.command][0](args)
+    except MediaTestError as exc:
+        print(f"pyglet-mp {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        # Fix (tests/reliability): a file or folder the command cannot write
+        # (e.g. a read-only reports/ for summarize) ended in a traceback.
+        print(f"pyglet-mp {args.command}: error: cannot write or read "
+              f"{exc.filename or 'a file'}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"pyglet-mp {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+__all__ = ["main", "UsageError"]

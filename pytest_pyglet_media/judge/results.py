@@ -1,0 +1,126 @@
+"""What a run learned of each sample, and the statistics of a session.
+
+`SampleResult` is the verdict of a sample's last play plus its retries; it
+converts to builtins because it travels from xdist workers to the
+controller as an attribute of the test report. `session_totals` classifies
+a session's samples as pyglet's original summarize did.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from .analysis import (
+    CRASHED,
+    DEFECTS,
+    INTERRUPTED,
+    MISSING,
+    OVERLOADED,
+    PERFECT,
+    PLAYING,
+    RETRYABLE,
+    TIMEOUT,
+    UNPLAYABLE,
+    UNREADABLE,
+    PlayAnalysis,
+)
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    """What the run learned of one sample: the last attempt's analysis plus retries."""
+
+    sample: str
+    analysis: PlayAnalysis
+    attempts: int = 1
+    crashed_attempts: int = 0
+    recording: str = ""
+
+    @property
+    def outcome(self) -> str:
+        return self.analysis.outcome
+
+    def to_builtins(self) -> dict[str, Any]:
+        return {"sample": self.sample, "analysis": self.analysis.to_builtins(),
+                "attempts": self.attempts, "crashed_attempts": self.crashed_attempts,
+                "recording": self.recording}
+
+    @classmethod
+    def from_builtins(cls, data: Mapping[str, Any]) -> "SampleResult":
+        return cls(sample=data["sample"], analysis=PlayAnalysis.from_builtins(data["analysis"]),
+                   attempts=data["attempts"], crashed_attempts=data["crashed_attempts"],
+                   recording=data["recording"])
+
+
+@dataclass(frozen=True)
+class SessionTotals:
+    """Session statistics, as pyglet's OverallDefectsCounter classified samples."""
+
+    samples: tuple[str, ...]
+    perfect: tuple[str, ...]
+    non_perfect: Mapping[str, Mapping[str, int]]
+    crashed: tuple[str, ...]
+    unplayable: tuple[str, ...]
+    unreadable: tuple[str, ...]
+    missing: tuple[str, ...]
+    overall_counts: Mapping[str, int]
+    total_retries: int
+    sometimes_crashed: tuple[str, ...]  # crashed, then played
+    always_crashed: tuple[str, ...]
+    #: late frames on an overloaded machine: not counted against the sample
+    overloaded: tuple[str, ...] = ()
+    #: interrupted while playing, or being played now: no verdict, no crash
+    unfinished: tuple[str, ...] = ()
+
+    @property
+    def relevant(self) -> int:
+        return len(self.perfect) + len(self.non_perfect)
+
+    @property
+    def defects_per_sample(self) -> float | None:
+        if not self.relevant:
+            return None
+        return sum(self.overall_counts.values()) / self.relevant
+
+
+def session_totals(results: Iterable[SampleResult], playlist: Iterable[str] = ()) -> SessionTotals:
+    """Classify samples; playlist entries with no result count as missing."""
+    by_sample = {r.sample: r for r in results}
+    samples = sorted(set(by_sample) | set(playlist))
+    groups: dict[str, list[str]] = {k: [] for k in
+                                    (PERFECT, CRASHED, UNPLAYABLE, UNREADABLE, MISSING,
+                                     OVERLOADED, INTERRUPTED)}
+    non_perfect: dict[str, Mapping[str, int]] = {}
+    overall: dict[str, int] = {}
+    retries = 0
+    sometimes: list[str] = []
+    always: list[str] = []
+    for sample in samples:
+        result = by_sample.get(sample)
+        if result is None:
+            groups[MISSING].append(sample)
+            continue
+        retries += result.attempts - 1
+        # a crash known only from its recording (no retry state) still counts
+        if result.outcome in RETRYABLE:
+            always.append(sample)
+        elif result.crashed_attempts and result.outcome not in (INTERRUPTED, PLAYING):
+            sometimes.append(sample)
+        outcome = result.outcome
+        if outcome == DEFECTS:
+            non_perfect[sample] = dict(result.analysis.counts)
+            for key, n in result.analysis.counts.items():
+                overall[key] = overall.get(key, 0) + n
+        elif outcome == TIMEOUT:
+            groups[CRASHED].append(sample)
+        elif outcome == PLAYING:  # no verdict yet, like an interrupted play
+            groups[INTERRUPTED].append(sample)
+        else:
+            groups[outcome].append(sample)
+    return SessionTotals(
+        samples=tuple(samples), perfect=tuple(groups[PERFECT]), non_perfect=non_perfect,
+        crashed=tuple(groups[CRASHED]), unplayable=tuple(groups[UNPLAYABLE]),
+        unreadable=tuple(groups[UNREADABLE]), missing=tuple(groups[MISSING]),
+        overall_counts=overall, total_retries=retries,
+        sometimes_crashed=tuple(sometimes), always_crashed=tuple(always),
+        overloaded=tuple(groups[OVERLOADED]), unfinished=tuple(groups[INTERRUPTED]))

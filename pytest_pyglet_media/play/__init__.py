@@ -1,0 +1,1 @@
+"""Playing a sample: the runner, the fork server, the player child, timeouts and players at once."""

@@ -1,0 +1,81 @@
+"""The order samples are collected, and so played: longest first.
+
+Plays are real time: under xdist, a long sample handed out last plays alone
+at the end of the run. pytest-xdist hands items out in collection order, so
+collecting the longest samples first lets the short ones fill in at the end.
+
+Durations are known without starting a process: the session's stored
+reference (ffprobe's duration, written at a sample's first play in the
+session) while it still matches the file's size; otherwise the file's size
+stands in, turned into seconds at the bytes-per-second of the samples whose
+duration is known (by size alone when none is). Ties keep name order.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, Iterable, Mapping, Sequence
+
+from ..core.errors import BadReferenceError
+from ..store import reference
+
+#: --mp-order's values (options.ORDER_CHOICES)
+LONGEST = "longest"
+PLAYLIST = "playlist"
+
+
+def longest_first(samples: Iterable[str], durations: Mapping[str, float | None],
+                  sizes: Mapping[str, int | None]) -> list[str]:
+    """The samples, longest first; ties (and unknown lengths, last) by name.
+
+    A sample without a duration is estimated from its size at the
+    bytes-per-second of the samples having both; with no such sample, sizes
+    are compared with sizes and durations with durations, durations first.
+    """
+    samples = list(samples)
+    known = {s: d for s in samples if (d := durations.get(s)) is not None and d > 0}
+    rated = [(sizes[s], known[s]) for s in known if sizes.get(s)]
+    rate = sum(b for b, _ in rated) / sum(d for _, d in rated) if rated else None
+
+    def key(sample: str) -> tuple[int, float, str]:
+        if sample in known:
+            return (0, -known[sample], sample)
+        size = sizes.get(sample)
+        if size is None:
+            return (2, 0.0, sample)
+        if rate:
+            return (0, -size / rate, sample)
+        return (1, -float(size), sample)
+
+    return sorted(samples, key=key)
+
+
+def stored_duration(reference_path: Path, size: int | None) -> float | None:
+    """ffprobe's duration from a stored reference that still fits the file's
+    size (no hashing: a wrong guess only misplaces a sample in the order)."""
+    try:
+        key, ref = reference.load(reference_path)
+    except BadReferenceError:
+        return None
+    return ref.duration if size is not None and key.get("size") == size else None
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return None
+
+
+def play_order(how: str, playlist: Sequence[str], samples_dir: Path,
+               reference_of: Callable[[str], Path] | None) -> list[str]:
+    """The collection order of `playlist` for --mp-order `how`.
+
+    `reference_of` gives a sample's stored reference (None: no session yet).
+    """
+    if how == PLAYLIST:
+        return list(playlist)
+    sizes = {s: _size(samples_dir / s) for s in playlist}
+    durations = {s: stored_duration(reference_of(s), sizes[s]) if reference_of else None
+                 for s in playlist}
+    return longest_first(playlist, durations, sizes)

@@ -1,0 +1,300 @@
+"""One sample's play: run the player, judge the recording, retry crashes.
+
+Plain Python, no pytest, no text: it returns data (Attempt, SampleResult)
+and the item renders it (reports.attempt_message).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Protocol
+
+from ..core import atomic
+from ..core.errors import BadReferenceError, ProbeFailed, ProbeUnavailable, UnreadableRecordingError
+from ..core.events import VERSION
+from ..judge import analysis as an
+from ..judge import results as res
+from ..store import recording, reference
+from ..store import sessions as store
+from . import costs, runner, timeouts
+
+
+class Settings(Protocol):
+    """What playing needs of the run's options (options.Settings has it):
+    the play stage reads no pytest option itself."""
+
+    timeout: float | None
+    stall_timeout: float
+    retries: int
+    audio: tuple[str, ...]
+    player: str
+    spawn: str
+
+
+#: how the reason a play was not checked against the file starts when
+#: ffprobe cannot run at all (the controller's terminal summary looks for it)
+PROBE_UNAVAILABLE = "ffprobe is not available"
+#: what to do about it
+INSTALL_FFPROBE = "apt-get install ffmpeg (or put ffprobe on PATH)"
+#: the verdicts played again (--mp-retries): the player's fault (crash,
+#: timeout) or the machine's (overloaded), never the file's (unplayable,
+#: unreadable, missing can never pass) nor a judged play (defects, perfect)
+RETRIED = an.RETRYABLE | {an.OVERLOADED}
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One play of a sample: its verdict, and how the player ran (None: no player)."""
+
+    result: an.PlayAnalysis
+    run: runner.RunResult | None
+    recording: Path
+    #: when the attempt began and ended (time.monotonic()): an item whose play
+    #: started ahead of it (ahead.py) reports its plays' own time, not its wait
+    started: float = 0.0
+    ended: float = 0.0
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, self.ended - self.started)
+
+
+def judge(sample: str, recording_path: Path, run: runner.RunResult,
+          placeholder: os.stat_result | None = None,
+          ref: reference.Reference | None = None, no_reference: str = "") -> an.PlayAnalysis:
+    """The verdict of one attempt, from what it wrote and how the player ended.
+
+    `placeholder` is the stat of the crash recording written before the
+    player started: a recording still that file was not written by the
+    player. The exit status counts too: a complete recording from a player
+    that then died is a crash. `ref` is the file's reference (None:
+    `no_reference` says why there is none).
+    """
+    if placeholder is not None and _same_file(recording_path, placeholder):
+        reason = f"the player wrote no recording; {run.describe_exit()}"
+        return an.PlayAnalysis(an.TIMEOUT if run.timed_out else an.CRASHED, reason=reason)
+    try:
+        result = an.read(recording_path, ref,
+                              no_reference=no_reference).analysis
+    except UnreadableRecordingError as exc:
+        if not recording_path.exists():
+            reason = f"the player wrote no recording; {run.describe_exit()}"
+            return an.PlayAnalysis(an.TIMEOUT if run.timed_out else an.CRASHED, reason=reason)
+        return an.PlayAnalysis(an.UNREADABLE, reason=exc.problem)
+    if run.timed_out:
+        return replace(result, outcome=an.TIMEOUT, reason=run.describe_exit())
+    if result.outcome == an.CRASHED:
+        return replace(result, reason=run.describe_exit())
+    expected = runner.EXIT_UNPLAYABLE if result.outcome == an.UNPLAYABLE else 0
+    if run.returncode != expected and result.outcome != an.UNREADABLE:
+        return replace(result, outcome=an.CRASHED, reason=(
+            f"{run.describe_exit()} after writing a recording that says {result.outcome}"))
+    return result
+
+
+def _same_file(path: Path, before: os.stat_result) -> bool:
+    try:
+        now = path.stat()
+    except OSError:
+        return False
+    return (now.st_ino, now.st_dev, now.st_mtime_ns) == \
+        (before.st_ino, before.st_dev, before.st_mtime_ns)
+
+
+def _placeholder(recording_path: Path, sample: str) -> os.stat_result | str:
+    """Replace the previous recording with a crash placeholder before playing.
+
+    Issue 10: a player that wrote nothing left the previous recording in
+    place, and the attempt was judged on it. Returns the placeholder's stat,
+    or why it cannot be written (the attempt is then a crash saying so).
+    """
+    try:
+        recording.save(recording_path, recording.crash_placeholder(sample))
+        return recording_path.stat()
+    except OSError as exc:
+        return f"cannot write the recording {recording_path}: {exc.strerror or exc}"
+
+
+def _unusable(sample_path: Path) -> an.PlayAnalysis | None:
+    """A sample that cannot reach the player: say so without starting one."""
+    # Issue 10: a sample replaced by a link out of the folder after the
+    # session was made was played; the folder's rule holds at every play
+    problem = store.sample_problem(sample_path.parent, sample_path.name)
+    if problem is not None:
+        return an.PlayAnalysis(an.MISSING, reason=f"not played: {problem}")
+    if not sample_path.exists():
+        return an.PlayAnalysis(an.MISSING, reason=f"the sample file {sample_path} is missing")
+    if not sample_path.is_file():
+        return an.PlayAnalysis(an.MISSING, reason=f"{sample_path} is not a file")
+    try:
+        with open(sample_path, "rb") as sample:
+            sample.read(1)
+    except OSError as exc:
+        return an.PlayAnalysis(an.UNPLAYABLE,
+                               reason=f"cannot read {sample_path}: {exc.strerror or exc}")
+    return None
+
+
+def file_reference(sample_path: Path, reference_path: Path | None
+                   ) -> tuple[reference.Reference | None, str]:
+    """The sample's reference and "", or None and why there is none.
+
+    The stored `reference_path` is reused while it describes the sample
+    (reference.is_current); otherwise, or when it is unreadable, the sample
+    is probed again and the reference stored (atomically) in its place. The
+    caller has checked that the session allows writing raw data.
+    """
+    if reference_path is not None:
+        try:
+            key, ref = reference.load(reference_path)
+            if reference.is_current(key, sample_path):
+                return ref, ""
+        except BadReferenceError:
+            pass  # missing, corrupt, from another version: probe again, overwrite it
+    try:
+        key = reference.file_key(sample_path)
+        ref = reference.probe(sample_path)
+    except ProbeUnavailable as exc:
+        cause = "not on PATH" if shutil.which("ffprobe") is None else str(exc)
+        return None, f"{PROBE_UNAVAILABLE} ({cause}); install it: {INSTALL_FFPROBE}"
+    except ProbeFailed as exc:
+        # ffprobe names the file in its message: the verdict names it already
+        problem = exc.problem.replace(f"{sample_path}: ", "")
+        return None, f"ffprobe cannot read the file: {problem}"
+    except OSError as exc:
+        return None, f"cannot read the file to probe it: {exc.strerror or exc}"
+    if reference_path is not None:
+        try:
+            reference_path.parent.mkdir(parents=True, exist_ok=True)
+            reference.save(reference_path, ref, key)
+        except (OSError, ValueError):
+            pass  # the verdict does not depend on keeping it; the next run probes again
+    return ref, ""
+
+
+def expected_cost(samples_dir: Path, sample: str, recording_path: Path,
+                  reference_path: Path | None) -> float:
+    """The share of a CPU a play of `sample` is expected to use (costs.py):
+    as measured at its last play in the session, else from its reference
+    (probed now, and stored for the play to reuse)."""
+    sample_path = samples_dir / sample
+    if _unusable(sample_path) is not None:
+        return 0.0  # judged without a player
+    try:
+        measured = costs.from_recording(recording.load(recording_path))
+    except UnreadableRecordingError:
+        measured = None  # never played in this session, or not readable
+    if measured is not None:
+        return measured
+    ref, _ = file_reference(sample_path, reference_path)
+    return costs.from_reference(ref)
+
+
+def play_limit(settings: Settings, samples_dir: Path, sample: str,
+               reference_path: Path | None) -> float:
+    """One play's limit for `sample`, as `attempt` will compute it (its
+    reference probed now and stored, for the play to reuse)."""
+    if settings.timeout is not None:
+        return settings.timeout
+    sample_path = samples_dir / sample
+    if _unusable(sample_path) is not None:
+        return timeouts.play_limit(None, None)
+    ref, _ = file_reference(sample_path, reference_path)
+    return timeouts.play_limit(None, ref.duration if ref is not None else None)
+
+
+def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,
+            reference_path: Path | None = None, marker: Path | None = None,
+            cancel: threading.Event | None = None) -> Attempt:
+    """One play of `sample`, judged; against the file when ffprobe can
+    describe it (its reference stored in, or reused from, `reference_path`).
+    `marker` (SessionPaths.playing) says who plays it meanwhile; `cancel`,
+    set from another thread, stops the play (runner.Cancelled is raised)."""
+    started = time.monotonic()
+    sample_path = samples_dir / sample
+    problem = _unusable(sample_path)
+    if problem is not None:
+        if problem.outcome == an.UNPLAYABLE:
+            # judged without a player, recorded as the player would have: the
+            # session then has a recording that says why for every sample
+            recording.save(recording_path, [("version", VERSION), ("mp.im", sample),
+                                            ("mp.err", problem.reason)])
+        return Attempt(problem, None, recording_path, started, time.monotonic())
+    ref, no_reference = file_reference(sample_path, reference_path)
+    placeholder = _placeholder(recording_path, sample)
+    if isinstance(placeholder, str):
+        return Attempt(an.PlayAnalysis(an.CRASHED, reason=placeholder), None, recording_path,
+                       started, time.monotonic())
+    duration = ref.duration if ref is not None else None
+    request = runner.PlayRequest(sample_path=sample_path, recording_path=recording_path,
+                                 name=sample, audio=settings.audio,
+                                 timeout=timeouts.play_limit(settings.timeout, duration),
+                                 player_module=settings.player, spawn=settings.spawn,
+                                 stall_timeout=settings.stall_timeout,
+                                 limit_note=timeouts.describe(settings.timeout, duration),
+                                 cancel=cancel)
+    if marker is not None:
+        mark_playing(marker)
+    try:
+        run = runner.run(request)
+    except BaseException:
+        # Ctrl-C (or pytest-timeout) stopped the play: say so, for the
+        # summary to list it as interrupted rather than crashed
+        if marker is not None:
+            mark_playing(marker, interrupted=True)
+        raise
+    if marker is not None:
+        marker.unlink(missing_ok=True)
+    verdict = judge(sample, recording_path, run, placeholder, ref, no_reference)
+    return Attempt(verdict, run, recording_path, started, time.monotonic())
+
+
+def mark_playing(marker: Path, *, interrupted: bool = False) -> None:
+    """Who plays the sample now (this process), or that its play was interrupted.
+
+    `pyglet-mp summarize` during a run, and the end of an interrupted run,
+    read it (session_writer) so that a play in progress is not a crash.
+    """
+    state = {"interrupted": True} if interrupted else {"pid": os.getpid()}
+    try:
+        atomic.write_text(marker, json.dumps(state) + "\n")
+    except OSError:
+        pass  # only a courtesy to readers: the play itself does not need it
+
+
+def play_with_retries(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,
+                      on_retry: Callable[[Attempt], None] = lambda a: None,
+                      reference_path: Path | None = None, marker: Path | None = None,
+                      play: Callable[[Attempt | None], Attempt] | None = None,
+                      ) -> tuple[res.SampleResult, Attempt]:
+    """Play until a play is not a crash, timeout or overloaded play (RETRIED),
+    or retries run out.
+
+    `play(previous)` plays once: `previous` is None for the first play, else
+    the attempt it retries (ahead.py plays an overloaded one's retry on a
+    calm machine). By default each play is `attempt()`, here and now.
+    """
+    if play is None:
+        def play(previous: Attempt | None) -> Attempt:
+            return attempt(settings, samples_dir, sample, recording_path, reference_path, marker)
+    crashed = 0
+    attempts = 0
+    last: Attempt | None = None
+    while True:
+        attempts += 1
+        last = play(last)
+        if last.result.outcome not in RETRIED:
+            break
+        if last.result.outcome in an.RETRYABLE:
+            crashed += 1
+        if attempts > settings.retries:
+            break
+        on_retry(last)
+    result = res.SampleResult(sample=sample, analysis=last.result, attempts=attempts,
+                             crashed_attempts=crashed, recording=str(recording_path))
+    return result, last

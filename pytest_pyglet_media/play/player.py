@@ -1,0 +1,307 @@
+"""The child process that plays one sample with pyglet and records its events.
+
+This is the only module that imports pyglet. It runs in its own interpreter
+(or process group), so a segfault or hang in pyglet or FFmpeg costs one
+sample, never the test run.
+
+    python -m pytest_pyglet_media.play.player SAMPLE RECORDING [--name NAME] [--audio silent]
+    python -m pytest_pyglet_media.play.player --info
+
+The fork server (forkserver.py) runs the same `play()` in a process forked
+from a server that called `preload()` once: pyglet, pyglet.media and the
+FFmpeg codec imported, but no GL context, no audio driver and no thread, so
+that forking is safe. `play()` then finishes the set-up a fresh interpreter
+does at import (`_finish_setup`): the audio driver and the shadow window.
+
+Exit status: 0 played to the end; 3 the source cannot be opened (the
+recording says why); anything else is a crash (the pre-written crash
+recording stays in place).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import sys
+import types
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..core.events import VERSION
+from ..store import recording
+
+EXIT_UNPLAYABLE = 3
+#: env var naming the heartbeat file (keep in sync with runner.HEARTBEAT_ENV)
+HEARTBEAT_ENV = "PYTEST_MP_HEARTBEAT"
+#: seconds between two looks for progress; the runner's stall timeout is many of these
+HEARTBEAT_INTERVAL = 0.5
+#: FFmpeg error codes pyglet reports as bare numbers, in words
+FFMPEG_ERRORS = {
+    -1094995529: "invalid data: FFmpeg does not recognise it as media",  # AVERROR_INVALIDDATA
+    -1414092869: "end of file reached too early",  # AVERROR_EOF
+    -13: "permission denied",
+    -2: "no such file",
+}
+
+
+def configure_pyglet(audio: Sequence[str], headless: bool) -> Any:
+    """Set pyglet's options; must run before anything imports pyglet.media."""
+    import pyglet
+
+    # Without a display, pyglet must make its GL context with EGL, or importing
+    # pyglet.media (which imports pyglet.gl) fails with NoSuchDisplayException.
+    pyglet.options["headless"] = headless
+    pyglet.options["audio"] = tuple(audio)
+    pyglet.options["debug_media"] = False
+    return pyglet
+
+
+#: pyglet's module that creates the audio driver (and its thread) when imported
+_DRIVERS = "pyglet.media.drivers"
+
+
+def _deferred_drivers(pyglet: Any) -> types.ModuleType:
+    """A stand-in for pyglet.media.drivers that creates no driver until asked.
+
+    pyglet.media imports `get_audio_driver` from it; that function loads the
+    real module (creating the driver chosen by pyglet.options['audio']) at
+    its first call, or when `_finish_setup` activates it in the forked child.
+    """
+    stub = types.ModuleType(_DRIVERS, "pyglet.media.drivers, deferred by pytest-pyglet-media")
+    # submodules (drivers.base, ...) still import from the real folder
+    stub.__path__ = [os.path.join(os.path.dirname(pyglet.__file__), "media", "drivers")]
+    stub.__package__ = _DRIVERS
+    stub._mp_deferred = True  # type: ignore[attr-defined]
+
+    def get_audio_driver() -> Any:
+        return _activate_drivers().get_audio_driver()
+
+    stub.get_audio_driver = get_audio_driver  # type: ignore[attr-defined]
+    return stub
+
+
+def _activate_drivers() -> types.ModuleType:
+    """The real pyglet.media.drivers, imported now if it was deferred."""
+    module = sys.modules.get(_DRIVERS)
+    if module is not None and getattr(module, "_mp_deferred", False):
+        del sys.modules[_DRIVERS]
+        module = importlib.import_module(_DRIVERS)  # creates the audio driver
+        setattr(sys.modules["pyglet.media"], "drivers", module)
+    return module if module is not None else importlib.import_module(_DRIVERS)
+
+
+def preload(headless: bool) -> None:
+    """Import what every play needs, for a fork server to fork from.
+
+    Creates no GL context (no shadow window), no audio driver, no thread and
+    no decoder: forking a process that holds any of those is unsafe.
+    """
+    import pyglet
+
+    pyglet.options["headless"] = headless
+    pyglet.options["shadow_window"] = False
+    pyglet.options["debug_media"] = False
+    if _DRIVERS not in sys.modules:
+        sys.modules[_DRIVERS] = _deferred_drivers(pyglet)
+    import pyglet.image  # noqa: F401  (imported by the first video texture: ~0.06 s)
+    import pyglet.media  # noqa: F401  (imports pyglet.gl: no context without the shadow window)
+    import pyglet.media.buffered_logger  # noqa: F401
+    import pyglet.window  # noqa: F401  (the shadow window's class; no window yet)
+    from pyglet.media.codecs import ffmpeg  # noqa: F401
+
+    # the drivers' modules (and their libraries), not the drivers themselves
+    for driver in ("silent", "openal"):
+        try:
+            importlib.import_module(f"{_DRIVERS}.{driver}")
+        except Exception:  # noqa: BLE001  (a missing library: the play will say so)
+            pass
+
+
+def _finish_setup(pyglet: Any) -> None:
+    """What importing pyglet.media did not do after `preload`: audio driver, GL context."""
+    _activate_drivers()
+    import pyglet.gl
+
+    if pyglet.gl.current_context is None and not pyglet.options["shadow_window"]:
+        pyglet.options["shadow_window"] = True
+        pyglet.gl._create_shadow_window()  # noqa: SLF001  (as importing pyglet.window does)
+
+
+def default_headless() -> bool:
+    return sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _make_logger(base: type, outfile: str) -> Any:
+    """pyglet's BufferedLogger, saving atomically and marking the end of stream."""
+
+    class RecordingLogger(base):  # type: ignore[misc, valid-type]
+        closed = False
+
+        cpu_at_start: tuple[float, float] | None = None
+
+        def init_wall_time(self) -> None:
+            super().init_wall_time()
+            self.cpu_at_start = _cpu_use()
+
+        def log(self, *args: Any) -> None:
+            if args and args[0] == "p.P.oe" and self.start_wall_time is not None:
+                # our own events, before the end of play so that a finished
+                # recording still ends with p.P.oe, as pyglet's tools expect
+                cpu_now = _cpu_use()
+                if cpu_now is not None and self.cpu_at_start is not None:
+                    self.log_entries.append(("mp.cpu", cpu_now[0] - self.cpu_at_start[0],
+                                             cpu_now[1] - self.cpu_at_start[1]))
+                self.log_entries.append(("mp.end", self.rebased_wall_time()))
+            self.log_entries.append(args)
+
+        def save_log_entries_as_pickle(self) -> None:
+            recording.save(Path(self.outfile), list(self.log_entries))
+            self.closed = True
+
+    return RecordingLogger(outfile)
+
+
+def _cpu_use() -> tuple[float, float] | None:
+    """(CPU time, time spent waiting for a CPU) of this thread, in seconds.
+
+    The wait (the kernel's run-queue delay) tells an overloaded machine
+    from a slow sample: late frames with a long wait are the machine's fault.
+    Linux only; None elsewhere.
+    """
+    try:
+        with open("/proc/thread-self/schedstat") as stats:
+            cpu_ns, wait_ns = stats.read().split()[:2]
+    except (OSError, ValueError):
+        return None
+    return int(cpu_ns) / 1e9, int(wait_ns) / 1e9
+
+
+def _video_format(source: Any) -> tuple | None:
+    vf = source.video_format
+    if vf is None:
+        return None
+    return (vf.width, vf.height, float(vf.sample_aspect or 0.0), float(vf.frame_rate or 0.0))
+
+
+def _audio_format(source: Any) -> tuple | None:
+    af = source.audio_format
+    if af is None:
+        return None
+    return (af.channels, af.sample_size, af.sample_rate)
+
+
+def _touch(path: str) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        pass  # the runner then sees no progress: at worst a hang reported
+
+
+def _schedule_heartbeat(pyglet: Any, path: str, logger: Any, player: Any) -> None:
+    """Touch `path` whenever the play progressed (new events, or the player's
+    clock moved) since the last look; the runner kills a player whose
+    heartbeat stops (runner._Progress)."""
+    seen: list[Any] = [None]
+
+    def beat(dt: float) -> None:
+        now = (len(logger.log_entries), player.time)
+        if now != seen[0]:
+            seen[0] = now
+            _touch(path)
+
+    pyglet.clock.schedule_interval(beat, HEARTBEAT_INTERVAL)
+
+
+def play(sample_path: str, outfile: str, name: str, audio: Sequence[str],
+         headless: bool, heartbeat: str | None = None) -> int:
+    # Written first: if anything below kills the process, this stays and
+    # reads as a crash.
+    recording.save(Path(outfile), recording.crash_placeholder(name))
+    pyglet = configure_pyglet(audio, headless)
+    import pyglet.media  # noqa: F811 (loads the submodule; the name stays pyglet)
+    from pyglet.media import buffered_logger
+
+    _finish_setup(pyglet)  # nothing left to do in a fresh interpreter
+
+    logger = _make_logger(buffered_logger.BufferedLogger, outfile)
+    buffered_logger.logger = logger
+    logger.log("version", VERSION)
+    logger.log("mp.im", name)
+    try:
+        source = pyglet.media.load(sample_path)
+    except Exception as exc:  # any failure to open is the source's verdict
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        detail = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+        for code, words in FFMPEG_ERRORS.items():
+            if f"Error code: {code}" in message:
+                detail = f"{words}; {detail}"
+        logger.log("mp.err", f"pyglet could not open it ({detail})"[:500])
+        logger.save_log_entries_as_pickle()
+        return EXIT_UNPLAYABLE
+    logger.log("mp.src", source.duration, _video_format(source), _audio_format(source))
+
+    player = pyglet.media.Player()
+    player.queue(source)
+    player.push_handlers(on_eos=lambda: pyglet.app.exit())
+    if heartbeat:
+        _touch(heartbeat)  # opened: progress
+        _schedule_heartbeat(pyglet, heartbeat, logger, player)
+    player.play()
+    pyglet.app.run()
+    # on_eos closes the logger; a loop that ended any other way is a crash
+    return 0 if logger.closed else 1
+
+
+def versions() -> dict[str, Any]:
+    """What was under test: pyglet, FFmpeg, Python, OS (for 03_pyglet_info.txt)."""
+    info: dict[str, Any] = {
+        "python": sys.version.replace("\n", " "),
+        "python_executable": sys.executable,
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+    }
+    try:
+        pyglet = configure_pyglet(("silent",), default_headless())
+        info["pyglet"] = pyglet.version
+        info["pyglet_path"] = os.path.dirname(pyglet.__file__)
+        from pyglet.media.codecs import ffmpeg
+
+        info["ffmpeg"] = ffmpeg.get_version()
+        from pyglet.media.codecs.ffmpeg_lib import libavcodec, libavformat, libavutil
+
+        info["ffmpeg_libraries"] = {
+            "avformat": libavformat.avformat_version,
+            "avcodec": libavcodec.avcodec_version,
+            "avutil": libavutil.avutil_version,
+        }
+    except Exception as exc:  # still report what we know
+        info["error"] = f"{type(exc).__name__}: {exc}"
+    return info
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pytest_pyglet_media.play.player")
+    parser.add_argument("sample", nargs="?")
+    parser.add_argument("recording", nargs="?")
+    parser.add_argument("--name", help="sample name recorded in the events")
+    parser.add_argument("--audio", default="silent", help="comma separated pyglet audio drivers")
+    parser.add_argument("--headless", choices=("auto", "yes", "no"), default="auto")
+    parser.add_argument("--info", action="store_true", help="print versions as JSON")
+    args = parser.parse_args(argv)
+    if args.info:
+        print(json.dumps(versions()))
+        return 0
+    if not args.sample or not args.recording:
+        parser.error("SAMPLE and RECORDING are required")
+    headless = default_headless() if args.headless == "auto" else args.headless == "yes"
+    audio = tuple(a for a in args.audio.split(",") if a)
+    name = args.name or os.path.basename(args.sample)
+    return play(args.sample, args.recording, name, audio, headless,
+                heartbeat=os.environ.get(HEARTBEAT_ENV) or None)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,298 @@
+"""Text reports: pure functions from data to str (no files, no pyglet).
+
+The per-sample reports are the original scripts' `all`, `anomalies` and
+`counter`; the summary follows the original summarize.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+from ..core.events import EVENTS, iter_states
+from ..judge import analysis as an
+from ..judge import results as res
+
+_NO_INDENT = {"crash", "mp.im", "mp.src", "mp.err", "mp.end", "p.P._sp", "p.P.sk",
+              "p.P.ut.1.0", "p.P.oe"}
+_ANOMALY_EVENTS = {"crash", "mp.im", "mp.src", "mp.err", "mp.end", "p.P.sk",
+                   "p.P.ut.1.5", "p.P.ut.1.7", "p.P.ut.1.8", "p.P.oe"}
+
+
+def _render_event(state: Mapping[str, Any], prefix: str) -> str:
+    spec = EVENTS[state["evname"]]
+    parts = [prefix, spec.desc]
+    parts.extend(f" {name}: {state[name]}" for name in spec.fields)
+    if spec.shown_with:
+        parts.append(" ;")
+        parts.extend(f" {name}: {state[name]}" for name in spec.shown_with)
+    return "".join(parts)
+
+
+def report_all(rec: an.ValidRecording) -> str:
+    """Every event, in order, with the frame number: the play as text."""
+    lines = []
+    for state in iter_states(rec.body):
+        indent = "" if state["evname"] in _NO_INDENT else "    "
+        lines.append(f"{state['frame_num']:4d} " + _render_event(state, indent))
+    return "\n".join(lines) + "\n"
+
+
+def report_anomalies(rec: an.ValidRecording) -> str:
+    """Start, end and interesting events only."""
+    lines = []
+    for state in iter_states(rec.body):
+        name = state["evname"]
+        if name == "p.P.ut.1.9":
+            rt = state["rescheduling_time"]
+            if rt is not None and rt < 0:
+                lines.append(f"{state['frame_num']:4d} !!! Scheduling in the past, "
+                             f"rescheduling_time: {rt:f}")
+        elif name in _ANOMALY_EVENTS:
+            lines.append(_render_event(state, f"{state['frame_num']:4d} "))
+    return "\n".join(lines) + "\n"
+
+
+def format_counts(counts: Mapping[str, int], sample: str | None = None) -> str:
+    lines = an.describe_counts(counts)
+    text = ("Counts of anomalies\nqtty anomaly\n" + "\n".join(lines)) if lines \
+        else "No anomalies detected."
+    return f"Sample: {sample}\n{text}" if sample is not None else text
+
+
+def report_counter(rec: an.ValidRecording) -> str:
+    """How many occurrences of each defect."""
+    result = rec.analysis
+    text = format_counts(result.counts)
+    if result.outcome in an.NOT_RELEVANT:
+        text = f"Outcome: {result.outcome} ({result.reason})\n{text}"
+    return text + "\n"
+
+
+#: name -> (renderer, description shown by --help); the one table of reports
+AVAILABLE_REPORTS: dict[str, tuple[Callable[[an.ValidRecording], str], str]] = {
+    "anomalies": (report_anomalies, "Start, end and interesting events"),
+    "all": (report_all, "All data is exposed as text"),
+    "counter": (report_counter, "How many occurrences of each defect"),
+}
+
+
+# -- the item's failure message ----------------------------------------------
+
+
+def failure_message(sample: str, result: an.PlayAnalysis, recording: str) -> str:
+    """What pytest shows for a failed sample: defects, first anomalies, recording."""
+    if result.outcome == an.UNPLAYABLE:
+        return f"{sample}: cannot be played: {result.reason}"
+    if result.outcome == an.UNREADABLE:
+        return f"{sample}: the recording {recording} is unreadable: {result.reason}"
+    if result.outcome == an.MISSING:
+        return f"{sample}: {result.reason}"
+    lines = []
+    if result.outcome == an.OVERLOADED:
+        lines.append(f"{sample}: {result.total_defects} late frames, but {result.reason}")
+    elif result.outcome in (an.CRASHED, an.TIMEOUT):
+        what = "timed out" if result.outcome == an.TIMEOUT else "crashed"
+        lines.append(f"{sample}: the player {what}: {result.reason}")
+    else:
+        total = result.total_defects
+        lines.append(f"{sample}: {total} defect{'s' if total != 1 else ''} while playing"
+                     + (f" a {result.duration:.2f} s source" if result.duration else ""))
+    if result.counts:
+        lines.extend(an.describe_counts(result.counts))
+    lines.extend(file_check_lines(result))
+    if result.anomalies:
+        lines.append("first anomalies:")
+        lines.extend(f"  {a.describe()}" for a in result.anomalies)
+    lines.append(f"recording: {recording}")
+    return "\n".join(lines)
+
+
+def file_check_lines(result: an.PlayAnalysis) -> list[str]:
+    """What the file (ffprobe) says of the play: one line per kind found,
+    naming frames, times and streams; or why it was not checked."""
+    if result.not_checked:
+        return [f"not checked against the file: {result.not_checked}"]
+    checks = result.checks
+    if checks is None or not checks.messages:
+        return []
+    return ["against the file (ffprobe):"] + [
+        f"  {kind}: {message}" for kind, message in sorted(checks.messages.items())]
+
+
+def file_check_report(result: an.PlayAnalysis) -> str:
+    """The section the per-sample reports end with: the play against the file,
+    with every missing frame and stall kept (analysis.MAX_FILE_DETAIL)."""
+    title = "-- Against the file (ffprobe's reference) --"
+    if result.not_checked:
+        return f"{title}\nNot checked against the file: {result.not_checked}\n"
+    checks = result.checks
+    if checks is None:
+        return ""
+    if not checks.judged:
+        return f"{title}\nNot checked against the file: {checks.note}\n"
+    lines = [title]
+
+    def seconds(value: float | None) -> str:
+        return "unknown" if value is None else f"{value:.3f} s"
+
+    lines.append(f"frames in the file: {checks.frames_in_file}, shown: {checks.frames_shown}, "
+                 f"discarded by pyglet: {checks.frames_discarded}")
+    lines.append(f"durations: play {seconds(checks.play_duration)}, file (ffprobe) "
+                 f"{seconds(checks.file_duration)}, pyglet's {seconds(checks.pyglet_duration)}; "
+                 f"pyglet's time shift {checks.time_shift:.3f} s")
+    for kind, message in sorted(checks.messages.items()):
+        lines.append(f"{kind}: {message}")
+    missing = checks.missing_frames
+    if missing:
+        n = checks.counts.get("frames_not_shown", len(missing))
+        shown = f" (the first {len(missing)} of {n})" if n > len(missing) else ""
+        lines.append(f"frames never shown, file times{shown}:")
+        lines.extend(f"  {t:.3f} s" for t in missing)
+    if checks.stalls:
+        n = checks.counts.get("stall", len(checks.stalls))
+        shown = f" (the first {len(checks.stalls)} of {n})" if n > len(checks.stalls) else ""
+        lines.append(f"stalls{shown}: play time from - to, frame (file time), held, "
+                     "the file's interval:")
+        lines.extend(f"  {start:.3f} s - {end:.3f} s  frame {t:.3f} s  held {end - start:.3f} s"
+                     f"  file {expected:.3f} s" for start, end, t, expected in checks.stalls)
+    if checks.note:
+        lines.append(f"note: {checks.note}")
+    return "\n".join(lines) + "\n"
+
+
+def attempt_message(sample: str, result: an.PlayAnalysis, recording: str,
+                    stderr_tail: str | None) -> str:
+    """The failure message of one attempt; a crash or timeout shows the
+    last lines the player wrote to stderr."""
+    message = failure_message(sample, result, recording)
+    if result.outcome in an.RETRYABLE and stderr_tail and stderr_tail.strip():
+        tail = stderr_tail.strip().splitlines()[-12:]
+        message += "\nplayer stderr (last lines):\n" + "\n".join(f"  {line}" for line in tail)
+    return message
+
+
+# -- session reports ---------------------------------------------------------
+
+
+def summary(session: str, samples_version: str, totals: res.SessionTotals, *,
+            interrupted: bool = False, notes: Sequence[str] = (),
+            not_checked: Mapping[str, str] | None = None) -> str:
+    """00_summary.txt: the original summarize, plus what it could not know.
+
+    `not_checked`: the played samples that were not checked against the file,
+    and why (a line says how many; an appendix lists them).
+    """
+    not_checked = not_checked or {}
+    parts = [f"Summary of media_player debug info for session: {session}",
+             f"Samples version: {samples_version}"]
+    if interrupted:
+        parts.append("*** The run was interrupted: only the samples played so far are counted.")
+    parts.extend(notes)
+    if not_checked:
+        parts.append(f"*** Reference checks skipped: {len(not_checked)} played samples were "
+                     "not checked against the file (see the appendix)")
+    parts.append(f"Samples in the playlist: {len(totals.samples)}")
+    if totals.missing:
+        parts.append(f"Samples with no .dbg recording: {len(totals.missing)}")
+    else:
+        parts.append("All samples have a .dbg recording.")
+    if totals.crashed:
+        parts.append(f"Samples that always crashed: {len(totals.crashed)}")
+    else:
+        parts.append("All samples (finally) got a report with no crash.")
+    if totals.unplayable:
+        parts.append(f"Samples the player could not open: {len(totals.unplayable)}")
+    if totals.unreadable:
+        parts.append(f"Samples with an unreadable recording: {len(totals.unreadable)}")
+    if totals.unfinished:
+        parts.append(f"Samples interrupted or being played, without a verdict: "
+                     f"{len(totals.unfinished)} (not counted as crashes)")
+    if totals.overloaded:
+        parts.append(f"*** Samples played while the machine was overloaded: "
+                     f"{len(totals.overloaded)} (their late frames are not counted "
+                     "against them; run fewer players at once)")
+    n = totals.relevant
+    parts.append(f"Relevant samples (all - no_dbg - crashed - unplayable): {n}")
+    if n == 0:
+        parts.append("*** Error, no relevant samples remains to calculate score.")
+    else:
+        parts.extend([
+            f"Naive quality number (anomalies / samples): {totals.defects_per_sample:f}",
+            f"Relevant samples with perfect play: {len(totals.perfect)} / {n}",
+            f"Relevant samples with anomalies   : {len(totals.non_perfect)} / {n}",
+        ])
+    parts.append("")
+    parts.append(crash_retries(totals))
+    parts.append("")
+    if totals.non_perfect:
+        parts.append("Per sample defects info (always crashed and perfect plays not listed)\n")
+        for sample in sorted(totals.non_perfect):
+            parts.append(format_counts(totals.non_perfect[sample], sample))
+            parts.append("")
+    if not_checked:
+        parts.append("Appendix, samples not checked against the file")
+        parts.extend(f"\t{s}: {why}" for s, why in sorted(not_checked.items()))
+        parts.append("")
+    for title, samples in (("Appendix, samples interrupted or being played (no verdict)",
+                            totals.unfinished),
+                           ("Appendix, samples played while the machine was overloaded",
+                            totals.overloaded),
+                           ("Appendix, samples the player could not open", totals.unplayable),
+                           ("Appendix, samples with an unreadable recording", totals.unreadable),
+                           ("Appendix, list of samples without dbg", totals.missing)):
+        if samples:
+            parts.append(title)
+            parts.extend(f"\t{s}" for s in samples)
+            parts.append("")
+    return "\n".join(parts).rstrip("\n") + "\n"
+
+
+def crash_retries(totals: res.SessionTotals) -> str:
+    if not totals.sometimes_crashed and not totals.always_crashed:
+        return "No sample crashed the player."
+    parts = [f"Crash retries in this run: {totals.total_retries}"]
+    if totals.always_crashed:
+        parts.append("Samples that always crashed (in every attempt to play)")
+        parts.extend(sorted(totals.always_crashed))
+    if totals.always_crashed and totals.sometimes_crashed:
+        parts.append("")
+    parts.append("Samples that crashed but finally played entirely")
+    parts.extend(sorted(totals.sometimes_crashed) or ["<none>"])
+    return "\n".join(parts)
+
+
+def headline(totals: res.SessionTotals) -> str:
+    """One line for the terminal summary."""
+    bits = [f"{len(totals.samples)} samples", f"{len(totals.perfect)} perfect",
+            f"{len(totals.non_perfect)} with defects"]
+    for label, group in (("crashed", totals.crashed), ("unplayable", totals.unplayable),
+                         ("overloaded", totals.overloaded),
+                         ("interrupted or playing", totals.unfinished),
+                         ("unreadable", totals.unreadable), ("not played", totals.missing)):
+        if group:
+            bits.append(f"{len(group)} {label}")
+    if totals.total_retries:
+        bits.append(f"{totals.total_retries} crash retries")
+    return ", ".join(bits)
+
+
+def pyglet_info(versions: Mapping[str, Any]) -> str:
+    """03_pyglet_info.txt: what played the samples (captured at session creation)."""
+    if not versions:
+        return "No version information was captured for this session.\n"
+    lines = ["Captured when the session was created.", ""]
+    labels = [("pyglet", "pyglet"), ("pyglet_path", "pyglet location"), ("ffmpeg", "FFmpeg"),
+              ("ffmpeg_libraries", "FFmpeg libraries (major versions)"),
+              ("python", "Python"), ("python_executable", "Python executable"),
+              ("platform", "OS"), ("machine", "machine"),
+              ("audio", "audio drivers (--mp-audio)"), ("error", "error")]
+    for key, label in labels:
+        if key in versions:
+            value = versions[key]
+            if isinstance(value, dict):
+                value = ", ".join(f"{k} {v}" for k, v in value.items())
+            lines.append(f"{label}: {value}")
+    return "\n".join(lines) + "\n"
+
+
+def pyglet_revision(versions: Mapping[str, Any]) -> str:
+    return str(versions.get("pyglet_revision", "unknown: not captured")) + "\n"

@@ -1,0 +1,442 @@
+"""The end of a run: one function writes everything a session's reports hold.
+
+`write_session_reports` is called by the plugin's controller-side reporter
+when a run ends and by `pyglet-mp summarize` alike. It takes the run's
+results (none for `summarize`), reads each recording it needs once (through
+`recording.read`, which validates and judges it), and hands the same judged
+recording to the per-sample reports and the timeline page, one sample at a
+time so that memory does not grow with the session. Then it writes the
+summary, the comparison and, last, the index that links to all of them.
+Protection settings are honoured here.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Collection, Mapping
+
+from ..core import atomic
+from ..core.errors import BadReferenceError, MediaTestError, UnreadableRecordingError
+from ..judge import analysis as an
+from ..judge import baseline as bl
+from ..judge import comparison, file_checks, groups
+from ..judge import results as res
+from ..judge.file_checks import FileChecks
+from ..store import recording
+from ..store import reference as refs
+from ..store import sessions as store
+from ..store.reference import Reference
+from . import index_page, reports, timeline
+
+#: why a recording judged from the session alone was not checked against the file
+NO_STORED_REFERENCE = "the session holds no usable reference of the file"
+
+BOKEH_MISSING = ("timeline pages not written: bokeh is not installed "
+                 "(pip install 'pytest-pyglet-media[plots]')")
+
+
+@dataclass(frozen=True)
+class WrittenSummary:
+    """What the end of a run found and wrote."""
+
+    totals: res.SessionTotals
+    results: Mapping[str, res.SampleResult]
+    summary_path: Path
+    reports_written: bool
+    interrupted: bool = False
+    #: the comparison with another session, and where it was written (None:
+    #: the session protects its reports)
+    comparison: comparison.Comparison | None = None
+    comparison_path: Path | None = None
+    notes: tuple[str, ...] = ()
+
+
+def write_session_reports(paths: store.SessionPaths,
+                          run_results: Mapping[str, res.SampleResult], *,
+                          interrupted: bool = False, plots: str = "none",
+                          compare_with: store.SessionPaths | None = None,
+                          expectations: Mapping[str, str] | None = None,
+                          lost: Collection[str] = (), baseline: bl.Baseline | None = None,
+                          baseline_updated: bool = False) -> WrittenSummary:
+    """End a run: every playlist sample's verdict (this run's, else its
+    recording's), its reports and timeline, the summary, the comparison with
+    `compare_with`, and the index, written last.
+
+    `plots` chooses the timeline pages (failed, all, none); `expectations`
+    are samples.toml's expected failures shown in the index; `lost` are
+    samples whose xdist worker died while playing them; `baseline`, the
+    baseline the run was judged against, shown beside each sample's counts
+    (`baseline_updated`: the run rewrote it).
+    """
+    conf = store.load_configuration(paths)
+    notes: list[str] = []
+    if conf.raw_data_writable:
+        notes.extend(_forget_lost(paths, sorted(set(lost) - set(run_results))))
+        if run_results:
+            store.save_retry_state(paths, run_results.values())
+    retry_state = store.load_retry_state(paths)
+    pages = _Pages(paths, plots if conf.reports_writable else "none", notes)
+    everything: dict[str, res.SampleResult | None] = {}
+    for sample in store.session_playlist(paths):
+        result, rec, ref = _sample_result(paths, sample, run_results.get(sample), retry_state,
+                                          keep=conf.reports_writable)
+        everything[sample] = result
+        if conf.reports_writable:
+            _write_sample_reports(paths, sample, result, rec)
+            pages.write(sample, result, rec, ref)
+    results = {s: r for s, r in everything.items() if r is not None}
+    totals = res.session_totals(results.values(), everything)
+    summary_path = paths.special_report("summary")
+    compared = None
+    if compare_with is not None:
+        compared = comparison.compare(paths.name, everything, compare_with.name,
+                                      session_results(compare_with))
+    if not conf.reports_writable:
+        return WrittenSummary(totals, results, summary_path, False, interrupted, compared,
+                              None, tuple(notes))
+    versions = store.load_versions(paths)
+    not_checked = {s: r.analysis.not_checked for s, r in results.items()
+                   if r.analysis.not_checked}
+    summary = reports.summary(paths.name, samples_version(paths), totals, interrupted=interrupted,
+                              not_checked=not_checked)
+    places = labelled_groups(paths)
+    group_rows = session_groups(places, versions, everything)
+    if group_rows:
+        summary += "\n" + groups.side_by_side(group_rows, list(everything))
+        if places:  # groups of their own: compare --between works
+            summary += "\n" + groups.against_first(group_rows)
+    played_by = groups.played_by(group_rows) if group_rows else None
+    mixed = mixed_versions_section(versions, [
+        (label, store.load_versions(group), len(played))
+        for (label, group), (_label, played) in zip(places, group_rows)])
+    if mixed:
+        summary += "\n" + mixed
+    if baseline is not None:
+        summary += "\n" + bl.summary_section(baseline, _entries(results),
+                                              updated_by_run=baseline_updated)
+    atomic.write_text(summary_path, summary)
+    atomic.write_text(paths.special_report("pyglet_info"), reports.pyglet_info(versions))
+    atomic.write_text(paths.special_report("pyglet_revision"), reports.pyglet_revision(versions))
+    compared_path = write_comparison(paths.reports_dir, compared) if compared else None
+    written = WrittenSummary(totals, results, summary_path, True, interrupted, compared,
+                             compared_path, tuple(notes))
+    _write_index(paths, written, expectations or {}, baseline, played_by)
+    return written
+
+
+def _entries(results: Mapping[str, res.SampleResult]) -> dict[str, bl.Entry]:
+    return {s: bl.entry_of(r.outcome, r.analysis.counts) for s, r in results.items()}
+
+
+def stored_reference(paths: store.SessionPaths, sample: str) -> Reference | None:
+    """The sample's reference as the session stored it (None: none, or not usable).
+
+    Not checked against the sample file: it describes the file the session
+    played, which a bundle's receiver may not have.
+    """
+    try:
+        return refs.load(paths.reference(sample))[1]
+    except BadReferenceError:
+        return None
+
+
+def _sample_result(paths: store.SessionPaths, sample: str, result: res.SampleResult | None,
+                   retry_state: Mapping[str, Mapping[str, int]], *, keep: bool
+                   ) -> tuple[res.SampleResult | None,
+                              an.ValidRecording | UnreadableRecordingError | None,
+                              Reference | None]:
+    """A sample's result (None: never recorded), its judged recording and the
+    file's stored reference.
+
+    The recording is read only when the run has no result for the sample or
+    when its reports need the events (`keep`, and the play was not perfect);
+    it is judged against the stored reference, as the run judged it.
+    """
+    path = paths.recording(sample)
+    needed = result is None or (keep and result.outcome not in (an.PERFECT, an.MISSING))
+    if not needed or not path.exists():
+        return result, None, None
+    ref = stored_reference(paths, sample)
+    try:
+        rec: an.ValidRecording | UnreadableRecordingError = an.read(path, ref, no_reference=NO_STORED_REFERENCE)
+    except UnreadableRecordingError as exc:
+        rec = exc
+    if result is None:
+        analysis = rec.analysis if isinstance(rec, an.ValidRecording) \
+            else an.PlayAnalysis(an.UNREADABLE, reason=rec.problem)
+        if analysis.outcome == an.CRASHED:
+            analysis = _unfinished(paths.playing(sample)) or analysis
+        state = retry_state.get(sample, {})
+        result = res.SampleResult(sample, analysis, attempts=state.get("attempts", 1),
+                                  crashed_attempts=state.get("crashed_attempts", 0),
+                                  recording=str(path))
+    return result, rec, ref
+
+
+def _unfinished(marker: Path) -> an.PlayAnalysis | None:
+    """A crash placeholder with a play marker beside it is no crash (issue 10):
+    the play was interrupted, or is going on now in a live process."""
+    try:
+        state = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(state, dict):
+        return None
+    if state.get("interrupted") is True:
+        return an.PlayAnalysis(an.INTERRUPTED, reason="the run was interrupted while it played")
+    pid = state.get("pid")
+    if type(pid) is int and pid > 0 and _alive(pid):
+        return an.PlayAnalysis(an.PLAYING, reason=f"being played now (process {pid})")
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def session_results(paths: store.SessionPaths) -> dict[str, res.SampleResult | None]:
+    """Every playlist sample's result from its recording (None: no recording)."""
+    retry_state = store.load_retry_state(paths)
+    return {sample: _sample_result(paths, sample, None, retry_state, keep=False)[0]
+            for sample in store.session_playlist(paths)}
+
+
+def session_groups(places: list[tuple[str, store.SessionPaths]], versions: Mapping[str, object],
+                   everything: Mapping[str, res.SampleResult | None]) -> list[groups.Row]:
+    """The places a merged session's samples were played (groups.py), each
+    with the results of the samples it played; [] for a session played in one.
+
+    `places`: the session's groups (labelled_groups), whole sessions of their
+    own; a session merged before they were keeps each sample's place in its
+    versions.
+    """
+    if not places:
+        return groups.rows_of_mixed_versions(versions, everything, groups.MIXED_VERSIONS_KEY)
+    return [(label, {s: r for s, r in session_results(group).items() if r is not None})
+            for label, group in places]
+
+
+def labelled_groups(paths: store.SessionPaths) -> list[tuple[str, store.SessionPaths]]:
+    """(label, session) of each group, labels naming what differs (groups.labels)."""
+    sessions = [paths.group(n) for n in paths.group_numbers()]
+    keys = [groups.key(groups.where(store.load_versions(g))) for g in sessions]
+    named = groups.labels(keys)
+    return [(named[k] if keys.count(k) == 1 else f"{named[k]} #{g.name}", g)
+            for k, g in zip(keys, sessions)]
+
+
+def _forget_lost(paths: store.SessionPaths, lost: list[str]) -> list[str]:
+    """A sample whose worker died in flight has no recording, not a crash.
+
+    Its player (killed with the worker) left the crash placeholder; it says
+    nothing about the sample, so it is removed, and the summary lists the
+    sample among those without a recording.
+    """
+    notes = []
+    for sample in lost:
+        target = paths.recording(sample)
+        try:
+            placeholder = recording.load(target) == recording.crash_placeholder(sample)
+        except MediaTestError:
+            placeholder = False
+        if placeholder:
+            target.unlink()
+        notes.append(f"{sample}: its xdist worker died while playing it; "
+                     "it has no recording in this run")
+    return notes
+
+
+def _write_sample_reports(paths: store.SessionPaths, sample: str,
+                          result: res.SampleResult | None,
+                          rec: an.ValidRecording | UnreadableRecordingError | None) -> None:
+    """all/anomalies for every non-perfect play; none (stale ones removed) otherwise."""
+    targets = [paths.report(sample, name) for name in ("all", "anomalies")]
+    if result is None or result.outcome in (an.PERFECT, an.MISSING) or rec is None:
+        for target in targets:
+            target.unlink(missing_ok=True)
+        return
+    if isinstance(rec, an.ValidRecording):
+        texts = [sample_report(rec, name, result.analysis) for name in ("all", "anomalies")]
+    else:
+        texts = [f"{sample}: no report: {rec}\n"] * 2
+    for target, text in zip(targets, texts):
+        atomic.write_text(target, text)
+
+
+class _Pages:
+    """Timeline pages of the samples `plots` chooses, from the judged recordings."""
+
+    def __init__(self, paths: store.SessionPaths, plots: str, notes: list[str]) -> None:
+        self.paths = paths
+        self.plots = plots
+        self.notes = notes
+
+    def write(self, sample: str, result: res.SampleResult | None,
+              rec: an.ValidRecording | UnreadableRecordingError | None,
+              ref: Reference | None = None) -> None:
+        if self.plots == "none" or result is None:
+            return
+        if self.plots == "failed" and result.outcome in (an.PERFECT, an.MISSING):
+            return
+        path = self.paths.recording(sample)
+        if not path.is_file():
+            return
+        try:
+            if rec is None:
+                ref = stored_reference(self.paths, sample)
+                rec = an.read(path, ref, no_reference=NO_STORED_REFERENCE)
+            if isinstance(rec, UnreadableRecordingError):
+                raise rec
+            write_timeline_page(self.paths, sample, rec, *_page_checks(rec, result, ref))
+        except ImportError:
+            self.notes.append(BOKEH_MISSING)
+            self.plots = "none"
+        except UnreadableRecordingError as exc:
+            self.notes.append(f"no timeline for {sample}: {exc}")
+
+
+def judged_recording(paths: store.SessionPaths, sample: str
+                     ) -> tuple[an.ValidRecording, Reference | None]:
+    """A sample's recording judged as the run judged it: against the stored
+    reference when the session has one (UnreadableRecordingError as recording.read)."""
+    ref = stored_reference(paths, sample)
+    rec = an.read(paths.recording(sample), ref,
+                       no_reference=NO_STORED_REFERENCE)
+    return rec, ref
+
+
+def sample_report(rec: an.ValidRecording, report_name: str,
+                  verdict: an.PlayAnalysis | None = None) -> str:
+    """One of reports.AVAILABLE_REPORTS; all and anomalies end with the file's
+    view of the play (of `verdict`, the run's, when given)."""
+    text = reports.AVAILABLE_REPORTS[report_name][0](rec)
+    against = "" if report_name == "counter" else \
+        reports.file_check_report(verdict or rec.analysis)
+    return f"{text}\n{against}" if against else text
+
+
+def write_sample_page(paths: store.SessionPaths, sample: str) -> Path:
+    """reports/<sample>.timeline.html from the session alone (`pyglet-mp plot`)."""
+    rec, ref = judged_recording(paths, sample)
+    result = res.SampleResult(sample, rec.analysis)
+    return write_timeline_page(paths, sample, rec, *_page_checks(rec, result, ref))
+
+
+def _page_checks(rec: an.ValidRecording, result: res.SampleResult, ref: Reference | None
+                 ) -> tuple[FileChecks | None, Reference | None]:
+    """The file's checks and reference for a timeline page: recomputed in full
+    from the stored reference (no probing), else why the play was not checked."""
+    if ref is not None:
+        return file_checks.check(rec.events, ref), ref
+    why = result.analysis.not_checked
+    return (FileChecks(judged=False, note=why) if why else None), None
+
+
+def write_timeline_page(paths: store.SessionPaths, sample: str, rec: an.ValidRecording,
+                        checks: FileChecks | None = None,
+                        reference: Reference | None = None) -> Path:
+    """reports/<sample>.timeline.html (ImportError without bokeh); with the
+    file's checks and reference, the page plots them too (timeline.render_page)."""
+    out = paths.report(sample, "timeline", "html")
+    page = timeline.render_page(rec, sample, checks, reference)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_text(out, page)
+    return out
+
+
+def write_timeline_export(paths: store.SessionPaths, sample: str, rec: an.ValidRecording,
+                          fmt: str) -> Path:
+    """reports/<sample>.timeline.<csv|json|pkl>."""
+    fmt = timeline.check_format(fmt)
+    out = paths.report(sample, "timeline", fmt)
+    data = timeline.export(timeline.build_timeline(rec), fmt)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_bytes(out, data)
+    return out
+
+
+def write_comparison(folder: Path, compared: comparison.Comparison,
+                     file_name: str | None = None) -> Path:
+    """comparison_<session>_<other>.txt (or `file_name`) in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (file_name or f"comparison_{compared.session}_{compared.other}.txt")
+    atomic.write_text(target, comparison.render(compared))
+    return target
+
+
+def samples_version(paths: store.SessionPaths) -> str:
+    try:
+        text = paths.samples_version.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        text = ""
+    return text.strip() or "unknown"
+
+
+def _write_index(paths: store.SessionPaths, written: WrittenSummary,
+                 expectations: Mapping[str, str], baseline: bl.Baseline | None = None,
+                 played_by: Mapping[str, str] | None = None) -> Path:
+    """reports/index.html, linking to whatever reports/ holds now (written last)."""
+    target = paths.special_report("index")
+    present = sorted(p.name for p in paths.reports_dir.iterdir()) if paths.reports_dir.is_dir() \
+        else []
+    atomic.write_text(target, index_page.render(
+        paths.name, samples_version(paths), written.totals, written.results, present,
+        reports.headline(written.totals), interrupted=written.interrupted,
+        recordings={s for s in written.totals.samples if paths.recording(s).is_file()},
+        expected=expectations, baseline=_baseline_column(baseline, written.results),
+        played_by=played_by or None))
+    return target
+
+
+def _baseline_column(baseline: bl.Baseline | None, results: Mapping[str, res.SampleResult]
+                     ) -> dict[str, tuple[str, str]] | None:
+    """sample -> (its baseline entry, how now compares), for index.html."""
+    if baseline is None:
+        return None
+    now = _entries(results)
+    column = {}
+    for sample, entry in now.items():
+        base = baseline.entries.get(sample)
+        column[sample] = (bl.render_entry(base), bl.describe(base, entry))
+    return column
+
+
+def mixed_versions_section(versions: Mapping[str, Any],
+                           places: Sequence[tuple[str, Mapping[str, Any], int]] = ()) -> str:
+    """The summary's account of a merge of sources played in different places.
+
+    `places`: per group of the session (groups/NN), its label, its versions
+    and how many samples it played; none for a session merged before groups
+    had sessions of their own (each sample's place is then listed).
+    """
+    per_sample = versions.get(groups.MIXED_VERSIONS_KEY)
+    if not isinstance(per_sample, dict) or not per_sample:
+        return ""
+    head = ("*** Mixed versions: this session merges runs played by different pyglet or "
+            "FFmpeg versions, platforms or audio drivers (pyglet-mp merge --allow-mixed); ")
+    if not places:
+        lines = [head + "each sample's:"]
+        lines.extend(f"\t{sample}: {groups.full_label(info)} ({info.get('source')})"
+                     for sample, info in sorted(per_sample.items()) if isinstance(info, dict))
+        return "\n".join(lines) + "\n"
+    lines = [head + "one group per place, each a session of its own in groups/NN:"]
+    for number, (label, info, played) in enumerate(places, start=1):
+        sources = info.get(groups.SOURCES_KEY)
+        sources = ", ".join(str(s) for s in sources) if isinstance(sources, list) else "?"
+        lines.append(f"\t{number} {label}: {groups.full_label(groups.where(info))}; "
+                     f"{played} samples played; from {sources}")
+    first = groups.key(groups.where(places[0][1]))
+    elsewhere = sorted(s for s, info in per_sample.items()
+                       if isinstance(info, dict) and groups.key(info) != first)
+    lines.append("The per-sample reports and timelines show group 1's recordings"
+                 + (f"; of a later group for the samples group 1 did not play: "
+                    f"{', '.join(elsewhere)}" if elsewhere else "") + ".")
+    return "\n".join(lines) + "\n"

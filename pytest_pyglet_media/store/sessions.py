@@ -1,0 +1,650 @@
+"""The session store: samples folder, session folders, configuration, activation.
+
+Layout (from the manual of pyglet's original scripts):
+
+    samples_dir/
+        <samples>            the implicit playlist
+        activation.json      the active session's name
+        <session>/           (the store's: see below)
+            configuration.json
+            dbg/             <sample>.dbg, _session_playlist.txt, ...
+            reference/       <sample>.json: what ffprobe says the sample holds
+            reports/         00_summary.txt, ...
+
+The sessions and activation.json live in the *store* folder, which is the
+samples folder unless --mp-store / `pyglet-mp --store` names another one
+(a read-only or shared corpus): samples are read from the samples folder,
+everything written goes to the store. A store serves one samples folder;
+sessions name their samples by file name only, so two samples folders
+sharing one store would mix their sessions.
+
+The plugin and the `pyglet-mp` command share this module.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
+
+from ..core import atomic
+from ..core.errors import (
+    BadFileError,
+    PlaylistError,
+    ProtectedSessionError,
+    SessionError,
+    SessionExistsError,
+    UsageError,
+)
+from ..core.names import (
+    BUNDLE_SUFFIX,
+    EXCLUDED_EXTENSIONS,
+    MANIFEST_NAME,
+    fit_file_name,
+    sample_name_problem,
+)
+
+SAMPLES_DIR_ENV = "pyglet_mp_samples_dir"
+#: the CLI's store folder (the plugin's is --mp-store / PYTEST_MP_STORE)
+STORE_DIR_ENV = "pyglet_mp_store_dir"
+ACTIVATION_FILE = "activation.json"
+CONFIGURATION_FILE = "configuration.json"
+SAMPLES_VERSION_FILE = "_version.txt"
+TESTRUN_PREFIX = "testrun_"
+
+# Characters no folder name may hold on Windows, macOS or Linux.
+_FORBIDDEN_NAME_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Configuration:
+    protect_raw_data: bool = False
+    protect_reports: bool = False
+    dev_debug: bool = False
+    has_playlist: bool = False
+    config_vs: str = "1.0"
+
+    @property
+    def raw_data_writable(self) -> bool:
+        return self.dev_debug or not self.protect_raw_data
+
+    @property
+    def reports_writable(self) -> bool:
+        return self.dev_debug or not self.protect_reports
+
+
+@dataclass(frozen=True)
+class SessionPaths:
+    samples_dir: Path
+    name: str
+    #: the folder holding the session (None: the samples folder)
+    store_dir: Path | None = None
+
+    @property
+    def store(self) -> Path:
+        """The folder of the session folders and activation.json."""
+        return self.samples_dir if self.store_dir is None else self.store_dir
+
+    @property
+    def session_dir(self) -> Path:
+        return self.store / self.name
+
+    @property
+    def dbg_dir(self) -> Path:
+        return self.session_dir / "dbg"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.session_dir / "reports"
+
+    @property
+    def configuration(self) -> Path:
+        return self.session_dir / CONFIGURATION_FILE
+
+    @property
+    def playlist(self) -> Path:
+        return self.dbg_dir / "_session_playlist.txt"
+
+    @property
+    def versions(self) -> Path:
+        return self.dbg_dir / "_versions.json"
+
+    @property
+    def retry_state(self) -> Path:
+        """Per sample, the attempts and crashes of its latest play."""
+        return self.dbg_dir / "_crash_retries.json"
+
+    @property
+    def samples_version(self) -> Path:
+        return self.dbg_dir / "_samples_version.txt"
+
+    def playing(self, sample: str) -> Path:
+        """Marker of a play in progress (or interrupted): who plays the sample."""
+        return self.dbg_dir / fit_file_name(sample, ".playing")
+
+    def sample(self, sample: str) -> Path:
+        return self.samples_dir / sample
+
+    def recording(self, sample: str) -> Path:
+        return self.dbg_dir / recording_file_name(sample)
+
+    def report(self, sample: str, report_name: str, ext: str = "txt") -> Path:
+        return self.reports_dir / report_file_name(sample, report_name, ext)
+
+    def special_report(self, name: str) -> Path:
+        return self.reports_dir / SPECIAL_REPORTS[name]
+
+    @property
+    def reference_dir(self) -> Path:
+        """ffprobe's account of each sample (reference.py): raw data, made
+        when the first reference is written."""
+        return self.session_dir / "reference"
+
+    def reference(self, sample: str) -> Path:
+        return self.reference_dir / fit_file_name(sample, ".json")
+
+    @property
+    def groups_dir(self) -> Path:
+        """A session merged from runs played in different places (`pyglet-mp
+        merge --allow-mixed`): one whole session per place, as `group(n)`."""
+        return self.session_dir / "groups"
+
+    def group(self, number: int) -> SessionPaths:
+        """The session of group `number` (1, 2, ...), in the order of the
+        merge's sources."""
+        return SessionPaths(self.samples_dir, f"{number:02d}", self.groups_dir)
+
+    def group_numbers(self) -> list[int]:
+        """The groups this session holds (none unless merged from runs played
+        in different places)."""
+        try:
+            names = os.listdir(self.groups_dir)
+        except OSError:
+            return []
+        numbers = sorted(int(n) for n in names if len(n) == 2 and n.isdigit() and int(n))
+        return [n for n in numbers if self.group(n).exists()]
+
+    def exists(self) -> bool:
+        return self.configuration.is_file()
+
+
+def recording_file_name(sample: str) -> str:
+    return fit_file_name(sample, ".dbg")
+
+
+def report_file_name(sample: str, report_name: str, ext: str = "txt") -> str:
+    return fit_file_name(sample, f".{report_name}.{ext}")
+
+
+SPECIAL_REPORTS = {
+    "summary": "00_summary.txt",
+    "pyglet_info": "03_pyglet_info.txt",
+    "pyglet_revision": "04_pyglet_revision.txt",
+    "index": "index.html",
+}
+
+
+# -- samples folder -----------------------------------------------------------
+
+
+def resolve_samples_dir(value: str | os.PathLike[str] | None, *, source: str) -> Path:
+    """The samples folder from an option, or from pyglet_mp_samples_dir."""
+    if value is None or str(value) == "":
+        value = os.environ.get(SAMPLES_DIR_ENV)
+        source = f"environment variable {SAMPLES_DIR_ENV}"
+        if not value:
+            raise UsageError(
+                f"no samples folder: pass --samples-dir or set {SAMPLES_DIR_ENV}")
+    path = Path(value).expanduser()
+    if not path.exists():
+        raise UsageError(f"samples folder {path} (from {source}) does not exist")
+    if not path.is_dir():
+        raise UsageError(f"samples folder {path} (from {source}) is not a folder")
+    return path.resolve()
+
+
+def resolve_store_dir(value: str | os.PathLike[str] | None, samples_dir: Path, *,
+                      source: str, env: str | None = None) -> Path:
+    """The store folder from an option (else the environment variable `env`),
+    else the samples folder; created when missing."""
+    if (value is None or str(value) == "") and env:
+        value = os.environ.get(env) or None
+        source = f"environment variable {env}"
+    if value is None or str(value) == "":
+        return samples_dir
+    path = Path(value).expanduser()
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"store folder {path} (from {source}) is not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the store folder {path} (from {source}): "
+                         f"{exc.strerror}") from None
+    return path.resolve()
+
+
+def is_candidate_sample(path: Path) -> bool:
+    """Files that belong to the implicit playlist."""
+    name = path.name
+    if name.startswith(".") or name == MANIFEST_NAME or name.endswith(BUNDLE_SUFFIX):
+        return False
+    if path.suffix.lower() in EXCLUDED_EXTENSIONS:
+        return False
+    return path.is_file()
+
+
+def sample_problem(samples_dir: Path, name: str) -> str | None:
+    """Why a file of the samples folder cannot be a sample, or None.
+
+    The name must pass names.sample_name_problem; a link leading out of the
+    folder would make the session depend on files it does not hold.
+    """
+    problem = sample_name_problem(name)
+    if problem is not None:
+        shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return f"{shown[:120]!r}: its name {problem}; rename the file to play it"
+    path = samples_dir / name
+    if path.is_symlink():
+        target = path.resolve()
+        if target.parent != samples_dir.resolve():
+            return (f"{name!r} is a link to {target}, outside the samples folder; "
+                    "copy the file into the folder to play it")
+    return None
+
+
+def implicit_playlist(samples_dir: Path) -> list[str]:
+    """Every file of the folder except excluded extensions; no subfolders."""
+    return sorted(entry.name for entry in _scandir(samples_dir)
+                  if is_candidate_sample(entry) and sample_problem(samples_dir, entry.name) is None)
+
+
+def left_out_samples(samples_dir: Path) -> list[str]:
+    """Messages for files that look like samples but cannot be (see sample_problem)."""
+    problems = (sample_problem(samples_dir, entry.name) for entry in _scandir(samples_dir)
+                if is_candidate_sample(entry))
+    return sorted(p for p in problems if p is not None)
+
+
+def _scandir(folder: Path, what: str = "samples folder") -> Iterable[Path]:
+    try:
+        return [folder / name for name in os.listdir(folder)]
+    except OSError as exc:
+        raise UsageError(f"cannot list {what} {folder}: {exc.strerror}") from None
+
+
+def parse_playlist(text: str) -> list[str]:
+    """One sample per line; blank lines and '#' comments ignored."""
+    samples = []
+    for line in text.splitlines():
+        sample = line.strip()
+        if sample and not sample.startswith("#"):
+            samples.append(sample)
+    return samples
+
+
+def check_playlist(samples: Iterable[str], samples_dir: Path, source: Path) -> list[str]:
+    """Refuse every bad entry at once, naming each: bad name, missing, outside."""
+    problems = []
+    seen: set[str] = set()
+    result = []
+    for sample in samples:
+        if sample in seen:
+            continue
+        seen.add(sample)
+        name_problem = sample_name_problem(sample)
+        if name_problem is not None:
+            problems.append(f"{sample[:120]!r} {name_problem}")
+        elif not (samples_dir / sample).is_file():
+            problems.append(f"{sample!r} is not a file in {samples_dir}")
+        elif (problem := sample_problem(samples_dir, sample)) is not None:
+            problems.append(problem)
+        else:
+            result.append(sample)
+    if problems:
+        raise PlaylistError(source, "; ".join(problems))
+    return sorted(result)
+
+
+def read_playlist_file(path: Path, samples_dir: Path) -> list[str]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PlaylistError(path, f"cannot read it: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise PlaylistError(path, "is not UTF-8 text") from None
+    return check_playlist(parse_playlist(text), samples_dir, Path(path))
+
+
+def corpus_version(samples_dir: Path, manifest_version: str | None) -> str:
+    if manifest_version:
+        return manifest_version
+    version_file = samples_dir / SAMPLES_VERSION_FILE
+    if version_file.is_file():
+        return version_file.read_text(encoding="utf-8", errors="replace").strip()
+    return "unknown (no samples.toml or _version.txt in the samples folder)"
+
+
+# -- session names and listing -----------------------------------------------
+
+
+def check_session_name(name: str) -> None:
+    if not name or not name.strip():
+        raise UsageError("a session name cannot be empty")
+    if name in {".", ".."} or ".." in name:
+        raise UsageError(f"session name {name!r} cannot contain '..'")
+    bad = _FORBIDDEN_NAME_CHARS.search(name)
+    if bad:
+        raise UsageError(
+            f"session name {name!r} contains {bad.group()!r}, which a folder name "
+            "cannot hold on every system (avoid / \\ : * ? \" < > | and control characters)")
+    if name != name.strip() or name.endswith("."):
+        raise UsageError(f"session name {name!r} cannot start or end with spaces or end with '.'")
+    if _WINDOWS_RESERVED.match(name):
+        raise UsageError(f"session name {name!r} is reserved on Windows")
+    # Issue 10: a session named activation.json broke the samples folder
+    if name in (ACTIVATION_FILE, MANIFEST_NAME) or name.endswith(BUNDLE_SUFFIX):
+        raise UsageError(f"session name {name!r} is a name the samples folder keeps for "
+                         "its own files; pick another name")
+    if name.startswith("."):
+        raise UsageError(f"session name {name!r} cannot start with '.' (hidden folders "
+                         "are the store's work in progress)")
+    if len(name.encode("utf-8")) > 200:
+        raise UsageError(f"session name {name[:20]!r}... is too long (200 bytes at most)")
+
+
+def list_sessions(store_dir: Path) -> list[str]:
+    """Direct subfolders of the store that hold a configuration.json."""
+    return sorted(entry.name for entry in _scandir(store_dir, "store folder")
+                  if entry.is_dir() and (entry / CONFIGURATION_FILE).is_file())
+
+
+def next_testrun_name(store_dir: Path) -> str:
+    taken = {entry.name for entry in _scandir(store_dir, "store folder")}
+    for number in range(10000):
+        name = f"{TESTRUN_PREFIX}{number:02d}"
+        if name not in taken:
+            return name
+    raise SessionError(f"{store_dir}: no free testrun_NN name left")
+
+
+_TESTRUN_NAME = re.compile(rf"^{TESTRUN_PREFIX}(\d+)$")
+
+
+def testrun_number(name: str) -> int | None:
+    """NN of a testrun_NN name, else None."""
+    match = _TESTRUN_NAME.match(name)
+    return int(match.group(1)) if match else None
+
+
+# -- configuration -----------------------------------------------------------
+
+
+def load_configuration(paths: SessionPaths) -> Configuration:
+    data = _load_json(paths.configuration)
+    if not isinstance(data, dict):
+        raise BadFileError(paths.configuration, "is not a JSON object")
+    known = {k: v for k, v in data.items() if k in Configuration.__dataclass_fields__}
+    for key, value in known.items():
+        expected = str if key == "config_vs" else bool
+        if not isinstance(value, expected):
+            raise BadFileError(paths.configuration,
+                               f"{key} must be {'a string' if expected is str else 'true or false'}, "
+                               f"not {value!r}")
+    return Configuration(**known)
+
+
+def save_configuration(paths: SessionPaths, conf: Configuration) -> None:
+    atomic.write_text(paths.configuration, json.dumps(asdict(conf), indent=2) + "\n")
+
+
+def update_configuration(paths: SessionPaths, **changes: Any) -> Configuration:
+    conf = load_configuration(paths)
+    new = Configuration(**{**asdict(conf), **changes})
+    save_configuration(paths, new)
+    return new
+
+
+#: the store's JSON files are a few kilobytes; a larger one was not written by us
+MAX_JSON_BYTES = 4 * 1024 * 1024
+
+
+def _load_json(path: Path) -> Any:
+    """A JSON file of the store; BadFileError naming it for anything else.
+
+    Values are checked once here for what breaks every reader (issue 10):
+    texts with lone surrogates cannot be written as UTF-8, numbers beyond
+    the int-to-str limit or not finite cannot be shown, deep nesting
+    recurses. The caller checks the shape it expects.
+    """
+    try:
+        if path.stat().st_size > MAX_JSON_BYTES:
+            raise BadFileError(path, f"is larger than {MAX_JSON_BYTES} bytes; not a file of "
+                                     "this tool")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadFileError(path, "is missing") from None
+    except OSError as exc:
+        raise BadFileError(path, f"cannot read it: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise BadFileError(path, "is not UTF-8 text") from None
+    try:
+        data = json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise BadFileError(path, f"is not valid JSON ({exc.msg} at line {exc.lineno}); "
+                                 "fix or delete it") from None
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, NaN, deep nesting
+        raise BadFileError(path, f"holds a value this tool refuses ({str(exc)[:80]}); "
+                                 "fix or delete it") from None
+    problem = _json_value_problem(data)
+    if problem:
+        raise BadFileError(path, f"{problem}; fix or delete it")
+    return data
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+#: nesting of the store's JSON files (versions: an object of objects)
+MAX_JSON_DEPTH = 8
+
+
+def _json_value_problem(value: Any, depth: int = 0) -> str | None:
+    if depth > MAX_JSON_DEPTH:
+        return f"nests deeper than {MAX_JSON_DEPTH} levels"
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "holds a text that is not valid Unicode"
+        return None
+    if type(value) is int and not -10 ** 18 <= value <= 10 ** 18:
+        return "holds a number out of range (beyond 1e18)"
+    if isinstance(value, dict):
+        items = list(value.keys()) + list(value.values())
+    elif isinstance(value, list):
+        items = value
+    else:
+        return None
+    for item in items:
+        problem = _json_value_problem(item, depth + 1)
+        if problem:
+            return problem
+    return None
+
+
+# -- activation --------------------------------------------------------------
+
+
+def active_session(store_dir: Path) -> str | None:
+    """The session activation.json of the store folder names, or None."""
+    path = store_dir / ACTIVATION_FILE
+    if not path.exists():
+        return None
+    name = _load_json(path)
+    if not isinstance(name, str):
+        raise BadFileError(path, "must hold a session name as a JSON string")
+    try:
+        check_session_name(name)
+    except UsageError as exc:
+        raise BadFileError(path, f"names no valid session: {exc}") from None
+    return name
+
+
+def set_active_session(store_dir: Path, name: str | None) -> None:
+    path = store_dir / ACTIVATION_FILE
+    if name is None:
+        path.unlink(missing_ok=True)
+    else:
+        atomic.write_text(path, json.dumps(name) + "\n")
+
+
+# -- sessions ----------------------------------------------------------------
+
+
+def open_session(samples_dir: Path, name: str, store_dir: Path | None = None) -> SessionPaths:
+    check_session_name(name)
+    paths = SessionPaths(samples_dir, name, _store_or_none(samples_dir, store_dir))
+    if not paths.exists():
+        raise SessionError(f"no session {name!r} in {paths.store} "
+                           f"(sessions there: {', '.join(list_sessions(paths.store)) or 'none'})")
+    return paths
+
+
+def _store_or_none(samples_dir: Path, store_dir: Path | None) -> Path | None:
+    """None when the store is the samples folder (SessionPaths' default)."""
+    return None if store_dir is None or Path(store_dir) == Path(samples_dir) else Path(store_dir)
+
+
+@contextmanager
+def staged_session(paths: SessionPaths) -> Iterator[Path]:
+    """A hidden folder of the store to write a whole session into; renamed to
+    `paths.session_dir` when the block ends, removed whatever happens.
+
+    A failure or a kill leaves no half session behind, and two writers
+    racing for one name cannot both win (SessionExistsError for the loser).
+    """
+    where = paths.store
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".new-{paths.name[:40]}.", dir=where))
+    except OSError as exc:
+        raise SessionError(f"cannot create session {paths.name!r} in {where}: "
+                           f"{exc.strerror}") from None
+    try:
+        yield staging
+        try:
+            os.rename(staging, paths.session_dir)  # fails if the name got taken
+        except OSError:
+            raise SessionExistsError(f"session {paths.name!r} already exists in {where}; "
+                                     "pick another name") from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def create_session(samples_dir: Path, name: str, samples: list[str], *,
+                   has_playlist: bool, versions: Mapping[str, Any],
+                   samples_version: str, store_dir: Path | None = None) -> SessionPaths:
+    """Create a session folder whole, or not at all.
+
+    Everything is written into a staged folder (staged_session) renamed into
+    place last.
+    """
+    check_session_name(name)
+    paths = SessionPaths(samples_dir, name, _store_or_none(samples_dir, store_dir))
+    where = paths.store
+    if paths.session_dir.exists():
+        raise SessionExistsError(f"session {name!r} already exists in {where}; "
+                                 "pick another name")
+    with staged_session(paths) as staging:
+        staged = SessionPaths(samples_dir, staging.name, where)
+        staged.dbg_dir.mkdir()
+        staged.reports_dir.mkdir()
+        atomic.write_text(staged.playlist, "".join(f"{s}\n" for s in samples))
+        atomic.write_text(staged.versions, json.dumps(dict(versions), indent=2) + "\n")
+        atomic.write_text(staged.samples_version, samples_version + "\n")
+        save_configuration(staged, Configuration(has_playlist=has_playlist))
+    return paths
+
+
+def session_playlist(paths: SessionPaths) -> list[str]:
+    try:
+        text = paths.playlist.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadFileError(paths.playlist, f"cannot read the session playlist: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise BadFileError(paths.playlist, "is not UTF-8 text; fix the session playlist") \
+            from None
+    samples = parse_playlist(text)
+    # A session playlist someone sent or edited is checked as a new one is:
+    # '../x.mp4' was collected outside the folder, 'activation.json' or a
+    # session's own files as samples, and a name listed twice was played
+    # twice (two xdist workers writing one recording).
+    seen: set[str] = set()
+    for sample in samples:
+        problem = sample_name_problem(sample)
+        if problem is None and sample in seen:
+            problem = "is listed twice"
+        if problem is not None:
+            raise BadFileError(paths.playlist, f"{sample[:120]!r} {problem}; fix the session "
+                                               "playlist")
+        seen.add(sample)
+    return samples
+
+
+def load_versions(paths: SessionPaths) -> dict[str, Any]:
+    if not paths.versions.exists():
+        return {}
+    data = _load_json(paths.versions)
+    if not isinstance(data, dict):
+        raise BadFileError(paths.versions, "is not a JSON object of versions; fix or delete it")
+    return data
+
+
+# -- crash retries -----------------------------------------------------------
+
+
+def load_retry_state(paths: SessionPaths) -> dict[str, dict[str, int]]:
+    """Per sample {"attempts": N, "crashed_attempts": N}; {} when there is none.
+
+    The original scripts kept this as _crashes_light.pkl; a JSON file cannot
+    run code when a session from someone else is read.
+    """
+    if not paths.retry_state.exists():
+        return {}
+    data = _load_json(paths.retry_state)
+    if not isinstance(data, dict):
+        raise BadFileError(paths.retry_state, "is not a JSON object of samples")
+    for sample, state in data.items():
+        if not isinstance(state, dict) or not all(
+                type(state.get(key)) is int and 0 <= state[key] < 1_000_000
+                for key in ("attempts", "crashed_attempts")):
+            raise BadFileError(paths.retry_state,
+                               f"the entry of {sample[:80]!r} is not {{\"attempts\": N, "
+                               "\"crashed_attempts\": N}; fix or delete the file")
+    return data
+
+
+def save_retry_state(paths: SessionPaths, results: Iterable[Any]) -> None:
+    """Keep, per sample of `results` (results.SampleResult), its latest play's retries."""
+    state = load_retry_state(paths)
+    for r in results:
+        state[r.sample] = {"attempts": r.attempts, "crashed_attempts": r.crashed_attempts}
+    atomic.write_text(paths.retry_state, json.dumps(state, indent=1, sort_keys=True) + "\n")
+
+
+def require_raw_writable(paths: SessionPaths) -> Configuration:
+    conf = load_configuration(paths)
+    if not conf.raw_data_writable:
+        raise ProtectedSessionError(
+            f"session {paths.name!r} protects its recordings (protect_raw_data in "
+            f"{paths.configuration}); record into a new session instead (--mp-session=NEW or "
+            "pyglet-mp new NEW), "
+            "or set dev_debug to true there to allow rewriting")
+    return conf
