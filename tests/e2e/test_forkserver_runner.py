@@ -294,7 +294,7 @@ def test_server_exits_when_its_runner_dies_though_a_copy_holds_the_socket(tmp_pa
     script = tmp_path / "runner.py"
     script.write_text(textwrap.dedent("""
         import os, sys, time
-        from pytest_pyglet_media import forkserver, runner
+        from pytest_pyglet_media.play import forkserver, runner
         server = forkserver.ForkServer(runner.child_environment())
         server.start()
         copy = os.fork()

@@ -60,7 +60,7 @@ def test_update_writes_once_and_stable(mp, extra):
 #: a conftest (loaded by the controller and every worker) logging who writes the baseline
 WRITE_LOGGER = """
 import os
-from pytest_pyglet_media import baseline
+from pytest_pyglet_media.judge import baseline
 
 _write = baseline.write
 

@@ -25,7 +25,7 @@ SEED = 20240611
 
 #: the two contents of each target (run by the writer and by the test)
 CONTENTS = textwrap.dedent('''
-    from pytest_pyglet_media import session as store
+    from pytest_pyglet_media.store import sessions as store
 
     def make_contents():
         big = [("version", 1.1), ("mp.im", "clip.mp4")]
@@ -41,7 +41,8 @@ CONTENTS = textwrap.dedent('''
 WRITER = CONTENTS + textwrap.dedent('''
     import sys
     from pathlib import Path
-    from pytest_pyglet_media import atomic, recording
+    from pytest_pyglet_media.core import atomic
+    from pytest_pyglet_media.store import recording
 
     samples = Path(sys.argv[1])
     paths = store.SessionPaths(samples, "s")

@@ -31,7 +31,7 @@ MAX_MESSAGE = 400
 
 _CHILD = textwrap.dedent("""
     import json, sys
-    from pytest_pyglet_media import recording
+    from pytest_pyglet_media.store import recording
     from pytest_pyglet_media.core.errors import UnreadableRecordingError
 
     def peak():
@@ -285,7 +285,7 @@ def test_a_million_event_recording_loads_within_the_factor(tmp_path):
 
 _BUNDLE_CHILD = textwrap.dedent("""
     import json, sys
-    from pytest_pyglet_media import bundle
+    from pytest_pyglet_media.store import bundle
     from pytest_pyglet_media.core.errors import MediaTestError
 
     def peak():
