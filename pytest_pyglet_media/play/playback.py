@@ -17,6 +17,7 @@ from typing import Callable, Protocol
 from ..core import atomic
 from ..core.errors import BadReferenceError, ProbeFailed, ProbeUnavailable, UnreadableRecordingError
 from ..core.events import VERSION
+from ..core.exits import EXIT_PLAYED, EXIT_UNPLAYABLE
 from ..judge import analysis as an
 from ..judge import results as res
 from ..store import recording, reference
@@ -90,7 +91,7 @@ def judge(sample: str, recording_path: Path, run: runner.RunResult,
         return replace(result, outcome=an.TIMEOUT, reason=run.describe_exit())
     if result.outcome == an.CRASHED:
         return replace(result, reason=run.describe_exit())
-    expected = runner.EXIT_UNPLAYABLE if result.outcome == an.UNPLAYABLE else 0
+    expected = EXIT_UNPLAYABLE if result.outcome == an.UNPLAYABLE else EXIT_PLAYED
     if run.returncode != expected and result.outcome != an.UNREADABLE:
         return replace(result, outcome=an.CRASHED, reason=(
             f"{run.describe_exit()} after writing a recording that says {result.outcome}"))
