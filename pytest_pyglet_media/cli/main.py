@@ -172,7 +172,7 @@ def cmd_playmany(args: argparse.Namespace) -> int:
 def crashed_samples(paths: store.SessionPaths) -> list[str]:
     """Samples whose latest recording is a crash or a timeout."""
     return [sample for sample, result in session_results(paths).items()
-            if result is not None and result.outcome in (an.CRASHED, an.TIMEOUT)]
+            if result is not None and result.outcome in an.RETRYABLE]
 
 
 def cmd_retry_crashed(args: argparse.Namespace) -> int:

@@ -11,8 +11,6 @@ from typing import Mapping, Sequence
 from . import analysis as an
 from . import results as res
 
-BAD_RUN = frozenset({an.CRASHED, an.TIMEOUT})
-
 
 @dataclass(frozen=True)
 class SampleChange:
@@ -67,7 +65,7 @@ def _classify(before: an.PlayAnalysis, after: an.PlayAnalysis) -> str | None:
         return None
     if an.OVERLOADED in (before.outcome, after.outcome):
         return None  # late frames of an overloaded machine compare nothing
-    if after.outcome in BAD_RUN and before.outcome not in BAD_RUN:
+    if after.outcome in an.RETRYABLE and before.outcome not in an.RETRYABLE:
         return "regressed"
     if after.outcome == an.PERFECT:
         return "fixed"
@@ -95,7 +93,7 @@ def compare(session: str, results: Mapping[str, res.SampleResult | None],
         return frozenset(s for s, r in rs.items() if r is None)
 
     def crashed(rs: Mapping[str, res.SampleResult | None]) -> frozenset[str]:
-        return frozenset(s for s, r in rs.items() if r is not None and r.outcome in BAD_RUN)
+        return frozenset(s for s, r in rs.items() if r is not None and r.outcome in an.RETRYABLE)
 
     common = sorted(set(results) & set(other_results))
     fixed, regressed, changed = [], [], []
