@@ -56,6 +56,8 @@ ACTIVATION_FILE = "activation.json"
 CONFIGURATION_FILE = "configuration.json"
 SAMPLES_VERSION_FILE = "_version.txt"
 TESTRUN_PREFIX = "testrun_"
+#: ends the name of a play-in-progress marker (play_marker.py) in dbg/
+PLAYING_SUFFIX = ".playing"
 
 # Characters no folder name may hold on Windows, macOS or Linux.
 _FORBIDDEN_NAME_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
@@ -125,8 +127,9 @@ class SessionPaths:
         return self.dbg_dir / "_samples_version.txt"
 
     def playing(self, sample: str) -> Path:
-        """Marker of a play in progress (or interrupted): who plays the sample."""
-        return self.dbg_dir / fit_file_name(sample, ".playing")
+        """Marker of a play in progress (or interrupted): who plays the sample
+        (play_marker.py writes, reads and removes it)."""
+        return self.dbg_dir / fit_file_name(sample, PLAYING_SUFFIX)
 
     def sample(self, sample: str) -> Path:
         return self.samples_dir / sample
