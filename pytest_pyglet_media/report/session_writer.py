@@ -351,7 +351,7 @@ def write_comparison(folder: Path, compared: comparison.Comparison,
                      file_name: str | None = None) -> Path:
     """comparison_<session>_<other>.txt (or `file_name`) in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / (file_name or f"comparison_{compared.session}_{compared.other}.txt")
+    target = folder / (file_name or store.comparison_file_name(compared.session, compared.other))
     atomic.write_text(target, comparison.render(compared))
     return target
 
