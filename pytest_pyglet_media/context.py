@@ -193,7 +193,7 @@ def _prepare(settings: Settings, *, collect_only: bool) -> RunContext:
     name = settings.session or store.active_session(store_dir)
     if name is not None:
         store.check_session_name(name)
-    if name is not None and (store_dir / name / store.CONFIGURATION_FILE).is_file():
+    if name is not None and store.SessionPaths(samples_dir, name, store_dir).exists():
         if settings.playlist:
             raise UsageError(f"--mp-playlist applies to new sessions only; session {name!r} "
                              "already has its playlist")

@@ -20,6 +20,7 @@ from .judge import results as res
 from .play import order, timeouts
 from .play.playback import Attempt, play_limit, play_with_retries
 from .report import reports
+from .store import play_marker
 from .store import sessions as store
 
 ITEM_NAME = "play"
@@ -125,7 +126,7 @@ class SampleItem(pytest.Item):
         killed the player group; the verdict is a timeout, with its junit
         properties, not an interrupted play nor a crash."""
         assert ctx.paths is not None
-        ctx.paths.playing(self.sample).unlink(missing_ok=True)
+        play_marker.remove(ctx.paths.playing(self.sample))
         recording_path = ctx.paths.recording(self.sample)
         analysis = an.PlayAnalysis(an.TIMEOUT, reason=f"stopped by pytest-timeout ({why}); "
                                    "killed with its process group")

@@ -131,7 +131,7 @@ class SessionReporter:
         if not self.ctx.created:
             self.discarded = True
             return True
-        if any(p.suffix == ".dbg" for p in paths.dbg_dir.iterdir()):
+        if any(store.is_recording_name(p.name) for p in paths.dbg_dir.iterdir()):
             return False  # a player wrote something after all: keep it
         shutil.rmtree(paths.session_dir, ignore_errors=True)
         self.discarded = True

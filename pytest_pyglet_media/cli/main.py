@@ -172,7 +172,7 @@ def cmd_playmany(args: argparse.Namespace) -> int:
 def crashed_samples(paths: store.SessionPaths) -> list[str]:
     """Samples whose latest recording is a crash or a timeout."""
     return [sample for sample, result in session_results(paths).items()
-            if result is not None and result.outcome in (an.CRASHED, an.TIMEOUT)]
+            if result is not None and result.outcome in an.RETRYABLE]
 
 
 def cmd_retry_crashed(args: argparse.Namespace) -> int:
@@ -300,8 +300,8 @@ def _compare_groups(args: argparse.Namespace, paths: store.SessionPaths) -> int:
     result = comparison.compare(label_b, session_results(group_b),
                                 label_a, session_results(group_a), kind="group")
     folder = paths.reports_dir if args.reldir is None else paths.store / args.reldir
-    target = write_comparison(folder, result,
-                              f"comparison_group{group_b.name}_group{group_a.name}.txt")
+    target = write_comparison(folder, result, store.comparison_file_name(
+        f"group{group_b.name}", f"group{group_a.name}"))
     print(target)
     for change in result.regressed:
         print(f"regressed: {change.describe()}")

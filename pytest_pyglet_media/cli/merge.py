@@ -58,18 +58,6 @@ class _Source:
 
 
 @dataclass(frozen=True)
-class _Staged(store.SessionPaths):
-    """A session written under a hidden folder, named as it will be."""
-
-    folder: Path | None = None
-
-    @property
-    def session_dir(self) -> Path:
-        assert self.folder is not None
-        return self.folder
-
-
-@dataclass(frozen=True)
 class Merged:
     paths: store.SessionPaths
     recordings: int
@@ -86,14 +74,16 @@ def merge(samples_dir: Path, store_dir: Path, out: str, sources: Sequence[str], 
     store.check_session_name(out)
     if not sources:
         raise UsageError("name at least one source session or bundle")
-    if (store_dir / out).exists():
+    final = store.SessionPaths(samples_dir, out, None if store_dir == samples_dir
+                               else store_dir)
+    if final.session_dir.exists():
         raise SessionExistsError(f"session {out!r} already exists in {store_dir}; "
                                  "pick another name")
     unpacked: list[Path] = []
     try:
         opened = [part for source in sources
                   for part in _open(samples_dir, store_dir, source, unpacked)]
-        return _merge(samples_dir, store_dir, out, opened, prefer_last=prefer_last,
+        return _merge(final, opened, prefer_last=prefer_last,
                       allow_mixed=allow_mixed, plots=plots, expectations=expectations)
     finally:
         for folder in unpacked:
@@ -110,11 +100,11 @@ def _open(samples_dir: Path, store_dir: Path, source: str, unpacked: list[Path]
         folder = Path(tempfile.mkdtemp(prefix=".merge-", dir=store_dir))
         unpacked.append(folder)
         paths = bundle.extract_bundle(path, samples_dir, store_dir=folder)
-    elif "/" not in source and os.sep not in source and (store_dir / source).is_dir():
+    elif "/" not in source and os.sep not in source and \
+            store.SessionPaths(samples_dir, source, store_dir).session_dir.is_dir():
         paths = store.open_session(samples_dir, source, store_dir)
-    elif path.is_dir() and (path / store.CONFIGURATION_FILE).is_file():
-        resolved = path.resolve()
-        paths = store.SessionPaths(samples_dir, resolved.name, resolved.parent)
+    elif path.is_dir() and (folder_session := _session_folder(samples_dir, path)).exists():
+        paths = folder_session
     else:
         raise UsageError(f"source {source!r} is neither a session of {store_dir}, a session "
                          "folder nor a bundle file")
@@ -124,7 +114,13 @@ def _open(samples_dir: Path, store_dir: Path, source: str, unpacked: list[Path]
     return [_Source(f"{source} group {n}", paths.group(n), source) for n in numbers]
 
 
-def _merge(samples_dir: Path, store_dir: Path, out: str, sources: list[_Source], *,
+def _session_folder(samples_dir: Path, folder: Path) -> store.SessionPaths:
+    """The session a folder given by its path would be."""
+    resolved = folder.resolve()
+    return store.SessionPaths(samples_dir, resolved.name, resolved.parent)
+
+
+def _merge(final: store.SessionPaths, sources: list[_Source], *,
            prefer_last: bool, allow_mixed: bool, plots: str,
            expectations: Mapping[str, str] | None) -> Merged:
     from ..report.session_writer import write_session_reports
@@ -156,10 +152,7 @@ def _merge(samples_dir: Path, store_dir: Path, out: str, sources: list[_Source],
             chosen.setdefault(sample, source)
     chosen = {s: chosen[s] for s in playlist if s in chosen}
     mixed = len(members) > 1
-    final = store.SessionPaths(samples_dir, out, None if store_dir == samples_dir
-                               else store_dir)
-    with store.staged_session(final) as staging:
-        staged = _Staged(samples_dir, out, store_dir, folder=staging)
+    with store.staged_session(final) as staged:
         _write(staged, sources, playlist, chosen, store.load_versions(sources[0].paths))
         if mixed:
             # its recordings are other machines' plays, kept per place: a run

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import MediaTestError
+from ..store import play_marker
 from ..store import sessions as store
 
 Verdicts = tuple[tuple[str, Any], ...]
@@ -49,13 +50,6 @@ def verdicts(paths: store.SessionPaths) -> Verdicts:
         found.append((sample, None if result is None else
                       (result.outcome, tuple(sorted(result.analysis.counts.items())))))
     return tuple(found)
-
-
-def _in_progress(paths: store.SessionPaths) -> bool:
-    try:
-        return any(name.endswith(".playing") for name in os.listdir(paths.dbg_dir))
-    except OSError:
-        return False
 
 
 def plan(samples_dir: Path, store_dir: Path, keep: int) -> list[Decision]:
@@ -81,7 +75,7 @@ def plan(samples_dir: Path, store_dir: Path, keep: int) -> list[Decision]:
             keep_why = "the active session"
         elif conf.protect_raw_data or conf.protect_reports:
             keep_why = "protected"
-        elif _in_progress(paths):
+        elif play_marker.any_marked(paths):
             keep_why = "being played (a .playing marker in dbg/)"
         same = next((other for other, theirs in staying if theirs == mine), None)
         if keep_why is None and same is not None:

@@ -34,11 +34,13 @@ OVERLOADED = "overloaded"
 INTERRUPTED = "interrupted"
 PLAYING = "playing"
 
-#: outcomes that are worth another attempt (the player may just be flaky)
+#: the player died or was killed (crashed or timed out): worth another
+#: attempt (the player may just be flaky), and what the summary, comparisons
+#: and `pyglet-mp retry-crashed` count as a crash
 RETRYABLE = frozenset({CRASHED, TIMEOUT})
 #: outcomes whose recording says nothing about playback quality
-NOT_RELEVANT = frozenset({CRASHED, TIMEOUT, UNPLAYABLE, UNREADABLE, MISSING, OVERLOADED,
-                          INTERRUPTED, PLAYING})
+NOT_RELEVANT = RETRYABLE | frozenset({UNPLAYABLE, UNREADABLE, MISSING, OVERLOADED,
+                                     INTERRUPTED, PLAYING})
 #: defects that CPU starvation alone can cause: late frames, and, measured
 #: against the file, audio and picture apart, a frozen picture, or frames
 #: never shown (measured with 14 players on 2 CPUs: an MJPEG clip whose

@@ -6,7 +6,9 @@ kind of a play, or the outcome of a run that was not a play (crashed,
 timeout, unplayable, unreadable, missing, overloaded). `--mp-baseline-update`
 rewrites the entries of the samples it played, as pytest-regressions'
 `--force-regen` and syrupy's `--snapshot-update` do; later runs fail a
-sample only where its play is worse than its entry.
+sample only where its play exceeds its entry (`compare`): any count above
+the entry's, where comparing two sessions (comparison.regressed) looks for
+new kinds of trouble only.
 
 Everything here but `load` and `write` is pure: data in, data out. The item
 judges with `judge`; the controller's reporter writes with `write` and
@@ -74,7 +76,8 @@ class Baseline:
 class Change:
     """How a play compares with its entry, as "kind 1 -> 3" descriptions."""
 
-    worse: tuple[str, ...] = ()
+    #: where the play exceeds its entry (see `compare`); reports call it "worse"
+    exceeds: tuple[str, ...] = ()
     better: tuple[str, ...] = ()
 
 
@@ -241,22 +244,29 @@ def write(baseline: Baseline) -> None:
 
 
 def compare(base: Entry, now: Entry) -> Change:
-    """What got worse and what got better, from the baseline's entry to now."""
+    """Where the play exceeds the baseline's entry, and where it does better.
+
+    A play exceeds its entry with any count above the entry's (a new kind
+    is one above 0), or with another outcome than a play where the entry
+    has something else. Stricter than comparing two sessions, where only a
+    new kind of trouble is a regression (comparison.regressed) and more of a
+    kind both plays have is a mere change.
+    """
     if base.played and now.played:
-        worse, better = [], []
+        exceeds, better = [], []
         for kind in sorted(set(base.counts) | set(now.counts)):
             was, is_ = base.counts.get(kind, 0), now.counts.get(kind, 0)
             text = f"{kind} {was} -> {is_}" + (" (new kind)" if not was else "")
             if is_ > was:
-                worse.append(text)
+                exceeds.append(text)
             elif is_ < was:
                 better.append(f"{kind} {was} -> {is_}")
-        return Change(tuple(worse), tuple(better))
+        return Change(tuple(exceeds), tuple(better))
     if base.outcome == now.outcome:
         return Change()
     if now.played:
         return Change(better=(f"played, where the baseline has {base.outcome}",))
-    return Change(worse=(f"{now.outcome}, where the baseline has {render_entry(base)}",))
+    return Change(exceeds=(f"{now.outcome}, where the baseline has {render_entry(base)}",))
 
 
 def judge(now: Entry, base: Entry | None, baseline_name: str, *, update: bool) -> Verdict:
@@ -281,8 +291,8 @@ def judge(now: Entry, base: Entry | None, baseline_name: str, *, update: bool) -
     if base is None:
         return Verdict(False, f"not in the baseline {baseline_name}: any defect fails "
                               "(add it with --mp-baseline-update)", change)
-    if change.worse:
-        return Verdict(False, f"worse than its baseline: {', '.join(change.worse)} {where}",
+    if change.exceeds:
+        return Verdict(False, f"worse than its baseline: {', '.join(change.exceeds)} {where}",
                        change)
     return Verdict(True, _better(change, where) or f"within its baseline {where}", change)
 
@@ -308,7 +318,7 @@ def describe(base: Entry | None, now: Entry) -> str:
     if base is None:
         return "not in baseline"
     change = compare(base, now)
-    parts = ([f"worse: {', '.join(change.worse)}"] if change.worse else []) + \
+    parts = ([f"worse: {', '.join(change.exceeds)}"] if change.exceeds else []) + \
         ([f"better: {', '.join(change.better)}"] if change.better else [])
     return "; ".join(parts) or "same"
 
@@ -328,8 +338,8 @@ def summary_section(baseline: Baseline, now: Mapping[str, Entry], *, updated_by_
 
 def better_notes(baseline: Baseline, now: Mapping[str, Entry],
                  ignored: Collection[str] = ()) -> list[str]:
-    """`sample: kind 3 -> 1` for samples that improved on their entry and got
-    worse nowhere (time to regenerate); `ignored` samples (samples.toml's
+    """`sample: kind 3 -> 1` for samples that improved on their entry and
+    exceed it nowhere (time to regenerate); `ignored` samples (samples.toml's
     expectations win for them) are left out."""
     notes = []
     for sample in sorted(now):
@@ -337,6 +347,6 @@ def better_notes(baseline: Baseline, now: Mapping[str, Entry],
         if base is None or sample in ignored:
             continue
         change = compare(base, now[sample])
-        if change.better and not change.worse:
+        if change.better and not change.exceeds:
             notes.append(f"{sample}: {', '.join(change.better)}")
     return notes

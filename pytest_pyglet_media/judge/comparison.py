@@ -1,5 +1,9 @@
 """Comparing two sessions: the original's scores, plus what changed per sample.
 
+Each sample common to both is fixed, regressed (`regressed`: a new kind of
+trouble), changed (other counts or outcome) or the same. This is not a
+baseline's judgement (baseline.py), which fails any count above its entry.
+
 Data in, data out: callers load each session's results (from a run or from
 recordings on disk) and render the comparison with `render`.
 """
@@ -11,7 +15,10 @@ from typing import Mapping, Sequence
 from . import analysis as an
 from . import results as res
 
-BAD_RUN = frozenset({an.CRASHED, an.TIMEOUT})
+#: how a sample's play changed from the other session to this one
+FIXED = "fixed"
+REGRESSED = "regressed"
+CHANGED = "changed"
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ class Comparison:
     defects_per_sample: float | None
     other_defects_per_sample: float | None
     fixed: tuple[SampleChange, ...]
+    #: the samples with a new kind of trouble (`regressed`)
     regressed: tuple[SampleChange, ...]
     changed: tuple[SampleChange, ...]
     #: what is compared: two sessions, or two groups of a merged session
@@ -62,21 +70,38 @@ class Comparison:
         return tuple(c for c in self.regressed if c.before.outcome == an.PERFECT)
 
 
+def regressed(before: an.PlayAnalysis, after: an.PlayAnalysis) -> bool:
+    """Whether the sample shows a new kind of trouble in this session (`after`)
+    than in the other (`before`): the player crashed or timed out where it
+    did not, a perfect play is no longer perfect, or the play has a defect
+    kind the other's did not have.
+
+    More of a kind both plays have is not a regression, only a change: two
+    sessions compare kinds of trouble, as pyglet's original compare did.
+    A baseline is stricter (baseline.compare: any count above its entry
+    exceeds it). Late frames of an overloaded machine compare nothing.
+    """
+    if an.OVERLOADED in (before.outcome, after.outcome) or after.outcome == an.PERFECT:
+        return False
+    if after.outcome in an.RETRYABLE and before.outcome not in an.RETRYABLE:
+        return True
+    if before.outcome == an.PERFECT:
+        return True
+    return bool(set(after.counts) - set(before.counts))
+
+
 def _classify(before: an.PlayAnalysis, after: an.PlayAnalysis) -> str | None:
+    """FIXED, REGRESSED, CHANGED, or None: the same, or nothing to compare."""
     if before.outcome == after.outcome == an.PERFECT:
         return None
     if an.OVERLOADED in (before.outcome, after.outcome):
         return None  # late frames of an overloaded machine compare nothing
-    if after.outcome in BAD_RUN and before.outcome not in BAD_RUN:
-        return "regressed"
+    if regressed(before, after):
+        return REGRESSED
     if after.outcome == an.PERFECT:
-        return "fixed"
-    if before.outcome == an.PERFECT and after.outcome != an.PERFECT:
-        return "regressed"
-    if set(after.counts) - set(before.counts):
-        return "regressed"  # a defect kind the other session did not have
+        return FIXED
     if dict(after.counts) != dict(before.counts) or after.outcome != before.outcome:
-        return "changed"
+        return CHANGED
     return None
 
 
@@ -95,10 +120,10 @@ def compare(session: str, results: Mapping[str, res.SampleResult | None],
         return frozenset(s for s, r in rs.items() if r is None)
 
     def crashed(rs: Mapping[str, res.SampleResult | None]) -> frozenset[str]:
-        return frozenset(s for s, r in rs.items() if r is not None and r.outcome in BAD_RUN)
+        return frozenset(s for s, r in rs.items() if r is not None and r.outcome in an.RETRYABLE)
 
     common = sorted(set(results) & set(other_results))
-    fixed, regressed, changed = [], [], []
+    fixed, regressions, changed = [], [], []
     compared = []
     for sample in common:
         mine, theirs = results[sample], other_results[sample]
@@ -106,7 +131,7 @@ def compare(session: str, results: Mapping[str, res.SampleResult | None],
             continue
         how = _classify(theirs.analysis, mine.analysis)
         change = SampleChange(sample, theirs.analysis, mine.analysis)
-        {"fixed": fixed, "regressed": regressed, "changed": changed}.get(how, []).append(change)
+        {FIXED: fixed, REGRESSED: regressions, CHANGED: changed}.get(how, []).append(change)
         if mine.outcome not in an.NOT_RELEVANT and theirs.outcome not in an.NOT_RELEVANT:
             compared.append(sample)
     present = {s: r for s, r in results.items() if r is not None}
@@ -119,7 +144,7 @@ def compare(session: str, results: Mapping[str, res.SampleResult | None],
         compared=tuple(compared),
         defects_per_sample=_per_sample_score(present, compared),
         other_defects_per_sample=_per_sample_score(other_present, compared),
-        fixed=tuple(fixed), regressed=tuple(regressed), changed=tuple(changed), kind=kind)
+        fixed=tuple(fixed), regressed=tuple(regressions), changed=tuple(changed), kind=kind)
 
 
 def render(c: Comparison) -> str:

@@ -19,7 +19,6 @@ from .analysis import (
     PERFECT,
     PLAYING,
     RETRYABLE,
-    TIMEOUT,
     UNPLAYABLE,
     UNREADABLE,
     PlayAnalysis,
@@ -111,7 +110,7 @@ def session_totals(results: Iterable[SampleResult], playlist: Iterable[str] = ()
             non_perfect[sample] = dict(result.analysis.counts)
             for key, n in result.analysis.counts.items():
                 overall[key] = overall.get(key, 0) + n
-        elif outcome == TIMEOUT:
+        elif outcome in RETRYABLE:
             groups[CRASHED].append(sample)
         elif outcome == PLAYING:  # no verdict yet, like an interrupted play
             groups[INTERRUPTED].append(sample)

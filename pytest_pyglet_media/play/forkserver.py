@@ -66,6 +66,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from ..core.exits import EXIT_CRASHED
 from . import procgroup
 
 #: seconds the server may take to import pyglet and say it is ready
@@ -432,7 +433,7 @@ def _threads_problem() -> str | None:
 def _child(request: dict[str, Any], server: int, ready_fd: int,
            inherited: Sequence[int]) -> None:
     """In the forked child: never returns."""
-    code = 1
+    code = EXIT_CRASHED
     try:
         # the server's SIGCHLD wake-up is not the player's
         signal.set_wakeup_fd(-1)
@@ -457,10 +458,10 @@ def _child(request: dict[str, Any], server: int, ready_fd: int,
                            tuple(request["audio"]), player.default_headless(),
                            heartbeat=request.get("heartbeat"))
     except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
+        code = exc.code if isinstance(exc.code, int) else EXIT_CRASHED
     except BaseException:
         traceback.print_exc()
-        code = 1
+        code = EXIT_CRASHED
     finally:
         try:
             sys.stdout.flush()

@@ -5,7 +5,6 @@ and the item renders it (reports.attempt_message).
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import threading
@@ -14,12 +13,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Protocol
 
-from ..core import atomic
 from ..core.errors import BadReferenceError, ProbeFailed, ProbeUnavailable, UnreadableRecordingError
 from ..core.events import VERSION
+from ..core.exits import EXIT_PLAYED, EXIT_UNPLAYABLE
 from ..judge import analysis as an
 from ..judge import results as res
-from ..store import recording, reference
+from ..store import play_marker, recording, reference
 from ..store import sessions as store
 from . import costs, runner, timeouts
 
@@ -90,7 +89,7 @@ def judge(sample: str, recording_path: Path, run: runner.RunResult,
         return replace(result, outcome=an.TIMEOUT, reason=run.describe_exit())
     if result.outcome == an.CRASHED:
         return replace(result, reason=run.describe_exit())
-    expected = runner.EXIT_UNPLAYABLE if result.outcome == an.UNPLAYABLE else 0
+    expected = EXIT_UNPLAYABLE if result.outcome == an.UNPLAYABLE else EXIT_PLAYED
     if run.returncode != expected and result.outcome != an.UNREADABLE:
         return replace(result, outcome=an.CRASHED, reason=(
             f"{run.describe_exit()} after writing a recording that says {result.outcome}"))
@@ -239,32 +238,19 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
                                  limit_note=timeouts.describe(settings.timeout, duration),
                                  cancel=cancel)
     if marker is not None:
-        mark_playing(marker)
+        play_marker.mark_playing(marker)
     try:
         run = runner.run(request)
     except BaseException:
         # Ctrl-C (or pytest-timeout) stopped the play: say so, for the
         # summary to list it as interrupted rather than crashed
         if marker is not None:
-            mark_playing(marker, interrupted=True)
+            play_marker.mark_interrupted(marker)
         raise
     if marker is not None:
-        marker.unlink(missing_ok=True)
+        play_marker.remove(marker)
     verdict = judge(sample, recording_path, run, placeholder, ref, no_reference)
     return Attempt(verdict, run, recording_path, started, time.monotonic())
-
-
-def mark_playing(marker: Path, *, interrupted: bool = False) -> None:
-    """Who plays the sample now (this process), or that its play was interrupted.
-
-    `pyglet-mp summarize` during a run, and the end of an interrupted run,
-    read it (session_writer) so that a play in progress is not a crash.
-    """
-    state = {"interrupted": True} if interrupted else {"pid": os.getpid()}
-    try:
-        atomic.write_text(marker, json.dumps(state) + "\n")
-    except OSError:
-        pass  # only a courtesy to readers: the play itself does not need it
 
 
 def play_with_retries(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,

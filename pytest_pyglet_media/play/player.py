@@ -13,9 +13,9 @@ FFmpeg codec imported, but no GL context, no audio driver and no thread, so
 that forking is safe. `play()` then finishes the set-up a fresh interpreter
 does at import (`_finish_setup`): the audio driver and the shadow window.
 
-Exit status: 0 played to the end; 3 the source cannot be opened (the
-recording says why); anything else is a crash (the pre-written crash
-recording stays in place).
+Exit status (core/exits.py): EXIT_PLAYED, played to the end;
+EXIT_UNPLAYABLE, the source cannot be opened (the recording says why);
+anything else is a crash (the pre-written crash recording stays in place).
 """
 from __future__ import annotations
 
@@ -30,11 +30,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..core.events import VERSION
+from ..core.exits import EXIT_CRASHED, EXIT_PLAYED, EXIT_UNPLAYABLE, HEARTBEAT_ENV
 from ..store import recording
 
-EXIT_UNPLAYABLE = 3
-#: env var naming the heartbeat file (keep in sync with runner.HEARTBEAT_ENV)
-HEARTBEAT_ENV = "PYTEST_MP_HEARTBEAT"
 #: seconds between two looks for progress; the runner's stall timeout is many of these
 HEARTBEAT_INTERVAL = 0.5
 #: FFmpeg error codes pyglet reports as bare numbers, in words
@@ -252,7 +250,7 @@ def play(sample_path: str, outfile: str, name: str, audio: Sequence[str],
     player.play()
     pyglet.app.run()
     # on_eos closes the logger; a loop that ended any other way is a crash
-    return 0 if logger.closed else 1
+    return EXIT_PLAYED if logger.closed else EXIT_CRASHED
 
 
 def versions() -> dict[str, Any]:

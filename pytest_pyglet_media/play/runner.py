@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.exits import HEARTBEAT_ENV
 from . import forkserver, procgroup
 
 #: the module run as the player; tests substitute doubles that crash or hang
@@ -41,13 +42,10 @@ SPAWN_METHODS = ("fork", "fresh")
 DEFAULT_SPAWN = "fork" if sys.platform.startswith("linux") else "fresh"
 #: how much of the child's stderr a failure message shows
 STDERR_TAIL_BYTES = 4096
-EXIT_UNPLAYABLE = 3  # keep in sync with player.EXIT_UNPLAYABLE (player imports pyglet)
 #: times a process may start a fork server again after one died
 SERVER_RESTARTS = 3
 #: the prefix of the note a fallback to a fresh interpreter puts in the stderr tail
 FALLBACK_NOTE = "[pytest-pyglet-media] played in a fresh interpreter:"
-#: env var naming the heartbeat file of a fresh player (keep in sync with player.HEARTBEAT_ENV)
-HEARTBEAT_ENV = "PYTEST_MP_HEARTBEAT"
 #: seconds between two looks at the heartbeat while the player runs
 POLL_INTERVAL = 0.25
 

@@ -12,7 +12,12 @@ from urllib.parse import quote
 
 from ..judge import analysis as an
 from ..judge import results as res
-from ..store.sessions import recording_file_name, report_file_name
+from ..store.sessions import (
+    LINKED_SPECIAL_REPORTS,
+    is_comparison_report,
+    recording_link_from_reports,
+    report_file_name,
+)
 
 _COLOURS = {an.PERFECT: "#d9f2d9", an.DEFECTS: "#ffe8b3", an.CRASHED: "#f7c6c6",
             an.TIMEOUT: "#f7c6c6", an.UNPLAYABLE: "#e6d9f2", an.UNREADABLE: "#f7c6c6",
@@ -69,10 +74,9 @@ def render(session: str, samples_version: str, totals: res.SessionTotals,
                    (("all", "txt", "all"), ("anomalies", "txt", "anomalies"),
                     ("timeline", "html", "timeline"))]
         links = [_link(file_name, label) for file_name, label in reports if file_name in present]
-        # Fix (tests/reading): a result without a recording file (the player
-        # wrote none) linked to a missing ../dbg/<sample>.dbg.
+        # a result without a recording file (the player wrote none) links to none
         if result is not None and (recordings is None or sample in recordings):
-            links.append(_link(f"../dbg/{recording_file_name(sample)}", "recording"))
+            links.append(_link(recording_link_from_reports(sample), "recording"))
         rows.append(
             f'<tr style="background:{_COLOURS.get(outcome, "#fff")}">'
             f"<td>{html.escape(sample)}</td>"
@@ -87,11 +91,9 @@ def render(session: str, samples_version: str, totals: res.SessionTotals,
             + f"<td>{retries}</td><td>{' '.join(links)}</td></tr>")
     notice = "<p><strong>The run was interrupted: samples not played have no verdict." \
              "</strong></p>" if interrupted else ""
-    specials = " ".join(_link(name, name) for name in
-                        ("00_summary.txt", "03_pyglet_info.txt", "04_pyglet_revision.txt")
-                        if name in present)
+    specials = " ".join(_link(name, name) for name in LINKED_SPECIAL_REPORTS if name in present)
     comparisons = " ".join(_link(name, name) for name in sorted(present)
-                           if name.startswith("comparison_"))
+                           if is_comparison_report(name))
     title = html.escape(f"pyglet media session {session}")
     baseline_head = "<th>baseline</th>" if baseline is not None else ""
     played_by_head = "<th>played by</th>" if played_by is not None else ""

@@ -89,7 +89,7 @@ def failure_message(sample: str, result: an.PlayAnalysis, recording: str) -> str
     lines = []
     if result.outcome == an.OVERLOADED:
         lines.append(f"{sample}: {result.total_defects} late frames, but {result.reason}")
-    elif result.outcome in (an.CRASHED, an.TIMEOUT):
+    elif result.outcome in an.RETRYABLE:
         what = "timed out" if result.outcome == an.TIMEOUT else "crashed"
         lines.append(f"{sample}: the player {what}: {result.reason}")
     else:

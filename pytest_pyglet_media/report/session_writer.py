@@ -11,8 +11,6 @@ Protection settings are honoured here.
 """
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Collection, Mapping
@@ -24,7 +22,7 @@ from ..judge import baseline as bl
 from ..judge import comparison, file_checks, groups
 from ..judge import results as res
 from ..judge.file_checks import FileChecks
-from ..store import recording
+from ..store import play_marker, recording
 from ..store import reference as refs
 from ..store import sessions as store
 from ..store.reference import Reference
@@ -176,30 +174,16 @@ def _sample_result(paths: store.SessionPaths, sample: str, result: res.SampleRes
 
 
 def _unfinished(marker: Path) -> an.PlayAnalysis | None:
-    """A crash placeholder with a play marker beside it is no crash (issue 10):
-    the play was interrupted, or is going on now in a live process."""
-    try:
-        state = json.loads(marker.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    """A crash placeholder with a play marker beside it is no crash: the play
+    was interrupted, or is going on now in a live process."""
+    state = play_marker.read(marker)
+    if state is None:
         return None
-    if not isinstance(state, dict):
-        return None
-    if state.get("interrupted") is True:
+    if state.interrupted:
         return an.PlayAnalysis(an.INTERRUPTED, reason="the run was interrupted while it played")
-    pid = state.get("pid")
-    if type(pid) is int and pid > 0 and _alive(pid):
-        return an.PlayAnalysis(an.PLAYING, reason=f"being played now (process {pid})")
+    if state.player_alive():
+        return an.PlayAnalysis(an.PLAYING, reason=f"being played now (process {state.pid})")
     return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return True
 
 
 def session_results(paths: store.SessionPaths) -> dict[str, res.SampleResult | None]:
@@ -367,7 +351,7 @@ def write_comparison(folder: Path, compared: comparison.Comparison,
                      file_name: str | None = None) -> Path:
     """comparison_<session>_<other>.txt (or `file_name`) in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / (file_name or f"comparison_{compared.session}_{compared.other}.txt")
+    target = folder / (file_name or store.comparison_file_name(compared.session, compared.other))
     atomic.write_text(target, comparison.render(compared))
     return target
 

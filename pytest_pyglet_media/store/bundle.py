@@ -99,10 +99,7 @@ def default_bundle_path(paths: session.SessionPaths) -> Path:
 
 def file_mode(relpath: PurePosixPath) -> int:
     """The mode of a file inside a session folder: recordings stay read-only."""
-    parts = relpath.parts
-    if len(parts) == 2 and parts[0] == "dbg" and parts[1].endswith(".dbg"):
-        return 0o444
-    return FILE_MODE
+    return 0o444 if session.is_recording_relpath(relpath) else FILE_MODE
 
 
 # -- creating ----------------------------------------------------------------

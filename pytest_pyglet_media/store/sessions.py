@@ -18,7 +18,9 @@ everything written goes to the store. A store serves one samples folder;
 sessions name their samples by file name only, so two samples folders
 sharing one store would mix their sessions.
 
-The plugin and the `pyglet-mp` command share this module.
+The plugin and the `pyglet-mp` command share this module. Every name of a
+session's files and folders is spelled here, and only here: others ask
+SessionPaths (or the functions beside it) for them.
 """
 from __future__ import annotations
 
@@ -28,8 +30,8 @@ import re
 import shutil
 import tempfile
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path, PurePath
 from typing import Any, Iterable, Iterator, Mapping
 
 from ..core import atomic
@@ -56,6 +58,17 @@ ACTIVATION_FILE = "activation.json"
 CONFIGURATION_FILE = "configuration.json"
 SAMPLES_VERSION_FILE = "_version.txt"
 TESTRUN_PREFIX = "testrun_"
+#: ends the name of a play-in-progress marker (play_marker.py) in dbg/
+PLAYING_SUFFIX = ".playing"
+#: ends the name of a recording in dbg/
+RECORDING_SUFFIX = ".dbg"
+# the folders of a session
+_DBG_DIR = "dbg"
+_REPORTS_DIR = "reports"
+_REFERENCE_DIR = "reference"
+_GROUPS_DIR = "groups"
+#: begins the name of a comparison report (comparison_file_name)
+_COMPARISON_PREFIX = "comparison_"
 
 # Characters no folder name may hold on Windows, macOS or Linux.
 _FORBIDDEN_NAME_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
@@ -85,6 +98,9 @@ class SessionPaths:
     name: str
     #: the folder holding the session (None: the samples folder)
     store_dir: Path | None = None
+    #: the session folder when it is not `store/name`: a session being written
+    #: in a hidden folder (staged_session), named as it will be
+    staging_dir: Path | None = None
 
     @property
     def store(self) -> Path:
@@ -93,15 +109,15 @@ class SessionPaths:
 
     @property
     def session_dir(self) -> Path:
-        return self.store / self.name
+        return self.store / self.name if self.staging_dir is None else self.staging_dir
 
     @property
     def dbg_dir(self) -> Path:
-        return self.session_dir / "dbg"
+        return self.session_dir / _DBG_DIR
 
     @property
     def reports_dir(self) -> Path:
-        return self.session_dir / "reports"
+        return self.session_dir / _REPORTS_DIR
 
     @property
     def configuration(self) -> Path:
@@ -125,8 +141,9 @@ class SessionPaths:
         return self.dbg_dir / "_samples_version.txt"
 
     def playing(self, sample: str) -> Path:
-        """Marker of a play in progress (or interrupted): who plays the sample."""
-        return self.dbg_dir / fit_file_name(sample, ".playing")
+        """Marker of a play in progress (or interrupted): who plays the sample
+        (play_marker.py writes, reads and removes it)."""
+        return self.dbg_dir / fit_file_name(sample, PLAYING_SUFFIX)
 
     def sample(self, sample: str) -> Path:
         return self.samples_dir / sample
@@ -144,7 +161,7 @@ class SessionPaths:
     def reference_dir(self) -> Path:
         """ffprobe's account of each sample (reference.py): raw data, made
         when the first reference is written."""
-        return self.session_dir / "reference"
+        return self.session_dir / _REFERENCE_DIR
 
     def reference(self, sample: str) -> Path:
         return self.reference_dir / fit_file_name(sample, ".json")
@@ -153,7 +170,7 @@ class SessionPaths:
     def groups_dir(self) -> Path:
         """A session merged from runs played in different places (`pyglet-mp
         merge --allow-mixed`): one whole session per place, as `group(n)`."""
-        return self.session_dir / "groups"
+        return self.session_dir / _GROUPS_DIR
 
     def group(self, number: int) -> SessionPaths:
         """The session of group `number` (1, 2, ...), in the order of the
@@ -175,11 +192,38 @@ class SessionPaths:
 
 
 def recording_file_name(sample: str) -> str:
-    return fit_file_name(sample, ".dbg")
+    return fit_file_name(sample, RECORDING_SUFFIX)
+
+
+def is_recording_name(file_name: str) -> bool:
+    """Whether a file of dbg/ is a recording (of any sample)."""
+    return file_name.endswith(RECORDING_SUFFIX)
+
+
+def is_recording_relpath(relpath: PurePath) -> bool:
+    """Whether a path relative to a session folder is one of its recordings."""
+    parts = relpath.parts
+    return len(parts) == 2 and parts[0] == _DBG_DIR and is_recording_name(parts[1])
+
+
+def recording_link_from_reports(sample: str) -> str:
+    """The recording of `sample` relative to the reports folder, for a link
+    from a report page."""
+    return f"../{_DBG_DIR}/{recording_file_name(sample)}"
 
 
 def report_file_name(sample: str, report_name: str, ext: str = "txt") -> str:
     return fit_file_name(sample, f".{report_name}.{ext}")
+
+
+def comparison_file_name(session: str, other: str) -> str:
+    """The report comparing `session` with `other` (sessions, or groups of a
+    merged session); in reports/, or in the folder `--reldir` names."""
+    return f"{_COMPARISON_PREFIX}{session}_{other}.txt"
+
+
+def is_comparison_report(file_name: str) -> bool:
+    return file_name.startswith(_COMPARISON_PREFIX)
 
 
 SPECIAL_REPORTS = {
@@ -188,6 +232,9 @@ SPECIAL_REPORTS = {
     "pyglet_revision": "04_pyglet_revision.txt",
     "index": "index.html",
 }
+#: the special reports the index page links to (the index itself is not one)
+LINKED_SPECIAL_REPORTS = tuple(SPECIAL_REPORTS[k] for k in ("summary", "pyglet_info",
+                                                            "pyglet_revision"))
 
 
 # -- samples folder -----------------------------------------------------------
@@ -523,9 +570,10 @@ def _store_or_none(samples_dir: Path, store_dir: Path | None) -> Path | None:
 
 
 @contextmanager
-def staged_session(paths: SessionPaths) -> Iterator[Path]:
-    """A hidden folder of the store to write a whole session into; renamed to
-    `paths.session_dir` when the block ends, removed whatever happens.
+def staged_session(paths: SessionPaths) -> Iterator[SessionPaths]:
+    """The session `paths` names, in a hidden folder of the store to write it
+    whole into; renamed to `paths.session_dir` when the block ends, removed
+    whatever happens.
 
     A failure or a kill leaves no half session behind, and two writers
     racing for one name cannot both win (SessionExistsError for the loser).
@@ -537,7 +585,7 @@ def staged_session(paths: SessionPaths) -> Iterator[Path]:
         raise SessionError(f"cannot create session {paths.name!r} in {where}: "
                            f"{exc.strerror}") from None
     try:
-        yield staging
+        yield replace(paths, staging_dir=staging)
         try:
             os.rename(staging, paths.session_dir)  # fails if the name got taken
         except OSError:
@@ -562,8 +610,7 @@ def create_session(samples_dir: Path, name: str, samples: list[str], *,
     if paths.session_dir.exists():
         raise SessionExistsError(f"session {name!r} already exists in {where}; "
                                  "pick another name")
-    with staged_session(paths) as staging:
-        staged = SessionPaths(samples_dir, staging.name, where)
+    with staged_session(paths) as staged:
         staged.dbg_dir.mkdir()
         staged.reports_dir.mkdir()
         atomic.write_text(staged.playlist, "".join(f"{s}\n" for s in samples))

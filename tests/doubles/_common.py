@@ -13,6 +13,7 @@ from pathlib import Path
 from mp_support import recordings
 
 from pytest_pyglet_media.core.events import VERSION
+from pytest_pyglet_media.core.exits import EXIT_UNPLAYABLE
 from pytest_pyglet_media.store import recording
 
 #: env var holding a unique marker the hang double puts in its grandchild's argv
@@ -118,11 +119,11 @@ def hang(args: argparse.Namespace) -> int:
 
 
 def unplayable(args: argparse.Namespace) -> int:
-    """As the player does when pyglet cannot open the source (exit 3)."""
+    """As the player does when pyglet cannot open the source."""
     placeholder(args)
     recording.save(Path(args.recording), [("version", VERSION), ("mp.im", args.name),
                                            ("mp.err", "pyglet could not open it (double)")])
-    return 3
+    return EXIT_UNPLAYABLE
 
 
 def no_recording(args: argparse.Namespace) -> int:

@@ -26,6 +26,7 @@ from typing import Any, Callable
 import pytest
 from mp_support.threads import in_threads
 
+from pytest_pyglet_media.core import exits
 from pytest_pyglet_media.judge import analysis
 from pytest_pyglet_media.play import forkserver, procgroup, runner
 from pytest_pyglet_media.store import recording
@@ -159,7 +160,7 @@ def test_plays_in_a_forked_child_and_reuses_the_server(servers, clips, tmp_path)
 
 def test_unplayable_file_keeps_its_exit_status(servers, clips, tmp_path):
     result, rec = play(clips, tmp_path, "not_media.mp4")
-    assert result.spawn == "fork" and result.returncode == runner.EXIT_UNPLAYABLE
+    assert result.spawn == "fork" and result.returncode == exits.EXIT_UNPLAYABLE
     assert verdict(rec).outcome == analysis.UNPLAYABLE
 
 

@@ -99,13 +99,13 @@ def test_unreadable_file(tmp_path):
 def test_compare_counts():
     change = bl.compare(played(discarded_late=2, no_image=3),
                         played(discarded_late=4, no_image=1, scheduling_in_past=1))
-    assert change.worse == ("discarded_late 2 -> 4", "scheduling_in_past 0 -> 1 (new kind)")
+    assert change.exceeds == ("discarded_late 2 -> 4", "scheduling_in_past 0 -> 1 (new kind)")
     assert change.better == ("no_image 3 -> 1",)
     assert bl.compare(played(no_image=1), played(no_image=1)) == bl.Change()
 
 
 def test_compare_outcomes():
-    assert bl.compare(played(), bl.Entry("crashed")).worse == (
+    assert bl.compare(played(), bl.Entry("crashed")).exceeds == (
         "crashed, where the baseline has none",)
     assert bl.compare(bl.Entry("crashed"), played(no_image=9)).better == (
         "played, where the baseline has crashed",)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_pyglet_media.judge import analysis as an
-from pytest_pyglet_media.judge import comparison, results
+from pytest_pyglet_media.judge import baseline, comparison, results
 
 
 def res(sample, outcome=an.PERFECT, **counts):
@@ -121,3 +121,23 @@ def test_identical_sessions_report_no_change():
     c = comparison.compare("a", results, "b", dict(results))
     assert (c.fixed, c.regressed, c.changed) == ((), (), ())
     assert c.confidence_guess() == 1.0
+
+
+@pytest.mark.parametrize("before, after, regressed, exceeds", [
+    ({"discarded_late": 1}, {"discarded_late": 4}, False, True),   # more of a kind both have
+    ({"discarded_late": 1}, {"discarded_late": 1, "no_image": 1}, True, True),  # a new kind
+    ({}, {"no_image": 1}, True, True),                              # perfect no more
+    ({"discarded_late": 4}, {"discarded_late": 1}, False, False),  # fewer
+])
+def test_a_regression_is_a_new_kind_where_a_baseline_counts_every_increase(
+        before, after, regressed, exceeds):
+    """Two names for two rules: comparing sessions looks for new kinds of
+    trouble (comparison.regressed), a baseline fails any count above its
+    entry (baseline.compare's `exceeds`)."""
+    def play(counts):
+        return an.PlayAnalysis(an.DEFECTS if counts else an.PERFECT, counts=counts)
+
+    assert comparison.regressed(play(before), play(after)) is regressed
+    change = baseline.compare(baseline.entry_of(play(before).outcome, before),
+                              baseline.entry_of(play(after).outcome, after))
+    assert bool(change.exceeds) is exceeds

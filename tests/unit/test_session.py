@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import PurePosixPath
 
 import pytest
 
@@ -173,6 +174,37 @@ def test_session_paths(samples_dir):
     assert paths.special_report("pyglet_revision").name == "04_pyglet_revision.txt"
     assert paths.sample("a.mp4") == samples_dir / "a.mp4"
     assert not paths.exists()
+
+
+def test_session_relative_names(samples_dir):
+    """What modules outside sessions.py ask for instead of spelling names."""
+    paths = store.SessionPaths(samples_dir, "s")
+    relative = PurePosixPath(paths.recording("a.mp4").relative_to(paths.session_dir).as_posix())
+    assert store.is_recording_relpath(relative)
+    assert not store.is_recording_relpath(PurePosixPath("reports/a.mp4.dbg"))
+    assert not store.is_recording_relpath(PurePosixPath("dbg/_versions.json"))
+    assert store.is_recording_name(paths.recording("a.mp4").name)
+    assert not store.is_recording_name(paths.playing("a.mp4").name)
+    link = paths.reports_dir / store.recording_link_from_reports("a.mp4")
+    assert os.path.normpath(link) == str(paths.recording("a.mp4"))
+    assert store.comparison_file_name("new", "base") == "comparison_new_base.txt"
+    assert store.is_comparison_report(store.comparison_file_name("groupb", "groupa"))
+    assert store.LINKED_SPECIAL_REPORTS == ("00_summary.txt", "03_pyglet_info.txt",
+                                            "04_pyglet_revision.txt")
+
+
+def test_staged_session_is_named_as_it_will_be(samples_dir):
+    final = store.SessionPaths(samples_dir, "s2")
+    with store.staged_session(final) as staged:
+        assert staged.name == "s2" and staged.store == final.store
+        assert staged.session_dir.parent == samples_dir
+        assert staged.session_dir.name.startswith(".new-s2.") and staged.session_dir.is_dir()
+        assert staged.dbg_dir == staged.session_dir / final.dbg_dir.name
+        assert staged.group(1).session_dir.parent == staged.groups_dir
+        staged.dbg_dir.mkdir()
+        store.save_configuration(staged, store.Configuration())
+    assert final.exists() and final.dbg_dir.is_dir()
+    assert not [n for n in os.listdir(samples_dir) if n.startswith(".new-")]
 
 
 def test_create_session_refuses_existing_name(samples_dir):
