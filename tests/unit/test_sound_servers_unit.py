@@ -165,4 +165,10 @@ def test_stale_folders_of_a_missing_base_are_none(tmp_path):
 
 
 def test_this_process_is_alive():
-    assert ss._process_exists(os.getpid())
+    assert ss.process_running(os.getpid())
+
+
+def test_without_pulseaudio_the_error_says_how_to_install_it(tmp_path):
+    with pytest.raises(ss.SoundServerError, match=r"pulseaudio is not installed.*apt-get install pulseaudio"):
+        ss.start_private_pulse(tmp_path, environ={"PATH": str(tmp_path)})
+    assert list(tmp_path.iterdir()) == []
