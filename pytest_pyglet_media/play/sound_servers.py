@@ -76,8 +76,9 @@ PULSE_TCP_PORT = 4713
 #: lines of the daemon's log an error shows
 LOG_TAIL_LINES = 6
 
-#: the daemon: no default script, no autospawn habits, nothing in the user's
-#: home, the socket loaded last so that it answers once the sink is there
+#: the daemon: no default script (only the modules we load), in the
+#: foreground (the watcher's child), never exiting on its own while the run
+#: lasts, no real-time scheduling to ask for (nor rtkit over D-Bus)
 PULSE_ARGS = ("-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
               "--use-pid-file=yes", "--realtime=no", "--high-priority=no",
               "--log-target=stderr")
@@ -180,11 +181,17 @@ class PulseServer:
 
 def run_private_pulse(environ: Mapping[str, str]) -> PulseServer | None:
     """The run's private daemon, when the process that started it put it in
-    the environment (an xdist worker's case)."""
+    the environment (an xdist worker's case). One that does not answer is an
+    error: a worker starting its own would break one server per run."""
     description = environ.get(PRIVATE_PULSE_ENV)
-    if description and environ.get("PULSE_SERVER"):
-        return PulseServer(description)
-    return None
+    if not description or not environ.get("PULSE_SERVER"):
+        return None
+    if not any(answers(address) for address in parse_pulse_server(environ["PULSE_SERVER"])):
+        raise SoundServerError(
+            f"{PRIVATE_PULSE_ENV} says the run's private PulseAudio is at PULSE_SERVER="
+            f"{environ['PULSE_SERVER']}, which does not answer (its run ended?); "
+            f"unset {PRIVATE_PULSE_ENV} and PULSE_SERVER")
+    return PulseServer(description)
 
 
 def user_pulse(environ: Mapping[str, str]) -> PulseServer | None:
@@ -243,7 +250,7 @@ def provide_pulse(environ: Mapping[str, str] | None = None,
     found = run_private_pulse(environ) or user_pulse(environ)
     if found is not None:
         return found
-    private = start_private_pulse(base_dir)
+    private = start_private_pulse(base_dir, environ=environ)
     return PulseServer(private.description, private.environment, private)
 
 
@@ -374,6 +381,8 @@ def daemon_environment(environ: Mapping[str, str], folder: Path) -> dict[str, st
 
 
 def pulse_command(pulseaudio: str, folder: Path, sink: str = SINK_NAME) -> list[str]:
+    """The daemon's command: the socket is loaded last, so that it answers
+    once the sink is there; clients show the cookie kept in `folder`."""
     cookie = folder / "cookie"
     return [pulseaudio, *PULSE_ARGS,
             f"--load=module-null-sink sink_name={sink}",

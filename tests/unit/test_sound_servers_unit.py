@@ -42,14 +42,24 @@ def test_without_a_runtime_dir_the_session_socket_is_behind_the_home_link():
     assert paths[0] == Path("/home/u/.config/pulse/abc-runtime/native")
 
 
-def test_the_run_private_server_is_found_by_a_worker_and_is_not_the_users():
-    environ = {"PULSE_SERVER": "unix:/tmp/mp-pulse-1-x/pulse/native",
+def test_the_run_private_server_is_found_by_a_worker_and_is_not_the_users(tmp_path):
+    environ = {"PULSE_SERVER": f"unix:{tmp_path}/native",
                ss.PRIVATE_PULSE_ENV: "PulseAudio 16.1, private null sink mp_null"}
-    shared = ss.run_private_pulse(environ)
-    assert shared is not None and shared.description == environ[ss.PRIVATE_PULSE_ENV]
-    assert shared.private is None and shared.environment == {}  # not the worker's to stop
-    assert ss.user_pulse(environ) is None
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(tmp_path / "native"))
+        server.listen(1)
+        shared = ss.run_private_pulse(environ)
+        assert shared is not None and shared.description == environ[ss.PRIVATE_PULSE_ENV]
+        assert shared.private is None and shared.environment == {}  # not the worker's to stop
+        assert ss.provide_pulse(environ) == shared  # no second daemon
+        assert ss.user_pulse(environ) is None
     assert ss.run_private_pulse({"PULSE_SERVER": "unix:/x"}) is None
+
+
+def test_a_worker_whose_run_server_is_gone_says_so(tmp_path):
+    environ = {"PULSE_SERVER": f"unix:{tmp_path}/gone", ss.PRIVATE_PULSE_ENV: "PulseAudio 16.1"}
+    with pytest.raises(ss.SoundServerError, match=r"PYTEST_MP_PRIVATE_PULSE says .* does not answer"):
+        ss.run_private_pulse(environ)
 
 
 def test_a_pulse_server_the_user_names_that_does_not_answer_is_an_error(tmp_path):
