@@ -382,7 +382,8 @@ def daemon_environment(environ: Mapping[str, str], folder: Path) -> dict[str, st
 
 def pulse_command(pulseaudio: str, folder: Path, sink: str = SINK_NAME) -> list[str]:
     """The daemon's command: the socket is loaded last, so that it answers
-    once the sink is there; clients show the cookie kept in `folder`."""
+    once the sink is there; the daemon and its clients share the cookie in
+    `folder`."""
     cookie = folder / "cookie"
     return [pulseaudio, *PULSE_ARGS,
             f"--load=module-null-sink sink_name={sink}",
@@ -520,6 +521,7 @@ def start_private_pulse(base_dir: Path | None = None, timeout: float = START_TIM
     except OSError as exc:
         raise SoundServerError(f"cannot make the private PulseAudio's folder in {base_dir}: "
                                f"{exc.strerror or exc}") from None
+    server: PrivatePulse | None = None
     try:
         if len(str(socket_path(folder)).encode()) > SOCKET_PATH_MAX:
             raise SoundServerError(
@@ -531,20 +533,17 @@ def start_private_pulse(base_dir: Path | None = None, timeout: float = START_TIM
         version = _pulseaudio_version(pulseaudio)
         description = f"PulseAudio {version or '(version unknown)'}, private null sink {SINK_NAME}"
         # the watcher's own errors go to the daemon's log, which errors quote;
-        # a Ctrl-C during Popen is held until `watcher` is ours to stop
+        # a Ctrl-C during Popen is held until `server` is ours to stop
         with open(folder / DAEMON_LOG, "ab") as log, procgroup.interrupts_deferred():
-            watcher = subprocess.Popen(
+            server = PrivatePulse(folder, subprocess.Popen(
                 [sys.executable, "-m", WATCHER_MODULE, str(folder), "--",
                  *pulse_command(pulseaudio, folder)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                env=daemon_environment(environ, folder), start_new_session=True)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    server = PrivatePulse(folder, watcher, description)
-    try:
+                env=daemon_environment(environ, folder), start_new_session=True), description)
         server.wait_until_answering(timeout)
     except BaseException:
-        server.stop()
+        if server is not None:
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
         raise
     return server
