@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.exits import HEARTBEAT_ENV
-from . import forkserver, procgroup
+from . import forkserver, procgroup, sound_servers
 
 #: the module run as the player; tests substitute doubles that crash or hang
 DEFAULT_PLAYER = "pytest_pyglet_media.play.player"
@@ -103,8 +103,8 @@ class RunResult:
 
 def child_environment() -> dict[str, str]:
     env = dict(os.environ)
-    # OpenAL Soft with no sound card: mix in real time into the null device.
-    env.setdefault("ALSOFT_DRIVERS", "null")
+    # OpenAL Soft with no sound card: mix in real time into the null device
+    env.update(sound_servers.openal_environment(env))
     env.setdefault("PYTHONFAULTHANDLER", "1")  # a native crash prints its stack
     return env
 
