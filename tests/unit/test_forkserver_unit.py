@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import textwrap
 import threading
 import time
-from pathlib import Path
 
 import pytest
+from doubles import fake_fork_server
+from doubles.fake_fork_server import FAKE_PID
 from mp_support.threads import in_threads
 
 from pytest_pyglet_media import options
@@ -53,39 +53,10 @@ def test_spawn_option():
 
 # -- the runner's end, against a fake server -----------------------------------------
 
-#: the start of every fake server: the socket, `send`, `request()`, and ready
-FAKE_PRELUDE = """
-import json, socket, sys, time
-sock = socket.socket(fileno=int(sys.argv[-1].split("=")[1]))
-reader = sock.makefile("rb")
-def send(*messages):
-    sock.sendall("".join(json.dumps(m) + "\\n" for m in messages).encode())
-def request():
-    return json.loads(reader.readline())
-send({"ready": True, "pid": 1})
-"""
-#: fake children's pids: never real processes, so `kill` only records them
-FAKE_PID = 100000
-
-
-def fake_server(tmp_path: Path, body: str) -> forkserver.ForkServer:
-    script = tmp_path / "fake_server.py"
-    script.write_text(FAKE_PRELUDE + textwrap.dedent(body))
-    server = forkserver.ForkServer(dict(os.environ), argv=[sys.executable, str(script)])
-    server.start()
-    return server
-
-
-def fake_play(server: forkserver.ForkServer, name: str, kills: list[int],
-              timeout: float = 60.0) -> tuple[int | None, bool]:
-    return server.play("sample", "recording", name, ("silent",), os.devnull,
-                       deadline=time.monotonic() + timeout, kill=kills.append)
-
-
 def test_replies_out_of_order_reach_their_own_plays(tmp_path):
     # three plays in flight: the replies come in reverse order, cut every 7
     # bytes across sends, with a reply for a request nobody made in between
-    server = fake_server(tmp_path, f"""
+    server = fake_fork_server.start(tmp_path, f"""
         requests = [request() for _ in range(3)]
         out = [{{"id": r["id"], "started": {FAKE_PID} + r["id"]}} for r in reversed(requests)]
         out.append({{"id": 999, "exited": 1, "status": 0}})
@@ -99,7 +70,8 @@ def test_replies_out_of_order_reach_their_own_plays(tmp_path):
     """)
     try:
         kills: list[int] = []
-        results = in_threads(*(lambda n=n: fake_play(server, str(n), kills) for n in (3, 5, 7)))
+        results = in_threads(*(lambda n=n: fake_fork_server.play(server, str(n), kills)
+                               for n in (3, 5, 7)))
         assert results == [(3, False), (5, False), (7, False)]
         # each play killed its own child's group once, at its end
         assert sorted(kills) == [FAKE_PID + 1, FAKE_PID + 2, FAKE_PID + 3]
@@ -109,20 +81,20 @@ def test_replies_out_of_order_reach_their_own_plays(tmp_path):
 
 
 def test_a_server_dying_loses_every_waiting_play(tmp_path):
-    server = fake_server(tmp_path, f"""
+    server = fake_fork_server.start(tmp_path, f"""
         requests = [request() for _ in range(2)]
         send(*({{"id": r["id"], "started": {FAKE_PID} + r["id"]}} for r in requests))
         sys.exit(3)
     """)
     try:
         kills: list[int] = []
-        results = in_threads(*(lambda: fake_play(server, "0", kills) for _ in range(2)))
+        results = in_threads(*(lambda: fake_fork_server.play(server, "0", kills) for _ in range(2)))
         assert all(isinstance(r, forkserver.Lost) and r.started for r in results), results
         assert "exited with status 3" in str(results[0])
         assert sorted(kills) == [FAKE_PID + 1, FAKE_PID + 2]  # both children's groups
         assert not server.alive
         with pytest.raises(forkserver.Lost):  # and any later play
-            fake_play(server, "0", kills)
+            fake_fork_server.play(server, "0", kills)
     finally:
         server.close()
 
@@ -131,7 +103,7 @@ def test_a_play_given_up_before_its_child_started_kills_it_when_it_starts(tmp_pa
     # the server holds back the answer to the first request until the second
     # comes; the first play is interrupted (Ctrl-C) meanwhile
     arrived = tmp_path / "first_request_arrived"
-    server = fake_server(tmp_path, f"""
+    server = fake_fork_server.start(tmp_path, f"""
         first = request()
         open({str(arrived)!r}, "w").close()
         second = request()
@@ -154,20 +126,20 @@ def test_a_play_given_up_before_its_child_started_kills_it_when_it_starts(tmp_pa
         interrupter = threading.Thread(target=interrupt)
         interrupter.start()
         with pytest.raises(KeyboardInterrupt):
-            fake_play(server, "0", kills)
+            fake_fork_server.play(server, "0", kills)
         interrupter.join()
         assert kills == []  # no child yet
         # the next play reads the first one's `started`: that child is killed
-        assert fake_play(server, "0", kills) == (5, False)
+        assert fake_fork_server.play(server, "0", kills) == (5, False)
         assert kills == [FAKE_PID + 1, FAKE_PID + 2]
     finally:
         server.close()
 
 
 def test_a_server_that_dies_before_ready_says_what_it_printed(tmp_path):
-    script = tmp_path / "dying_server.py"
-    script.write_text("import sys\nprint('cannot load libavcodec', file=sys.stderr)\nsys.exit(4)\n")
-    server = forkserver.ForkServer(dict(os.environ), argv=[sys.executable, str(script)])
+    server = fake_fork_server.not_started(
+        tmp_path, "dying_server.py",
+        "import sys\nprint('cannot load libavcodec', file=sys.stderr)\nsys.exit(4)\n")
     with pytest.raises(forkserver.Unavailable) as info:
         server.start()
     assert "fork server exited with status 4" in str(info.value)
@@ -177,10 +149,10 @@ def test_a_server_that_dies_before_ready_says_what_it_printed(tmp_path):
 
 def test_a_server_that_never_says_ready_is_unavailable(tmp_path, monkeypatch):
     monkeypatch.setattr(forkserver, "START_TIMEOUT", 0.3)
-    script = tmp_path / "silent_server.py"
-    script.write_text("import socket, sys\nprint('importing', flush=True)\n"
-                      "socket.socket(fileno=int(sys.argv[-1].split('=')[1])).recv(1)\n")
-    server = forkserver.ForkServer(dict(os.environ), argv=[sys.executable, str(script)])
+    server = fake_fork_server.not_started(
+        tmp_path, "silent_server.py",
+        "import socket, sys\nprint('importing', flush=True)\n"
+        "socket.socket(fileno=int(sys.argv[-1].split('=')[1])).recv(1)\n")
     with pytest.raises(forkserver.Unavailable, match="did not start: no answer in 0.3 s; "
                                                      "its output ends with: importing"):
         server.start()

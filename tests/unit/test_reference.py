@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import os
 import stat
-import textwrap
 from pathlib import Path
 
 import pytest
+from doubles import ffprobe_stand_in
 
 from pytest_pyglet_media.core.errors import (
     BadFileError,
@@ -175,21 +175,13 @@ def test_file_key_and_staleness(tmp_path):
 # -- probing, with a stand-in ffprobe ------------------------------------------------
 
 
-def fake_ffprobe(tmp_path: Path, monkeypatch, answer: dict | None, status: int = 0,
-                 stderr: str = "") -> None:
+def fake_ffprobe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer: dict | list | None,
+                 status: int = 0, stderr: str = "") -> None:
+    """A stand-in ffprobe alone on PATH, printing `answer` as JSON (None: not JSON at all)."""
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    out = tmp_path / "answer.json"
-    out.write_text(json.dumps(answer) if answer is not None else "garbage")
-    script = bin_dir / "ffprobe"
-    script.write_text(textwrap.dedent(f"""\
-        #!/bin/sh
-        /bin/cat '{out}'
-        printf '%s' '{stderr}' >&2
-        exit {status}
-        """))
-    script.chmod(0o755)
-    monkeypatch.setenv("PATH", str(bin_dir))
+    ffprobe_stand_in.write(bin_dir, stdout=json.dumps(answer) if answer is not None else "garbage",
+                           stderr=stderr, status=status)
+    ffprobe_stand_in.alone_on_path(monkeypatch, bin_dir)
 
 
 def test_probe_without_ffprobe(tmp_path, monkeypatch):
@@ -263,10 +255,8 @@ def test_probe_refuses_odd_answers(tmp_path, monkeypatch, answer, problem):
 
 def test_probe_times_out(tmp_path, monkeypatch):
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "ffprobe").write_text("#!/bin/sh\nexec sleep 10\n")
-    (bin_dir / "ffprobe").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    ffprobe_stand_in.write_hanging(bin_dir, seconds=10)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")  # the stand-in runs `sleep`
     with pytest.raises(ProbeFailed, match="did not finish in 0.2 s"):
         r.probe(tmp_path / "clip.mp4", timeout=0.2)
 
