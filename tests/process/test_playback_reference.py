@@ -1,6 +1,7 @@
 """playback.file_reference: the sample's reference, stored once and reused.
 
-ffprobe is a stand-in script on PATH that counts its runs (no real probe).
+ffprobe is a stand-in script on PATH that counts its runs, no real probe
+(tests/doubles/ffprobe_stand_in.py).
 """
 from __future__ import annotations
 
