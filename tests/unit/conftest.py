@@ -3,6 +3,7 @@
 Both rules are enforced for every test here: `_no_process_started` makes
 every way of starting a process raise (and fails a test that swallowed the
 error), `_no_pyglet_imported` fails a test that imported pyglet.
+
 Synthetic recordings come from mp_support.recordings (the `rec` fixture, tests/conftest.py);
 the bundle tests get a real session and hand-crafted tarballs
 (mp_support.bundles, the `kit` and `craft` fixtures).
@@ -75,14 +76,13 @@ def _no_process_started(monkeypatch: pytest.MonkeyPatch,
             monkeypatch.setattr(owner, attribute,
                                 refuser(f"{owner.__name__}.{attribute}"))
     yield
-    call = request.node.stash.get(CALL_REPORT, None)
-    if attempts and not (call is not None and call.failed):
+    if attempts and not request.node.stash.get(FAILED_SO_FAR, False):
         pytest.fail(f"{', '.join(attempts)} called and the error caught: "
                     f"{PROCESS_TESTS_GO_TO}", pytrace=False)
 
 
-#: the report of a test's call phase, kept for its fixtures' teardown
-CALL_REPORT = pytest.StashKey[pytest.TestReport]()
+#: whether a test's setup or call failed already (the refusal, then, was reported)
+FAILED_SO_FAR = pytest.StashKey[bool]()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -90,8 +90,8 @@ def pytest_runtest_makereport(item: pytest.Item,
                               call: pytest.CallInfo[None]
                               ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    if report.when == "call":
-        item.stash[CALL_REPORT] = report
+    if report.failed:
+        item.stash[FAILED_SO_FAR] = True
     return report
 
 
