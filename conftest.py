@@ -1,8 +1,9 @@
 """The project's own tests use pytester to run the plugin in isolated pytest runs.
 
 tests/ goes on sys.path here, whatever the import mode, so that test modules
-and conftests import the support package (tests/mp_support) and the player
-doubles (tests/doubles) normally. Fixtures live in tests/conftest.py and below.
+and conftests import the support package (tests/mp_support) and the test
+doubles (tests/doubles: players, stand-ins) normally. Fixtures live in
+tests/conftest.py and below.
 """
 from __future__ import annotations
 

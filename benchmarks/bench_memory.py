@@ -4,9 +4,9 @@
 
 For each size, a folder of that many tiny dummy samples is played by the
 plugin in a pytest subprocess with a player test double
-(`--mp-player=doubles.instant_player`, benchmarks/doubles/: it writes a
+(`--mp-player=doubles.instant_player`, tests/doubles/: it writes a
 perfect synthetic 2 s recording at once, no pyglet), so a thousand samples
-take minutes. A tiny plugin loaded with `-p doubles.peak_memory` writes the
+take minutes. A tiny plugin loaded with `-p peak_memory` (benchmarks/) writes the
 controller's VmHWM (/proc/self/status) and ru_maxrss at pytest_unconfigure,
 after the session's reports are written. `--workers N` runs with `-n N`
 (the controller then plays nothing itself; its memory is still the one
@@ -25,6 +25,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+#: the home of every test double, the benchmarks' player double among them
+DOUBLES_PARENT = ROOT / "tests"
 TARGET_MB = 50.0
 
 
@@ -32,7 +34,7 @@ def env_for(out: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not (k.startswith("PYTEST_") or k in ("DISPLAY", "WAYLAND_DISPLAY"))}
     env.pop("pyglet_mp_samples_dir", None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), str(ROOT),
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(DOUBLES_PARENT), str(HERE), str(ROOT),
                                                       os.environ.get("PYTHONPATH")]))
     env["MP_PEAK_MEMORY_OUT"] = str(out)
     return env
@@ -45,7 +47,7 @@ def measure(n: int, workdir: Path, workers: int) -> dict[str, float]:
         (samples / f"sample_{i:05d}.mp4").write_bytes(b"\0" * 64)
     out = workdir / f"peak_{n}.json"
     argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
-            "-p", "doubles.peak_memory", f"--mp-samples-dir={samples}",
+            "-p", "peak_memory", f"--mp-samples-dir={samples}",
             "--mp-player=doubles.instant_player", "--mp-plots=none",
             f"--junitxml={workdir / f'junit_{n}.xml'}"]
     # one play at a time per process: this measures the pytest process's own

@@ -5,7 +5,8 @@ process (the `no_pyglet_imported` check, as in the unit suite). No timing
 assertions: a play counts as perfect when its verdict is, and audio clips are
 used where a perfect verdict is required (a busy machine can make a video
 play drop a late frame; see test_e2e_play.py). The fork server's pure checks
-are in tests/unit/test_forkserver_unit.py.
+are in tests/unit/test_forkserver_unit.py, the runner's end of the protocol
+against a fake server in tests/process/test_forkserver_fake_server.py.
 
 The last tests play several samples at once, as a scheduler does: threads
 of this process call runner.run together and share the one fork server.

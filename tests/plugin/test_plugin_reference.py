@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 from pathlib import Path
 
 import pytest
+from doubles import ffprobe_stand_in
 
 
 def ffprobe_answer(n_frames: int, duration: float) -> dict:
@@ -32,16 +32,9 @@ def install_ffprobe(mp, monkeypatch: pytest.MonkeyPatch, answer: dict | None) ->
     bin_dir = mp.pytester.path / "bin"
     bin_dir.mkdir(exist_ok=True)
     if answer is not None:
-        out = mp.pytester.path / "answer.json"
-        out.write_text(json.dumps(answer))
-        script = bin_dir / "ffprobe"
-        script.write_text(textwrap.dedent(f"""\
-            #!/bin/sh
-            echo "$@" >> '{mp.pytester.path / "probes.log"}'
-            /bin/cat '{out}'
-            """))
-        script.chmod(0o755)
-    monkeypatch.setenv("PATH", str(bin_dir))
+        ffprobe_stand_in.write(bin_dir, stdout=json.dumps(answer),
+                               calls=mp.pytester.path / "probes.log")
+    ffprobe_stand_in.alone_on_path(monkeypatch, bin_dir)
     return bin_dir
 
 

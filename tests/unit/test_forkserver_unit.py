@@ -1,22 +1,16 @@
-"""The fork server's pure checks: the thread check, the --mp-spawn option, and
-the runner's end of the protocol against a fake server (a few lines of Python
-given as `ForkServer(argv=...)`, no pyglet): replies for plays running in
-several threads at once, in any order, cut anywhere, reach their own play.
+"""The fork server's pure checks: the thread check and the --mp-spawn option.
 
-(Moved from the fork server's real-play tests, tests/e2e/test_forkserver_runner.py.)
+The runner's end of the protocol against a fake server is in
+tests/process/test_forkserver_fake_server.py; real plays through the fork
+server in tests/e2e/test_forkserver_runner.py.
 """
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import textwrap
 import threading
-import time
-from pathlib import Path
 
 import pytest
-from mp_support.threads import in_threads
 
 from pytest_pyglet_media import options
 from pytest_pyglet_media.core.errors import UsageError
@@ -49,139 +43,3 @@ def test_spawn_option():
     with pytest.raises(UsageError, match="--mp-spawn: bad value 'thread' from environment "
                                          "variable PYTEST_MP_SPAWN: choose one of fork, fresh"):
         options.resolve({}, {}, {"PYTEST_MP_SPAWN": "thread"})
-
-
-# -- the runner's end, against a fake server -----------------------------------------
-
-#: the start of every fake server: the socket, `send`, `request()`, and ready
-FAKE_PRELUDE = """
-import json, socket, sys, time
-sock = socket.socket(fileno=int(sys.argv[-1].split("=")[1]))
-reader = sock.makefile("rb")
-def send(*messages):
-    sock.sendall("".join(json.dumps(m) + "\\n" for m in messages).encode())
-def request():
-    return json.loads(reader.readline())
-send({"ready": True, "pid": 1})
-"""
-#: fake children's pids: never real processes, so `kill` only records them
-FAKE_PID = 100000
-
-
-def fake_server(tmp_path: Path, body: str) -> forkserver.ForkServer:
-    script = tmp_path / "fake_server.py"
-    script.write_text(FAKE_PRELUDE + textwrap.dedent(body))
-    server = forkserver.ForkServer(dict(os.environ), argv=[sys.executable, str(script)])
-    server.start()
-    return server
-
-
-def fake_play(server: forkserver.ForkServer, name: str, kills: list[int],
-              timeout: float = 60.0) -> tuple[int | None, bool]:
-    return server.play("sample", "recording", name, ("silent",), os.devnull,
-                       deadline=time.monotonic() + timeout, kill=kills.append)
-
-
-def test_replies_out_of_order_reach_their_own_plays(tmp_path):
-    # three plays in flight: the replies come in reverse order, cut every 7
-    # bytes across sends, with a reply for a request nobody made in between
-    server = fake_server(tmp_path, f"""
-        requests = [request() for _ in range(3)]
-        out = [{{"id": r["id"], "started": {FAKE_PID} + r["id"]}} for r in reversed(requests)]
-        out.append({{"id": 999, "exited": 1, "status": 0}})
-        out += [{{"id": r["id"], "exited": {FAKE_PID} + r["id"], "status": int(r["name"])}}
-                for r in reversed(requests)]
-        text = "".join(json.dumps(m) + "\\n" for m in out).encode()
-        for i in range(0, len(text), 7):
-            sock.sendall(text[i:i + 7])
-            time.sleep(0.002)
-        reader.read()
-    """)
-    try:
-        kills: list[int] = []
-        results = in_threads(*(lambda n=n: fake_play(server, str(n), kills) for n in (3, 5, 7)))
-        assert results == [(3, False), (5, False), (7, False)]
-        # each play killed its own child's group once, at its end
-        assert sorted(kills) == [FAKE_PID + 1, FAKE_PID + 2, FAKE_PID + 3]
-        assert server.alive
-    finally:
-        server.close()
-
-
-def test_a_server_dying_loses_every_waiting_play(tmp_path):
-    server = fake_server(tmp_path, f"""
-        requests = [request() for _ in range(2)]
-        send(*({{"id": r["id"], "started": {FAKE_PID} + r["id"]}} for r in requests))
-        sys.exit(3)
-    """)
-    try:
-        kills: list[int] = []
-        results = in_threads(*(lambda: fake_play(server, "0", kills) for _ in range(2)))
-        assert all(isinstance(r, forkserver.Lost) and r.started for r in results), results
-        assert "exited with status 3" in str(results[0])
-        assert sorted(kills) == [FAKE_PID + 1, FAKE_PID + 2]  # both children's groups
-        assert not server.alive
-        with pytest.raises(forkserver.Lost):  # and any later play
-            fake_play(server, "0", kills)
-    finally:
-        server.close()
-
-
-def test_a_play_given_up_before_its_child_started_kills_it_when_it_starts(tmp_path):
-    # the server holds back the answer to the first request until the second
-    # comes; the first play is interrupted (Ctrl-C) meanwhile
-    arrived = tmp_path / "first_request_arrived"
-    server = fake_server(tmp_path, f"""
-        first = request()
-        open({str(arrived)!r}, "w").close()
-        second = request()
-        send({{"id": first["id"], "started": {FAKE_PID} + 1}},
-             {{"id": first["id"], "exited": {FAKE_PID} + 1, "status": 0}},
-             {{"id": second["id"], "started": {FAKE_PID} + 2}},
-             {{"id": second["id"], "exited": {FAKE_PID} + 2, "status": 5}})
-        reader.read()
-    """)
-    main = threading.main_thread().ident
-
-    def interrupt() -> None:
-        deadline = time.monotonic() + 30
-        while not arrived.exists() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        signal.pthread_kill(main, signal.SIGINT)
-
-    try:
-        kills: list[int] = []
-        interrupter = threading.Thread(target=interrupt)
-        interrupter.start()
-        with pytest.raises(KeyboardInterrupt):
-            fake_play(server, "0", kills)
-        interrupter.join()
-        assert kills == []  # no child yet
-        # the next play reads the first one's `started`: that child is killed
-        assert fake_play(server, "0", kills) == (5, False)
-        assert kills == [FAKE_PID + 1, FAKE_PID + 2]
-    finally:
-        server.close()
-
-
-def test_a_server_that_dies_before_ready_says_what_it_printed(tmp_path):
-    script = tmp_path / "dying_server.py"
-    script.write_text("import sys\nprint('cannot load libavcodec', file=sys.stderr)\nsys.exit(4)\n")
-    server = forkserver.ForkServer(dict(os.environ), argv=[sys.executable, str(script)])
-    with pytest.raises(forkserver.Unavailable) as info:
-        server.start()
-    assert "fork server exited with status 4" in str(info.value)
-    assert "its output ends with: cannot load libavcodec" in str(info.value)
-    assert server.proc is None and server.sock is None
-
-
-def test_a_server_that_never_says_ready_is_unavailable(tmp_path, monkeypatch):
-    monkeypatch.setattr(forkserver, "START_TIMEOUT", 0.3)
-    script = tmp_path / "silent_server.py"
-    script.write_text("import socket, sys\nprint('importing', flush=True)\n"
-                      "socket.socket(fileno=int(sys.argv[-1].split('=')[1])).recv(1)\n")
-    server = forkserver.ForkServer(dict(os.environ), argv=[sys.executable, str(script)])
-    with pytest.raises(forkserver.Unavailable, match="did not start: no answer in 0.3 s; "
-                                                     "its output ends with: importing"):
-        server.start()
-    assert server.proc is None and server.sock is None  # stopped, not left running

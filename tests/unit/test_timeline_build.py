@@ -1,9 +1,6 @@
 """build_timeline on synthetic recordings (no pyglet, no bokeh needed)."""
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from pytest_pyglet_media.judge.analysis import RecordingProblem, judge
@@ -115,13 +112,3 @@ def test_bad_field_error_names_the_event_position():
 
     with pytest.raises(RecordingProblem, match=r"event 2 \(p\.P\.ut\.1\.0\).*wall_time"):
         build_timeline(judge(events))
-
-
-def test_importing_timeline_imports_neither_bokeh_nor_pyglet():
-    code = ("import sys, pytest_pyglet_media.report.timeline; "
-            "print(sorted(m for m in ('bokeh', 'pyglet') if m in sys.modules))")
-
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
-
-    assert result.stdout.strip() == "[]"

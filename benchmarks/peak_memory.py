@@ -1,6 +1,6 @@
 """pytest plugin for benchmarks: the controller's peak memory, written at the very end.
 
-    PYTHONPATH=benchmarks MP_PEAK_MEMORY_OUT=FILE pytest -p doubles.peak_memory ...
+    PYTHONPATH=benchmarks MP_PEAK_MEMORY_OUT=FILE pytest -p peak_memory ...
 
 At pytest_unconfigure (after the session's reports are written) it writes a
 JSON line to FILE: VmHWM and VmRSS from /proc/self/status (kB) and

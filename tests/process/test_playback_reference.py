@@ -1,15 +1,17 @@
 """playback.file_reference: the sample's reference, stored once and reused.
 
-ffprobe is a stand-in script on PATH that counts its runs (no real probe).
+ffprobe is a stand-in script on PATH that counts its runs, no real probe
+(tests/doubles/ffprobe_stand_in.py).
 """
 from __future__ import annotations
 
 import json
 import os
-import textwrap
 from pathlib import Path
+from typing import Callable
 
 import pytest
+from doubles import ffprobe_stand_in
 
 from pytest_pyglet_media.play import playback
 from pytest_pyglet_media.store import reference as r
@@ -25,22 +27,13 @@ ANSWER = {
 
 
 @pytest.fixture
-def ffprobe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def ffprobe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
     """Install a stand-in ffprobe; returns a function giving its number of runs."""
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    answer = tmp_path / "answer.json"
-    answer.write_text(json.dumps(ANSWER))
     runs = tmp_path / "runs"
-    script = bin_dir / "ffprobe"
-    script.write_text(textwrap.dedent(f"""\
-        #!/bin/sh
-        echo run >> '{runs}'
-        /bin/cat '{answer}'
-        """))
-    script.chmod(0o755)
-    monkeypatch.setenv("PATH", str(bin_dir))
-    return lambda: len(runs.read_text().splitlines()) if runs.exists() else 0
+    ffprobe_stand_in.write(bin_dir, stdout=json.dumps(ANSWER), calls=runs)
+    ffprobe_stand_in.alone_on_path(monkeypatch, bin_dir)
+    return lambda: ffprobe_stand_in.calls_made(runs)
 
 
 @pytest.fixture
@@ -105,11 +98,9 @@ def test_without_ffprobe_the_reason_says_how_to_install_it(tmp_path, monkeypatch
 
 def test_a_file_ffprobe_cannot_read_is_noted_without_its_path(tmp_path, monkeypatch, sample):
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "ffprobe").write_text(
-        f"#!/bin/sh\necho '{sample}: Invalid data found when processing input' >&2\nexit 1\n")
-    (bin_dir / "ffprobe").chmod(0o755)
-    monkeypatch.setenv("PATH", str(bin_dir))
+    ffprobe_stand_in.write(bin_dir, stderr=f"{sample}: Invalid data found when processing input\n",
+                           status=1)
+    ffprobe_stand_in.alone_on_path(monkeypatch, bin_dir)
     ref, why = playback.file_reference(sample, tmp_path / "clip.mp4.json")
     assert ref is None
     assert why == "ffprobe cannot read the file: ffprobe: Invalid data found when processing input"

@@ -1,6 +1,6 @@
-"""Player double for benchmarks: writes a perfect synthetic recording at once.
+"""Player double for the benchmarks: writes a perfect synthetic recording at once.
 
-    PYTHONPATH=benchmarks pytest --mp-player=doubles.instant_player ...
+    PYTHONPATH=tests pytest --mp-player=doubles.instant_player ...
 
 No pyglet, no media: the sample file is not even read. The recording is what
 a clean 2 s play at 30 fps records (our header, the source, 60 frames, the

@@ -1,1 +1,0 @@
-"""Test doubles for the benchmarks (put benchmarks/ on PYTHONPATH)."""
