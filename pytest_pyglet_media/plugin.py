@@ -8,7 +8,8 @@ from typing import Any, Generator
 
 import pytest
 
-from . import collection_paths, concurrency, context, html_links, items, junit, options, progress
+from . import (collection_paths, concurrency, context, html_links, items, junit, options,
+               progress, sound)
 from .core.errors import MediaTestError
 from .play import ffmpeg_check
 from .reporter import SessionReporter
@@ -45,6 +46,8 @@ def pytest_configure(config: pytest.Config) -> None:
         else:
             if settings.player == options.DEFAULT_PLAYER and not config.option.collectonly:
                 ffmpeg_check.require_ffmpeg()  # one clear error before anything plays
+                # before any worker, fork server or player: they inherit its address
+                sound.provide(config, settings.audio)
             ctx = context.prepare(settings, collect_only=config.option.collectonly)
             _warn_left_out(config, ctx)
             config.stash[items.PLAY_ORDER] = play_order = items.play_order(ctx)
@@ -92,6 +95,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    sound.release(config)
     fd = config.stash.get(PROGRESS_FD, None)
     if fd is not None:
         del config.stash[PROGRESS_FD]
