@@ -42,6 +42,7 @@ EVENTS: dict[str, EventSpec] = _specs(
     EventSpec("mp.im", "Play", ("sample",)),
     # Our own events (pyglet's logger never writes them; they are optional).
     EventSpec("mp.src", "Source", ("duration", "video_format", "audio_format")),
+    EventSpec("mp.drv", "Audio driver used:", ("driver", "driver_detail", "driver_failures")),
     EventSpec("mp.err", "Cannot play the source:", ("reason",)),
     EventSpec("mp.cpu", "Player CPU use during the play (seconds):",
               ("cpu_time", "cpu_wait")),
@@ -82,6 +83,9 @@ STATE_FIELDS: dict[str, Any] = {
     "duration": None,
     "video_format": None,
     "audio_format": None,
+    "driver": None,
+    "driver_detail": None,
+    "driver_failures": None,
     "reason": None,
     "end_wall_time": None,
     "cpu_time": None,

@@ -20,6 +20,7 @@ anything else is a crash (the pre-written crash recording stays in place).
 from __future__ import annotations
 
 import argparse
+import ctypes
 import importlib
 import json
 import os
@@ -127,6 +128,77 @@ def _finish_setup(pyglet: Any) -> None:
         pyglet.gl._create_shadow_window()  # noqa: SLF001  (as importing pyglet.window does)
 
 
+#: pyglet's driver classes, by the name pyglet.options['audio'] gives them
+DRIVER_NAMES = {"PulseAudioDriver": "pulse", "OpenALDriver": "openal", "SilentDriver": "silent",
+                "XAudio2Driver": "xaudio2", "DirectSoundDriver": "directsound"}
+#: the drivers pyglet tries only on Windows (its loop skips them elsewhere, without a word)
+_WINDOWS_ONLY = ("xaudio2", "directsound")
+
+
+def _watch_driver_failures(asked: Sequence[str]) -> dict[str, str]:
+    """Why each driver asked for could not be created, filled in as pyglet tries them.
+
+    pyglet tries its drivers in the order asked and falls back to the next,
+    finally to silent, printing the reason only when `debug_media` is on.
+    Wrapping each driver module's `create_audio_driver` (imported here,
+    through the deferred package, before pyglet's loop runs) keeps the
+    reason without the debug output. A driver whose module does not import
+    (its library missing) is a failure too.
+    """
+    failures: dict[str, str] = {}
+    for name in dict.fromkeys(asked):
+        if name in _WINDOWS_ONLY and not sys.platform.startswith(("win32", "cygwin")):
+            failures[name] = "a Windows driver; pyglet does not try it on this platform"
+            continue
+        try:
+            module = importlib.import_module(f"{_DRIVERS}.{name}")
+        except Exception as exc:  # noqa: BLE001  (pyglet skips it for any reason)
+            failures[name] = _one_line(exc)
+            continue
+        create = getattr(module, "create_audio_driver", None)
+        if create is None:
+            continue
+
+        def create_and_note(*args: Any, _create: Any = create, _name: str = name,
+                            **kwargs: Any) -> Any:
+            try:
+                return _create(*args, **kwargs)
+            except Exception as exc:
+                failures[_name] = _one_line(exc)
+                raise
+
+        module.create_audio_driver = create_and_note  # type: ignore[attr-defined]
+    return failures
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    kind = type(exc).__name__
+    while text.startswith(f"{kind}: "):  # pyglet's exceptions repeat their own name
+        text = text[len(kind) + 2:]
+    return f"{kind}: {text}"[:300] if text else kind
+
+
+def driver_used(driver: Any) -> tuple[str, str]:
+    """The driver pyglet created, by its option name, and where it plays:
+    the PulseAudio server, or the OpenAL device."""
+    name = DRIVER_NAMES.get(type(driver).__name__, type(driver).__name__)
+    detail = ""
+    try:
+        if name == "pulse":
+            detail = f"server {driver.context.server}"
+        elif name == "openal":
+            from pyglet.media.drivers.openal import lib_alc as alc
+
+            device = alc.alcGetString(driver.device._al_device,  # noqa: SLF001
+                                      alc.ALC_DEVICE_SPECIFIER)
+            text = ctypes.cast(device, ctypes.c_char_p).value if device else None
+            detail = f"device {text.decode('utf-8', 'replace')}" if text else ""
+    except Exception as exc:  # noqa: BLE001  (a detail; the driver itself is known)
+        detail = f"(not known: {_one_line(exc)})"
+    return name, detail[:300]
+
+
 def default_headless() -> bool:
     return sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
@@ -219,15 +291,21 @@ def play(sample_path: str, outfile: str, name: str, audio: Sequence[str],
     # reads as a crash.
     recording.save(Path(outfile), recording.crash_placeholder(name))
     pyglet = configure_pyglet(audio, headless)
+    if _DRIVERS not in sys.modules:  # a fresh interpreter: importing pyglet.media
+        sys.modules[_DRIVERS] = _deferred_drivers(pyglet)  # must not pick the driver yet
+    failures = _watch_driver_failures(audio)
     import pyglet.media  # noqa: F811 (loads the submodule; the name stays pyglet)
     from pyglet.media import buffered_logger
 
-    _finish_setup(pyglet)  # nothing left to do in a fresh interpreter
+    _finish_setup(pyglet)  # creates the audio driver and the GL context
 
     logger = _make_logger(buffered_logger.BufferedLogger, outfile)
     buffered_logger.logger = logger
     logger.log("version", VERSION)
     logger.log("mp.im", name)
+    used, detail = driver_used(pyglet.media.get_audio_driver())
+    logger.log("mp.drv", used, detail,
+               "; ".join(f"{driver}: {why}" for driver, why in failures.items()))
     try:
         source = pyglet.media.load(sample_path)
     except Exception as exc:  # any failure to open is the source's verdict
