@@ -33,7 +33,8 @@ from typing import Any, Sequence
 
 from ..core.errors import UsageError
 from ..core.events import Event, crashed, iter_states
-from ..judge.analysis import DEFECT_KINDS, ValidRecording, _end_noise
+from ..judge.analysis import ValidRecording
+from ..judge.rules import DEFECT_KINDS, end_noise
 from ..judge.file_checks import AV_AUDIO_AHEAD_MAX, AV_AUDIO_BEHIND_MAX, MATCH_TOLERANCE, FileChecks
 from ..store.reference import Reference
 
@@ -120,7 +121,7 @@ def defect_marks(rec: ValidRecording) -> list[DefectMark]:
     """
     events = rec.body
     offset = len(rec.events) - len(events)
-    noise = _end_noise(events)
+    noise = end_noise(events)
     marks: list[DefectMark] = []
     wall: float | None = None
     last_wall = 0.0
