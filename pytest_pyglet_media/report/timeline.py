@@ -35,7 +35,13 @@ from ..core.errors import UsageError
 from ..core.events import Event, crashed, iter_states
 from ..judge.analysis import ValidRecording
 from ..judge.rules import DEFECT_KINDS, end_noise
-from ..judge.file_checks import AV_AUDIO_AHEAD_MAX, AV_AUDIO_BEHIND_MAX, MATCH_TOLERANCE, FileChecks
+from ..judge.file_checks import (
+    AV_AUDIO_AHEAD_MAX,
+    AV_AUDIO_BEHIND_MAX,
+    MATCH_TOLERANCE,
+    FileChecks,
+    FrameMatcher,
+)
 from ..store.reference import Reference
 
 #: export formats, as `write_export` accepts them
@@ -189,16 +195,11 @@ class FrameStatus:
 
 
 def frame_status(rec: ValidRecording, reference: Reference) -> FrameStatus:
-    """Match the recording's video times to the file's frames, as file_checks
-    does: pyglet's video_time `t` is the file time `t + pyglet_start`, and a
-    time within MATCH_TOLERANCE (or 0.45 of a frame interval) names a frame."""
-    frames: list[float] = []
-    for t in reference.frame_times if reference.has_video else ():
-        if not frames or t - frames[-1] > 1e-9:
-            frames.append(t)
-    gaps = [b - a for a, b in zip(frames, frames[1:])]
-    tolerance = min([MATCH_TOLERANCE] + [0.45 * g for g in gaps if g > 0])
-    shift = reference.pyglet_start
+    """Match the recording's video times to the file's frames with the
+    matcher of file_checks' frames_not_shown (file_checks.FrameMatcher)."""
+    matcher = FrameMatcher.of(reference.frame_times if reference.has_video else (),
+                              reference.pyglet_start)
+    frames = matcher.frames
     shown: dict[int, float | None] = {}
     discarded: dict[int, float | None] = {}
     wall: float | None = None
@@ -206,13 +207,10 @@ def frame_status(rec: ValidRecording, reference: Reference) -> FrameStatus:
         name = event[0]
         if name == UPDATE_TEXTURE:
             wall = event[4]
-        elif name in ("p.P.ut.1.6", "p.P.ut.1.5") and event[1] is not None and frames:
-            t = event[1] + shift
-            i = bisect.bisect_left(frames, t)
-            for j in (i - 1, i):
-                if 0 <= j < len(frames) and abs(frames[j] - t) <= tolerance:
-                    (shown if name == "p.P.ut.1.6" else discarded).setdefault(j, wall)
-                    break
+        elif name in ("p.P.ut.1.6", "p.P.ut.1.5") and event[1] is not None:
+            j = matcher.frame_of(event[1])
+            if j is not None:
+                (shown if name == "p.P.ut.1.6" else discarded).setdefault(j, wall)
     status = []
     walls = []
     for j in range(len(frames)):
