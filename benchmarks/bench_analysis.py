@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pytest_pyglet_media.core.events import EVENTS  # noqa: E402  (a plain table, no pyglet)
 from pytest_pyglet_media.judge import analysis  # noqa: E402
+from pytest_pyglet_media.judge.rules import EVENT_RULES  # noqa: E402
 
 # -- synthetic recordings -------------------------------------------------------
 
@@ -138,7 +139,7 @@ def baseline_verdict(events):
     """(outcome, counts) in our terms: a play whose last event is not the end of
     play crashed (pyglet's scripts knew it from the 'crash' placeholder)."""
     counts = count_bads(events)
-    named = {analysis._KEY_BY_EVENT.get(k, k): n for k, n in counts.items() if n}
+    named = {EVENT_RULES[k].kind if k in EVENT_RULES else k: n for k, n in counts.items() if n}
     if not events or events[-1][0] != "p.P.oe":
         return analysis.CRASHED, named
     return (analysis.DEFECTS if named else analysis.PERFECT), named

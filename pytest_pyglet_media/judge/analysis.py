@@ -18,7 +18,8 @@ from ..core.events import body as _body
 from ..store import recording
 from ..store.reference import Reference
 from . import file_checks
-from .file_checks import FILE_KINDS, FileChecks
+from .file_checks import FileChecks
+from .rules import DEFECT_KINDS, EVENT_RULES, EventRule, broken_rule, end_noise
 
 # Outcomes of one play, most serious last. Plain strings: they cross xdist.
 PERFECT = "perfect"
@@ -57,34 +58,6 @@ OVERLOAD_MIN_SECONDS = 0.05
 OVERLOAD_SECONDS = 0.15
 
 
-@dataclass(frozen=True)
-class DefectKind:
-    key: str
-    event: str
-    description: str
-
-
-#: The defect rules of pyglet's instrumentation (CountBads), keyed by names a
-#: reader understands, plus "ended_early", which the original rules missed,
-#: and the kinds judged against the file's reference (file_checks.FILE_KINDS,
-#: "event" "ffprobe"): with a reference, short_play replaces ended_early.
-DEFECT_KINDS: dict[str, DefectKind] = {
-    k.key: k
-    for k in (
-        DefectKind("discarded_late", "p.P.ut.1.5", EVENTS["p.P.ut.1.5"].desc),
-        DefectKind("no_video_time", "p.P.ut.1.7", EVENTS["p.P.ut.1.7"].desc),
-        DefectKind("no_image", "p.P.ut.1.8", EVENTS["p.P.ut.1.8"].desc),
-        DefectKind("scheduling_in_past", "p.P.ut.1.9", "Scheduling in the past"),
-        DefectKind(
-            "ended_early",
-            "mp.end",
-            "Play ended well before the source's duration (truncated or cut short)",
-        ),
-        *(DefectKind(key, "ffprobe", description) for key, description in FILE_KINDS.items()),
-    )
-}
-_KEY_BY_EVENT = {"p.P.ut.1.5": "discarded_late", "p.P.ut.1.7": "no_video_time",
-                 "p.P.ut.1.8": "no_image"}
 _ARITY = {name: spec.arity for name, spec in EVENTS.items()}
 
 # Fix (unit tests): validate() used to check names and field counts only, so a
@@ -346,36 +319,6 @@ def _number_problem(value: Any) -> str | None:
     return None
 
 
-def _end_noise(events: Sequence[Event], start: int = 0) -> set[int]:
-    """Indexes of the 'video_time is None' events that are end-of-stream noise.
-
-    pyglet's CountBads drops up to three p.P.ut.1.7 right before the end of
-    play (at 2, 6 and 10 events from the end); every normal play ends so.
-    Our own mp.* events are skipped when counting positions. Events before
-    `start` (the header) are not looked at; indexes are those of `events`.
-    """
-    tail: list[int] = []
-    for index in range(len(events) - 1, start - 1, -1):
-        if not events[index][0].startswith("mp."):
-            tail.append(index)
-            if len(tail) == 11:
-                break
-    tail.reverse()  # tail[-k] is the k-th pyglet event from the end
-    n = len(tail)
-
-    def is_17(k: int) -> bool:
-        return n >= k and events[tail[-k]][0] == "p.P.ut.1.7"
-
-    if not is_17(2):
-        return set()
-    noise = {tail[-2]}
-    if is_17(6):
-        noise.add(tail[-6])
-        if is_17(10):
-            noise.add(tail[-10])
-    return noise
-
-
 def analyse(events: Any, reference: Reference | None = None, *,
             no_reference: str = "") -> PlayAnalysis:
     """Judge one recording: its outcome, defect counts and first anomalies.
@@ -487,32 +430,21 @@ def _analyse_slow(events: Any) -> PlayAnalysis:
 
 
 def _count(events: Sequence[Event], offset: int) -> PlayAnalysis:
+    """The verdict of a validated body, one event at a time: the rules'
+    plain reading (rules.broken_rule), which the fast scan must agree with."""
     counts: dict[str, int] = {}
     anomalies: list[Anomaly] = []
-    noise = _end_noise(events)
+    noise = end_noise(events)
     frame = 0
     duration = end_wall = video_format = audio_format = None
     reason = ""
     started = sourced = our_end = False
-    key_by_event = _KEY_BY_EVENT
     frame_events = FRAME_EVENTS
     for index, event in enumerate(events):
         name = event[0]
-        key = None
-        value = None
         if name in frame_events:
             frame += 1
-            if name == "p.P.ut.1.9":
-                value = event[1]
-                if value is not None and value < 0:
-                    key = "scheduling_in_past"
-            else:
-                key = "discarded_late"
-                value = event[1]
-        elif name in key_by_event:
-            if index not in noise:
-                key = key_by_event[name]
-        elif name == "mp.src":
+        if name == "mp.src":
             duration, video_format, audio_format = event[1], event[2], event[3]
             sourced = True
         elif name == "mp.end":
@@ -522,10 +454,12 @@ def _count(events: Sequence[Event], offset: int) -> PlayAnalysis:
             started = True
         elif name == "mp.err":
             reason = str(event[1])
-        if key is not None:
+        rule = broken_rule(event, index in noise)
+        if rule is not None:
+            key = rule.kind
             counts[key] = counts.get(key, 0) + 1
             if len(anomalies) < MAX_ANOMALIES:
-                anomalies.append(Anomaly(index + offset, frame, key, value))
+                anomalies.append(Anomaly(index + offset, frame, key, rule.value_of(event)))
     return _verdict(events[-1][0] if events else None, len(events) + offset, frame,
                     counts, anomalies, duration, end_wall, video_format, audio_format, reason,
                     _incomplete(started, sourced, our_end))
@@ -574,22 +508,42 @@ def _verdict(last: str | None, n_events: int, frame: int, counts: dict[str, int]
 
 # -- the fast path -------------------------------------------------------------
 #
-# Issue 6 (demand 4): analyse() must judge millions of events per second. The
-# careful path above type-checks every field with isinstance() in a zip per
-# event, then walks the events a second time to count. _fast_scan() does both
-# in one pass, with the checks of the frequent events written out, and only
-# *vouches* for a recording: whenever it meets anything unusual (a problem to
-# report, a bool or a float subclass where a number is due, a TypeError while
-# counting, ...) it returns None and the careful path judges the recording
-# from scratch. So every reason, outcome and count is the careful path's own,
-# and the fast path needs to be right only for recordings the careful path
-# accepts, which the unit tests (test_analysis_fastpath.py) compare at random.
+# analyse() must judge millions of events per second. The careful path above
+# type-checks every field with isinstance() in a zip per event, then walks the
+# events a second time to count. _fast_scan() does both in one pass, with the
+# checks of the frequent events written out, and only *vouches* for a
+# recording: whenever it meets anything unusual (a problem to report, a bool
+# or a float subclass where a number is due, a TypeError while counting, ...)
+# it returns None and the careful path judges the recording from scratch. So
+# every reason, outcome and count is the careful path's own, and the fast path
+# needs to be right only for recordings the careful path accepts, which the
+# unit tests (test_analysis_fastpath.py, test_rules.py) compare at random.
+#
+# Both read the rules from rules.EVENT_RULES. The three frequent events of a
+# play (update_texture, the current frame, the re-scheduling) have their rule
+# written out: none for the first two, "scheduling in the past when negative"
+# for the third, with its kind read from the table. When the table says
+# otherwise for one of them, the fast scan does not judge (returns None) and
+# the careful path applies the table: a changed rule is never ignored, only
+# slower until its branch is written out here too.
 
 _UT10, _UT16, _UT19 = "p.P.ut.1.0", "p.P.ut.1.6", "p.P.ut.1.9"
-_UT15, _UT17, _UT18 = "p.P.ut.1.5", "p.P.ut.1.7", "p.P.ut.1.8"
 #: events whose every field the fast scan checks with isinstance, as validate does
 _GENERIC = {name: (spec.arity, _FIELD_TYPES.get(name, ()))
             for name, spec in EVENTS.items()}
+
+
+def _rescheduling_rule() -> EventRule | None:
+    """The table's rule of the re-scheduling event when it is the one the fast
+    scan writes out, else None (the fast scan then leaves the judging to
+    the careful path)."""
+    rules = EVENT_RULES
+    if _UT10 in rules or _UT16 in rules:
+        return None
+    rule = rules.get(_UT19)
+    if rule is None or not rule.only_if_negative or rule.excused_at_end:
+        return None
+    return rule
 
 
 def _fast_scan(events: Any, judge: bool) -> Any:
@@ -604,13 +558,22 @@ def _fast_scan(events: Any, judge: bool) -> Any:
         if len(first) != 2 or first[1] != VERSION:
             return None
         start = 1
-    noise = _end_noise(events, start) if judge else ()
+    rules = EVENT_RULES
+    if judge:
+        past = _rescheduling_rule()
+        if past is None:
+            return None
+        past_kind, past_keeps = past.kind, past.keeps_value
+        noise = end_noise(events, start)
+    else:  # validating only: what is counted is thrown away
+        past_kind, past_keeps, noise = "", False, set()
     counts: dict[str, int] = {}
     anomalies: list[Anomaly] = []
     frame = 0
     duration = end_wall = video_format = audio_format = None
     reason = ""
     generic = _GENERIC
+    frame_events = FRAME_EVENTS
     lim = MAX_ABS_NUMBER
     started = sourced = our_end = False
     n = len(events)
@@ -650,10 +613,10 @@ def _fast_scan(events: Any, judge: bool) -> Any:
             frame += 1
             if a is None or not a < 0:
                 continue
-            key = "scheduling_in_past"
-            value = a
+            key = past_kind
+            value = a if past_keeps else None
         else:
-            # the rare events: checked as validate() checks them
+            # the rare events: checked as validate() checks them, judged by the table
             spec = generic.get(name)
             if spec is None or spec[0] != len(event):
                 return None
@@ -662,27 +625,25 @@ def _fast_scan(events: Any, judge: bool) -> Any:
                     return None
             if not judge:
                 continue
-            value = None
-            if name == _UT15:
+            if name in frame_events:
                 frame += 1
-                key = "discarded_late"
-                value = event[1]
-            elif name == _UT17 or name == _UT18:
-                key = "no_video_time" if name == _UT17 else "no_image"
-                if noise and n - 1 - length_hint(it) in noise:
-                    continue
-            else:
-                if name == "mp.src":
-                    duration, video_format, audio_format = event[1], event[2], event[3]
-                    sourced = True
-                elif name == "mp.end":
-                    end_wall = event[1]
-                    our_end = True
-                elif name == "p.P._sp":
-                    started = True
-                elif name == "mp.err":
-                    reason = str(event[1])
+            if name == "mp.src":
+                duration, video_format, audio_format = event[1], event[2], event[3]
+                sourced = True
+            elif name == "mp.end":
+                end_wall = event[1]
+                our_end = True
+            elif name == "p.P._sp":
+                started = True
+            elif name == "mp.err":
+                reason = str(event[1])
+            rule = rules.get(name)
+            if rule is None or not rule.condition_met(event):
                 continue
+            if rule.excused_at_end and noise and n - 1 - length_hint(it) in noise:
+                continue
+            key = rule.kind
+            value = rule.value_of(event)
         # a defect
         counts[key] = counts.get(key, 0) + 1
         if len(anomalies) < MAX_ANOMALIES:

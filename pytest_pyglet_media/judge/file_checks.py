@@ -5,6 +5,10 @@ file holds (reference.Reference), they also say what pyglet left out: frames
 it never showed and never reported discarding, a play shorter than the file,
 audio and picture apart, a picture frozen while the file had frames to show.
 
+The kinds it counts, and their descriptions, are listed with every other
+kind in rules.FILE_KINDS. Which file frame a video time names is
+FrameMatcher's to say, for these checks and the timeline's frames plot.
+
 Pure: data in, data out (no pyglet, pytest or subprocess); the result turns
 into builtins to cross xdist.
 
@@ -19,18 +23,10 @@ from __future__ import annotations
 import bisect
 import statistics
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from ..core.events import END_OF_PLAY, Event, body
 from ..store.reference import Reference
-
-#: the kinds this module adds to the verdict, with a reader's description
-FILE_KINDS: dict[str, str] = {
-    "frames_not_shown": "Frames of the file pyglet neither showed nor reported discarding",
-    "short_play": "The play was shorter than the file (ffprobe's duration)",
-    "av_offset": "Audio and picture apart beyond the ITU-R BT.1359 window",
-    "stall": "The picture froze on a frame while the file had the next one",
-}
 
 #: a shown video_time and a file frame time this close are the same frame:
 #: pyglet rounds to microseconds after subtracting a start time, Matroska
@@ -165,12 +161,13 @@ def check(events: Sequence[Event], ref: Reference) -> FileChecks:
                           file_duration=ref.duration, time_shift=ref.pyglet_start)
     play = _read(events)
     shift = ref.pyglet_start
-    frames = _distinct(ref.frame_times)
+    matcher = FrameMatcher.of(ref.frame_times, shift)
+    frames = matcher.frames
     counts: dict[str, int] = {}
     messages: dict[str, str] = {}
     notes = []
 
-    shown_idx = _match(frames, [t + shift for t in play.accounted])
+    shown_idx = matcher.frames_of(play.accounted)
     missing: tuple[float, ...] = ()
     if ref.has_video and frames:
         missing = tuple(t for i, t in enumerate(frames) if i not in shown_idx)
@@ -190,7 +187,7 @@ def check(events: Sequence[Event], ref: Reference) -> FileChecks:
         counts["av_offset"] = len(episodes)
         messages["av_offset"] = _av_message(episodes)
 
-    stalls = _stalls(play, frames, shift)
+    stalls = _stalls(play, matcher)
     if stalls:
         counts["stall"] = len(stalls)
         messages["stall"] = _stall_message(stalls)
@@ -223,19 +220,46 @@ def _tolerance(frames: Sequence[float]) -> float:
     return min([MATCH_TOLERANCE] + [0.45 * g for g in gaps if g > 0])
 
 
-def _match(frames: Sequence[float], times: Sequence[float]) -> set[int]:
-    """Indexes of the file frames that the (file) times name."""
-    if not frames:
-        return set()
-    tolerance = _tolerance(frames)
-    found = set()
-    for t in times:
-        i = bisect.bisect_left(frames, t)
+@dataclass(frozen=True)
+class FrameMatcher:
+    """Which of the file's frames a video time that pyglet logged names.
+
+    pyglet's video_time `t` is the file time `t + shift` (Reference.pyglet_start);
+    a file time within MATCH_TOLERANCE of a frame, or 0.45 of the interval
+    between frames where that is smaller, names it.
+    """
+
+    frames: tuple[float, ...]  # the file's frame times, distinct and sorted
+    shift: float
+    tolerance: float
+
+    @classmethod
+    def of(cls, frame_times: Sequence[float], shift: float = 0.0) -> "FrameMatcher":
+        """The matcher of ffprobe's frame times (sorted; repeats kept once)."""
+        frames = _distinct(frame_times)
+        return cls(frames, shift, _tolerance(frames))
+
+    def frame_at(self, file_time: float) -> int | None:
+        """The index of the frame a file time names, or None."""
+        frames = self.frames
+        i = bisect.bisect_left(frames, file_time)
         for j in (i - 1, i):
-            if 0 <= j < len(frames) and abs(frames[j] - t) <= tolerance:
+            if 0 <= j < len(frames) and abs(frames[j] - file_time) <= self.tolerance:
+                return j
+        return None
+
+    def frame_of(self, video_time: float) -> int | None:
+        """The index of the frame pyglet's video_time names, or None."""
+        return self.frame_at(video_time + self.shift)
+
+    def frames_of(self, video_times: Iterable[float]) -> set[int]:
+        """The indexes of the frames pyglet's video_times name."""
+        found: set[int] = set()
+        for t in video_times:
+            j = self.frame_of(t)
+            if j is not None:
                 found.add(j)
-                break
-    return found
+        return found
 
 
 def _seconds(t: float) -> str:
@@ -347,20 +371,19 @@ def _av_message(episodes: list[list[tuple[float, float, float]]]) -> str:
 # -- freezes -------------------------------------------------------------------
 
 
-def _stalls(play: _Play, frames: Sequence[float], shift: float
-            ) -> list[tuple[float, float, float, float]]:
+def _stalls(play: _Play, matcher: FrameMatcher) -> list[tuple[float, float, float, float]]:
     """Frames held on screen longer than the file holds them.
 
     Only between two frames pyglet put on screen: a frame held at the end of
     the video (video shorter than audio) is correct, and frames pyglet never
     had are frames_not_shown's business.
     """
+    frames, shift, tolerance = matcher.frames, matcher.shift, matcher.tolerance
     if len(frames) < 2:
         return []
     gaps = [b - a for a, b in zip(frames, frames[1:])]
     interval = statistics.median(gaps)
     limit = max(STALL_MIN_SECONDS, STALL_MIN_INTERVALS * interval)
-    tolerance = _tolerance(frames)
     shown: list[tuple[float, float]] = []  # (wall, file time), one per new frame
     for wall, _audio, _previous, video_time in play.presented:
         if not shown or abs(shown[-1][1] - (video_time + shift)) > 1e-9:

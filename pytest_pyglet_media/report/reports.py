@@ -10,11 +10,13 @@ from typing import Any, Callable, Mapping, Sequence
 from ..core.events import EVENTS, iter_states
 from ..judge import analysis as an
 from ..judge import results as res
+from ..judge.rules import DEFECT_KINDS, EVENT_RULES
 
 _NO_INDENT = {"crash", "mp.im", "mp.src", "mp.err", "mp.end", "p.P._sp", "p.P.sk",
               "p.P.ut.1.0", "p.P.oe"}
-_ANOMALY_EVENTS = {"crash", "mp.im", "mp.src", "mp.err", "mp.end", "p.P.sk",
-                   "p.P.ut.1.5", "p.P.ut.1.7", "p.P.ut.1.8", "p.P.oe"}
+#: what the anomalies report shows beside the defects: the play's start and
+#: end, its source, seeks, crashes and errors
+_CONTEXT_EVENTS = {"crash", "mp.im", "mp.src", "mp.err", "mp.end", "p.P.sk", "p.P.oe"}
 
 
 def _render_event(state: Mapping[str, Any], prefix: str) -> str:
@@ -37,16 +39,25 @@ def report_all(rec: an.ValidRecording) -> str:
 
 
 def report_anomalies(rec: an.ValidRecording) -> str:
-    """Start, end and interesting events only."""
+    """Start, end and interesting events only: the context events and every
+    event a defect rule (rules.EVENT_RULES) names.
+
+    An event whose rule needs a negative value (a re-scheduling, routine
+    until it goes into the past) is shown only then, as its defect and that
+    value. The others are shown as they are, the end-of-stream noise too:
+    the report shows how the play ended.
+    """
     lines = []
-    for state in iter_states(rec.body):
-        name = state["evname"]
-        if name == "p.P.ut.1.9":
-            rt = state["rescheduling_time"]
-            if rt is not None and rt < 0:
-                lines.append(f"{state['frame_num']:4d} !!! Scheduling in the past, "
-                             f"rescheduling_time: {rt:f}")
-        elif name in _ANOMALY_EVENTS:
+    events = rec.body
+    for event, state in zip(events, iter_states(events)):
+        name = event[0]
+        rule = EVENT_RULES.get(name)
+        if rule is not None and rule.only_if_negative:
+            if rule.condition_met(event):
+                field = EVENTS[name].fields[0]
+                description = DEFECT_KINDS[rule.kind].description
+                lines.append(f"{state['frame_num']:4d} !!! {description}, {field}: {event[1]:f}")
+        elif rule is not None or name in _CONTEXT_EVENTS:
             lines.append(_render_event(state, f"{state['frame_num']:4d} "))
     return "\n".join(lines) + "\n"
 

@@ -10,9 +10,10 @@ export writes them as empty cells, the json export as null, the pkl export
 keeps None. Only the page draws substitutes, and marks where it did.
 
 The page also marks every defect analysis counts, where it happened
-(`defect_marks`), and, given the file's view (file_checks.FileChecks and
-reference.Reference), plots the A/V offset and the file's frames against the
-frames pyglet showed (`frame_status`).
+(`defect_marks`, reading the rules analysis counts with: rules.EVENT_RULES),
+and, given the file's view (file_checks.FileChecks and reference.Reference),
+plots the A/V offset and the file's frames against the frames pyglet showed
+(`frame_status`, matched by file_checks.FrameMatcher).
 
 Pure: it takes judged recordings (analysis.ValidRecording) and returns rows,
 bytes and text; the callers write the files. It imports neither pyglet nor
@@ -32,9 +33,16 @@ from dataclasses import astuple, dataclass, fields
 from typing import Any, Sequence
 
 from ..core.errors import UsageError
-from ..core.events import Event, crashed, iter_states
-from ..judge.analysis import DEFECT_KINDS, ValidRecording, _end_noise
-from ..judge.file_checks import AV_AUDIO_AHEAD_MAX, AV_AUDIO_BEHIND_MAX, MATCH_TOLERANCE, FileChecks
+from ..core.events import EVENTS, FRAME_EVENTS, Event, crashed, iter_states
+from ..judge.analysis import ValidRecording
+from ..judge.file_checks import (
+    AV_AUDIO_AHEAD_MAX,
+    AV_AUDIO_BEHIND_MAX,
+    MATCH_TOLERANCE,
+    FileChecks,
+    FrameMatcher,
+)
+from ..judge.rules import DEFECT_KINDS, broken_rule, end_noise
 from ..store.reference import Reference
 
 #: export formats, as `write_export` accepts them
@@ -81,14 +89,11 @@ def build_timeline(rec: ValidRecording) -> list[TimelineRow]:
 
 # -- defects ------------------------------------------------------------------
 
-#: the event of each defect kind marked at an update_texture call (ended_early
-#: is marked at the end of play)
-_DEFECT_EVENTS = {"p.P.ut.1.5": "discarded_late", "p.P.ut.1.7": "no_video_time",
-                  "p.P.ut.1.8": "no_image", "p.P.ut.1.9": "scheduling_in_past"}
-#: the name of the value a mark's tooltip shows, per kind
-_VALUE_NAMES = {"discarded_late": "video_time", "no_video_time": "rescheduling_time",
-                "no_image": "", "scheduling_in_past": "rescheduling_time",
-                "ended_early": "end_wall_time", "short_play": "end_wall_time"}
+#: the kinds marked at the end of play rather than at an event: the play's
+#: length (ended_early), and the file's (short_play, ffprobe's duration)
+END_OF_PLAY_KINDS = ("ended_early", "short_play")
+#: a mark whose event names this field sits at its value on the media time axis
+_MEDIA_TIME_FIELD = "video_time"
 
 
 @dataclass(frozen=True)
@@ -96,11 +101,12 @@ class DefectMark:
     """One defect of the recording, where the page marks it.
 
     `wall_time` is the wall time of the enclosing update_texture call (the
-    end of play for ended_early); when that call logged none, the previous
-    known wall time (0 before any) stands in and `wall_known` is False.
-    `media_time` is the y of the mark: the discarded frame's video_time for
-    discarded_late, else the player's current_time (previous known value
-    where it was None). `frame` and `index` are analysis.Anomaly's.
+    end of play for END_OF_PLAY_KINDS); when that call logged none, the
+    previous known wall time (0 before any) stands in and `wall_known` is
+    False. `media_time` is the y of the mark: the video_time its event names
+    (the discarded frame's, for discarded_late), else the player's
+    current_time (previous known value where it was None). `value` is the
+    event's first field. `frame` and `index` are analysis.Anomaly's.
     """
 
     kind: str
@@ -116,11 +122,12 @@ def defect_marks(rec: ValidRecording) -> list[DefectMark]:
     """Every defect analysis counts in the recording, one mark each, in order.
 
     Per kind, as many marks as `rec.analysis.counts` says: the same rules
-    (pyglet's end-of-stream "video_time is None" events are not defects).
+    (rules.broken_rule: pyglet's end-of-stream "video_time is None" events
+    are not defects).
     """
     events = rec.body
     offset = len(rec.events) - len(events)
-    noise = _end_noise(events)
+    noise = end_noise(events)
     marks: list[DefectMark] = []
     wall: float | None = None
     last_wall = 0.0
@@ -134,32 +141,38 @@ def defect_marks(rec: ValidRecording) -> list[DefectMark]:
                 last_wall = wall
             if event[2] is not None:
                 current = event[2]
-            continue
-        kind = _DEFECT_EVENTS.get(name)
-        if kind is None:
+        if name in FRAME_EVENTS:
+            frame += 1
+        rule = broken_rule(event, index in noise)
+        if rule is None:
             continue
         value = event[1] if len(event) > 1 else None
-        if name in ("p.P.ut.1.5", "p.P.ut.1.9"):
-            frame += 1
-        if name == "p.P.ut.1.9" and not (value is not None and value < 0):
-            continue
-        if index in noise:
-            continue
-        y = value if kind == "discarded_late" and value is not None else current
-        marks.append(DefectMark(kind, last_wall, wall is not None, y, value, frame,
+        names_media_time = EVENTS[name].fields[:1] == (_MEDIA_TIME_FIELD,)
+        y = value if names_media_time and value is not None else current
+        marks.append(DefectMark(rule.kind, last_wall, wall is not None, y, value, frame,
                                 index + offset))
     excused = sum(m.kind == "discarded_late" for m in marks) \
         - rec.analysis.counts.get("discarded_late", 0)
     if excused > 0:  # cover art's only frame (analysis.against_file): not a defect
         late = [i for i, m in enumerate(marks) if m.kind == "discarded_late"][:excused]
         marks = [m for i, m in enumerate(marks) if i not in late]
-    for kind in ("ended_early", "short_play"):  # at the end of play (short_play: ffprobe's)
+    for kind in END_OF_PLAY_KINDS:
         if rec.analysis.counts.get(kind):
             end = rec.analysis.end_wall_time
             marks.append(DefectMark(kind, last_wall if end is None else end,
                                     end is not None, current, end, frame,
                                     rec.analysis.n_events - 1))
     return marks
+
+
+def value_name(kind: str) -> str:
+    """The name of the value a mark of `kind` shows: its event's first field
+    ("" when the event has none), the end of play's wall time for
+    END_OF_PLAY_KINDS."""
+    if kind in END_OF_PLAY_KINDS:
+        return "end_wall_time"
+    fields = EVENTS[DEFECT_KINDS[kind].event].fields
+    return fields[0] if fields else ""
 
 
 # -- the file's frames ----------------------------------------------------------
@@ -188,16 +201,11 @@ class FrameStatus:
 
 
 def frame_status(rec: ValidRecording, reference: Reference) -> FrameStatus:
-    """Match the recording's video times to the file's frames, as file_checks
-    does: pyglet's video_time `t` is the file time `t + pyglet_start`, and a
-    time within MATCH_TOLERANCE (or 0.45 of a frame interval) names a frame."""
-    frames: list[float] = []
-    for t in reference.frame_times if reference.has_video else ():
-        if not frames or t - frames[-1] > 1e-9:
-            frames.append(t)
-    gaps = [b - a for a, b in zip(frames, frames[1:])]
-    tolerance = min([MATCH_TOLERANCE] + [0.45 * g for g in gaps if g > 0])
-    shift = reference.pyglet_start
+    """Match the recording's video times to the file's frames with the
+    matcher of file_checks' frames_not_shown (file_checks.FrameMatcher)."""
+    matcher = FrameMatcher.of(reference.frame_times if reference.has_video else (),
+                              reference.pyglet_start)
+    frames = matcher.frames
     shown: dict[int, float | None] = {}
     discarded: dict[int, float | None] = {}
     wall: float | None = None
@@ -205,13 +213,10 @@ def frame_status(rec: ValidRecording, reference: Reference) -> FrameStatus:
         name = event[0]
         if name == UPDATE_TEXTURE:
             wall = event[4]
-        elif name in ("p.P.ut.1.6", "p.P.ut.1.5") and event[1] is not None and frames:
-            t = event[1] + shift
-            i = bisect.bisect_left(frames, t)
-            for j in (i - 1, i):
-                if 0 <= j < len(frames) and abs(frames[j] - t) <= tolerance:
-                    (shown if name == "p.P.ut.1.6" else discarded).setdefault(j, wall)
-                    break
+        elif name in ("p.P.ut.1.6", "p.P.ut.1.5") and event[1] is not None:
+            j = matcher.frame_of(event[1])
+            if j is not None:
+                (shown if name == "p.P.ut.1.6" else discarded).setdefault(j, wall)
     status = []
     walls = []
     for j in range(len(frames)):
@@ -606,7 +611,7 @@ def _frames_plot(frames: FrameStatus, checks: FileChecks | None, sample: str) ->
 
 
 def _value_text(kind: str, value: float | None) -> str:
-    name = _VALUE_NAMES[kind]
+    name = value_name(kind)
     if not name:
         return "-"
     return f"{name} = {'None' if value is None else f'{value:.4f} s'}"

@@ -12,7 +12,7 @@ import pytest
 
 from pytest_pyglet_media.judge import analysis as an
 from pytest_pyglet_media.judge import results as res
-from pytest_pyglet_media.judge.file_checks import FILE_KINDS
+from pytest_pyglet_media.judge.rules import FILE_KINDS
 from pytest_pyglet_media.report import reports
 from pytest_pyglet_media.store.reference import Reference, Stream
 

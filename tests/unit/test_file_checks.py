@@ -14,6 +14,7 @@ import pytest
 from pytest_pyglet_media.judge import analysis
 from pytest_pyglet_media.judge import file_checks as fc
 from pytest_pyglet_media.judge.file_checks import check
+from pytest_pyglet_media.judge.rules import FILE_KINDS
 from pytest_pyglet_media.store.reference import Reference, Stream
 
 FPS = 25
@@ -305,4 +306,4 @@ def test_result_crosses_xdist_as_builtins():
     pickle.loads(pickle.dumps(data))
     assert fc.FileChecks.from_builtins(json.loads(json.dumps(data))) == result
     assert all(isinstance(n, int) and n > 0 for n in data["counts"].values())
-    assert set(data["counts"]) <= set(fc.FILE_KINDS)
+    assert set(data["counts"]) <= set(FILE_KINDS)
