@@ -118,9 +118,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 def _warn_left_out(config: pytest.Config, ctx: context.RunContext) -> None:
     """A warning per file left out of a new session's playlist.
 
-    Fix (issue 12): under `-W error` the warning was raised here, an
-    INTERNALERROR with a traceback (and a new session left behind). It is
-    a usage error instead, before anything plays, the session not kept.
+    Under `-W error` pytest raises the warning here; it becomes a usage
+    error (not an INTERNALERROR with a traceback), before anything plays,
+    and the session this run created is not kept.
     """
     for note in ctx.left_out:
         message = f"not a sample, left out of the playlist: {note}"

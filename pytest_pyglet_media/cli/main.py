@@ -178,7 +178,7 @@ def crashed_samples(paths: store.SessionPaths) -> list[str]:
 def cmd_retry_crashed(args: argparse.Namespace) -> int:
     paths = _active(args)
     store.require_raw_writable(paths)
-    if args.max_retries < 1:  # Fix (tests/cli): was passed on, a pytest usage error
+    if args.max_retries < 1:  # caught here: pytest would answer with its own usage error
         raise CommandError(f"MAX_RETRIES must be 1 or more, not {args.max_retries}")
     if args.clean:
         paths.retry_state.unlink(missing_ok=True)
@@ -187,9 +187,9 @@ def cmd_retry_crashed(args: argparse.Namespace) -> int:
         print(f"session {paths.name}: no sample crashed in its latest play")
         return EXIT_OK
     node_ids = [f"{paths.sample(s)}::play" for s in samples]
-    # Fix (tests/cli): the manual says still-crashing samples are "played
-    # max_tries times in this command run"; --mp-retries counts retries after
-    # the first play, so MAX_RETRIES plays are MAX_RETRIES - 1 retries.
+    # The manual says still-crashing samples are "played max_tries times in
+    # this command run"; --mp-retries counts retries after the first play, so
+    # MAX_RETRIES plays are MAX_RETRIES - 1 retries.
     return run_pytest(paths, [f"--mp-retries={args.max_retries - 1}", *node_ids])
 
 
@@ -271,7 +271,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.between is not None:
         return _compare_groups(args, paths)
     other = store.open_session(paths.samples_dir, args.other, paths.store)
-    if args.reldir is None:  # Fix (tests/reading): as report/timeline/plot, honour protect_reports
+    if args.reldir is None:  # as report/timeline/plot: honour protect_reports
         _reports_writable(paths)
     else:
         _check_reldir(paths, args.reldir)
@@ -321,9 +321,8 @@ def _group(paths: store.SessionPaths, named: list[tuple[str, store.SessionPaths]
 
 def _check_reldir(paths: store.SessionPaths, reldir: str) -> None:
     """--reldir: a folder of the store folder (the samples folder unless
-    --store names another) that is not the store's own.
-
-    Issue 10: it wrote into a session that protects its reports.
+    --store names another) that is not the store's own, so that a
+    comparison never lands in a session that protects its reports.
     """
     parts = Path(reldir).parts
     if not parts or Path(reldir).is_absolute() or ".." in parts:
@@ -453,8 +452,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
 
 
 class _OneLineErrorParser(argparse.ArgumentParser):
-    """Fix (tests/cli): argparse printed its (multi-line, wrapped) usage before a
-    usage error; errors are one line, so print only the error and a pointer to --help."""
+    """Usage errors in one line: the error and a pointer to --help, without
+    argparse's multi-line usage before it."""
 
     def error(self, message: str):  # type: ignore[override]
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
@@ -555,9 +554,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    # Fix (tests/cli): split '-- PYTEST_ARGS' off before argparse sees it. With
-    # REMAINDER after run-test-suite's optional SAMPLES_DIR, argparse took the
-    # first pytest argument as SAMPLES_DIR ('run-test-suite -- -q' ran on '-q').
+    # '-- PYTEST_ARGS' is split off before argparse sees it: with REMAINDER
+    # after run-test-suite's optional SAMPLES_DIR, argparse would take the
+    # first pytest argument as SAMPLES_DIR ('run-test-suite -- -q' on '-q').
     extra = None
     if "--" in argv and any(a in PYTEST_ARG_COMMANDS for a in argv[:argv.index("--")]):
         cut = argv.index("--")
@@ -591,8 +590,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"pyglet-mp {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
-        # Fix (tests/reliability): a file or folder the command cannot write
-        # (e.g. a read-only reports/ for summarize) ended in a traceback.
+        # a file or folder the command cannot write (a read-only reports/
+        # for summarize, say): one line, no traceback
         print(f"pyglet-mp {args.command}: error: cannot write or read "
               f"{exc.filename or 'a file'}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -18,9 +18,9 @@ def write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=".tmp",
                                         dir=path.parent)
     except OSError as exc:
-        # Fix (tests/reliability): the error named the random temporary file
-        # ('.00_summary.txt.zsqnkbar.tmp'); name the file being written.
-        # OSError(errno, ...) keeps the subclass (PermissionError, ...).
+        # name the file being written, not the random temporary one
+        # ('.00_summary.txt.zsqnkbar.tmp'); OSError(errno, ...) keeps the
+        # subclass (PermissionError, ...)
         raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as tmp:

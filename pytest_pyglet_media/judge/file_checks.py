@@ -12,7 +12,7 @@ FrameMatcher's to say, for these checks and the timeline's frames plot.
 Pure: data in, data out (no pyglet, pytest or subprocess); the result turns
 into builtins to cross xdist.
 
-Time bases (measured with pyglet 2.1.19, see DESIGN.md 8): pyglet subtracts
+Time bases (measured with pyglet 2.1.19 against ffprobe): pyglet subtracts
 one start time from the file's video timestamps, the largest start of its
 video and audio streams (Reference.pyglet_start); a recording's video_time
 `t` is the file time `t + pyglet_start`. pyglet's audio clock (audio_time)

@@ -45,7 +45,7 @@ from ..judge.file_checks import (
 from ..judge.rules import DEFECT_KINDS, broken_rule, end_noise
 from ..store.reference import Reference
 
-#: export formats, as `write_export` accepts them
+#: export formats, as `export` accepts them
 FORMATS = ("csv", "json", "pkl")
 
 UPDATE_TEXTURE = "p.P.ut.1.0"
@@ -72,7 +72,7 @@ COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(TimelineRow))
 def build_timeline(rec: ValidRecording) -> list[TimelineRow]:
     """The timeline rows of a judged recording.
 
-    Walks the one state machine (events.iter_states): at each update_texture
+    Walks the player's states (events.iter_states): at each update_texture
     the row is the state left by the event before it.
     """
     rows: list[TimelineRow] = []

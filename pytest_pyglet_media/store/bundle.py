@@ -688,8 +688,8 @@ def _mode_kind(mode: int) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    # Fix (tests/reading): tarfile's "file could not be opened successfully"
-    # lists one line per compression method; errors are one line.
+    # tarfile's "file could not be opened successfully" lists one line per
+    # compression method; errors are one line
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text[:200]
 

@@ -74,7 +74,8 @@ _REFUSED = {
 # it); for the unpickler's stack, its peak height in slots, over-allocated
 # and copied likewise; each memo entry.
 # Measured peaks stay below the estimate on every machine tried, which differ
-# by up to 16 bytes per item in how they grow arrays (tests/reliability).
+# by up to 16 bytes per item in how they grow arrays (tests/reliability
+# measures the peak against this estimate).
 _PUSH = 8
 _LIST_GROWTH = 16
 _STACK = 24

@@ -394,7 +394,7 @@ def check_session_name(name: str) -> None:
         raise UsageError(f"session name {name!r} cannot start or end with spaces or end with '.'")
     if _WINDOWS_RESERVED.match(name):
         raise UsageError(f"session name {name!r} is reserved on Windows")
-    # Issue 10: a session named activation.json broke the samples folder
+    # a session named activation.json (or samples.toml) would take the samples folder's own file
     if name in (ACTIVATION_FILE, MANIFEST_NAME) or name.endswith(BUNDLE_SUFFIX):
         raise UsageError(f"session name {name!r} is a name the samples folder keeps for "
                          "its own files; pick another name")
@@ -464,7 +464,7 @@ MAX_JSON_BYTES = 4 * 1024 * 1024
 def _load_json(path: Path) -> Any:
     """A JSON file of the store; BadFileError naming it for anything else.
 
-    Values are checked once here for what breaks every reader (issue 10):
+    Values are checked once here for what breaks every reader:
     texts with lone surrogates cannot be written as UTF-8, numbers beyond
     the int-to-str limit or not finite cannot be shown, deep nesting
     recurses. The caller checks the shape it expects.
