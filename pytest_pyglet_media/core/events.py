@@ -3,7 +3,8 @@
 A recording is a list of tuples, each an event: its name, then its fields.
 pyglet's `Player` logs the `p.P.*` events through its buffered logger; the
 `mp.*` events are written by our own player (pyglet's original scripts wrote
-`crash` and `mp.im`, we add the source description and the end of play).
+`crash` and `mp.im`; ours adds the source, the audio driver pyglet used, the
+player's CPU use, the end of play and why a file could not be opened).
 
 This module imports nothing: analysing a recording must never need pyglet
 (importing `pyglet.media` opens a GL context).
@@ -111,10 +112,10 @@ def body(events: Sequence[Event]) -> Sequence[Event]:
 def iter_states(events: Iterable[Event]) -> Iterator[dict[str, Any]]:
     """Yield the player state after each event (one dict, updated in place).
 
-    The one state machine: the text reports and the timeline walk it.
-    Defect counting (analysis) needs no state but the frame number and
-    does its own single pass, for speed. Assumes a validated recording
-    (analysis.judge).
+    The text reports and the timeline rows read the play this way. Defect
+    counting needs no state but the frame number and makes its own single
+    pass (judge/analysis.py, by the rules of judge/rules.py), for speed.
+    Assumes a validated recording (analysis.judge).
     """
     state = dict(STATE_FIELDS)
     for event in events:
