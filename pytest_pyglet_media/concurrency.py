@@ -102,7 +102,7 @@ def play_sample(ctx: RunContext, sample: str, cancel: threading.Event | None = N
     store.require_raw_writable(ctx.paths)  # the item says "not played" if this fails
     return attempt(ctx.settings, ctx.samples_dir, sample, ctx.paths.recording(sample),
                    reference_path=ctx.paths.reference(sample),
-                   marker=ctx.paths.playing(sample), cancel=cancel)
+                   marker=ctx.paths.playing(sample), cancel=cancel, references=ctx.references)
 
 
 def _cost(ctx: RunContext, sample: str) -> float:
@@ -113,7 +113,7 @@ def _cost(ctx: RunContext, sample: str) -> float:
         return 0.0  # not played at all
     try:
         return expected_cost(ctx.samples_dir, sample, ctx.paths.recording(sample),
-                             ctx.paths.reference(sample))
+                             ctx.paths.reference(sample), ctx.references)
     except OSError:  # an unreadable store: the play says what is wrong
         return costs.from_reference(None)
 

@@ -20,6 +20,7 @@ from .play import versions
 from .store import manifest as manifest_mod
 from .store import sessions as store
 from .store.manifest import Manifest
+from .store.stored_references import StoredReferences
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,11 @@ class RunContext:
 
     #: the samples this run plays (--mp-shard), None: the whole playlist
     shard: frozenset[str] | None = None
+
+    #: the session's stored references, each read once by this process in
+    #: this run (the order, the plays and the end of the run all ask)
+    references: StoredReferences = dataclasses.field(default_factory=StoredReferences,
+                                                     compare=False, repr=False)
 
     def plays(self, sample: str) -> bool:
         """The sample is in this run's shard (always, without --mp-shard)."""

@@ -148,7 +148,8 @@ class SampleItem(pytest.Item):
                 reference_path = ctx.paths.reference(self.sample)
             except MediaTestError:
                 pass  # runtest says it is not played
-        play = play_limit(ctx.settings, ctx.samples_dir, self.sample, reference_path)
+        play = play_limit(ctx.settings, ctx.samples_dir, self.sample, reference_path,
+                          ctx.references)
         return max(given, timeouts.item_limit(play, ctx.settings.retries))
 
     def _judge_by_baseline(self, ctx: RunContext, result: res.SampleResult,
@@ -245,7 +246,7 @@ def play_order(ctx: RunContext) -> tuple[str, ...]:
     node ids given as arguments are collected in the order given."""
     reference_of = ctx.paths.reference if ctx.paths is not None else None
     return tuple(order.play_order(ctx.settings.order, ctx.playlist, ctx.samples_dir,
-                                  reference_of))
+                                  reference_of, ctx.references.load))
 
 
 def collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:

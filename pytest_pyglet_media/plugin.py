@@ -110,7 +110,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     if fd is None or ctx is None or not isinstance(item, items.SampleItem):
         return (yield)
     ref = ctx.paths.reference(item.sample) if ctx.paths is not None else None
-    with progress.Progress(fd, item.sample, lambda: progress.duration_from(ref),
+    load = ctx.references.load
+    with progress.Progress(fd, item.sample, lambda: progress.duration_from(ref, load),
                            began=lambda: concurrency.play_began(item.config, item.sample)):
         return (yield)
 

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 
@@ -52,15 +52,19 @@ def wanted(*, isatty: bool, hasmarkup: bool, worker: bool, verbosity: int) -> bo
     return isatty and hasmarkup and not worker and verbosity >= -1
 
 
-def duration_from(reference_path: Path | None) -> float | None:
-    """The sample's duration from its stored reference; None while there is none."""
+def duration_from(reference_path: Path | None,
+                  load: Callable[[Path], Any] | None = None) -> float | None:
+    """The sample's duration from its stored reference; None while there is none.
+
+    `load` reads it (the run's StoredReferences.load: the play reads it too),
+    by default reference.load."""
     if reference_path is None:
         return None
     from .core.errors import MediaTestError
     from .store import reference
 
     try:
-        return reference.load(reference_path)[1].duration
+        return (load or reference.load)(reference_path)[1].duration
     except (MediaTestError, OSError, ValueError):
         return None
 

@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from ..core.errors import BadReferenceError
 from ..store import reference
+from ..store.stored_references import Stored
 
 #: --mp-order's values (options.ORDER_CHOICES)
 LONGEST = "longest"
@@ -50,11 +51,13 @@ def longest_first(samples: Iterable[str], durations: Mapping[str, float | None],
     return sorted(samples, key=key)
 
 
-def stored_duration(reference_path: Path, size: int | None) -> float | None:
+def stored_duration(reference_path: Path, size: int | None,
+                    load: Callable[[Path], Stored] = reference.load) -> float | None:
     """ffprobe's duration from a stored reference that still fits the file's
-    size (no hashing: a wrong guess only misplaces a sample in the order)."""
+    size (no hashing: a wrong guess only misplaces a sample in the order).
+    `load` reads it (the run's StoredReferences.load keeps it for the play)."""
     try:
-        key, ref = reference.load(reference_path)
+        key, ref = load(reference_path)
     except BadReferenceError:
         return None
     return ref.duration if size is not None and key.get("size") == size else None
@@ -68,14 +71,16 @@ def _size(path: Path) -> int | None:
 
 
 def play_order(how: str, playlist: Sequence[str], samples_dir: Path,
-               reference_of: Callable[[str], Path] | None) -> list[str]:
+               reference_of: Callable[[str], Path] | None,
+               load: Callable[[Path], Stored] = reference.load) -> list[str]:
     """The collection order of `playlist` for --mp-order `how`.
 
-    `reference_of` gives a sample's stored reference (None: no session yet).
+    `reference_of` gives a sample's stored reference (None: no session yet),
+    `load` reads one (stored_duration).
     """
     if how == PLAYLIST:
         return list(playlist)
     sizes = {s: _size(samples_dir / s) for s in playlist}
-    durations = {s: stored_duration(reference_of(s), sizes[s]) if reference_of else None
+    durations = {s: stored_duration(reference_of(s), sizes[s], load) if reference_of else None
                  for s in playlist}
     return longest_first(playlist, durations, sizes)

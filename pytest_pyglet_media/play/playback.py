@@ -20,6 +20,7 @@ from ..judge import analysis as an
 from ..judge import results as res
 from ..store import play_marker, recording, reference
 from ..store import sessions as store
+from ..store.stored_references import StoredReferences
 from . import costs, runner, timeouts
 
 
@@ -139,7 +140,8 @@ def _unusable(sample_path: Path) -> an.PlayAnalysis | None:
     return None
 
 
-def file_reference(sample_path: Path, reference_path: Path | None
+def file_reference(sample_path: Path, reference_path: Path | None,
+                   references: StoredReferences | None = None
                    ) -> tuple[reference.Reference | None, str]:
     """The sample's reference and "", or None and why there is none.
 
@@ -147,10 +149,13 @@ def file_reference(sample_path: Path, reference_path: Path | None
     (reference.is_current); otherwise, or when it is unreadable, the sample
     is probed again and the reference stored (atomically) in its place. The
     caller has checked that the session allows writing raw data.
+    `references`, the run's, reads each stored reference once (None: read
+    it here).
     """
+    stored = references if references is not None else StoredReferences()
     if reference_path is not None:
         try:
-            key, ref = reference.load(reference_path)
+            key, ref = stored.load(reference_path)
             if reference.is_current(key, sample_path):
                 return ref, ""
         except BadReferenceError:
@@ -170,14 +175,15 @@ def file_reference(sample_path: Path, reference_path: Path | None
     if reference_path is not None:
         try:
             reference_path.parent.mkdir(parents=True, exist_ok=True)
-            reference.save(reference_path, ref, key)
+            stored.save(reference_path, ref, key)
         except (OSError, ValueError):
             pass  # the verdict does not depend on keeping it; the next run probes again
     return ref, ""
 
 
 def expected_cost(samples_dir: Path, sample: str, recording_path: Path,
-                  reference_path: Path | None) -> float:
+                  reference_path: Path | None,
+                  references: StoredReferences | None = None) -> float:
     """The share of a CPU a play of `sample` is expected to use (costs.py):
     as measured at its last play in the session, else from its reference
     (probed now, and stored for the play to reuse)."""
@@ -190,12 +196,13 @@ def expected_cost(samples_dir: Path, sample: str, recording_path: Path,
         measured = None  # never played in this session, or not readable
     if measured is not None:
         return measured
-    ref, _ = file_reference(sample_path, reference_path)
+    ref, _ = file_reference(sample_path, reference_path, references)
     return costs.from_reference(ref)
 
 
 def play_limit(settings: Settings, samples_dir: Path, sample: str,
-               reference_path: Path | None) -> float:
+               reference_path: Path | None,
+               references: StoredReferences | None = None) -> float:
     """One play's limit for `sample`, as `attempt` will compute it (its
     reference probed now and stored, for the play to reuse)."""
     if settings.timeout is not None:
@@ -203,17 +210,19 @@ def play_limit(settings: Settings, samples_dir: Path, sample: str,
     sample_path = samples_dir / sample
     if _unusable(sample_path) is not None:
         return timeouts.play_limit(None, None)
-    ref, _ = file_reference(sample_path, reference_path)
+    ref, _ = file_reference(sample_path, reference_path, references)
     return timeouts.play_limit(None, ref.duration if ref is not None else None)
 
 
 def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,
             reference_path: Path | None = None, marker: Path | None = None,
-            cancel: threading.Event | None = None) -> Attempt:
+            cancel: threading.Event | None = None,
+            references: StoredReferences | None = None) -> Attempt:
     """One play of `sample`, judged; against the file when ffprobe can
-    describe it (its reference stored in, or reused from, `reference_path`).
-    `marker` (SessionPaths.playing) says who plays it meanwhile; `cancel`,
-    set from another thread, stops the play (runner.Cancelled is raised)."""
+    describe it (its reference stored in, or reused from, `reference_path`,
+    through the run's `references`). `marker` (SessionPaths.playing) says
+    who plays it meanwhile; `cancel`, set from another thread, stops the
+    play (runner.Cancelled is raised)."""
     started = time.monotonic()
     sample_path = samples_dir / sample
     problem = _unusable(sample_path)
@@ -224,7 +233,7 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
             recording.save(recording_path, [("version", VERSION), ("mp.im", sample),
                                             ("mp.err", problem.reason)])
         return Attempt(problem, None, recording_path, started, time.monotonic())
-    ref, no_reference = file_reference(sample_path, reference_path)
+    ref, no_reference = file_reference(sample_path, reference_path, references)
     placeholder = _placeholder(recording_path, sample)
     if isinstance(placeholder, str):
         return Attempt(an.PlayAnalysis(an.CRASHED, reason=placeholder), None, recording_path,

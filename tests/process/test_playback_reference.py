@@ -13,9 +13,11 @@ from typing import Callable
 import pytest
 from doubles import ffprobe_stand_in
 
+from pytest_pyglet_media.options import Settings
 from pytest_pyglet_media.play import playback
 from pytest_pyglet_media.store import reference as r
 from pytest_pyglet_media.store.sessions import SessionPaths
+from pytest_pyglet_media.store.stored_references import StoredReferences
 
 ANSWER = {
     "packets": [{"stream_index": 0, "pts_time": f"{i * 0.04:.6f}", "flags": "__"}
@@ -104,3 +106,24 @@ def test_a_file_ffprobe_cannot_read_is_noted_without_its_path(tmp_path, monkeypa
     ref, why = playback.file_reference(sample, tmp_path / "clip.mp4.json")
     assert ref is None
     assert why == "ffprobe cannot read the file: ffprobe: Invalid data found when processing input"
+
+
+def test_the_runs_references_are_read_once_and_the_probed_one_not_at_all(
+        tmp_path, ffprobe, sample, monkeypatch):
+    reads: list[Path] = []
+    original = r.load
+    monkeypatch.setattr(r, "load", lambda path: reads.append(path) or original(path))
+    stored = tmp_path / "clip.mp4.json"
+    references = StoredReferences()
+    first, _ = playback.file_reference(sample, stored, references)  # probed and stored
+    assert playback.play_limit(Settings(), tmp_path, sample.name, stored, references) > 0
+    assert playback.expected_cost(tmp_path, sample.name, tmp_path / "none.dbg", stored,
+                                  references) > 0
+    again, _ = playback.file_reference(sample, stored, references)
+    assert again == first and ffprobe() == 1
+    assert reads == [stored]  # asked before probing, when there was no file yet
+    # another run (another StoredReferences) reads the stored one once
+    later = StoredReferences()
+    for _ in range(3):
+        assert playback.file_reference(sample, stored, later) == (first, "")
+    assert reads == [stored, stored]
