@@ -185,17 +185,32 @@ class RecordingProblem(ValueError):
 class ValidRecording:
     """A recording checked once, with its verdict: what reports and timelines take.
 
-    Only `judge` makes one, so a renderer that receives it never checks the
+    Only `judge` makes one, or judge.rereading for the events a verdict of
+    the run was judged from, so a renderer that receives it never checks the
     events again.
     """
 
     events: Sequence[Event]  # as recorded, with or without the version header
     analysis: PlayAnalysis
+    #: the file's checks in full (the verdict's lists are trimmed to
+    #: MAX_FILE_DETAIL) when judging computed them, and the reference they
+    #: were computed against: the timeline page plots them (checks_against)
+    full_checks: FileChecks | None = None
+    checked_against: Reference | None = None
 
     @property
     def body(self) -> Sequence[Event]:
         """The events after the optional version header."""
         return _body(self.events)
+
+    def checks_against(self, reference: Reference) -> FileChecks:
+        """The play checked against `reference`, every detail kept: what
+        judging computed, when it judged against that reference; else
+        computed now (a crashed play is not judged against the file, nor a
+        verdict that travelled without its detail)."""
+        if self.full_checks is not None and self.checked_against == reference:
+            return self.full_checks
+        return file_checks.check(self.events, reference)
 
 
 def judge(events: Any, reference: Reference | None = None, *,
@@ -204,10 +219,10 @@ def judge(events: Any, reference: Reference | None = None, *,
 
     `reference` and `no_reference` are analyse()'s.
     """
-    result = analyse(events, reference, no_reference=no_reference)
+    result, checks = _judged(events, reference, no_reference)
     if result.outcome == UNREADABLE:
         raise RecordingProblem(result.reason)
-    return ValidRecording(events, result)
+    return ValidRecording(events, result, checks, reference if checks is not None else None)
 
 
 def read(path: Path, reference: Reference | None = None, *,
@@ -329,14 +344,20 @@ def analyse(events: Any, reference: Reference | None = None, *,
     ended_early. Without one, `no_reference` says why; the play is then
     judged on its events alone and says it was not checked against the file.
     """
+    return _judged(events, reference, no_reference)[0]
+
+
+def _judged(events: Any, reference: Reference | None,
+            no_reference: str) -> tuple[PlayAnalysis, FileChecks | None]:
+    """analyse(), and the file's checks in full when it computed them."""
     try:
         result = _fast_scan(events, True)
     except Exception:  # anything odd: the careful path decides, and explains
         result = None
     if result is None:
         result = _analyse_slow(events)
-    result = against_file(events, result, reference, no_reference)
-    return _blame_the_machine(events, result)
+    result, checks = checked_against_file(events, result, reference, no_reference)
+    return _blame_the_machine(events, result), checks
 
 
 #: at most this many of each detail list (frame times, stalls, A/V offset
@@ -353,14 +374,20 @@ def against_file(events: Any, result: PlayAnalysis, reference: Reference | None,
     Only finished plays (perfect or with defects) are compared; other
     outcomes are returned as they are.
     """
+    return checked_against_file(events, result, reference, no_reference)[0]
+
+
+def checked_against_file(events: Any, result: PlayAnalysis, reference: Reference | None,
+                         no_reference: str = "") -> tuple[PlayAnalysis, FileChecks | None]:
+    """against_file(), and the file's checks in full (None: not compared)."""
     if result.outcome not in (PERFECT, DEFECTS):
-        return result
+        return result, None
     if reference is None:
-        return replace(result, checked=no_reference or None)
+        return replace(result, checked=no_reference or None), None
     checks = file_checks.check(events, reference)
     if not checks.judged:
         return replace(result, checked=checks.note or "nothing to compare",
-                       file_checks=_trimmed(checks))
+                       file_checks=_trimmed(checks)), checks
     counts = dict(result.counts)
     anomalies = list(result.anomalies)
     # short_play compares the play with ffprobe's duration, not pyglet's own:
@@ -381,7 +408,8 @@ def against_file(events: Any, result: PlayAnalysis, reference: Reference | None,
             del counts["discarded_late"]
     counts.update(checks.counts)
     return replace(result, outcome=DEFECTS if counts else PERFECT, counts=counts,
-                   anomalies=tuple(anomalies), checked=True, file_checks=_trimmed(checks))
+                   anomalies=tuple(anomalies), checked=True,
+                   file_checks=_trimmed(checks)), checks
 
 
 def _trimmed(checks: FileChecks) -> dict[str, Any]:
