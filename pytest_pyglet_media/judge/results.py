@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+from ..core.file_stamp import FileStamp
 from .analysis import (
     CRASHED,
     DEFECTS,
@@ -34,21 +35,28 @@ class SampleResult:
     attempts: int = 1
     crashed_attempts: int = 0
     recording: str = ""
+    #: the version of the recording the analysis judged (None: none was
+    #: judged, or not by this run): while the file is still that version,
+    #: the end of the run takes its events as judged (judge.rereading)
+    recording_stamp: FileStamp | None = None
 
     @property
     def outcome(self) -> str:
         return self.analysis.outcome
 
     def to_builtins(self) -> dict[str, Any]:
+        stamp = self.recording_stamp
         return {"sample": self.sample, "analysis": self.analysis.to_builtins(),
                 "attempts": self.attempts, "crashed_attempts": self.crashed_attempts,
-                "recording": self.recording}
+                "recording": self.recording,
+                "recording_stamp": None if stamp is None else stamp.to_builtins()}
 
     @classmethod
     def from_builtins(cls, data: Mapping[str, Any]) -> "SampleResult":
         return cls(sample=data["sample"], analysis=PlayAnalysis.from_builtins(data["analysis"]),
                    attempts=data["attempts"], crashed_attempts=data["crashed_attempts"],
-                   recording=data["recording"])
+                   recording=data["recording"],
+                   recording_stamp=FileStamp.from_builtins(data.get("recording_stamp")))
 
 
 @dataclass(frozen=True)

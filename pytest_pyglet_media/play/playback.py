@@ -16,6 +16,7 @@ from typing import Callable, Protocol
 from ..core.errors import BadReferenceError, ProbeFailed, ProbeUnavailable, UnreadableRecordingError
 from ..core.events import VERSION
 from ..core.exits import EXIT_PLAYED, EXIT_UNPLAYABLE
+from ..core.file_stamp import FileStamp
 from ..judge import analysis as an
 from ..judge import results as res
 from ..store import play_marker, recording, reference
@@ -58,6 +59,9 @@ class Attempt:
     #: started ahead of it (ahead.py) reports its plays' own time, not its wait
     started: float = 0.0
     ended: float = 0.0
+    #: the version of the recording `result` judged (None: none was judged);
+    #: the end of the run reads that version's events without judging them again
+    recording_stamp: FileStamp | None = None
 
     @property
     def seconds(self) -> float:
@@ -66,8 +70,11 @@ class Attempt:
 
 def judge(sample: str, recording_path: Path, run: runner.RunResult,
           placeholder: os.stat_result | None = None,
-          ref: reference.Reference | None = None, no_reference: str = "") -> an.PlayAnalysis:
-    """The verdict of one attempt, from what it wrote and how the player ended.
+          ref: reference.Reference | None = None, no_reference: str = ""
+          ) -> tuple[an.PlayAnalysis, FileStamp | None]:
+    """The verdict of one attempt, from what it wrote and how the player
+    ended, and the version of the recording it is the verdict of (None: no
+    file was judged).
 
     `placeholder` is the stat of the crash recording written before the
     player started: a recording still that file was not written by the
@@ -77,24 +84,28 @@ def judge(sample: str, recording_path: Path, run: runner.RunResult,
     """
     if placeholder is not None and _same_file(recording_path, placeholder):
         reason = f"the player wrote no recording; {run.describe_exit()}"
-        return an.PlayAnalysis(an.TIMEOUT if run.timed_out else an.CRASHED, reason=reason)
+        # the placeholder is ours (recording.crash_placeholder): valid events
+        return (an.PlayAnalysis(an.TIMEOUT if run.timed_out else an.CRASHED, reason=reason),
+                FileStamp.of_stat(placeholder))
+    stamp = FileStamp.of(recording_path)  # before the read: see file_stamp.py
     try:
         result = an.read(recording_path, ref,
                               no_reference=no_reference).analysis
     except UnreadableRecordingError as exc:
         if not recording_path.exists():
             reason = f"the player wrote no recording; {run.describe_exit()}"
-            return an.PlayAnalysis(an.TIMEOUT if run.timed_out else an.CRASHED, reason=reason)
-        return an.PlayAnalysis(an.UNREADABLE, reason=exc.problem)
+            return an.PlayAnalysis(an.TIMEOUT if run.timed_out else an.CRASHED,
+                                   reason=reason), None
+        return an.PlayAnalysis(an.UNREADABLE, reason=exc.problem), stamp
     if run.timed_out:
-        return replace(result, outcome=an.TIMEOUT, reason=run.describe_exit())
+        return replace(result, outcome=an.TIMEOUT, reason=run.describe_exit()), stamp
     if result.outcome == an.CRASHED:
-        return replace(result, reason=run.describe_exit())
+        return replace(result, reason=run.describe_exit()), stamp
     expected = EXIT_UNPLAYABLE if result.outcome == an.UNPLAYABLE else EXIT_PLAYED
     if run.returncode != expected and result.outcome != an.UNREADABLE:
         return replace(result, outcome=an.CRASHED, reason=(
-            f"{run.describe_exit()} after writing a recording that says {result.outcome}"))
-    return result
+            f"{run.describe_exit()} after writing a recording that says {result.outcome}")), stamp
+    return result, stamp
 
 
 def _same_file(path: Path, before: os.stat_result) -> bool:
@@ -258,8 +269,8 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
         raise
     if marker is not None:
         play_marker.remove(marker)
-    verdict = judge(sample, recording_path, run, placeholder, ref, no_reference)
-    return Attempt(verdict, run, recording_path, started, time.monotonic())
+    verdict, stamp = judge(sample, recording_path, run, placeholder, ref, no_reference)
+    return Attempt(verdict, run, recording_path, started, time.monotonic(), stamp)
 
 
 def play_with_retries(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,
@@ -291,5 +302,6 @@ def play_with_retries(settings: Settings, samples_dir: Path, sample: str, record
             break
         on_retry(last)
     result = res.SampleResult(sample=sample, analysis=last.result, attempts=attempts,
-                             crashed_attempts=crashed, recording=str(recording_path))
+                             crashed_attempts=crashed, recording=str(recording_path),
+                             recording_stamp=last.recording_stamp)
     return result, last
