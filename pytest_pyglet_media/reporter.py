@@ -68,7 +68,8 @@ class SessionReporter:
                 paths, self.results, interrupted=interrupted, plots=settings.plots,
                 compare_with=other, lost=self.lost,
                 expectations=expected_failures(self.ctx.manifest),
-                baseline=self._baseline(), baseline_updated=settings.baseline_update)
+                baseline=self._baseline(), baseline_updated=settings.baseline_update,
+                references=self.ctx.references)
         except MediaTestError as exc:
             self.error = str(exc)
         except OSError as exc:

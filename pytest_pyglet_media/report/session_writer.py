@@ -2,30 +2,35 @@
 
 `write_session_reports` is called by the plugin's controller-side reporter
 when a run ends and by `pyglet-mp summarize` alike. It takes the run's
-results (none for `summarize`), reads each recording it needs once (through
-`recording.read`, which validates and judges it), and hands the same judged
-recording to the per-sample reports and the timeline page, one sample at a
-time so that memory does not grow with the session. Then it writes the
-summary, the comparison and, last, the index that links to all of them.
-Protection settings are honoured here.
+results (none for `summarize`): a sample the run played keeps the run's
+verdict, and its recording is read only when its reports or its page need
+the events, without being judged again (judge/rereading.py); a sample the run
+did not play is read and judged from its recording, once. The same judged
+recording goes to the per-sample reports and the timeline page, one sample
+at a time so that memory does not grow with the session. Each sample's
+stored reference is read at most once (the run's StoredReferences). Then it
+writes the summary, the comparison and, last, the index that links to all
+of them. Protection settings are honoured here.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Collection, Mapping
+from typing import Any, Callable, Collection, Mapping, Sequence
 
 from ..core import atomic
 from ..core.errors import BadReferenceError, MediaTestError, UnreadableRecordingError
 from ..judge import analysis as an
 from ..judge import baseline as bl
-from ..judge import comparison, file_checks, groups
+from ..judge import comparison, groups
 from ..judge import results as res
 from ..judge.file_checks import FileChecks
+from ..judge.rereading import read_judged
 from ..store import play_marker, recording
-from ..store import reference as refs
 from ..store import sessions as store
 from ..store.reference import Reference
+from ..store.stored_references import StoredReferences
 from . import index_page, reports, timeline
 
 #: why a recording judged from the session alone was not checked against the file
@@ -57,7 +62,8 @@ def write_session_reports(paths: store.SessionPaths,
                           compare_with: store.SessionPaths | None = None,
                           expectations: Mapping[str, str] | None = None,
                           lost: Collection[str] = (), baseline: bl.Baseline | None = None,
-                          baseline_updated: bool = False) -> WrittenSummary:
+                          baseline_updated: bool = False,
+                          references: StoredReferences | None = None) -> WrittenSummary:
     """End a run: every playlist sample's verdict (this run's, else its
     recording's), its reports and timeline, the summary, the comparison with
     `compare_with`, and the index, written last.
@@ -66,8 +72,10 @@ def write_session_reports(paths: store.SessionPaths,
     are samples.toml's expected failures shown in the index; `lost` are
     samples whose xdist worker died while playing them; `baseline`, the
     baseline the run was judged against, shown beside each sample's counts
-    (`baseline_updated`: the run rewrote it).
+    (`baseline_updated`: the run rewrote it); `references`, the run's stored
+    references (those its collection and plays read stay read).
     """
+    references = references if references is not None else StoredReferences()
     conf = store.load_configuration(paths)
     notes: list[str] = []
     if conf.raw_data_writable:
@@ -77,13 +85,19 @@ def write_session_reports(paths: store.SessionPaths,
     retry_state = store.load_retry_state(paths)
     pages = _Pages(paths, plots if conf.reports_writable else "none", notes)
     everything: dict[str, res.SampleResult | None] = {}
+
+    def shown(result: res.SampleResult) -> bool:
+        """The play's events are shown: in its reports (not perfect), or its page."""
+        return conf.reports_writable and (result.outcome not in (an.PERFECT, an.MISSING)
+                                          or pages.wants(result))
+
     for sample in store.session_playlist(paths):
-        result, rec, ref = _sample_result(paths, sample, run_results.get(sample), retry_state,
-                                          keep=conf.reports_writable)
+        result, rec = _sample_result(paths, sample, run_results.get(sample), retry_state,
+                                     references, needs_events=shown)
         everything[sample] = result
         if conf.reports_writable:
             _write_sample_reports(paths, sample, result, rec)
-            pages.write(sample, result, rec, ref)
+            pages.write(sample, result, rec, partial(stored_reference, paths, sample, references))
     results = {s: r for s, r in everything.items() if r is not None}
     totals = res.session_totals(results.values(), everything)
     summary_path = paths.special_report("summary")
@@ -128,49 +142,59 @@ def _entries(results: Mapping[str, res.SampleResult]) -> dict[str, bl.Entry]:
     return {s: bl.entry_of(r.outcome, r.analysis.counts) for s, r in results.items()}
 
 
-def stored_reference(paths: store.SessionPaths, sample: str) -> Reference | None:
-    """The sample's reference as the session stored it (None: none, or not usable).
+def stored_reference(paths: store.SessionPaths, sample: str,
+                     references: StoredReferences | None = None) -> Reference | None:
+    """The sample's reference as the session stored it (None: none, or not usable),
+    read through the run's `references` (None: read here).
 
     Not checked against the sample file: it describes the file the session
     played, which a bundle's receiver may not have.
     """
     try:
-        return refs.load(paths.reference(sample))[1]
+        return (references or StoredReferences()).load(paths.reference(sample))[1]
     except BadReferenceError:
         return None
 
 
 def _sample_result(paths: store.SessionPaths, sample: str, result: res.SampleResult | None,
-                   retry_state: Mapping[str, Mapping[str, int]], *, keep: bool
+                   retry_state: Mapping[str, Mapping[str, int]], references: StoredReferences,
+                   *, needs_events: Callable[[res.SampleResult], bool] | None = None
                    ) -> tuple[res.SampleResult | None,
-                              an.ValidRecording | UnreadableRecordingError | None,
-                              Reference | None]:
-    """A sample's result (None: never recorded), its judged recording and the
-    file's stored reference.
+                              an.ValidRecording | UnreadableRecordingError | None]:
+    """A sample's result (None: never recorded) and its judged recording
+    (None: not read).
 
-    The recording is read only when the run has no result for the sample or
-    when its reports need the events (`keep`, and the play was not perfect);
-    it is judged against the stored reference, as the run judged it.
+    With the run's `result`, the recording is read only when `needs_events`
+    says its events are shown, and keeps the run's verdict while it is the
+    version the run judged (rereading.read_judged). Without, the recording
+    gives the result: read and judged once, against the stored reference,
+    as the run judged it.
     """
     path = paths.recording(sample)
-    needed = result is None or (keep and result.outcome not in (an.PERFECT, an.MISSING))
-    if not needed or not path.exists():
-        return result, None, None
-    ref = stored_reference(paths, sample)
+    reference = partial(stored_reference, paths, sample, references)
+    if result is not None:
+        if needs_events is None or not needs_events(result) or not path.exists():
+            return result, None
+        try:
+            return result, read_judged(path, result.analysis, result.recording_stamp, reference,
+                                       no_reference=NO_STORED_REFERENCE)
+        except UnreadableRecordingError as exc:
+            return result, exc
+    if not path.exists():
+        return None, None
     try:
-        rec: an.ValidRecording | UnreadableRecordingError = an.read(path, ref, no_reference=NO_STORED_REFERENCE)
+        rec: an.ValidRecording | UnreadableRecordingError = an.read(
+            path, reference(), no_reference=NO_STORED_REFERENCE)
     except UnreadableRecordingError as exc:
         rec = exc
-    if result is None:
-        analysis = rec.analysis if isinstance(rec, an.ValidRecording) \
-            else an.PlayAnalysis(an.UNREADABLE, reason=rec.problem)
-        if analysis.outcome == an.CRASHED:
-            analysis = _unfinished(paths.playing(sample)) or analysis
-        state = retry_state.get(sample, {})
-        result = res.SampleResult(sample, analysis, attempts=state.get("attempts", 1),
-                                  crashed_attempts=state.get("crashed_attempts", 0),
-                                  recording=str(path))
-    return result, rec, ref
+    analysis = rec.analysis if isinstance(rec, an.ValidRecording) \
+        else an.PlayAnalysis(an.UNREADABLE, reason=rec.problem)
+    if analysis.outcome == an.CRASHED:
+        analysis = _unfinished(paths.playing(sample)) or analysis
+    state = retry_state.get(sample, {})
+    return res.SampleResult(sample, analysis, attempts=state.get("attempts", 1),
+                            crashed_attempts=state.get("crashed_attempts", 0),
+                            recording=str(path)), rec
 
 
 def _unfinished(marker: Path) -> an.PlayAnalysis | None:
@@ -189,7 +213,8 @@ def _unfinished(marker: Path) -> an.PlayAnalysis | None:
 def session_results(paths: store.SessionPaths) -> dict[str, res.SampleResult | None]:
     """Every playlist sample's result from its recording (None: no recording)."""
     retry_state = store.load_retry_state(paths)
-    return {sample: _sample_result(paths, sample, None, retry_state, keep=False)[0]
+    references = StoredReferences()
+    return {sample: _sample_result(paths, sample, None, retry_state, references)[0]
             for sample in store.session_playlist(paths)}
 
 
@@ -263,23 +288,24 @@ class _Pages:
         self.plots = plots
         self.notes = notes
 
+    def wants(self, result: res.SampleResult) -> bool:
+        """The sample's play gets a page (its recording must be read)."""
+        if self.plots == "none":
+            return False
+        return self.plots == "all" or result.outcome not in (an.PERFECT, an.MISSING)
+
     def write(self, sample: str, result: res.SampleResult | None,
               rec: an.ValidRecording | UnreadableRecordingError | None,
-              ref: Reference | None = None) -> None:
-        if self.plots == "none" or result is None:
+              reference: Callable[[], Reference | None]) -> None:
+        if result is None or rec is None or not self.wants(result):
             return
-        if self.plots == "failed" and result.outcome in (an.PERFECT, an.MISSING):
-            return
-        path = self.paths.recording(sample)
-        if not path.is_file():
+        if not self.paths.recording(sample).is_file():
             return
         try:
-            if rec is None:
-                ref = stored_reference(self.paths, sample)
-                rec = an.read(path, ref, no_reference=NO_STORED_REFERENCE)
             if isinstance(rec, UnreadableRecordingError):
                 raise rec
-            write_timeline_page(self.paths, sample, rec, *_page_checks(rec, result, ref))
+            write_timeline_page(self.paths, sample, rec,
+                                *_page_checks(rec, result, reference()))
         except ImportError:
             self.notes.append(BOKEH_MISSING)
             self.plots = "none"
@@ -287,11 +313,12 @@ class _Pages:
             self.notes.append(f"no timeline for {sample}: {exc}")
 
 
-def judged_recording(paths: store.SessionPaths, sample: str
+def judged_recording(paths: store.SessionPaths, sample: str,
+                     references: StoredReferences | None = None
                      ) -> tuple[an.ValidRecording, Reference | None]:
     """A sample's recording judged as the run judged it: against the stored
     reference when the session has one (UnreadableRecordingError as recording.read)."""
-    ref = stored_reference(paths, sample)
+    ref = stored_reference(paths, sample, references)
     rec = an.read(paths.recording(sample), ref,
                        no_reference=NO_STORED_REFERENCE)
     return rec, ref
@@ -316,10 +343,12 @@ def write_sample_page(paths: store.SessionPaths, sample: str) -> Path:
 
 def _page_checks(rec: an.ValidRecording, result: res.SampleResult, ref: Reference | None
                  ) -> tuple[FileChecks | None, Reference | None]:
-    """The file's checks and reference for a timeline page: recomputed in full
-    from the stored reference (no probing), else why the play was not checked."""
+    """The file's checks and reference for a timeline page: in full, against
+    the stored reference (no probing), computed once (ValidRecording.checks_against:
+    those of the judgement that read the recording, if it was judged against
+    that reference), else why the play was not checked."""
     if ref is not None:
-        return file_checks.check(rec.events, ref), ref
+        return rec.checks_against(ref), ref
     why = result.analysis.not_checked
     return (FileChecks(judged=False, note=why) if why else None), None
 
