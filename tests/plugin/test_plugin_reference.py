@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from doubles import ffprobe_stand_in
+from mp_support import call_counts
 
 
 def ffprobe_answer(n_frames: int, duration: float) -> dict:
@@ -115,3 +116,42 @@ def test_compare_judges_the_other_sessions_recordings_with_its_stored_reference(
         second.out
     comparison = (second.reports("two") / "comparison_two_one.txt").read_text()
     assert "Regressed in 'two' (new defects or a crash): 0" in comparison
+
+
+@pytest.mark.parametrize("extra", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_a_run_judges_each_play_once_and_reads_each_reference_once(mp, inner_run_env, extra):
+    """One judged read: a play is judged once, where it played; the end of the
+    run keeps that verdict (it reads the events of the plays it shows, for
+    their reports and pages, without judging them again); each process of the
+    run reads a sample's stored reference once; a play is checked against the
+    file once to judge it, and once more for its page's full detail."""
+    install_ffprobe(mp, inner_run_env, ffprobe_answer(12, 0.48))
+    samples = ("perfect_a.mp4", "defects_b.mp4", "segfault_c.mp4", "no_recording_d.mp4")
+    mp.add(*samples)
+    first = mp.run("--mp-session=s", "--mp-retries=0", *extra)  # stores the references
+    assert first.outcomes() == {"passed": 1, "failed": 3}
+    log = mp.pytester.path / "calls.log"
+    inner_run_env.setenv(call_counts.LOG_ENV, str(log))
+    run = mp.run("-p", "mp_support.call_counts", "--mp-session=s", "--mp-retries=0",
+                 "--mp-plots=all", *extra)
+    assert run.outcomes() == {"passed": 1, "failed": 3}
+    counts = call_counts.counts(log)
+
+    def per_sample(*whats: str) -> dict[str, int]:
+        found = {s: sum(counts[(w, s)] for w in whats) for s in samples}
+        return {s: n for s, n in found.items() if n}
+
+    # no_recording_d left the crash placeholder: a verdict without judging any file
+    assert per_sample(call_counts.JUDGE, call_counts.ANALYSE) == \
+        {"perfect_a.mp4": 1, "defects_b.mp4": 1, "segfault_c.mp4": 1}
+    # a crash is not judged against the file: its page alone checks it
+    assert per_sample(call_counts.FILE_CHECK) == \
+        {"perfect_a.mp4": 2, "defects_b.mp4": 2, "segfault_c.mp4": 1, "no_recording_d.mp4": 1}
+    reads = {(pid, s): n for (what, pid, s), n in call_counts.counts_per_process(log).items()
+             if what == call_counts.REFERENCE_LOAD}
+    assert {s for _, s in reads} == set(samples)
+    assert set(reads.values()) == {1}, reads
+    processes = {pid for pid, _ in reads}
+    assert len(processes) > 1 if extra else len(processes) == 1  # xdist: controller, workers
+    pages = sorted(p.name for p in run.reports("s").glob("*.timeline.html"))
+    assert pages == sorted(f"{s}.timeline.html" for s in samples)

@@ -193,6 +193,29 @@ def test_a_read_recording_is_judged_once_with_its_reference(tmp_path):
     assert rec.analysis.outcome == an.OVERLOADED
 
 
+def test_the_page_reuses_the_checks_its_judgement_computed(monkeypatch):
+    """The verdict keeps trimmed lists; the judged recording keeps them all,
+    so the page's detail needs no second check against the same reference."""
+    from pytest_pyglet_media.judge import file_checks
+
+    times = frames(2 * an.MAX_FILE_DETAIL + 50)
+    events = play(times[::2])
+    rec = an.judge(events, ref(times))
+    full = file_checks.check(events, ref(times))
+    assert rec.full_checks == full and len(full.missing_frames) > an.MAX_FILE_DETAIL
+    checks = []
+    original = file_checks.check
+    monkeypatch.setattr(file_checks, "check", lambda *a: checks.append(1) or original(*a))
+    assert rec.checks_against(ref(times)) == full and checks == []
+    # against another reference, or without a judgement against the file: computed
+    assert rec.checks_against(ref(times[:-4])) == original(events, ref(times[:-4]))
+    crashed = an.judge(events[:-1], ref(times))
+    assert crashed.full_checks is None
+    assert crashed.checks_against(ref(times)) == original(events[:-1], ref(times))
+    assert an.judge(events).checks_against(ref(times)) == full
+    assert checks == [1, 1, 1]
+
+
 def test_the_verdict_crosses_xdist_bounded():
     times = frames(2 * an.MAX_FILE_DETAIL + 50)
     result = an.analyse(play(times[::2]), ref(times))
