@@ -24,7 +24,7 @@ from .options import DEFAULT_PLAYER
 from .play import costs, runner
 from .play.ahead import Limits, PlayAhead, machine_cpus
 from .play.playback import Attempt, attempt, expected_cost
-from .store import sessions as store
+from .store import sessions
 
 #: the run's plays, in config.stash while sample items run
 AHEAD = pytest.StashKey[PlayAhead[Attempt]]()
@@ -86,7 +86,7 @@ def play_once(config: pytest.Config, ctx: RunContext, sample: str,
         return play_sample(ctx, sample)
     if previous is None:
         return plays.take(sample)
-    return plays.replay(sample, calm=previous.result.outcome == an.OVERLOADED)
+    return plays.replay(sample, calm=previous.verdict.outcome == an.OVERLOADED)
 
 
 def play_began(config: pytest.Config, sample: str) -> float | None:
@@ -99,7 +99,7 @@ def play_sample(ctx: RunContext, sample: str, cancel: threading.Event | None = N
     """Play `sample` into the run's session, in this thread; protection may
     have been switched on since the run started: checked as each play starts."""
     assert ctx.paths is not None
-    store.require_raw_writable(ctx.paths)  # the item says "not played" if this fails
+    sessions.require_raw_writable(ctx.paths)  # the item says "not played" if this fails
     return attempt(ctx.settings, ctx.samples_dir, sample, ctx.paths.recording(sample),
                    reference_path=ctx.paths.reference(sample),
                    marker=ctx.paths.playing(sample), cancel=cancel, references=ctx.references)
@@ -108,7 +108,7 @@ def play_sample(ctx: RunContext, sample: str, cancel: threading.Event | None = N
 def _cost(ctx: RunContext, sample: str) -> float:
     assert ctx.paths is not None
     try:
-        store.require_raw_writable(ctx.paths)
+        sessions.require_raw_writable(ctx.paths)
     except MediaTestError:
         return 0.0  # not played at all
     try:

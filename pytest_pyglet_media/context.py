@@ -18,7 +18,7 @@ from .judge import baseline as baseline_mod
 from .options import Settings
 from .play import versions
 from .store import manifest as manifest_mod
-from .store import sessions as store
+from .store import sessions
 from .store.manifest import Manifest
 from .store.stored_references import StoredReferences
 
@@ -31,7 +31,7 @@ class RunContext:
     manifest: Manifest | None
     #: None under --collect-only when the session does not exist yet: listing
     #: tests must not create sessions
-    paths: store.SessionPaths | None
+    paths: sessions.SessionPaths | None
     #: files of the samples folder left out of a new session, with the reason
     left_out: tuple[str, ...] = ()
     #: the session was created by this run (so a run that plays nothing
@@ -94,8 +94,8 @@ def new_session_playlist(samples_dir: Path, playlist_file: str | None
     """A new session's samples (from the playlist file, else the implicit
     playlist) and whether it has a playlist of its own."""
     if playlist_file:
-        return store.read_playlist_file(Path(playlist_file), samples_dir), True
-    return store.implicit_playlist(samples_dir), False
+        return sessions.read_playlist_file(Path(playlist_file), samples_dir), True
+    return sessions.implicit_playlist(samples_dir), False
 
 
 #: new testrun_NN names tried when runs beside this one keep taking them
@@ -105,7 +105,7 @@ TESTRUN_ATTEMPTS = 100
 def create_session(samples_dir: Path, name: str | None, samples: list[str], has_playlist: bool,
                    manifest: Manifest | None, player_module: str,
                    store_dir: Path | None = None, audio: Sequence[str] = ()
-                   ) -> store.SessionPaths:
+                   ) -> sessions.SessionPaths:
     """Create a session with the versions under test and the corpus version.
 
     `audio`: the run's --mp-audio drivers, kept with the versions (where the
@@ -120,18 +120,18 @@ def create_session(samples_dir: Path, name: str | None, samples: list[str], has_
     """
     where = samples_dir if store_dir is None else store_dir
     if name is not None:
-        store.check_session_name(name)
+        sessions.check_session_name(name)
         if (where / name).exists():
             raise SessionExistsError(f"session {name!r} already exists in {where}; "
                                      "pick another name")
     captured = versions.capture(player_module)
     if audio:
         captured["audio"] = ",".join(audio)
-    corpus = store.corpus_version(samples_dir, manifest.version if manifest else None)
+    corpus = sessions.corpus_version(samples_dir, manifest.version if manifest else None)
     for _ in range(TESTRUN_ATTEMPTS):
         try:
-            return store.create_session(
-                samples_dir, name or store.next_testrun_name(where), samples,
+            return sessions.create_session(
+                samples_dir, name or sessions.next_testrun_name(where), samples,
                 has_playlist=has_playlist, versions=captured, samples_version=corpus,
                 store_dir=store_dir)
         except SessionExistsError:
@@ -170,8 +170,8 @@ def _require_writable_folder(folder: Path) -> None:
 
 def folders(settings: Settings) -> tuple[Path, Path]:
     """The samples folder and the store folder (the samples folder by default)."""
-    samples_dir = store.resolve_samples_dir(settings.samples_dir, source="--mp-samples-dir")
-    store_dir = store.resolve_store_dir(settings.store, samples_dir,
+    samples_dir = sessions.resolve_samples_dir(settings.samples_dir, source="--mp-samples-dir")
+    store_dir = sessions.resolve_store_dir(settings.store, samples_dir,
                                         source="--mp-store (or mp_store, PYTEST_MP_STORE)")
     return samples_dir, store_dir
 
@@ -195,27 +195,27 @@ def _prepare(settings: Settings, *, collect_only: bool) -> RunContext:
     manifest = _manifest(samples_dir)
     baseline, baseline_path = load_baseline(settings, samples_dir)
     if settings.compare:  # fail before playing anything, not at the end
-        store.open_session(samples_dir, settings.compare, store_dir)
-    name = settings.session or store.active_session(store_dir)
+        sessions.open_session(samples_dir, settings.compare, store_dir)
+    name = settings.session or sessions.active_session(store_dir)
     if name is not None:
-        store.check_session_name(name)
-    if name is not None and store.SessionPaths(samples_dir, name, store_dir).exists():
+        sessions.check_session_name(name)
+    if name is not None and sessions.SessionPaths(samples_dir, name, store_dir).exists():
         if settings.playlist:
             raise UsageError(f"--mp-playlist applies to new sessions only; session {name!r} "
                              "already has its playlist")
-        paths = store.open_session(samples_dir, name, store_dir)
+        paths = sessions.open_session(samples_dir, name, store_dir)
         if not collect_only:
-            store.require_raw_writable(paths)
+            sessions.require_raw_writable(paths)
             _require_writable_folder(paths.dbg_dir)
             # the end of the run reads these: a bad one is refused before
             # anything plays, not found after every sample has played
-            store.load_retry_state(paths)
-            store.load_versions(paths)
-        return RunContext(settings, samples_dir, tuple(store.session_playlist(paths)),
+            sessions.load_retry_state(paths)
+            sessions.load_versions(paths)
+        return RunContext(settings, samples_dir, tuple(sessions.session_playlist(paths)),
                           manifest, paths, baseline=baseline, baseline_path=baseline_path,
                           store_dir=store_dir)
     samples, has_playlist = new_session_playlist(samples_dir, settings.playlist)
-    left_out = () if has_playlist else tuple(store.left_out_samples(samples_dir))
+    left_out = () if has_playlist else tuple(sessions.left_out_samples(samples_dir))
     if collect_only:
         return RunContext(settings, samples_dir, tuple(samples), manifest, None, left_out,
                           baseline=baseline, baseline_path=baseline_path, store_dir=store_dir)
@@ -240,8 +240,8 @@ def _for_worker(settings: Settings, session_name: str | None) -> RunContext:
         samples, _ = new_session_playlist(samples_dir, settings.playlist)
         return RunContext(settings, samples_dir, tuple(samples), manifest, None,
                           baseline=baseline, baseline_path=baseline_path, store_dir=store_dir)
-    paths = store.open_session(samples_dir, session_name, store_dir)
-    return RunContext(settings, samples_dir, tuple(store.session_playlist(paths)), manifest,
+    paths = sessions.open_session(samples_dir, session_name, store_dir)
+    return RunContext(settings, samples_dir, tuple(sessions.session_playlist(paths)), manifest,
                       paths, baseline=baseline, baseline_path=baseline_path, store_dir=store_dir)
 
 

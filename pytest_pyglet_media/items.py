@@ -21,7 +21,7 @@ from .play import order, timeouts
 from .play.playback import Attempt, play_limit, play_with_retries
 from .report import reports
 from .store import play_marker
-from .store import sessions as store
+from .store import sessions
 
 ITEM_NAME = "play"
 #: how pytest-timeout's failure starts (pytest_timeout.PYTEST_FAILURE_MESSAGE)
@@ -128,9 +128,9 @@ class SampleItem(pytest.Item):
         assert ctx.paths is not None
         play_marker.remove(ctx.paths.playing(self.sample))
         recording_path = ctx.paths.recording(self.sample)
-        analysis = an.PlayAnalysis(an.TIMEOUT, reason=f"stopped by pytest-timeout ({why}); "
+        analysis = an.Verdict(an.TIMEOUT, reason=f"stopped by pytest-timeout ({why}); "
                                    "killed with its process group")
-        result = res.SampleResult(sample=self.sample, analysis=analysis, attempts=attempts,
+        result = res.SampleResult(sample=self.sample, verdict=analysis, attempts=attempts,
                                   crashed_attempts=attempts, recording=str(recording_path))
         self.stash[RESULT] = result.to_builtins()
         self.user_properties.extend(junit_properties(result))
@@ -144,7 +144,7 @@ class SampleItem(pytest.Item):
         reference_path = None
         if ctx.paths is not None:
             try:
-                store.require_raw_writable(ctx.paths)
+                sessions.require_raw_writable(ctx.paths)
                 reference_path = ctx.paths.reference(self.sample)
             except MediaTestError:
                 pass  # runtest says it is not played
@@ -156,14 +156,14 @@ class SampleItem(pytest.Item):
                            last: Attempt) -> None:
         """Fail only where the play is worse than the sample's baseline entry
         (samples.toml's expectation wins for its sample: judged as without)."""
-        now = bl.entry_of(result.outcome, result.analysis.counts)
+        now = bl.entry_of(result.outcome, result.verdict.counts)
         base = ctx.baseline.entries.get(self.sample) if ctx.baseline else None
         self._record(baseline_properties(base, now))
         if not ctx.baseline_applies(self.sample):
             if result.outcome != an.PERFECT:
                 raise SampleFailed(_message(self.sample, last))
             return
-        verdict = bl.judge(now, base, ctx.baseline_name, update=ctx.settings.baseline_update)
+        verdict = bl.check_against(now, base, ctx.baseline_name, update=ctx.settings.baseline_update)
         if verdict.passed and verdict.note:  # shown by -rP; the summary lists better ones
             self.add_report_section("call", "baseline", verdict.note)
         if not verdict.passed:
@@ -217,18 +217,18 @@ class SampleItem(pytest.Item):
 
 
 def _message(sample: str, attempt: Attempt) -> str:
-    return reports.attempt_message(sample, attempt.result, str(attempt.recording),
+    return reports.attempt_message(sample, attempt.verdict, str(attempt.recording),
                                    attempt.run.stderr_tail if attempt.run else None)
 
 
 def junit_properties(result: res.SampleResult) -> list[tuple[str, object]]:
     """Flat, text-friendly properties for --junitxml (one per fact)."""
-    counts = result.analysis.counts
+    counts = result.verdict.counts
     defects = ", ".join(f"{k}={n}" for k, n in sorted(counts.items())) or "none"
     props: list[tuple[str, object]] = [
         ("mp_verdict", result.outcome), ("mp_defects", defects),
         ("mp_recording", result.recording), ("mp_attempts", result.attempts)]
-    checked = result.analysis.checked
+    checked = result.verdict.checked
     if checked is not None:
         props.append(("mp_file_check", "checked against the file" if checked is True
                       else f"not checked against the file: {checked}"))

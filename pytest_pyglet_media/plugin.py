@@ -171,7 +171,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
                                 item.stash.get(items.PROPERTIES, [])]
         if html_links.active(item.config):
             html_links.add_extras(item.config, item.config.stash[items.RUN_CONTEXT],
-                                  item.sample, item.stash[items.RESULT]["analysis"]["outcome"],
+                                  item.sample, item.stash[items.RESULT]["verdict"]["outcome"],
                                   report)
     return report
 

@@ -20,7 +20,7 @@ from .judge import results as res
 from .play.playback import INSTALL_FFPROBE, PROBE_UNAVAILABLE
 from .report.reports import headline
 from .report.session_writer import WrittenSummary, write_session_reports
-from .store import sessions as store
+from .store import sessions
 from .store.manifest import expected_failures
 
 
@@ -62,7 +62,7 @@ class SessionReporter:
             or bool(session.shouldfail)
         settings = self.ctx.settings
         try:
-            other = store.open_session(paths.samples_dir, settings.compare, paths.store) \
+            other = sessions.open_session(paths.samples_dir, settings.compare, paths.store) \
                 if settings.compare else None
             self.written = write_session_reports(
                 paths, self.results, interrupted=interrupted, plots=settings.plots,
@@ -94,7 +94,7 @@ class SessionReporter:
         return bl.Baseline(ctx.baseline_path, {}, ctx.baseline_name)
 
     def _run_entries(self) -> dict[str, bl.Entry]:
-        return {s: bl.entry_of(r.outcome, r.analysis.counts) for s, r in self.results.items()}
+        return {s: bl.entry_of(r.outcome, r.verdict.counts) for s, r in self.results.items()}
 
     def _update_baseline(self) -> None:
         """--mp-baseline-update: written once, here on the controller, never by workers."""
@@ -119,7 +119,7 @@ class SessionReporter:
         ignored = [s for s in self.results if not ctx.baseline_applies(s)]
         return bl.better_notes(ctx.baseline, self._run_entries(), ignored)
 
-    def _discard_if_nothing_played(self, paths: store.SessionPaths) -> bool:
+    def _discard_if_nothing_played(self, paths: sessions.SessionPaths) -> bool:
         """A run that played no sample leaves the session as it found it.
 
         A session this run created is removed: `-k` matching no sample, or a
@@ -132,7 +132,7 @@ class SessionReporter:
         if not self.ctx.created:
             self.discarded = True
             return True
-        if any(store.is_recording_name(p.name) for p in paths.dbg_dir.iterdir()):
+        if any(sessions.is_recording_name(p.name) for p in paths.dbg_dir.iterdir()):
             return False  # a player wrote something after all: keep it
         shutil.rmtree(paths.session_dir, ignore_errors=True)
         self.discarded = True
@@ -172,8 +172,8 @@ class SessionReporter:
 
     def _reference_lines(self, tr: Any) -> None:
         """Said once: the samples of this run not checked against the file."""
-        reasons = [r.analysis.not_checked for r in self.results.values()
-                   if r.analysis.not_checked]
+        reasons = [r.verdict.not_checked for r in self.results.values()
+                   if r.verdict.not_checked]
         if not reasons:
             return
         no_probe = sum(1 for why in reasons if why.startswith(PROBE_UNAVAILABLE))

@@ -34,8 +34,7 @@ from ..report.session_writer import (
     write_timeline_export,
 )
 from ..store import manifest as manifest_mod
-from ..store import recording
-from ..store import sessions as store
+from ..store import sessions
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PROTECT_TARGETS = {"raw": ("protect_raw_data",), "reports": ("protect_reports",),
@@ -50,35 +49,35 @@ class CommandError(MediaTestError):
 
 
 def _samples_dir(args: argparse.Namespace) -> Path:
-    return store.resolve_samples_dir(args.samples_dir, source="--samples-dir")
+    return sessions.resolve_samples_dir(args.samples_dir, source="--samples-dir")
 
 
 def _folders(args: argparse.Namespace, samples_dir: Path | None = None) -> tuple[Path, Path]:
     """The samples folder and the store folder (--store, ${STORE_DIR_ENV}, else
     the samples folder)."""
     samples_dir = _samples_dir(args) if samples_dir is None else samples_dir
-    return samples_dir, store.resolve_store_dir(getattr(args, "store", None), samples_dir,
-                                                source="--store", env=store.STORE_DIR_ENV)
+    return samples_dir, sessions.resolve_store_dir(getattr(args, "store", None), samples_dir,
+                                                source="--store", env=sessions.STORE_DIR_ENV)
 
 
-def _active(args: argparse.Namespace) -> store.SessionPaths:
+def _active(args: argparse.Namespace) -> sessions.SessionPaths:
     samples_dir, store_dir = _folders(args)
-    name = getattr(args, "session", None) or store.active_session(store_dir)
+    name = getattr(args, "session", None) or sessions.active_session(store_dir)
     if name is None:
         raise CommandError(f"no session is active in {store_dir}; "
                            "run 'pyglet-mp new SESSION' or 'pyglet-mp activate SESSION'")
-    return store.open_session(samples_dir, name, store_dir)
+    return sessions.open_session(samples_dir, name, store_dir)
 
 
 def _create(samples_dir: Path, name: str | None, playlist: str | None,
-            store_dir: Path | None = None) -> store.SessionPaths:
+            store_dir: Path | None = None) -> sessions.SessionPaths:
     samples, has_playlist = context.new_session_playlist(samples_dir, playlist)
     return context.create_session(samples_dir, name, samples, has_playlist,
                                   manifest_mod.load_manifest(samples_dir), DEFAULT_PLAYER,
                                   store_dir)
 
 
-def run_pytest(paths: store.SessionPaths, extra: Sequence[str] = ()) -> int:
+def run_pytest(paths: sessions.SessionPaths, extra: Sequence[str] = ()) -> int:
     """Play a session's samples with pytest in-process; map its exit code to ours."""
     import pytest
 
@@ -101,32 +100,32 @@ def cmd_new(args: argparse.Namespace) -> int:
     samples_dir, store_dir = _folders(args)
     paths = _create(samples_dir, args.session, args.playlist, store_dir)
     if not args.playlist:
-        for note in store.left_out_samples(samples_dir):
+        for note in sessions.left_out_samples(samples_dir):
             print(f"note: not a sample, left out of the playlist: {note}", file=sys.stderr)
-    store.set_active_session(store_dir, paths.name)
+    sessions.set_active_session(store_dir, paths.name)
     print(f"created session {paths.name} in {store_dir} "
-          f"({len(store.session_playlist(paths))} samples); it is now active")
+          f"({len(sessions.session_playlist(paths))} samples); it is now active")
     return EXIT_OK
 
 
 def cmd_activate(args: argparse.Namespace) -> int:
     samples_dir, store_dir = _folders(args)
-    paths = store.open_session(samples_dir, args.session, store_dir)
-    store.set_active_session(store_dir, paths.name)
+    paths = sessions.open_session(samples_dir, args.session, store_dir)
+    sessions.set_active_session(store_dir, paths.name)
     print(f"session {paths.name} is active")
     return EXIT_OK
 
 
 def cmd_deactivate(args: argparse.Namespace) -> int:
     _, store_dir = _folders(args)
-    store.set_active_session(store_dir, None)
+    sessions.set_active_session(store_dir, None)
     print("no session is active")
     return EXIT_OK
 
 
 def cmd_protect(args: argparse.Namespace) -> int:
     paths = _active(args)
-    conf = store.update_configuration(paths, **{k: True for k in PROTECT_TARGETS[args.target]})
+    conf = sessions.update_configuration(paths, **{k: True for k in PROTECT_TARGETS[args.target]})
     print(f"session {paths.name}: protect_raw_data={conf.protect_raw_data}, "
           f"protect_reports={conf.protect_reports}")
     return EXIT_OK
@@ -134,10 +133,10 @@ def cmd_protect(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     paths = _active(args)
-    conf = store.load_configuration(paths)
-    playlist = store.session_playlist(paths)
+    conf = sessions.load_configuration(paths)
+    playlist = sessions.session_playlist(paths)
     recorded = sum(1 for s in playlist if paths.recording(s).exists())
-    info = store.load_versions(paths)
+    info = sessions.load_versions(paths)
     print(f"samples_dir: {paths.samples_dir}")
     if paths.store_dir is not None:
         print(f"store: {paths.store}")
@@ -151,11 +150,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     _, store_dir = _folders(args)
-    active = store.active_session(store_dir)
-    sessions = store.list_sessions(store_dir)
-    if not sessions:
+    active = sessions.active_session(store_dir)
+    names = sessions.list_sessions(store_dir)
+    if not names:
         print(f"no sessions in {store_dir}")
-    for name in sessions:
+    for name in names:
         print(f"{'*' if name == active else ' '} {name}")
     return EXIT_OK
 
@@ -165,11 +164,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_playmany(args: argparse.Namespace) -> int:
     paths = _active(args)
-    store.require_raw_writable(paths)
+    sessions.require_raw_writable(paths)
     return run_pytest(paths, args.pytest_args)
 
 
-def crashed_samples(paths: store.SessionPaths) -> list[str]:
+def crashed_samples(paths: sessions.SessionPaths) -> list[str]:
     """Samples whose latest recording is a crash or a timeout."""
     return [sample for sample, result in session_results(paths).items()
             if result is not None and result.outcome in an.RETRYABLE]
@@ -177,7 +176,7 @@ def crashed_samples(paths: store.SessionPaths) -> list[str]:
 
 def cmd_retry_crashed(args: argparse.Namespace) -> int:
     paths = _active(args)
-    store.require_raw_writable(paths)
+    sessions.require_raw_writable(paths)
     if args.max_retries < 1:  # caught here: pytest would answer with its own usage error
         raise CommandError(f"MAX_RETRIES must be 1 or more, not {args.max_retries}")
     if args.clean:
@@ -195,7 +194,7 @@ def cmd_retry_crashed(args: argparse.Namespace) -> int:
 
 def cmd_summarize(args: argparse.Namespace) -> int:
     paths = _active(args)
-    if not store.load_configuration(paths).reports_writable:
+    if not sessions.load_configuration(paths).reports_writable:
         raise CommandError(f"session {paths.name} protects its reports (protect_reports in "
                            f"{paths.configuration}); set dev_debug to true there to rewrite them")
     written = write_session_reports(paths, {}, expectations=_expectations(paths.samples_dir))
@@ -216,20 +215,20 @@ def _expectations(samples_dir: Path) -> dict[str, str]:
 
 def cmd_run_test_suite(args: argparse.Namespace) -> int:
     if args.target_samples_dir:
-        samples_dir = store.resolve_samples_dir(args.target_samples_dir, source="SAMPLES_DIR")
+        samples_dir = sessions.resolve_samples_dir(args.target_samples_dir, source="SAMPLES_DIR")
         _, store_dir = _folders(args, samples_dir)
         paths = _create(samples_dir, None, None, store_dir)
         print(f"created session {paths.name} in {store_dir}")
     else:
         paths = _active(args)
-        store.require_raw_writable(paths)
-        if any(paths.recording(s).exists() for s in store.session_playlist(paths)) \
-                and not store.load_configuration(paths).dev_debug:
+        sessions.require_raw_writable(paths)
+        if any(paths.recording(s).exists() for s in sessions.session_playlist(paths)) \
+                and not sessions.load_configuration(paths).dev_debug:
             raise CommandError(f"session {paths.name} already has recordings; run-test-suite "
                                "refuses to overwrite a test run: make a new session")
     code = run_pytest(paths, args.pytest_args)
     if code != EXIT_USAGE:
-        store.update_configuration(paths, protect_raw_data=True, protect_reports=True)
+        sessions.update_configuration(paths, protect_raw_data=True, protect_reports=True)
         print(f"session {paths.name}: raw data and reports are now protected")
     return code
 
@@ -237,8 +236,8 @@ def cmd_run_test_suite(args: argparse.Namespace) -> int:
 # -- reading a run ---------------------------------------------------------------
 
 
-def _sample_in(paths: store.SessionPaths, sample: str) -> str:
-    if sample not in store.session_playlist(paths):
+def _sample_in(paths: sessions.SessionPaths, sample: str) -> str:
+    if sample not in sessions.session_playlist(paths):
         raise CommandError(f"{sample!r} is not in session {paths.name}'s playlist")
     if not paths.recording(sample).exists():
         raise CommandError(f"session {paths.name} has no recording of {sample!r} "
@@ -246,8 +245,8 @@ def _sample_in(paths: store.SessionPaths, sample: str) -> str:
     return sample
 
 
-def _reports_writable(paths: store.SessionPaths) -> None:
-    if not store.load_configuration(paths).reports_writable:
+def _reports_writable(paths: sessions.SessionPaths) -> None:
+    if not sessions.load_configuration(paths).reports_writable:
         raise CommandError(f"session {paths.name} protects its reports (protect_reports in "
                            f"{paths.configuration}); set dev_debug to true there to write them")
 
@@ -270,7 +269,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                            "session with --between A B")
     if args.between is not None:
         return _compare_groups(args, paths)
-    other = store.open_session(paths.samples_dir, args.other, paths.store)
+    other = sessions.open_session(paths.samples_dir, args.other, paths.store)
     if args.reldir is None:  # as report/timeline/plot: honour protect_reports
         _reports_writable(paths)
     else:
@@ -285,7 +284,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _compare_groups(args: argparse.Namespace, paths: store.SessionPaths) -> int:
+def _compare_groups(args: argparse.Namespace, paths: sessions.SessionPaths) -> int:
     """compare --between A B: group B of a merged session against group A."""
     named = labelled_groups(paths)
     if len(named) < 2:
@@ -300,7 +299,7 @@ def _compare_groups(args: argparse.Namespace, paths: store.SessionPaths) -> int:
     result = comparison.compare(label_b, session_results(group_b),
                                 label_a, session_results(group_a), kind="group")
     folder = paths.reports_dir if args.reldir is None else paths.store / args.reldir
-    target = write_comparison(folder, result, store.comparison_file_name(
+    target = write_comparison(folder, result, sessions.comparison_file_name(
         f"group{group_b.name}", f"group{group_a.name}"))
     print(target)
     for change in result.regressed:
@@ -308,8 +307,8 @@ def _compare_groups(args: argparse.Namespace, paths: store.SessionPaths) -> int:
     return EXIT_OK
 
 
-def _group(paths: store.SessionPaths, named: list[tuple[str, store.SessionPaths]], given: str
-           ) -> tuple[str, store.SessionPaths]:
+def _group(paths: sessions.SessionPaths, named: list[tuple[str, sessions.SessionPaths]], given: str
+           ) -> tuple[str, sessions.SessionPaths]:
     """A group by its number (1, 01) or its label (case ignored)."""
     for label, group in named:
         if given.isdigit() and int(given) == int(group.name) or \
@@ -319,7 +318,7 @@ def _group(paths: store.SessionPaths, named: list[tuple[str, store.SessionPaths]
     raise CommandError(f"session {paths.name} has no group {given[:80]!r} (groups: {listed})")
 
 
-def _check_reldir(paths: store.SessionPaths, reldir: str) -> None:
+def _check_reldir(paths: sessions.SessionPaths, reldir: str) -> None:
     """--reldir: a folder of the store folder (the samples folder unless
     --store names another) that is not the store's own, so that a
     comparison never lands in a session that protects its reports.
@@ -328,11 +327,11 @@ def _check_reldir(paths: store.SessionPaths, reldir: str) -> None:
     if not parts or Path(reldir).is_absolute() or ".." in parts:
         raise CommandError(f"--reldir {reldir[:120]!r} must be a folder inside the store folder "
                            "(the samples folder unless --store names another)")
-    first = store.SessionPaths(paths.samples_dir, parts[0], paths.store_dir)
-    if first.exists() and not store.load_configuration(first).reports_writable:
+    first = sessions.SessionPaths(paths.samples_dir, parts[0], paths.store_dir)
+    if first.exists() and not sessions.load_configuration(first).reports_writable:
         raise CommandError(f"--reldir {reldir[:120]!r} is inside session {parts[0]!r}, which "
                            "protects its reports; choose a folder outside it")
-    if parts[0] in (store.ACTIVATION_FILE, MANIFEST_NAME) or \
+    if parts[0] in (sessions.ACTIVATION_FILE, MANIFEST_NAME) or \
             (paths.store / parts[0]).is_file():
         raise CommandError(f"--reldir {reldir[:120]!r} names a file of the store folder, "
                            "not a folder")
@@ -362,7 +361,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     from ..store import bundle
 
     samples_dir, store_dir = _folders(args)
-    paths = store.open_session(samples_dir, args.bundle_session, store_dir) \
+    paths = sessions.open_session(samples_dir, args.bundle_session, store_dir) \
         if args.bundle_session else _active(args)
     print(bundle.create_bundle(paths, Path(args.output) if args.output else None))
     return EXIT_OK
@@ -413,7 +412,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
             continue
         verb = "would remove" if args.dry_run else "removed"
         if not args.dry_run:
-            prune.remove(store.SessionPaths(samples_dir, decision.name,
+            prune.remove(sessions.SessionPaths(samples_dir, decision.name,
                                             None if store_dir == samples_dir else store_dir))
         removed += 1
         print(f"{verb} {decision.name}: same verdicts as {decision.why}")
@@ -467,23 +466,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineErrorParser(
         prog="pyglet-mp",
         description="Sessions of pyglet media recordings (the original scripts' workflow). "
-                    f"The samples folder comes from --samples-dir or ${store.SAMPLES_DIR_ENV}; "
+                    f"The samples folder comes from --samples-dir or ${sessions.SAMPLES_DIR_ENV}; "
                     f"sessions are kept in the store folder, --store or "
-                    f"${store.STORE_DIR_ENV} (default: the samples folder).")
+                    f"${sessions.STORE_DIR_ENV} (default: the samples folder).")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     # global options are accepted before the command too ('pyglet-mp
     # --samples-dir DIR list'); the command's own value wins
     parser.add_argument("--samples-dir", metavar="DIR", dest="global_samples_dir",
-                        help=f"samples folder (default: ${store.SAMPLES_DIR_ENV})")
+                        help=f"samples folder (default: ${sessions.SAMPLES_DIR_ENV})")
     parser.add_argument("--store", metavar="DIR", dest="global_store",
                         help=f"folder of the sessions and activation.json (default: "
-                             f"${store.STORE_DIR_ENV}, else the samples folder)")
+                             f"${sessions.STORE_DIR_ENV}, else the samples folder)")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--samples-dir", metavar="DIR",
-                        help=f"samples folder (default: ${store.SAMPLES_DIR_ENV})")
+                        help=f"samples folder (default: ${sessions.SAMPLES_DIR_ENV})")
     common.add_argument("--store", metavar="DIR",
                         help=f"folder of the sessions and activation.json (default: "
-                             f"${store.STORE_DIR_ENV}, else the samples folder)")
+                             f"${sessions.STORE_DIR_ENV}, else the samples folder)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parsers = {name: sub.add_parser(name, parents=[common], help=text, description=text)
                for name, (_, text) in COMMANDS.items()}

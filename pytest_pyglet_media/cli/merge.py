@@ -3,7 +3,7 @@ jobs (--mp-shard) made into one session, as if one run had played them all.
 
 A source is a session of the store (by name), a session folder (a path), or
 a bundle (`pyglet-mp bundle`), verified by extracting it into a hidden
-folder of the store. Refused, with one line and nothing written: a sample
+folder of the sessions. Refused, with one line and nothing written: a sample
 played by two sources of one group with different recordings (unless
 --prefer-last: the last source wins), sources played by other pyglet or
 FFmpeg versions, platforms or audio drivers or with other playlists (unless
@@ -34,7 +34,7 @@ from typing import Any, Mapping, Sequence
 from ..core import atomic
 from ..core.errors import MediaTestError, SessionExistsError, UsageError
 from ..judge import groups
-from ..store import sessions as store
+from ..store import sessions
 
 
 class MergeRefused(MediaTestError):
@@ -44,13 +44,13 @@ class MergeRefused(MediaTestError):
 @dataclass(frozen=True)
 class _Source:
     label: str
-    paths: store.SessionPaths
+    paths: sessions.SessionPaths
     #: the source as given (a merged session given brings one _Source per group)
     given: str = ""
 
     @property
     def versions(self) -> dict[str, Any]:
-        return store.load_versions(self.paths)
+        return sessions.load_versions(self.paths)
 
     def where(self) -> dict[str, str]:
         """Where it played (groups.where): versions, OS, machine, audio."""
@@ -59,7 +59,7 @@ class _Source:
 
 @dataclass(frozen=True)
 class Merged:
-    paths: store.SessionPaths
+    paths: sessions.SessionPaths
     recordings: int
     playlist: int
     not_played: tuple[str, ...]
@@ -71,10 +71,10 @@ class Merged:
 def merge(samples_dir: Path, store_dir: Path, out: str, sources: Sequence[str], *,
           prefer_last: bool = False, allow_mixed: bool = False, plots: str = "none",
           expectations: Mapping[str, str] | None = None) -> Merged:
-    store.check_session_name(out)
+    sessions.check_session_name(out)
     if not sources:
         raise UsageError("name at least one source session or bundle")
-    final = store.SessionPaths(samples_dir, out, None if store_dir == samples_dir
+    final = sessions.SessionPaths(samples_dir, out, None if store_dir == samples_dir
                                else store_dir)
     if final.session_dir.exists():
         raise SessionExistsError(f"session {out!r} already exists in {store_dir}; "
@@ -101,8 +101,8 @@ def _open(samples_dir: Path, store_dir: Path, source: str, unpacked: list[Path]
         unpacked.append(folder)
         paths = bundle.extract_bundle(path, samples_dir, store_dir=folder)
     elif "/" not in source and os.sep not in source and \
-            store.SessionPaths(samples_dir, source, store_dir).session_dir.is_dir():
-        paths = store.open_session(samples_dir, source, store_dir)
+            sessions.SessionPaths(samples_dir, source, store_dir).session_dir.is_dir():
+        paths = sessions.open_session(samples_dir, source, store_dir)
     elif path.is_dir() and (folder_session := _session_folder(samples_dir, path)).exists():
         paths = folder_session
     else:
@@ -114,18 +114,18 @@ def _open(samples_dir: Path, store_dir: Path, source: str, unpacked: list[Path]
     return [_Source(f"{source} group {n}", paths.group(n), source) for n in numbers]
 
 
-def _session_folder(samples_dir: Path, folder: Path) -> store.SessionPaths:
+def _session_folder(samples_dir: Path, folder: Path) -> sessions.SessionPaths:
     """The session a folder given by its path would be."""
     resolved = folder.resolve()
-    return store.SessionPaths(samples_dir, resolved.name, resolved.parent)
+    return sessions.SessionPaths(samples_dir, resolved.name, resolved.parent)
 
 
-def _merge(final: store.SessionPaths, sources: list[_Source], *,
+def _merge(final: sessions.SessionPaths, sources: list[_Source], *,
            prefer_last: bool, allow_mixed: bool, plots: str,
            expectations: Mapping[str, str] | None) -> Merged:
     from ..report.session_writer import write_session_reports
 
-    playlists = [store.session_playlist(s.paths) for s in sources]
+    playlists = [sessions.session_playlist(s.paths) for s in sources]
     keys = [groups.key(s.where()) for s in sources]
     # one merged session given alone was merged with --allow-mixed already
     if len(set(keys)) > 1 and not allow_mixed and len({s.given for s in sources}) > 1:
@@ -152,23 +152,23 @@ def _merge(final: store.SessionPaths, sources: list[_Source], *,
             chosen.setdefault(sample, source)
     chosen = {s: chosen[s] for s in playlist if s in chosen}
     mixed = len(members) > 1
-    with store.staged_session(final) as staged:
-        _write(staged, sources, playlist, chosen, store.load_versions(sources[0].paths))
+    with sessions.staged_session(final) as staged:
+        _write(staged, sources, playlist, chosen, sessions.load_versions(sources[0].paths))
         if mixed:
             # its recordings are other machines' plays, kept per place: a run
             # recording into it would mix this machine's in unseen (dev_debug
             # lifts it, as for any protected session)
-            store.save_configuration(staged, dataclasses.replace(
-                store.load_configuration(staged), protect_raw_data=True))
+            sessions.save_configuration(staged, dataclasses.replace(
+                sessions.load_configuration(staged), protect_raw_data=True))
             per_sample = {sample: {**source.where(), "source": source.label[:200]}
                           for sample, source in sorted(chosen.items())}
-            versions = {**store.load_versions(staged), groups.MIXED_VERSIONS_KEY: per_sample}
+            versions = {**sessions.load_versions(staged), groups.MIXED_VERSIONS_KEY: per_sample}
             atomic.write_text(staged.versions, json.dumps(versions, indent=2) + "\n")
             staged.groups_dir.mkdir()
             for number, (group_sources, group_chosen) in enumerate(
                     zip(members.values(), chosen_in), start=1):
                 _write(staged.group(number), group_sources, playlist, group_chosen,
-                       {**store.load_versions(group_sources[0].paths),
+                       {**sessions.load_versions(group_sources[0].paths),
                         groups.SOURCES_KEY: [source.label[:200] for source in group_sources]})
         write_session_reports(staged, {}, plots=plots, expectations=expectations)
     return Merged(final, len(chosen), len(playlist),
@@ -195,7 +195,7 @@ def _choose(playlist: list[str], sources: list[_Source], prefer_last: bool
     return chosen
 
 
-def _write(staged: store.SessionPaths, sources: list[_Source], playlist: list[str],
+def _write(staged: sessions.SessionPaths, sources: list[_Source], playlist: list[str],
            chosen: Mapping[str, _Source], versions: Mapping[str, Any]) -> None:
     """A whole session: the playlist, `chosen`'s recordings and retry states,
     each sample's reference, the versions given (without per-sample ones)."""
@@ -209,10 +209,10 @@ def _write(staged: store.SessionPaths, sources: list[_Source], playlist: list[st
     atomic.write_text(staged.versions, json.dumps(versions, indent=2) + "\n")
     if first.samples_version.is_file():
         shutil.copyfile(first.samples_version, staged.samples_version)
-    store.save_configuration(staged, store.Configuration(
-        has_playlist=any(store.load_configuration(s.paths).has_playlist for s in sources)))
+    sessions.save_configuration(staged, sessions.Configuration(
+        has_playlist=any(sessions.load_configuration(s.paths).has_playlist for s in sources)))
     retries: dict[str, dict[str, int]] = {}
-    states = {id(s): store.load_retry_state(s.paths) for s in sources}
+    states = {id(s): sessions.load_retry_state(s.paths) for s in sources}
     for sample in playlist:
         source = chosen.get(sample)
         if source is not None:

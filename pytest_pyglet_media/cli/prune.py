@@ -28,7 +28,7 @@ from typing import Any
 
 from ..core.errors import MediaTestError
 from ..store import play_marker
-from ..store import sessions as store
+from ..store import sessions
 
 Verdicts = tuple[tuple[str, Any], ...]
 
@@ -41,29 +41,29 @@ class Decision:
     why: str
 
 
-def verdicts(paths: store.SessionPaths) -> Verdicts:
+def verdicts(paths: sessions.SessionPaths) -> Verdicts:
     """Per sample (sorted): None without a recording, else (outcome, sorted counts)."""
     from ..report.session_writer import session_results
 
     found = []
     for sample, result in sorted(session_results(paths).items()):
         found.append((sample, None if result is None else
-                      (result.outcome, tuple(sorted(result.analysis.counts.items())))))
+                      (result.outcome, tuple(sorted(result.verdict.counts.items())))))
     return tuple(found)
 
 
 def plan(samples_dir: Path, store_dir: Path, keep: int) -> list[Decision]:
     """What prune does to each testrun_NN session, newest first."""
-    names = [n for n in store.list_sessions(store_dir) if store.testrun_number(n) is not None]
-    names.sort(key=lambda n: store.testrun_number(n) or 0, reverse=True)
-    active = store.active_session(store_dir)
+    names = [n for n in sessions.list_sessions(store_dir) if sessions.testrun_number(n) is not None]
+    names.sort(key=lambda n: sessions.testrun_number(n) or 0, reverse=True)
+    active = sessions.active_session(store_dir)
     staying: list[tuple[str, Verdicts | None]] = []   # newer sessions that stay
     decisions = []
     for index, name in enumerate(names):
-        paths = store.open_session(samples_dir, name, store_dir)
+        paths = sessions.open_session(samples_dir, name, store_dir)
         try:
             mine: Verdicts | None = verdicts(paths)
-            conf = store.load_configuration(paths)
+            conf = sessions.load_configuration(paths)
         except MediaTestError as exc:
             decisions.append(Decision(name, False, f"kept: cannot read it ({exc})"))
             staying.append((name, None))
@@ -86,7 +86,7 @@ def plan(samples_dir: Path, store_dir: Path, keep: int) -> list[Decision]:
     return decisions
 
 
-def remove(paths: store.SessionPaths) -> None:
+def remove(paths: sessions.SessionPaths) -> None:
     """Rename the session out of the store's listing, then delete it."""
     hidden = Path(tempfile.mkdtemp(prefix=f".prune-{paths.name[:40]}.", dir=paths.store))
     os.rename(paths.session_dir, hidden / paths.name)

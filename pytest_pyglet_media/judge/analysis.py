@@ -1,7 +1,7 @@
 """Verdicts: what a recording says about one play, and about a session.
 
 Takes and returns data structures only (no paths, no files), as pyglet's
-original scripts required of their analysers. A `PlayAnalysis` converts to
+original scripts required of their analysers. A `Verdict` converts to
 builtins and back: it travels from an xdist worker to the controller as an
 attribute of the test report (see results.SampleResult).
 """
@@ -119,7 +119,7 @@ class Anomaly:
 
 
 @dataclass(frozen=True)
-class PlayAnalysis:
+class Verdict:
     outcome: str
     counts: Mapping[str, int] = field(default_factory=dict)  # nonzero only
     anomalies: tuple[Anomaly, ...] = ()
@@ -168,7 +168,7 @@ class PlayAnalysis:
         }
 
     @classmethod
-    def from_builtins(cls, data: Mapping[str, Any]) -> "PlayAnalysis":
+    def from_builtins(cls, data: Mapping[str, Any]) -> "Verdict":
         fields = dict(data)
         fields["anomalies"] = tuple(Anomaly(*a) for a in fields.get("anomalies", ()))
         for key in ("video_format", "audio_format"):
@@ -191,7 +191,7 @@ class ValidRecording:
     """
 
     events: Sequence[Event]  # as recorded, with or without the version header
-    analysis: PlayAnalysis
+    verdict: Verdict
     #: the file's checks in full (the verdict's lists are trimmed to
     #: MAX_FILE_DETAIL) when judging computed them, and the reference they
     #: were computed against: the timeline page plots them (checks_against)
@@ -335,7 +335,7 @@ def _number_problem(value: Any) -> str | None:
 
 
 def analyse(events: Any, reference: Reference | None = None, *,
-            no_reference: str = "") -> PlayAnalysis:
+            no_reference: str = "") -> Verdict:
     """Judge one recording: its outcome, defect counts and first anomalies.
 
     With the file's `reference` (data: reference.Reference, probed by the
@@ -348,7 +348,7 @@ def analyse(events: Any, reference: Reference | None = None, *,
 
 
 def _judged(events: Any, reference: Reference | None,
-            no_reference: str) -> tuple[PlayAnalysis, FileChecks | None]:
+            no_reference: str) -> tuple[Verdict, FileChecks | None]:
     """analyse(), and the file's checks in full when it computed them."""
     try:
         result = _fast_scan(events, True)
@@ -361,14 +361,14 @@ def _judged(events: Any, reference: Reference | None,
 
 
 #: at most this many of each detail list (frame times, stalls, A/V offset
-#: samples) of the file's checks travel in a PlayAnalysis: the reports list
+#: samples) of the file's checks travel in a Verdict: the reports list
 #: them, and a session of 1,000 samples must not carry millions of floats
 #: (the timeline page recomputes the whole detail from the stored reference)
 MAX_FILE_DETAIL = 200
 
 
-def against_file(events: Any, result: PlayAnalysis, reference: Reference | None,
-                 no_reference: str = "") -> PlayAnalysis:
+def against_file(events: Any, result: Verdict, reference: Reference | None,
+                 no_reference: str = "") -> Verdict:
     """`result` (the events' own verdict) judged against the file too.
 
     Only finished plays (perfect or with defects) are compared; other
@@ -377,8 +377,8 @@ def against_file(events: Any, result: PlayAnalysis, reference: Reference | None,
     return checked_against_file(events, result, reference, no_reference)[0]
 
 
-def checked_against_file(events: Any, result: PlayAnalysis, reference: Reference | None,
-                         no_reference: str = "") -> tuple[PlayAnalysis, FileChecks | None]:
+def checked_against_file(events: Any, result: Verdict, reference: Reference | None,
+                         no_reference: str = "") -> tuple[Verdict, FileChecks | None]:
     """against_file(), and the file's checks in full (None: not compared)."""
     if result.outcome not in (PERFECT, DEFECTS):
         return result, None
@@ -419,7 +419,7 @@ def _trimmed(checks: FileChecks) -> dict[str, Any]:
                    av_offsets=checks.av_offsets[::step][:n]).to_builtins()
 
 
-def _blame_the_machine(events: Any, result: PlayAnalysis) -> PlayAnalysis:
+def _blame_the_machine(events: Any, result: Verdict) -> Verdict:
     """Late frames while the player waited for a CPU say nothing of the sample.
 
     Our player records, just before the end of play, how long it waited on
@@ -443,21 +443,21 @@ def _blame_the_machine(events: Any, result: PlayAnalysis) -> PlayAnalysis:
     return result
 
 
-def _analyse_slow(events: Any) -> PlayAnalysis:
+def _analyse_slow(events: Any) -> Verdict:
     """analyse() in two passes (validate, then count): the reference path,
     taken for recordings the fast scan does not vouch for."""
     try:
         body = _validate_slow(events)
     except RecordingProblem as problem:
-        return PlayAnalysis(UNREADABLE, reason=str(problem))
+        return Verdict(UNREADABLE, reason=str(problem))
     offset = len(events) - len(body)
     try:
         return _count(body, offset)
     except TypeError as problem:  # a field of the wrong type
-        return PlayAnalysis(UNREADABLE, reason=f"a field has the wrong type: {problem}")
+        return Verdict(UNREADABLE, reason=f"a field has the wrong type: {problem}")
 
 
-def _count(events: Sequence[Event], offset: int) -> PlayAnalysis:
+def _count(events: Sequence[Event], offset: int) -> Verdict:
     """The verdict of a validated body, one event at a time: the rules'
     plain reading (rules.broken_rule), which the fast scan must agree with."""
     counts: dict[str, int] = {}
@@ -509,21 +509,21 @@ def _incomplete(started: bool, sourced: bool, our_end: bool) -> str | None:
 
 def _verdict(last: str | None, n_events: int, frame: int, counts: dict[str, int],
              anomalies: list[Anomaly], duration: Any, end_wall: Any, video_format: Any,
-             audio_format: Any, reason: str, incomplete: str | None = None) -> PlayAnalysis:
+             audio_format: Any, reason: str, incomplete: str | None = None) -> Verdict:
     """The outcome, once the events are counted; `last` is the last event's
     name (None when there is no event after the header)."""
     facts = dict(n_events=n_events, duration=duration, end_wall_time=end_wall,
                  video_format=video_format, audio_format=audio_format)
     if reason:
-        return PlayAnalysis(UNPLAYABLE, reason=reason, **facts)
+        return Verdict(UNPLAYABLE, reason=reason, **facts)
     if last != END_OF_PLAY:
         shown = "nothing" if last is None else last
-        return PlayAnalysis(CRASHED, counts=counts, anomalies=tuple(anomalies),
+        return Verdict(CRASHED, counts=counts, anomalies=tuple(anomalies),
                             reason=f"the recording ends with {shown!r}, not the end of play",
                             **facts)
     if incomplete:
         # Issue 10: a recording of only the end of play was judged perfect
-        return PlayAnalysis(CRASHED, counts=counts, anomalies=tuple(anomalies),
+        return Verdict(CRASHED, counts=counts, anomalies=tuple(anomalies),
                             reason=f"the recording ends with the end of play but {incomplete}: "
                                    "it is not a whole play", **facts)
     if _ended_early(duration, end_wall):
@@ -531,7 +531,7 @@ def _verdict(last: str | None, n_events: int, frame: int, counts: dict[str, int]
         if len(anomalies) < MAX_ANOMALIES:
             anomalies.append(Anomaly(n_events - 1, frame, "ended_early", end_wall))
     outcome = DEFECTS if counts else PERFECT
-    return PlayAnalysis(outcome, counts=counts, anomalies=tuple(anomalies), **facts)
+    return Verdict(outcome, counts=counts, anomalies=tuple(anomalies), **facts)
 
 
 # -- the fast path -------------------------------------------------------------
@@ -575,7 +575,7 @@ def _rescheduling_rule() -> EventRule | None:
 
 
 def _fast_scan(events: Any, judge: bool) -> Any:
-    """One pass over a recording, for analyse() (judge=True: the PlayAnalysis)
+    """One pass over a recording, for analyse() (judge=True: the Verdict)
     or validate() (judge=False: where the body starts). None when the
     recording is not plainly valid; the careful path must then decide."""
     if type(events) is not list or not events:

@@ -82,7 +82,7 @@ class Change:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class BaselineCheck:
     """The item's verdict against the baseline; `note` explains it in one line."""
 
     passed: bool
@@ -269,7 +269,7 @@ def compare(base: Entry, now: Entry) -> Change:
     return Change(exceeds=(f"{now.outcome}, where the baseline has {render_entry(base)}",))
 
 
-def judge(now: Entry, base: Entry | None, baseline_name: str, *, update: bool) -> Verdict:
+def check_against(now: Entry, base: Entry | None, baseline_name: str, *, update: bool) -> BaselineCheck:
     """The verdict of a sample judged against a baseline.
 
     Defects pass when no count is above the entry's (or when the run updates
@@ -283,18 +283,18 @@ def judge(now: Entry, base: Entry | None, baseline_name: str, *, update: bool) -
     if not now.played:
         note = (f"{now.outcome}; the baseline {baseline_name} has {render_entry(base)}, "
                 "and a baseline excuses defect counts only") if base else ""
-        return Verdict(False, note, change)
+        return BaselineCheck(False, note, change)
     if update:
-        return Verdict(True, f"baseline {baseline_name} updated by this run", change)
+        return BaselineCheck(True, f"baseline {baseline_name} updated by this run", change)
     if not now.counts:
-        return Verdict(True, _better(change, where), change)
+        return BaselineCheck(True, _better(change, where), change)
     if base is None:
-        return Verdict(False, f"not in the baseline {baseline_name}: any defect fails "
+        return BaselineCheck(False, f"not in the baseline {baseline_name}: any defect fails "
                               "(add it with --mp-baseline-update)", change)
     if change.exceeds:
-        return Verdict(False, f"worse than its baseline: {', '.join(change.exceeds)} {where}",
+        return BaselineCheck(False, f"worse than its baseline: {', '.join(change.exceeds)} {where}",
                        change)
-    return Verdict(True, _better(change, where) or f"within its baseline {where}", change)
+    return BaselineCheck(True, _better(change, where) or f"within its baseline {where}", change)
 
 
 def _better(change: Change, where: str) -> str:

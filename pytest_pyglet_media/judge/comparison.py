@@ -24,11 +24,11 @@ CHANGED = "changed"
 @dataclass(frozen=True)
 class SampleChange:
     sample: str
-    before: an.PlayAnalysis  # in the other (baseline) session
-    after: an.PlayAnalysis  # in this session
+    before: an.Verdict  # in the other (baseline) session
+    after: an.Verdict  # in this session
 
     def describe(self) -> str:
-        def side(a: an.PlayAnalysis) -> str:
+        def side(a: an.Verdict) -> str:
             if a.outcome == an.DEFECTS:
                 return ", ".join(f"{k} {n}" for k, n in sorted(a.counts.items()))
             return a.outcome
@@ -70,7 +70,7 @@ class Comparison:
         return tuple(c for c in self.regressed if c.before.outcome == an.PERFECT)
 
 
-def regressed(before: an.PlayAnalysis, after: an.PlayAnalysis) -> bool:
+def regressed(before: an.Verdict, after: an.Verdict) -> bool:
     """Whether the sample shows a new kind of trouble in this session (`after`)
     than in the other (`before`): the player crashed or timed out where it
     did not, a perfect play is no longer perfect, or the play has a defect
@@ -90,7 +90,7 @@ def regressed(before: an.PlayAnalysis, after: an.PlayAnalysis) -> bool:
     return bool(set(after.counts) - set(before.counts))
 
 
-def _classify(before: an.PlayAnalysis, after: an.PlayAnalysis) -> str | None:
+def _classify(before: an.Verdict, after: an.Verdict) -> str | None:
     """FIXED, REGRESSED, CHANGED, or None: the same, or nothing to compare."""
     if before.outcome == after.outcome == an.PERFECT:
         return None
@@ -109,7 +109,7 @@ def _per_sample_score(results: Mapping[str, res.SampleResult], samples: Sequence
                       ) -> float | None:
     if not samples:
         return None
-    return sum(results[s].analysis.total_defects for s in samples) / len(samples)
+    return sum(results[s].verdict.total_defects for s in samples) / len(samples)
 
 
 def compare(session: str, results: Mapping[str, res.SampleResult | None],
@@ -129,8 +129,8 @@ def compare(session: str, results: Mapping[str, res.SampleResult | None],
         mine, theirs = results[sample], other_results[sample]
         if mine is None or theirs is None:
             continue
-        how = _classify(theirs.analysis, mine.analysis)
-        change = SampleChange(sample, theirs.analysis, mine.analysis)
+        how = _classify(theirs.verdict, mine.verdict)
+        change = SampleChange(sample, theirs.verdict, mine.verdict)
         {FIXED: fixed, REGRESSED: regressions, CHANGED: changed}.get(how, []).append(change)
         if mine.outcome not in an.NOT_RELEVANT and theirs.outcome not in an.NOT_RELEVANT:
             compared.append(sample)

@@ -25,7 +25,7 @@ from ..store.reference import Reference
 from . import analysis as an
 
 
-def read_judged(path: Path, verdict: an.PlayAnalysis, stamp: FileStamp | None,
+def read_judged(path: Path, verdict: an.Verdict, stamp: FileStamp | None,
                 reference: Callable[[], Reference | None], *,
                 no_reference: str = "") -> an.ValidRecording:
     """The recording at `path` with the run's `verdict`, which judged its

@@ -22,7 +22,7 @@ from .analysis import (
     RETRYABLE,
     UNPLAYABLE,
     UNREADABLE,
-    PlayAnalysis,
+    Verdict,
 )
 
 
@@ -31,7 +31,7 @@ class SampleResult:
     """What the run learned of one sample: the last attempt's analysis plus retries."""
 
     sample: str
-    analysis: PlayAnalysis
+    verdict: Verdict
     attempts: int = 1
     crashed_attempts: int = 0
     recording: str = ""
@@ -42,18 +42,18 @@ class SampleResult:
 
     @property
     def outcome(self) -> str:
-        return self.analysis.outcome
+        return self.verdict.outcome
 
     def to_builtins(self) -> dict[str, Any]:
         stamp = self.recording_stamp
-        return {"sample": self.sample, "analysis": self.analysis.to_builtins(),
+        return {"sample": self.sample, "verdict": self.verdict.to_builtins(),
                 "attempts": self.attempts, "crashed_attempts": self.crashed_attempts,
                 "recording": self.recording,
                 "recording_stamp": None if stamp is None else stamp.to_builtins()}
 
     @classmethod
     def from_builtins(cls, data: Mapping[str, Any]) -> "SampleResult":
-        return cls(sample=data["sample"], analysis=PlayAnalysis.from_builtins(data["analysis"]),
+        return cls(sample=data["sample"], verdict=Verdict.from_builtins(data["verdict"]),
                    attempts=data["attempts"], crashed_attempts=data["crashed_attempts"],
                    recording=data["recording"],
                    recording_stamp=FileStamp.from_builtins(data.get("recording_stamp")))
@@ -115,8 +115,8 @@ def session_totals(results: Iterable[SampleResult], playlist: Iterable[str] = ()
             sometimes.append(sample)
         outcome = result.outcome
         if outcome == DEFECTS:
-            non_perfect[sample] = dict(result.analysis.counts)
-            for key, n in result.analysis.counts.items():
+            non_perfect[sample] = dict(result.verdict.counts)
+            for key, n in result.verdict.counts.items():
                 overall[key] = overall.get(key, 0) + n
         elif outcome in RETRYABLE:
             groups[CRASHED].append(sample)

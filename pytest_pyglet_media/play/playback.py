@@ -20,7 +20,7 @@ from ..core.file_stamp import FileStamp
 from ..judge import analysis as an
 from ..judge import results as res
 from ..store import play_marker, recording, reference
-from ..store import sessions as store
+from ..store import sessions
 from ..store.stored_references import StoredReferences
 from . import costs, runner, timeouts
 
@@ -52,14 +52,14 @@ RETRIED = an.RETRYABLE | {an.OVERLOADED}
 class Attempt:
     """One play of a sample: its verdict, and how the player ran (None: no player)."""
 
-    result: an.PlayAnalysis
+    verdict: an.Verdict
     run: runner.RunResult | None
     recording: Path
     #: when the attempt began and ended (time.monotonic()): an item whose play
     #: started ahead of it (ahead.py) reports its plays' own time, not its wait
     started: float = 0.0
     ended: float = 0.0
-    #: the version of the recording `result` judged (None: none was judged);
+    #: the version of the recording `verdict` judged (None: none was judged);
     #: the end of the run reads that version's events without judging them again
     recording_stamp: FileStamp | None = None
 
@@ -68,10 +68,10 @@ class Attempt:
         return max(0.0, self.ended - self.started)
 
 
-def judge(sample: str, recording_path: Path, run: runner.RunResult,
+def attempt_verdict(sample: str, recording_path: Path, run: runner.RunResult,
           placeholder: os.stat_result | None = None,
           ref: reference.Reference | None = None, no_reference: str = ""
-          ) -> tuple[an.PlayAnalysis, FileStamp | None]:
+          ) -> tuple[an.Verdict, FileStamp | None]:
     """The verdict of one attempt, from what it wrote and how the player
     ended, and the version of the recording it is the verdict of (None: no
     file was judged).
@@ -85,18 +85,18 @@ def judge(sample: str, recording_path: Path, run: runner.RunResult,
     if placeholder is not None and _same_file(recording_path, placeholder):
         reason = f"the player wrote no recording; {run.describe_exit()}"
         # the placeholder is ours (recording.crash_placeholder): valid events
-        return (an.PlayAnalysis(an.TIMEOUT if run.timed_out else an.CRASHED, reason=reason),
+        return (an.Verdict(an.TIMEOUT if run.timed_out else an.CRASHED, reason=reason),
                 FileStamp.of_stat(placeholder))
     stamp = FileStamp.of(recording_path)  # before the read: see file_stamp.py
     try:
         result = an.read(recording_path, ref,
-                              no_reference=no_reference).analysis
+                              no_reference=no_reference).verdict
     except UnreadableRecordingError as exc:
         if not recording_path.exists():
             reason = f"the player wrote no recording; {run.describe_exit()}"
-            return an.PlayAnalysis(an.TIMEOUT if run.timed_out else an.CRASHED,
+            return an.Verdict(an.TIMEOUT if run.timed_out else an.CRASHED,
                                    reason=reason), None
-        return an.PlayAnalysis(an.UNREADABLE, reason=exc.problem), stamp
+        return an.Verdict(an.UNREADABLE, reason=exc.problem), stamp
     if run.timed_out:
         return replace(result, outcome=an.TIMEOUT, reason=run.describe_exit()), stamp
     if result.outcome == an.CRASHED:
@@ -131,22 +131,22 @@ def _placeholder(recording_path: Path, sample: str) -> os.stat_result | str:
         return f"cannot write the recording {recording_path}: {exc.strerror or exc}"
 
 
-def _unusable(sample_path: Path) -> an.PlayAnalysis | None:
+def _unusable(sample_path: Path) -> an.Verdict | None:
     """A sample that cannot reach the player: say so without starting one."""
     # Issue 10: a sample replaced by a link out of the folder after the
     # session was made was played; the folder's rule holds at every play
-    problem = store.sample_problem(sample_path.parent, sample_path.name)
+    problem = sessions.sample_problem(sample_path.parent, sample_path.name)
     if problem is not None:
-        return an.PlayAnalysis(an.MISSING, reason=f"not played: {problem}")
+        return an.Verdict(an.MISSING, reason=f"not played: {problem}")
     if not sample_path.exists():
-        return an.PlayAnalysis(an.MISSING, reason=f"the sample file {sample_path} is missing")
+        return an.Verdict(an.MISSING, reason=f"the sample file {sample_path} is missing")
     if not sample_path.is_file():
-        return an.PlayAnalysis(an.MISSING, reason=f"{sample_path} is not a file")
+        return an.Verdict(an.MISSING, reason=f"{sample_path} is not a file")
     try:
         with open(sample_path, "rb") as sample:
             sample.read(1)
     except OSError as exc:
-        return an.PlayAnalysis(an.UNPLAYABLE,
+        return an.Verdict(an.UNPLAYABLE,
                                reason=f"cannot read {sample_path}: {exc.strerror or exc}")
     return None
 
@@ -247,7 +247,7 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
     ref, no_reference = file_reference(sample_path, reference_path, references)
     placeholder = _placeholder(recording_path, sample)
     if isinstance(placeholder, str):
-        return Attempt(an.PlayAnalysis(an.CRASHED, reason=placeholder), None, recording_path,
+        return Attempt(an.Verdict(an.CRASHED, reason=placeholder), None, recording_path,
                        started, time.monotonic())
     duration = ref.duration if ref is not None else None
     request = runner.PlayRequest(sample_path=sample_path, recording_path=recording_path,
@@ -269,7 +269,8 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
         raise
     if marker is not None:
         play_marker.remove(marker)
-    verdict, stamp = judge(sample, recording_path, run, placeholder, ref, no_reference)
+    verdict, stamp = attempt_verdict(sample, recording_path, run, placeholder, ref,
+                                     no_reference)
     return Attempt(verdict, run, recording_path, started, time.monotonic(), stamp)
 
 
@@ -294,14 +295,14 @@ def play_with_retries(settings: Settings, samples_dir: Path, sample: str, record
     while True:
         attempts += 1
         last = play(last)
-        if last.result.outcome not in RETRIED:
+        if last.verdict.outcome not in RETRIED:
             break
-        if last.result.outcome in an.RETRYABLE:
+        if last.verdict.outcome in an.RETRYABLE:
             crashed += 1
         if attempts > settings.retries:
             break
         on_retry(last)
-    result = res.SampleResult(sample=sample, analysis=last.result, attempts=attempts,
+    result = res.SampleResult(sample=sample, verdict=last.verdict, attempts=attempts,
                              crashed_attempts=crashed, recording=str(recording_path),
                              recording_stamp=last.recording_stamp)
     return result, last

@@ -56,15 +56,15 @@ def render(session: str, samples_version: str, totals: res.SessionTotals,
     for sample in totals.samples:
         result = results.get(sample)
         outcome = result.outcome if result else an.MISSING
-        counts = result.analysis.counts if result else {}
+        counts = result.verdict.counts if result else {}
         defects = "<br>".join(html.escape(line.strip()) for line in an.describe_counts(counts))
-        if result and result.analysis.reason and outcome != an.DEFECTS:
-            defects = html.escape(result.analysis.reason)
-        checks = result.analysis.checks if result else None
+        if result and result.verdict.reason and outcome != an.DEFECTS:
+            defects = html.escape(result.verdict.reason)
+        checks = result.verdict.checks if result else None
         if checks is not None and checks.messages:
             defects += "".join(f"<br><small>{html.escape(kind)}: {html.escape(message)}</small>"
                                for kind, message in sorted(checks.messages.items()))
-        not_checked = result.analysis.not_checked if result else ""
+        not_checked = result.verdict.not_checked if result else ""
         if not_checked:
             defects += ("<br>" if defects else "") + (
                 f'<small title="{html.escape(not_checked, quote=True)}">'

@@ -71,7 +71,7 @@ def format_counts(counts: Mapping[str, int], sample: str | None = None) -> str:
 
 def report_counter(rec: an.ValidRecording) -> str:
     """How many occurrences of each defect."""
-    result = rec.analysis
+    result = rec.verdict
     text = format_counts(result.counts)
     if result.outcome in an.NOT_RELEVANT:
         text = f"Outcome: {result.outcome} ({result.reason})\n{text}"
@@ -89,7 +89,7 @@ AVAILABLE_REPORTS: dict[str, tuple[Callable[[an.ValidRecording], str], str]] = {
 # -- the item's failure message ----------------------------------------------
 
 
-def failure_message(sample: str, result: an.PlayAnalysis, recording: str) -> str:
+def failure_message(sample: str, result: an.Verdict, recording: str) -> str:
     """What pytest shows for a failed sample: defects, first anomalies, recording."""
     if result.outcome == an.UNPLAYABLE:
         return f"{sample}: cannot be played: {result.reason}"
@@ -117,7 +117,7 @@ def failure_message(sample: str, result: an.PlayAnalysis, recording: str) -> str
     return "\n".join(lines)
 
 
-def file_check_lines(result: an.PlayAnalysis) -> list[str]:
+def file_check_lines(result: an.Verdict) -> list[str]:
     """What the file (ffprobe) says of the play: one line per kind found,
     naming frames, times and streams; or why it was not checked."""
     if result.not_checked:
@@ -129,7 +129,7 @@ def file_check_lines(result: an.PlayAnalysis) -> list[str]:
         f"  {kind}: {message}" for kind, message in sorted(checks.messages.items())]
 
 
-def file_check_report(result: an.PlayAnalysis) -> str:
+def file_check_report(result: an.Verdict) -> str:
     """The section the per-sample reports end with: the play against the file,
     with every missing frame and stall kept (analysis.MAX_FILE_DETAIL)."""
     title = "-- Against the file (ffprobe's reference) --"
@@ -170,7 +170,7 @@ def file_check_report(result: an.PlayAnalysis) -> str:
     return "\n".join(lines) + "\n"
 
 
-def attempt_message(sample: str, result: an.PlayAnalysis, recording: str,
+def attempt_message(sample: str, result: an.Verdict, recording: str,
                     stderr_tail: str | None) -> str:
     """The failure message of one attempt; a crash or timeout shows the
     last lines the player wrote to stderr."""

@@ -28,7 +28,7 @@ from ..judge import results as res
 from ..judge.file_checks import FileChecks
 from ..judge.rereading import read_judged
 from ..store import play_marker, recording
-from ..store import sessions as store
+from ..store import sessions
 from ..store.reference import Reference
 from ..store.stored_references import StoredReferences
 from . import index_page, reports, timeline
@@ -56,10 +56,10 @@ class WrittenSummary:
     notes: tuple[str, ...] = ()
 
 
-def write_session_reports(paths: store.SessionPaths,
+def write_session_reports(paths: sessions.SessionPaths,
                           run_results: Mapping[str, res.SampleResult], *,
                           interrupted: bool = False, plots: str = "none",
-                          compare_with: store.SessionPaths | None = None,
+                          compare_with: sessions.SessionPaths | None = None,
                           expectations: Mapping[str, str] | None = None,
                           lost: Collection[str] = (), baseline: bl.Baseline | None = None,
                           baseline_updated: bool = False,
@@ -76,13 +76,13 @@ def write_session_reports(paths: store.SessionPaths,
     references (those its collection and plays read stay read).
     """
     references = references if references is not None else StoredReferences()
-    conf = store.load_configuration(paths)
+    conf = sessions.load_configuration(paths)
     notes: list[str] = []
     if conf.raw_data_writable:
         notes.extend(_forget_lost(paths, sorted(set(lost) - set(run_results))))
         if run_results:
-            store.save_retry_state(paths, run_results.values())
-    retry_state = store.load_retry_state(paths)
+            sessions.save_retry_state(paths, run_results.values())
+    retry_state = sessions.load_retry_state(paths)
     pages = _Pages(paths, plots if conf.reports_writable else "none", notes)
     everything: dict[str, res.SampleResult | None] = {}
 
@@ -91,7 +91,7 @@ def write_session_reports(paths: store.SessionPaths,
         return conf.reports_writable and (result.outcome not in (an.PERFECT, an.MISSING)
                                           or pages.wants(result))
 
-    for sample in store.session_playlist(paths):
+    for sample in sessions.session_playlist(paths):
         result, rec = _sample_result(paths, sample, run_results.get(sample), retry_state,
                                      references, needs_events=shown)
         everything[sample] = result
@@ -108,9 +108,9 @@ def write_session_reports(paths: store.SessionPaths,
     if not conf.reports_writable:
         return WrittenSummary(totals, results, summary_path, False, interrupted, compared,
                               None, tuple(notes))
-    versions = store.load_versions(paths)
-    not_checked = {s: r.analysis.not_checked for s, r in results.items()
-                   if r.analysis.not_checked}
+    versions = sessions.load_versions(paths)
+    not_checked = {s: r.verdict.not_checked for s, r in results.items()
+                   if r.verdict.not_checked}
     summary = reports.summary(paths.name, samples_version(paths), totals, interrupted=interrupted,
                               not_checked=not_checked)
     places = labelled_groups(paths)
@@ -121,7 +121,7 @@ def write_session_reports(paths: store.SessionPaths,
             summary += "\n" + groups.against_first(group_rows)
     played_by = groups.played_by(group_rows) if group_rows else None
     mixed = mixed_versions_section(versions, [
-        (label, store.load_versions(group), len(played))
+        (label, sessions.load_versions(group), len(played))
         for (label, group), (_label, played) in zip(places, group_rows)])
     if mixed:
         summary += "\n" + mixed
@@ -139,10 +139,10 @@ def write_session_reports(paths: store.SessionPaths,
 
 
 def _entries(results: Mapping[str, res.SampleResult]) -> dict[str, bl.Entry]:
-    return {s: bl.entry_of(r.outcome, r.analysis.counts) for s, r in results.items()}
+    return {s: bl.entry_of(r.outcome, r.verdict.counts) for s, r in results.items()}
 
 
-def stored_reference(paths: store.SessionPaths, sample: str,
+def stored_reference(paths: sessions.SessionPaths, sample: str,
                      references: StoredReferences | None = None) -> Reference | None:
     """The sample's reference as the session stored it (None: none, or not usable),
     read through the run's `references` (None: read here).
@@ -156,7 +156,7 @@ def stored_reference(paths: store.SessionPaths, sample: str,
         return None
 
 
-def _sample_result(paths: store.SessionPaths, sample: str, result: res.SampleResult | None,
+def _sample_result(paths: sessions.SessionPaths, sample: str, result: res.SampleResult | None,
                    retry_state: Mapping[str, Mapping[str, int]], references: StoredReferences,
                    *, needs_events: Callable[[res.SampleResult], bool] | None = None
                    ) -> tuple[res.SampleResult | None,
@@ -176,7 +176,7 @@ def _sample_result(paths: store.SessionPaths, sample: str, result: res.SampleRes
         if needs_events is None or not needs_events(result) or not path.exists():
             return result, None
         try:
-            return result, read_judged(path, result.analysis, result.recording_stamp, reference,
+            return result, read_judged(path, result.verdict, result.recording_stamp, reference,
                                        no_reference=NO_STORED_REFERENCE)
         except UnreadableRecordingError as exc:
             return result, exc
@@ -187,8 +187,8 @@ def _sample_result(paths: store.SessionPaths, sample: str, result: res.SampleRes
             path, reference(), no_reference=NO_STORED_REFERENCE)
     except UnreadableRecordingError as exc:
         rec = exc
-    analysis = rec.analysis if isinstance(rec, an.ValidRecording) \
-        else an.PlayAnalysis(an.UNREADABLE, reason=rec.problem)
+    analysis = rec.verdict if isinstance(rec, an.ValidRecording) \
+        else an.Verdict(an.UNREADABLE, reason=rec.problem)
     if analysis.outcome == an.CRASHED:
         analysis = _unfinished(paths.playing(sample)) or analysis
     state = retry_state.get(sample, {})
@@ -197,28 +197,28 @@ def _sample_result(paths: store.SessionPaths, sample: str, result: res.SampleRes
                             recording=str(path)), rec
 
 
-def _unfinished(marker: Path) -> an.PlayAnalysis | None:
+def _unfinished(marker: Path) -> an.Verdict | None:
     """A crash placeholder with a play marker beside it is no crash: the play
     was interrupted, or is going on now in a live process."""
     state = play_marker.read(marker)
     if state is None:
         return None
     if state.interrupted:
-        return an.PlayAnalysis(an.INTERRUPTED, reason="the run was interrupted while it played")
+        return an.Verdict(an.INTERRUPTED, reason="the run was interrupted while it played")
     if state.player_alive():
-        return an.PlayAnalysis(an.PLAYING, reason=f"being played now (process {state.pid})")
+        return an.Verdict(an.PLAYING, reason=f"being played now (process {state.pid})")
     return None
 
 
-def session_results(paths: store.SessionPaths) -> dict[str, res.SampleResult | None]:
+def session_results(paths: sessions.SessionPaths) -> dict[str, res.SampleResult | None]:
     """Every playlist sample's result from its recording (None: no recording)."""
-    retry_state = store.load_retry_state(paths)
+    retry_state = sessions.load_retry_state(paths)
     references = StoredReferences()
     return {sample: _sample_result(paths, sample, None, retry_state, references)[0]
-            for sample in store.session_playlist(paths)}
+            for sample in sessions.session_playlist(paths)}
 
 
-def session_groups(places: list[tuple[str, store.SessionPaths]], versions: Mapping[str, object],
+def session_groups(places: list[tuple[str, sessions.SessionPaths]], versions: Mapping[str, object],
                    everything: Mapping[str, res.SampleResult | None]) -> list[groups.Row]:
     """The places a merged session's samples were played (groups.py), each
     with the results of the samples it played; [] for a session played in one.
@@ -233,16 +233,16 @@ def session_groups(places: list[tuple[str, store.SessionPaths]], versions: Mappi
             for label, group in places]
 
 
-def labelled_groups(paths: store.SessionPaths) -> list[tuple[str, store.SessionPaths]]:
+def labelled_groups(paths: sessions.SessionPaths) -> list[tuple[str, sessions.SessionPaths]]:
     """(label, session) of each group, labels naming what differs (groups.labels)."""
-    sessions = [paths.group(n) for n in paths.group_numbers()]
-    keys = [groups.key(groups.where(store.load_versions(g))) for g in sessions]
+    group_sessions = [paths.group(n) for n in paths.group_numbers()]
+    keys = [groups.key(groups.where(sessions.load_versions(g))) for g in group_sessions]
     named = groups.labels(keys)
     return [(named[k] if keys.count(k) == 1 else f"{named[k]} #{g.name}", g)
-            for k, g in zip(keys, sessions)]
+            for k, g in zip(keys, group_sessions)]
 
 
-def _forget_lost(paths: store.SessionPaths, lost: list[str]) -> list[str]:
+def _forget_lost(paths: sessions.SessionPaths, lost: list[str]) -> list[str]:
     """A sample whose worker died in flight has no recording, not a crash.
 
     Its player (killed with the worker) left the crash placeholder; it says
@@ -263,7 +263,7 @@ def _forget_lost(paths: store.SessionPaths, lost: list[str]) -> list[str]:
     return notes
 
 
-def _write_sample_reports(paths: store.SessionPaths, sample: str,
+def _write_sample_reports(paths: sessions.SessionPaths, sample: str,
                           result: res.SampleResult | None,
                           rec: an.ValidRecording | UnreadableRecordingError | None) -> None:
     """all/anomalies for every non-perfect play; none (stale ones removed) otherwise."""
@@ -273,7 +273,7 @@ def _write_sample_reports(paths: store.SessionPaths, sample: str,
             target.unlink(missing_ok=True)
         return
     if isinstance(rec, an.ValidRecording):
-        texts = [sample_report(rec, name, result.analysis) for name in ("all", "anomalies")]
+        texts = [sample_report(rec, name, result.verdict) for name in ("all", "anomalies")]
     else:
         texts = [f"{sample}: no report: {rec}\n"] * 2
     for target, text in zip(targets, texts):
@@ -283,7 +283,7 @@ def _write_sample_reports(paths: store.SessionPaths, sample: str,
 class _Pages:
     """Timeline pages of the samples `plots` chooses, from the judged recordings."""
 
-    def __init__(self, paths: store.SessionPaths, plots: str, notes: list[str]) -> None:
+    def __init__(self, paths: sessions.SessionPaths, plots: str, notes: list[str]) -> None:
         self.paths = paths
         self.plots = plots
         self.notes = notes
@@ -313,7 +313,7 @@ class _Pages:
             self.notes.append(f"no timeline for {sample}: {exc}")
 
 
-def judged_recording(paths: store.SessionPaths, sample: str,
+def judged_recording(paths: sessions.SessionPaths, sample: str,
                      references: StoredReferences | None = None
                      ) -> tuple[an.ValidRecording, Reference | None]:
     """A sample's recording judged as the run judged it: against the stored
@@ -325,19 +325,19 @@ def judged_recording(paths: store.SessionPaths, sample: str,
 
 
 def sample_report(rec: an.ValidRecording, report_name: str,
-                  verdict: an.PlayAnalysis | None = None) -> str:
+                  verdict: an.Verdict | None = None) -> str:
     """One of reports.AVAILABLE_REPORTS; all and anomalies end with the file's
     view of the play (of `verdict`, the run's, when given)."""
     text = reports.AVAILABLE_REPORTS[report_name][0](rec)
     against = "" if report_name == "counter" else \
-        reports.file_check_report(verdict or rec.analysis)
+        reports.file_check_report(verdict or rec.verdict)
     return f"{text}\n{against}" if against else text
 
 
-def write_sample_page(paths: store.SessionPaths, sample: str) -> Path:
+def write_sample_page(paths: sessions.SessionPaths, sample: str) -> Path:
     """reports/<sample>.timeline.html from the session alone (`pyglet-mp plot`)."""
     rec, ref = judged_recording(paths, sample)
-    result = res.SampleResult(sample, rec.analysis)
+    result = res.SampleResult(sample, rec.verdict)
     return write_timeline_page(paths, sample, rec, *_page_checks(rec, result, ref))
 
 
@@ -349,11 +349,11 @@ def _page_checks(rec: an.ValidRecording, result: res.SampleResult, ref: Referenc
     that reference), else why the play was not checked."""
     if ref is not None:
         return rec.checks_against(ref), ref
-    why = result.analysis.not_checked
+    why = result.verdict.not_checked
     return (FileChecks(judged=False, note=why) if why else None), None
 
 
-def write_timeline_page(paths: store.SessionPaths, sample: str, rec: an.ValidRecording,
+def write_timeline_page(paths: sessions.SessionPaths, sample: str, rec: an.ValidRecording,
                         checks: FileChecks | None = None,
                         reference: Reference | None = None) -> Path:
     """reports/<sample>.timeline.html (ImportError without bokeh); with the
@@ -365,7 +365,7 @@ def write_timeline_page(paths: store.SessionPaths, sample: str, rec: an.ValidRec
     return out
 
 
-def write_timeline_export(paths: store.SessionPaths, sample: str, rec: an.ValidRecording,
+def write_timeline_export(paths: sessions.SessionPaths, sample: str, rec: an.ValidRecording,
                           fmt: str) -> Path:
     """reports/<sample>.timeline.<csv|json|pkl>."""
     fmt = timeline.check_format(fmt)
@@ -380,12 +380,12 @@ def write_comparison(folder: Path, compared: comparison.Comparison,
                      file_name: str | None = None) -> Path:
     """comparison_<session>_<other>.txt (or `file_name`) in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / (file_name or store.comparison_file_name(compared.session, compared.other))
+    target = folder / (file_name or sessions.comparison_file_name(compared.session, compared.other))
     atomic.write_text(target, comparison.render(compared))
     return target
 
 
-def samples_version(paths: store.SessionPaths) -> str:
+def samples_version(paths: sessions.SessionPaths) -> str:
     try:
         text = paths.samples_version.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -393,7 +393,7 @@ def samples_version(paths: store.SessionPaths) -> str:
     return text.strip() or "unknown"
 
 
-def _write_index(paths: store.SessionPaths, written: WrittenSummary,
+def _write_index(paths: sessions.SessionPaths, written: WrittenSummary,
                  expectations: Mapping[str, str], baseline: bl.Baseline | None = None,
                  played_by: Mapping[str, str] | None = None) -> Path:
     """reports/index.html, linking to whatever reports/ holds now (written last)."""

@@ -121,7 +121,7 @@ class DefectMark:
 def defect_marks(rec: ValidRecording) -> list[DefectMark]:
     """Every defect analysis counts in the recording, one mark each, in order.
 
-    Per kind, as many marks as `rec.analysis.counts` says: the same rules
+    Per kind, as many marks as `rec.verdict.counts` says: the same rules
     (rules.broken_rule: pyglet's end-of-stream "video_time is None" events
     are not defects).
     """
@@ -152,16 +152,16 @@ def defect_marks(rec: ValidRecording) -> list[DefectMark]:
         marks.append(DefectMark(rule.kind, last_wall, wall is not None, y, value, frame,
                                 index + offset))
     excused = sum(m.kind == "discarded_late" for m in marks) \
-        - rec.analysis.counts.get("discarded_late", 0)
+        - rec.verdict.counts.get("discarded_late", 0)
     if excused > 0:  # cover art's only frame (analysis.against_file): not a defect
         late = [i for i, m in enumerate(marks) if m.kind == "discarded_late"][:excused]
         marks = [m for i, m in enumerate(marks) if i not in late]
     for kind in END_OF_PLAY_KINDS:
-        if rec.analysis.counts.get(kind):
-            end = rec.analysis.end_wall_time
+        if rec.verdict.counts.get(kind):
+            end = rec.verdict.end_wall_time
             marks.append(DefectMark(kind, last_wall if end is None else end,
                                     end is not None, current, end, frame,
-                                    rec.analysis.n_events - 1))
+                                    rec.verdict.n_events - 1))
     return marks
 
 

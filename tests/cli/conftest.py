@@ -18,7 +18,7 @@ from mp_support.recordings import bare_play
 from mp_support.sessions import FAKE_VERSIONS, Store
 
 from pytest_pyglet_media.store import recording
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 PERFECT = "doubles.cli_perfect"
 CRASH = "doubles.cli_crash"
@@ -53,7 +53,7 @@ def samples_dir(tmp_path, monkeypatch, fake_versions) -> Path:
     for name in SAMPLES:
         (folder / name).write_bytes(b"not really media")
     (folder / "notes.txt").write_text("not a sample\n")
-    monkeypatch.setenv(store.SAMPLES_DIR_ENV, str(folder))
+    monkeypatch.setenv(sessions.SAMPLES_DIR_ENV, str(folder))
     return folder.resolve()
 
 
@@ -86,8 +86,8 @@ class Helpers:
         return log.read_text().splitlines() if log.exists() else []
 
     @staticmethod
-    def paths(samples_dir: Path, name: str) -> store.SessionPaths:
-        return store.SessionPaths(samples_dir, name)
+    def paths(samples_dir: Path, name: str) -> sessions.SessionPaths:
+        return sessions.SessionPaths(samples_dir, name)
 
     @staticmethod
     def config(samples_dir: Path, name: str) -> dict:
@@ -123,6 +123,6 @@ def h() -> type[Helpers]:
 def samples(tmp_path, monkeypatch, fake_versions) -> Store:
     folder = tmp_path / "samples"
     folder.mkdir()
-    monkeypatch.setenv(store.SAMPLES_DIR_ENV, str(folder))
+    monkeypatch.setenv(sessions.SAMPLES_DIR_ENV, str(folder))
     return Store(folder.resolve())
 

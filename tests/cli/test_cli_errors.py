@@ -14,7 +14,7 @@ import pytest
 from mp_support.env import subprocess_env
 
 from pytest_pyglet_media.cli import main as cli
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 COMMANDS = ("new", "activate", "deactivate", "protect", "status", "list", "help",
             "playmany", "retry-crashed", "summarize", "run-test-suite")
@@ -70,7 +70,7 @@ NEEDS_SAMPLES_DIR = [["new", "s"], ["activate", "s"], ["deactivate"], ["protect"
 
 @pytest.mark.parametrize("argv", NEEDS_SAMPLES_DIR, ids=lambda a: a[0])
 def test_no_samples_dir_exit_2_naming_the_variable(mp, argv, fake_versions):
-    assert store.SAMPLES_DIR_ENV not in os.environ
+    assert sessions.SAMPLES_DIR_ENV not in os.environ
     r = mp(*argv)
     assert r.code == 2
     r.assert_one_line_error(argv[0], "pyglet_mp_samples_dir")
@@ -81,7 +81,7 @@ def test_no_samples_dir_exit_2_naming_the_variable(mp, argv, fake_versions):
 def test_samples_dir_that_is_a_file(mp, tmp_path, argv, monkeypatch):
     not_a_folder = tmp_path / "file.mp4"
     not_a_folder.write_bytes(b"x")
-    monkeypatch.setenv(store.SAMPLES_DIR_ENV, str(not_a_folder))
+    monkeypatch.setenv(sessions.SAMPLES_DIR_ENV, str(not_a_folder))
     r = mp(*argv)
     assert r.code == 2
     r.assert_one_line_error("file.mp4", "not a folder")
@@ -100,7 +100,7 @@ def test_no_active_session_exit_2(mp, samples_dir, argv):
 
 @pytest.mark.parametrize("argv", ACTIVE_ONLY, ids=lambda a: a[0])
 def test_active_session_missing_exit_2(mp, samples_dir, argv):
-    store.set_active_session(samples_dir, "ghost")
+    sessions.set_active_session(samples_dir, "ghost")
     r = mp(*argv)
     assert r.code == 2
     r.assert_one_line_error("'ghost'")
@@ -108,7 +108,7 @@ def test_active_session_missing_exit_2(mp, samples_dir, argv):
 
 @pytest.mark.parametrize("argv", ACTIVE_ONLY, ids=lambda a: a[0])
 def test_active_session_with_bad_name_exit_2(mp, samples_dir, argv):
-    store.set_active_session(samples_dir, "../elsewhere")
+    sessions.set_active_session(samples_dir, "../elsewhere")
     r = mp(*argv)
     assert r.code == 2
     r.assert_one_line_error("session name", "'..'")
@@ -148,7 +148,7 @@ def test_module_exit_1_when_a_sample_crashes(tmp_path, h):
     samples = tmp_path / "samples"
     samples.mkdir()
     (samples / "boom.mp4").write_bytes(b"x")
-    env = {store.SAMPLES_DIR_ENV: str(samples)}
+    env = {sessions.SAMPLES_DIR_ENV: str(samples)}
     # `new` captures the real versions here (the player's --info, well under 1 s)
     done = _run([sys.executable, "-m", "pytest_pyglet_media", "new", "s1"], env)
     assert done.returncode == 0, done.stderr

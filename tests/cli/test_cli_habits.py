@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pytest_pyglet_media import __version__
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 
 def test_version(mp):
@@ -12,7 +12,7 @@ def test_version(mp):
 
 
 def test_samples_dir_before_the_command(mp, samples_dir, monkeypatch):
-    monkeypatch.delenv(store.SAMPLES_DIR_ENV)
+    monkeypatch.delenv(sessions.SAMPLES_DIR_ENV)
     assert mp("--samples-dir", str(samples_dir), "new", "s1").code == 0
     r = mp("--samples-dir", str(samples_dir), "list")
     assert r.code == 0 and "* s1" in r.out
@@ -21,14 +21,14 @@ def test_samples_dir_before_the_command(mp, samples_dir, monkeypatch):
 
 
 def test_the_commands_own_samples_dir_wins(mp, samples_dir, tmp_path, monkeypatch):
-    monkeypatch.delenv(store.SAMPLES_DIR_ENV)
+    monkeypatch.delenv(sessions.SAMPLES_DIR_ENV)
     assert mp("new", "s1", "--samples-dir", str(samples_dir)).code == 0
     r = mp("--samples-dir", str(tmp_path / "nowhere"), "list", "--samples-dir", str(samples_dir))
     assert r.code == 0 and "* s1" in r.out
 
 
 def test_playmany_after_a_global_option_takes_pytest_args(mp, samples_dir, h, monkeypatch):
-    monkeypatch.delenv(store.SAMPLES_DIR_ENV)
+    monkeypatch.delenv(sessions.SAMPLES_DIR_ENV)
     assert mp("--samples-dir", str(samples_dir), "new", "s1").code == 0
     r = mp("--samples-dir", str(samples_dir), "playmany", "--", "-q", f"--mp-player={h.PERFECT}")
     assert r.code == 0, r.output

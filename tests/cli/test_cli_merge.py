@@ -11,7 +11,7 @@ import pytest
 from mp_support.recordings import bare_play
 
 from pytest_pyglet_media.store import recording
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 PLAYLIST = ["a.mp4", "b.ogv", "c.mkv", "d.wav"]
 
@@ -39,17 +39,17 @@ def two_shards(samples):
 
 def test_merge_two_shards_into_one_session(two_shards, mp):
     samples_dir = two_shards.samples_dir
-    one = store.SessionPaths(samples_dir, "shard-1")
+    one = sessions.SessionPaths(samples_dir, "shard-1")
     (one.dbg_dir / "_crash_retries.json").write_text(json.dumps(
         {"c.mkv": {"attempts": 6, "crashed_attempts": 6},
          "b.ogv": {"attempts": 9, "crashed_attempts": 9}}))  # b.ogv: shard 2 played it
     result = mp("merge", "all", "shard-1", str(samples_dir / "shard-2"), "--plots=none")
     assert result.code == 0, result.output
     assert "4 of 4 samples recorded" in result.out
-    merged = store.SessionPaths(samples_dir, "all")
-    assert store.session_playlist(merged) == PLAYLIST
+    merged = sessions.SessionPaths(samples_dir, "all")
+    assert sessions.session_playlist(merged) == PLAYLIST
     assert all(merged.recording(s).is_file() for s in PLAYLIST)
-    assert store.load_retry_state(merged) == {"c.mkv": {"attempts": 6, "crashed_attempts": 6}}
+    assert sessions.load_retry_state(merged) == {"c.mkv": {"attempts": 6, "crashed_attempts": 6}}
     summary = merged.special_report("summary").read_text()
     assert "session: all" in summary and "All samples have a .dbg recording." in summary
     assert "Samples that always crashed (in every attempt to play)\nc.mkv" in summary
@@ -70,14 +70,14 @@ def test_a_sample_recorded_differently_twice_is_refused_unless_prefer_last(sampl
         "'a.mp4' was played by s1 and s2 with different recordings", "--prefer-last")
     assert_nothing_written(samples.samples_dir)
     assert mp("merge", "all", "s1", "s2", "--prefer-last", "--plots=none").code == 0
-    merged = store.SessionPaths(samples.samples_dir, "all")
+    merged = sessions.SessionPaths(samples.samples_dir, "all")
     assert merged.recording("a.mp4").read_bytes() == \
-        store.SessionPaths(samples.samples_dir, "s2").recording("a.mp4").read_bytes()
+        sessions.SessionPaths(samples.samples_dir, "s2").recording("a.mp4").read_bytes()
 
 
 def _set_versions(samples_dir, session, **changes):
-    paths = store.SessionPaths(samples_dir, session)
-    paths.versions.write_text(json.dumps({**store.load_versions(paths), **changes}))
+    paths = sessions.SessionPaths(samples_dir, session)
+    paths.versions.write_text(json.dumps({**sessions.load_versions(paths), **changes}))
 
 
 @pytest.mark.parametrize("key", ["pyglet", "ffmpeg"])
@@ -89,10 +89,10 @@ def test_other_versions_are_refused_unless_allow_mixed(two_shards, mp, key):
     assert_nothing_written(samples_dir)
     result = mp("merge", "all", "shard-1", "shard-2", "--allow-mixed", "--plots=none")
     assert result.code == 0 and "with mixed versions: 2 groups" in result.out
-    merged = store.SessionPaths(samples_dir, "all")
+    merged = sessions.SessionPaths(samples_dir, "all")
     summary = merged.special_report("summary").read_text()
     assert "*** Mixed versions" in summary and "2.0-other" in summary
-    assert store.load_versions(merged)["mixed_versions"]["b.ogv"]["source"] == "shard-2"
+    assert sessions.load_versions(merged)["mixed_versions"]["b.ogv"]["source"] == "shard-2"
     # summarize keeps the section: it is kept in the session, not only in the report
     assert mp("summarize", "--session", "all").code == 0
     assert "*** Mixed versions" in merged.special_report("summary").read_text()
@@ -105,8 +105,8 @@ def test_other_playlists_are_refused_unless_allow_mixed(samples, mp):
                                                   "s1: 2 samples; s2: 1 samples")
     assert_nothing_written(samples.samples_dir)
     assert mp("merge", "all", "s1", "s2", "--allow-mixed", "--plots=none").code == 0
-    merged = store.SessionPaths(samples.samples_dir, "all")
-    assert store.session_playlist(merged) == ["a.mp4", "b.ogv", "c.mkv"]
+    merged = sessions.SessionPaths(samples.samples_dir, "all")
+    assert sessions.session_playlist(merged) == ["a.mp4", "b.ogv", "c.mkv"]
 
 
 def test_a_bundle_that_fails_verification_is_refused(two_shards, mp, tmp_path):
@@ -139,7 +139,7 @@ def test_a_shard_that_crashed_mid_run_leaves_its_samples_listed_as_played_by_non
         bundles.append(str(target))
     result = mp("merge", "all", *bundles, "--plots=none")
     assert result.code == 0 and "1 played by no source" in result.out
-    summary = store.SessionPaths(samples.samples_dir, "all").special_report("summary") \
+    summary = sessions.SessionPaths(samples.samples_dir, "all").special_report("summary") \
         .read_text()
     assert "Samples with no .dbg recording: 1" in summary
     assert "Appendix, list of samples without dbg\n\td.wav" in summary
@@ -158,8 +158,8 @@ def test_shards_played_on_two_platforms_are_shown_side_by_side(two_shards, mp):
         "different versions or platforms", "shard-1: pyglet 9.9.9-fake", "Linux, x86_64",
         "shard-2: pyglet 9.9.9-fake", "Windows, AMD64")
     assert mp("merge", "all", "shard-1", "shard-2", "--allow-mixed", "--plots=none").code == 0
-    merged = store.SessionPaths(samples_dir, "all")
-    assert store.load_versions(merged)["mixed_versions"]["d.wav"]["os"] == "Windows"
+    merged = sessions.SessionPaths(samples_dir, "all")
+    assert sessions.load_versions(merged)["mixed_versions"]["d.wav"]["os"] == "Windows"
     assert mp("summarize", "--session", "all").code == 0
     summary = merged.special_report("summary").read_text()
     table = summary.split("*** Side by side", 1)[1].splitlines()
@@ -175,7 +175,7 @@ def test_shards_played_on_two_platforms_are_shown_side_by_side(two_shards, mp):
 
 def test_an_index_of_shards_played_alike_has_no_played_by_column(two_shards, mp):
     assert mp("merge", "all", "shard-1", "shard-2", "--plots=none").code == 0
-    merged = store.SessionPaths(two_shards.samples_dir, "all")
+    merged = sessions.SessionPaths(two_shards.samples_dir, "all")
     assert "played by" not in merged.special_report("index").read_text()
     assert "Side by side" not in merged.special_report("summary").read_text()
 
@@ -198,15 +198,15 @@ def test_a_sample_played_on_two_platforms_is_kept_for_each(two_platforms, mp):
     samples_dir = two_platforms.samples_dir
     result = mp("merge", "all", "linux", "win-1", "win-2", "--allow-mixed", "--plots=none")
     assert result.code == 0, result.output
-    merged = store.SessionPaths(samples_dir, "all")
+    merged = sessions.SessionPaths(samples_dir, "all")
     assert merged.group_numbers() == [1, 2]
     linux, windows = merged.group(1), merged.group(2)
-    assert store.session_playlist(windows) == PLAYLIST
+    assert sessions.session_playlist(windows) == PLAYLIST
     assert all(linux.recording(s).is_file() for s in PLAYLIST)
     assert [s for s in PLAYLIST if windows.recording(s).is_file()] == ["a.mp4", "b.ogv", "c.mkv"]
     assert windows.recording("a.mp4").read_bytes() == \
-        store.SessionPaths(samples_dir, "win-1").recording("a.mp4").read_bytes()
-    assert store.load_versions(windows)["platform"].startswith("Windows")
+        sessions.SessionPaths(samples_dir, "win-1").recording("a.mp4").read_bytes()
+    assert sessions.load_versions(windows)["platform"].startswith("Windows")
     # the top level (per-sample reports, timelines) is the first group's
     assert merged.recording("a.mp4").read_bytes() == linux.recording("a.mp4").read_bytes()
     summary = merged.special_report("summary").read_text()
@@ -219,8 +219,8 @@ def test_a_sample_played_on_two_platforms_is_kept_for_each(two_platforms, mp):
     assert "<td>a.mp4</td><td>Linux, x86_64: perfect; Windows, AMD64: crashed</td>" in index
     assert "<td>d.wav</td><td>Linux, x86_64</td>" in index
     # a record of other machines' plays: recording into it is refused
-    assert not store.load_configuration(merged).raw_data_writable
-    assert store.load_configuration(merged).reports_writable
+    assert not sessions.load_configuration(merged).raw_data_writable
+    assert sessions.load_configuration(merged).reports_writable
 
 
 def test_compare_between_two_groups_of_a_merged_session(two_platforms, mp):
@@ -250,7 +250,7 @@ def test_a_merged_session_travels_and_merges_again_with_its_groups(two_platforms
     archive = tmp_path / "all.mp-bundle.tar.gz"
     assert mp("bundle", "all", "--output", str(archive)).code == 0
     assert mp("merge", "again", str(archive), "--plots=none").code == 0
-    again = store.SessionPaths(samples_dir, "again")
+    again = sessions.SessionPaths(samples_dir, "again")
     assert again.group_numbers() == [1, 2]
     assert [s for s in PLAYLIST if again.group(2).recording(s).is_file()] == \
         ["a.mp4", "b.ogv", "c.mkv"]

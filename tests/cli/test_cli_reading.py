@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pytest_pyglet_media.report import reports
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_report_refusals(mpcli, s1, samples):
     r = mpcli("report", "a.mp4", "bogus")
     r.one_line_error("bogus")
     assert not list(s1.reports_dir.iterdir())
-    store.update_configuration(s1, protect_reports=True)
+    sessions.update_configuration(s1, protect_reports=True)
     mpcli("report", "a.mp4", "all").one_line_error("protects its reports")
     assert not (s1.reports_dir / "a.mp4.all.txt").exists()
     mpcli("report", "a.mp4", "all", "--session", "nope").one_line_error("nope")
@@ -188,7 +188,7 @@ def test_compare_refusals(mpcli, two):
 def test_compare_into_protected_reports_is_refused(mpcli, two):
     """As report/timeline/plot: a session protecting its reports gets none written."""
     base, new = two
-    store.update_configuration(new, protect_reports=True)
+    sessions.update_configuration(new, protect_reports=True)
     mpcli("compare", "base").one_line_error("protects its reports")
     assert not (new.reports_dir / "comparison_new_base.txt").exists()
     # outside the session's reports/, --reldir still works
@@ -225,7 +225,7 @@ def test_timeline_json_and_pkl(mpcli, s1):
 def test_timeline_refusals(mpcli, s1):
     mpcli("timeline", "d.mp4", "--format", "csv").one_line_error("no recording")
     mpcli("timeline", "a.mp4", "--format", "xls").one_line_error("xls")
-    store.update_configuration(s1, protect_reports=True)
+    sessions.update_configuration(s1, protect_reports=True)
     mpcli("timeline", "a.mp4", "--format", "csv").one_line_error("protects its reports")
 
 

@@ -11,13 +11,13 @@ import os
 import pytest
 
 from pytest_pyglet_media.play import versions
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 REAL_CAPTURE = versions.capture  # taken before any fixture fakes it
 
 
 def activation(samples_dir):
-    path = samples_dir / store.ACTIVATION_FILE
+    path = samples_dir / sessions.ACTIVATION_FILE
     return json.loads(path.read_text()) if path.exists() else None
 
 
@@ -37,7 +37,7 @@ def test_new_creates_session_layout_and_activates_it(mp, samples_dir, h, fake_ve
     assert p.configuration.is_file() and p.dbg_dir.is_dir() and p.reports_dir.is_dir()
     assert activation(samples_dir) == "s1"
     # no explicit playlist: every sample, the excluded .txt left out
-    assert store.parse_playlist(p.playlist.read_text()) == ["a.mp4", "b.ogv", "c.mkv"]
+    assert sessions.parse_playlist(p.playlist.read_text()) == ["a.mp4", "b.ogv", "c.mkv"]
     conf = h.config(samples_dir, "s1")
     assert conf["has_playlist"] is False
     assert conf["protect_raw_data"] is False and conf["protect_reports"] is False
@@ -63,7 +63,7 @@ def test_new_with_playlist_copies_it_as_the_authoritative_one(mp, samples_dir, h
     r = mp("new", "pl", playlist)
     assert r.code == 0, r.output
     p = h.paths(samples_dir, "pl")
-    assert sorted(store.parse_playlist(p.playlist.read_text())) == ["a.mp4", "c.mkv"]
+    assert sorted(sessions.parse_playlist(p.playlist.read_text())) == ["a.mp4", "c.mkv"]
     assert h.config(samples_dir, "pl")["has_playlist"] is True
     assert "2 samples" in r.out
     # the copy is what counts: the user's file can go away
@@ -97,7 +97,7 @@ def test_new_with_bad_manifest_refused_and_leaves_nothing(mp, samples_dir):
 
 
 def test_new_without_samples_dir_names_the_variable(mp, samples_dir, monkeypatch):
-    monkeypatch.delenv(store.SAMPLES_DIR_ENV)
+    monkeypatch.delenv(sessions.SAMPLES_DIR_ENV)
     r = mp("new", "s")
     assert r.code == 2
     r.assert_one_line_error("pyglet_mp_samples_dir", "--samples-dir")
@@ -164,7 +164,7 @@ def test_implicit_playlist_skips_excluded_files_and_subfolders(mp, samples_dir, 
     (samples_dir / "sub").mkdir()
     (samples_dir / "sub" / "deep.mp4").write_bytes(b"x")
     assert mp("new", "s").code == 0
-    assert store.parse_playlist(h.paths(samples_dir, "s").playlist.read_text()) == \
+    assert sessions.parse_playlist(h.paths(samples_dir, "s").playlist.read_text()) == \
         ["a.mp4", "b.ogv", "c.mkv"]
 
 
@@ -259,7 +259,7 @@ def test_activate_deactivate_list(mp, samples_dir):
 
     r = mp("deactivate")
     assert r.code == 0
-    assert not (samples_dir / store.ACTIVATION_FILE).exists()
+    assert not (samples_dir / sessions.ACTIVATION_FILE).exists()
     assert mp("list").out.splitlines() == ["  one", "  two"]
     # deactivate twice is fine
     assert mp("deactivate").code == 0
@@ -348,10 +348,10 @@ def test_active_session_that_vanished_is_refused(mp, samples_dir):
 
 
 def test_corrupt_activation_file_is_a_one_line_error(mp, samples_dir):
-    (samples_dir / store.ACTIVATION_FILE).write_text("{not json")
+    (samples_dir / sessions.ACTIVATION_FILE).write_text("{not json")
     r = mp("status")
     assert r.code == 2
-    r.assert_one_line_error(store.ACTIVATION_FILE)
+    r.assert_one_line_error(sessions.ACTIVATION_FILE)
 
 
 def test_corrupt_configuration_is_a_one_line_error(mp, samples_dir, h):
@@ -391,5 +391,5 @@ def test_help_unknown_topic(mp):
 
 
 def test_help_needs_no_samples_dir(mp, tmp_path):
-    assert os.environ.get(store.SAMPLES_DIR_ENV) is None
+    assert os.environ.get(sessions.SAMPLES_DIR_ENV) is None
     assert mp("help", "new").code == 0

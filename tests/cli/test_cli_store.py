@@ -8,7 +8,7 @@ from mp_support.recordings import bare_play
 from mp_support.sessions import FAKE_VERSIONS
 
 from pytest_pyglet_media.store import recording
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 PERFECT_ARGS = ("--", "-q", "--mp-player=doubles.cli_perfect")
 
@@ -26,7 +26,7 @@ def _untouched(samples_dir):
 @pytest.mark.parametrize("how", ["global", "command", "env"])
 def test_session_commands_use_the_store(mp, samples_dir, kept, monkeypatch, how):
     if how == "env":
-        monkeypatch.setenv(store.STORE_DIR_ENV, str(kept))
+        monkeypatch.setenv(sessions.STORE_DIR_ENV, str(kept))
         before, after = (), ()
     elif how == "global":
         before, after = (f"--store={kept}",), ()
@@ -35,8 +35,8 @@ def test_session_commands_use_the_store(mp, samples_dir, kept, monkeypatch, how)
     r = mp(*before, "new", "s1", *after)
     assert r.code == 0, r.output
     assert str(kept) in r.out
-    assert store.SessionPaths(samples_dir, "s1", kept).exists()
-    assert json.loads((kept / store.ACTIVATION_FILE).read_text()) == "s1"
+    assert sessions.SessionPaths(samples_dir, "s1", kept).exists()
+    assert json.loads((kept / sessions.ACTIVATION_FILE).read_text()) == "s1"
     assert mp(*before, "new", "s2", *after).code == 0
     assert mp(*before, "activate", "s1", *after).code == 0
     r = mp(*before, "list", *after)
@@ -45,7 +45,7 @@ def test_session_commands_use_the_store(mp, samples_dir, kept, monkeypatch, how)
     assert f"store: {kept}" in r.out and "session: s1" in r.out
     _untouched(samples_dir)
     # without the store, the samples folder has no sessions
-    monkeypatch.delenv(store.STORE_DIR_ENV, raising=False)
+    monkeypatch.delenv(sessions.STORE_DIR_ENV, raising=False)
     assert "no sessions in" in mp("list").out
 
 
@@ -68,7 +68,7 @@ def test_bundle_and_unbundle_with_a_store(mp, samples_dir, kept, tmp_path):
     other = tmp_path / "other"
     r = mp("--store", str(other), "unbundle", str(archive))
     assert r.code == 0, r.output
-    assert store.SessionPaths(samples_dir, "s", other).exists()
+    assert sessions.SessionPaths(samples_dir, "s", other).exists()
     _untouched(samples_dir)
 
 
@@ -86,19 +86,19 @@ def test_compare_reldir_is_inside_the_store(mp, samples_dir, kept):
 
 def _session(samples_dir, name, crashed=(), store_dir=None, **conf):
     samples = ["a.mp4", "b.ogv"]
-    paths = store.create_session(samples_dir, name, samples, has_playlist=True,
+    paths = sessions.create_session(samples_dir, name, samples, has_playlist=True,
                                  versions=FAKE_VERSIONS, samples_version="t",
                                  store_dir=store_dir)
     for sample in samples:
         recording.save(paths.recording(sample), recording.crash_placeholder(sample)
                        if sample in crashed else bare_play(sample))
     if conf:
-        store.update_configuration(paths, **conf)
+        sessions.update_configuration(paths, **conf)
     return paths
 
 
 def _sessions(folder):
-    return store.list_sessions(folder)
+    return sessions.list_sessions(folder)
 
 
 def test_prune_removes_older_testruns_that_repeat_a_newer_one(mp, samples_dir):
@@ -127,12 +127,12 @@ def test_prune_keeps_protected_active_and_different_sessions(mp, samples_dir):
     _session(samples_dir, "testrun_01")
     _session(samples_dir, "testrun_02", crashed=["b.ogv"])
     _session(samples_dir, "testrun_03")
-    store.set_active_session(samples_dir, "testrun_01")
+    sessions.set_active_session(samples_dir, "testrun_01")
     r = mp("prune", "--keep", "1")
     assert r.code == 0, r.output
     assert r.out.strip() == f"nothing to prune in {samples_dir}"
     assert len(_sessions(samples_dir)) == 4
-    store.set_active_session(samples_dir, None)
+    sessions.set_active_session(samples_dir, None)
     r = mp("prune", "--keep", "1")
     assert r.out.splitlines() == ["removed testrun_01: same verdicts as testrun_03"]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from doubles._common import by_name, parse, perfect, placeholder, synthetic_events
 from pytest_pyglet_media.store import recording
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 LOG_ENV = "MP_DOUBLE_LOG"
 
@@ -39,8 +39,8 @@ def main() -> int:
             os.close(fd)
     out = Path(args.recording)
     if args.name.startswith("protector"):
-        paths = store.SessionPaths(out.parent.parent.parent, out.parent.parent.name)
-        store.update_configuration(paths, protect_raw_data=True)
+        paths = sessions.SessionPaths(out.parent.parent.parent, out.parent.parent.name)
+        sessions.update_configuration(paths, protect_raw_data=True)
         return perfect(args)
     if args.name.startswith("killer"):
         placeholder(args)

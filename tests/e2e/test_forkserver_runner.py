@@ -93,7 +93,7 @@ def play(clips: Path, tmp_path: Path, sample: str, rec: Path | None = None,
     return runner.run(request), rec
 
 
-def verdict(rec: Path) -> analysis.PlayAnalysis:
+def verdict(rec: Path) -> analysis.Verdict:
     return analysis.analyse(recording.load(rec))
 
 

@@ -11,7 +11,6 @@ import json
 
 from pytest_pyglet_media.judge import analysis, file_checks
 from pytest_pyglet_media.report import session_writer, timeline
-from pytest_pyglet_media.store import recording
 from pytest_pyglet_media.store.reference import Reference, Stream
 
 # Counts, over every canvas of the page (bokeh 3 renders into shadow roots),

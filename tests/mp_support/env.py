@@ -14,7 +14,7 @@ from doubles import _common as doubles_common
 from doubles import reliability as doubles_reliability
 
 from pytest_pyglet_media import options, shards
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 #: tests/: holds mp_support and the player doubles (tests/doubles)
 TESTS_DIR = Path(__file__).resolve().parent.parent
@@ -30,7 +30,7 @@ DOUBLES_ENV_VARS = (doubles_common.MARKER_ENV, doubles_common.CRASHES_ENV,
 #: what the plugin, the CLI and pytest-xdist read from the environment
 MEDIA_ENV_VARS = tuple(sorted(
     {spec.env for spec in options.OPTIONS if spec.env}
-    | {store.SAMPLES_DIR_ENV, store.STORE_DIR_ENV, "PYTEST_ADDOPTS", *XDIST_ENV_VARS,
+    | {sessions.SAMPLES_DIR_ENV, sessions.STORE_DIR_ENV, "PYTEST_ADDOPTS", *XDIST_ENV_VARS,
        *shards.CI_ENV_VARS}))
 
 #: every variable clear_inner_env removes

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from pytest_pyglet_media.store import recording
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 #: what versions.capture is faked to return (no player --info is run)
 FAKE_VERSIONS = {"pyglet": "9.9.9-fake", "ffmpeg": "0.0-fake", "python": "3.x-fake",
@@ -28,17 +28,17 @@ class Store:
             (self.samples_dir / name).write_bytes(b"not really media\n")
 
     def session(self, name: str, recordings: dict[str, list | None],
-                activate: bool = False) -> store.SessionPaths:
+                activate: bool = False) -> sessions.SessionPaths:
         """A session whose playlist is `recordings`' keys; None: no recording."""
         self.add(*[s for s in recordings if not (self.samples_dir / s).exists()])
-        paths = store.create_session(self.samples_dir, name, list(recordings),
+        paths = sessions.create_session(self.samples_dir, name, list(recordings),
                                      has_playlist=True, versions=FAKE_VERSIONS,
                                      samples_version="test-1")
         for sample, events in recordings.items():
             if events is not None:
                 recording.save(paths.recording(sample), events)
         if activate:
-            store.set_active_session(self.samples_dir, name)
+            sessions.set_active_session(self.samples_dir, name)
         return paths
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 
 def test_two_sessions_play_at_the_same_time(mp):
     mp.add("a.mp4", "b.webm")
-    store.set_active_session(mp.samples, None)
+    sessions.set_active_session(mp.samples, None)
     base = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
             f"--mp-samples-dir={mp.samples}", "--mp-player=doubles.rendezvous",
             "--mp-retries=0"]
@@ -25,10 +25,10 @@ def test_two_sessions_play_at_the_same_time(mp):
         assert run.returncode == 0, output
         assert "2 passed" in output, output
     for name in ("left", "right"):
-        paths = store.SessionPaths(mp.samples, name)
-        assert store.session_playlist(paths) == ["a.mp4", "b.webm"]
+        paths = sessions.SessionPaths(mp.samples, name)
+        assert sessions.session_playlist(paths) == ["a.mp4", "b.webm"]
         assert paths.recording("a.mp4").exists() and paths.recording("b.webm").exists()
         assert "Relevant samples with perfect play: 2 / 2" in \
             paths.special_report("summary").read_text()
-    assert not (mp.samples / store.ACTIVATION_FILE).exists()
+    assert not (mp.samples / sessions.ACTIVATION_FILE).exists()
     assert sorted(p.name for p in mp.samples.iterdir() if p.is_dir()) == ["left", "right"]

@@ -5,7 +5,7 @@ import html
 
 import pytest
 
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 USAGE_ERROR = int(pytest.ExitCode.USAGE_ERROR)
 
@@ -80,8 +80,8 @@ def test_compare_honours_protected_reports(base_perfect):
     them, but a regression still fails the run."""
     plug = base_perfect
     assert plug.run("--mp-session=new", player="perfect").ret == 0
-    paths = store.SessionPaths(plug.samples, "new")
-    store.update_configuration(paths, protect_reports=True)
+    paths = sessions.SessionPaths(plug.samples, "new")
+    sessions.update_configuration(paths, protect_reports=True)
     before = sorted(p.name for p in paths.reports_dir.iterdir())
     run = plug.run("--mp-session=new", "--mp-compare=base", player="defects")
     assert run.ret == 1

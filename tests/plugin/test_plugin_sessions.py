@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 USAGE_ERROR = int(pytest.ExitCode.USAGE_ERROR)
 
@@ -35,7 +35,7 @@ def test_named_session_is_created_then_reused(mp):
 def test_active_session_is_used_without_option(mp):
     mp.add("perfect_a.mp4")
     assert mp.run("--mp-session=active_one").ret == 0
-    store.set_active_session(mp.samples, "active_one")
+    sessions.set_active_session(mp.samples, "active_one")
     run = mp.run()
     assert run.ret == 0
     assert run.sessions() == ["active_one"]
@@ -44,7 +44,7 @@ def test_active_session_is_used_without_option(mp):
 
 def test_active_session_not_yet_created_is_created(mp):
     mp.add("perfect_a.mp4")
-    store.set_active_session(mp.samples, "planned")
+    sessions.set_active_session(mp.samples, "planned")
     run = mp.run()
     assert run.ret == 0
     assert run.sessions() == ["planned"]
@@ -64,8 +64,8 @@ def _played(recording):
 
 
 def _protect(mp, name, **flags):
-    paths = store.SessionPaths(mp.samples, name)
-    store.update_configuration(paths, **flags)
+    paths = sessions.SessionPaths(mp.samples, name)
+    sessions.update_configuration(paths, **flags)
 
 
 def test_protected_session_is_refused_before_playing(mp):
@@ -89,7 +89,7 @@ def test_protected_active_session_is_refused_too(mp):
     mp.add("perfect_a.mp4")
     assert mp.run("--mp-session=keep").ret == 0
     _protect(mp, "keep", protect_raw_data=True)
-    store.set_active_session(mp.samples, "keep")
+    sessions.set_active_session(mp.samples, "keep")
     run = mp.run()
     assert run.ret == USAGE_ERROR
     assert "keep" in run.err and "protect_raw_data" in run.err

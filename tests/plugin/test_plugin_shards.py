@@ -78,7 +78,7 @@ def _verdicts(summary: str) -> list[str]:
 def test_four_shards_bundled_and_merged_equal_one_run(mp, tmp_path, monkeypatch):
     from pytest_pyglet_media.cli import main as cli
     from pytest_pyglet_media.report.session_writer import session_results
-    from pytest_pyglet_media.store import sessions as store
+    from pytest_pyglet_media.store import sessions
 
     for name, size in CORPUS.items():
         mp.add(name, content=b"x" * size)
@@ -97,10 +97,10 @@ def test_four_shards_bundled_and_merged_equal_one_run(mp, tmp_path, monkeypatch)
                      "--plots=none"]) == 0
     assert _verdicts(single.summary("all")) == _verdicts(single.summary("single"))
     outcomes = {name: {s: r.outcome if r else None for s, r in
-                       session_results(store.SessionPaths(mp.samples, name)).items()}
+                       session_results(sessions.SessionPaths(mp.samples, name)).items()}
                 for name in ("single", "all")}
     assert outcomes["all"] == outcomes["single"] and len(outcomes["all"]) == len(CORPUS)
-    merged = store.SessionPaths(mp.samples, "all")
+    merged = sessions.SessionPaths(mp.samples, "all")
     assert sorted(p.name for p in merged.dbg_dir.glob("*.dbg")) == \
         sorted(f"{s}.dbg" for s in CORPUS)
     assert (merged.reports_dir / "index.html").is_file()
@@ -113,7 +113,7 @@ def test_a_matrix_of_two_audio_drivers_by_two_shards_merges_into_two_groups(mp, 
     a group with every sample, and compares the groups sample by sample."""
     from pytest_pyglet_media.cli import main as cli
     from pytest_pyglet_media.report.session_writer import session_results
-    from pytest_pyglet_media.store import sessions as store
+    from pytest_pyglet_media.store import sessions
 
     corpus = {name: CORPUS[name] for name in ("perfect_a.mp4", "defects_c.mp4",
                                               "perfect_f.wav", "defects_g.mp3")}
@@ -131,9 +131,9 @@ def test_a_matrix_of_two_audio_drivers_by_two_shards_merges_into_two_groups(mp, 
                      "--plots=none"]) == 2      # two places: --allow-mixed says so
     assert cli.main(["--samples-dir", str(mp.samples), "merge", "all", *bundles,
                      "--allow-mixed", "--plots=none"]) == 0
-    merged = store.SessionPaths(mp.samples, "all")
+    merged = sessions.SessionPaths(mp.samples, "all")
     expected = {s: r.outcome if r else None
-                for s, r in session_results(store.SessionPaths(mp.samples, "single")).items()}
+                for s, r in session_results(sessions.SessionPaths(mp.samples, "single")).items()}
     assert merged.group_numbers() == [1, 2]
     for number in (1, 2):
         group = merged.group(number)

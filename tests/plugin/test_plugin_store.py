@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 MODES = pytest.mark.parametrize("extra", [(), ("-n", "2")], ids=["serial", "xdist"])
 
@@ -23,7 +23,7 @@ def test_store_option_keeps_sessions_outside_the_samples_folder(mp, extra):
         assert (kept / expected / "dbg" / "perfect_b.mp4.dbg").is_file()
         assert (kept / expected / "reports" / "00_summary.txt").is_file()
     assert _files(mp.samples) == ["perfect_a.mp4", "perfect_b.mp4"]
-    assert store.list_sessions(kept) == ["testrun_00", "testrun_01"]
+    assert sessions.list_sessions(kept) == ["testrun_00", "testrun_01"]
 
 
 @pytest.mark.parametrize("how", ["env", "ini"])
@@ -43,13 +43,13 @@ def test_active_session_and_compare_are_read_from_the_store(mp):
     mp.add("perfect_a.mp4")
     kept = mp.pytester.path / "kept"
     assert mp.run("--mp-store=kept", "--mp-session=first").ret == 0
-    store.set_active_session(kept, "planned")
+    sessions.set_active_session(kept, "planned")
     run = mp.run("--mp-store=kept", "--mp-compare=first")
     assert run.ret == 0, run.out
-    assert store.list_sessions(kept) == ["first", "planned"]
+    assert sessions.list_sessions(kept) == ["first", "planned"]
     assert (kept / "planned" / "dbg" / "perfect_a.mp4.dbg").is_file()
     # the samples folder's own activation.json is not the store's
-    assert not (mp.samples / store.ACTIVATION_FILE).exists()
+    assert not (mp.samples / sessions.ACTIVATION_FILE).exists()
 
 
 def test_store_inside_the_samples_folder_holds_no_samples(mp):
@@ -58,7 +58,7 @@ def test_store_inside_the_samples_folder_holds_no_samples(mp):
         run = mp.run("--mp-store=samples/_store", "-v")
         assert run.ret == 0, run.out
         assert list(run.statuses()) == ["samples/perfect_a.mp4::play"]
-    assert store.list_sessions(mp.samples / "_store") == ["testrun_00", "testrun_01"]
+    assert sessions.list_sessions(mp.samples / "_store") == ["testrun_00", "testrun_01"]
 
 
 def test_store_that_is_a_file_is_a_usage_error(mp):

@@ -84,9 +84,9 @@ def test_xdist_workers_use_the_controllers_session(mp):
 
 
 def test_xdist_with_named_and_active_session(mp):
-    from pytest_pyglet_media.store import sessions as store
+    from pytest_pyglet_media.store import sessions
     mp.add("perfect_a.mp4", "perfect_b.mp4", "perfect_c.mp4")
-    store.set_active_session(mp.samples, "act")
+    sessions.set_active_session(mp.samples, "act")
     run = mp.run("-n", "2")
     assert run.outcomes() == {"passed": 3}
     assert run.sessions() == ["act"]

@@ -18,23 +18,23 @@ import textwrap
 from dataclasses import asdict
 
 from pytest_pyglet_media.store import recording as rec
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 KILLS = 30
 SEED = 20240611
 
 #: the two contents of each target (run by the writer and by the test)
 CONTENTS = textwrap.dedent('''
-    from pytest_pyglet_media.store import sessions as store
+    from pytest_pyglet_media.store import sessions
 
     def make_contents():
         big = [("version", 1.1), ("mp.im", "clip.mp4")]
         # large enough that a kill may land inside a write
         return [
             ("A" * 300_000, big + [("p.P.sk", float(i)) for i in range(20_000)] + [("p.P.oe",)],
-             store.Configuration(protect_raw_data=True), "alpha"),
+             sessions.Configuration(protect_raw_data=True), "alpha"),
             ("B" * 200_000, big + [("p.P.sk", -1.0)] * 5 + [("p.P.oe",)],
-             store.Configuration(dev_debug=True, has_playlist=True), "bravo"),
+             sessions.Configuration(dev_debug=True, has_playlist=True), "bravo"),
         ]
 ''')
 
@@ -45,15 +45,15 @@ WRITER = CONTENTS + textwrap.dedent('''
     from pytest_pyglet_media.store import recording
 
     samples = Path(sys.argv[1])
-    paths = store.SessionPaths(samples, "s")
+    paths = sessions.SessionPaths(samples, "s")
     contents = make_contents()
     round_ = 0
     while True:
         text, events, conf, active = contents[round_ % 2]
         atomic.write_text(samples / "notes.txt", text)
         recording.save(paths.recording("clip.mp4"), events)
-        store.save_configuration(paths, conf)
-        store.set_active_session(samples, active)
+        sessions.save_configuration(paths, conf)
+        sessions.set_active_session(samples, active)
         if round_ == 1:  # every file exists: start the clock
             print("ready", flush=True)
         round_ += 1
@@ -65,13 +65,13 @@ def _expected(samples):
     namespace: dict = {}
     exec(CONTENTS, namespace)
     contents = namespace["make_contents"]()
-    paths = store.SessionPaths(samples, "s")
+    paths = sessions.SessionPaths(samples, "s")
     return {
         samples / "notes.txt": {c[0].encode() for c in contents},
         paths.recording("clip.mp4"): {rec.dumps(c[1]) for c in contents},
         paths.configuration: {(json.dumps(asdict(c[2]), indent=2) + "\n").encode()
                               for c in contents},
-        samples / store.ACTIVATION_FILE: {f'"{c[3]}"\n'.encode() for c in contents},
+        samples / sessions.ACTIVATION_FILE: {f'"{c[3]}"\n'.encode() for c in contents},
     }
 
 
@@ -109,7 +109,7 @@ def test_kills_at_random_points_never_tear_a_file(tmp_path):
     leftovers = [p for p in leftovers if p.name != "clip.mp4"]
     for path in leftovers:
         assert path.name.startswith(".") and path.name.endswith(".tmp"), path
-    assert store.implicit_playlist(samples) == ["clip.mp4"]
-    assert store.left_out_samples(samples) == []
+    assert sessions.implicit_playlist(samples) == ["clip.mp4"]
+    assert sessions.left_out_samples(samples) == []
     # the recording that remains is one whole play, loadable
-    assert rec.load(store.SessionPaths(samples, "s").recording("clip.mp4"))[-1] == ("p.P.oe",)
+    assert rec.load(sessions.SessionPaths(samples, "s").recording("clip.mp4"))[-1] == ("p.P.oe",)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 GOOD = [("version", 1.1), ("mp.im", "a.mp4"), ("mp.src", 1.0, None, None), ("p.P._sp", 0.0),
         ("p.P.ut.1.0", 0.1, 0.0, 0.0, 0.0), ("p.P.ut.1.6", 0.0), ("p.P.ut.1.9", 0.1, 0.1),
@@ -53,14 +53,14 @@ def crafted_session(tmp_path):
     names = [f"{i}.mp4" for i in range(len(CRAFTED))]
     for name in names:
         (samples / name).write_bytes(b"x")
-    paths = store.create_session(samples, "s", names, has_playlist=True,
+    paths = sessions.create_session(samples, "s", names, has_playlist=True,
                                  versions={"pyglet": "2.1.19"}, samples_version="t")
-    other = store.create_session(samples, "o", names, has_playlist=True, versions={},
+    other = sessions.create_session(samples, "o", names, has_playlist=True, versions={},
                                  samples_version="t")
     for name, make in zip(names, CRAFTED.values()):
         _write(paths.recording(name), make())
         _write(other.recording(name), GOOD)
-    store.set_active_session(samples, "s")
+    sessions.set_active_session(samples, "s")
     return paths, dict(zip(CRAFTED, names))
 
 

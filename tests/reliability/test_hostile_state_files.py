@@ -12,7 +12,7 @@ import pytest
 
 from pytest_pyglet_media import context
 from pytest_pyglet_media.core.errors import BadFileError, SessionExistsError, UsageError
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 HOSTILE_JSON = {
     "huge int": "1" + "0" * 5000,
@@ -26,9 +26,9 @@ HOSTILE_JSON = {
 @pytest.fixture
 def session(tmp_path):
     (tmp_path / "a.mp4").write_bytes(b"x")
-    paths = store.create_session(tmp_path, "s", ["a.mp4"], has_playlist=False,
+    paths = sessions.create_session(tmp_path, "s", ["a.mp4"], has_playlist=False,
                                  versions={"pyglet": "2.1.19"}, samples_version="t")
-    store.set_active_session(tmp_path, "s")
+    sessions.set_active_session(tmp_path, "s")
     return paths
 
 
@@ -44,7 +44,7 @@ def _hostile(kind: str, wrap: str) -> str:
     ("retry_state", '{"a.mp4": {"attempts": VALUE, "crashed_attempts": 0}}'),
 ])
 def test_state_files_with_hostile_values_name_the_file(session, mpcli, which, wrap, kind):
-    target = {"activation": session.samples_dir / store.ACTIVATION_FILE,
+    target = {"activation": session.samples_dir / sessions.ACTIVATION_FILE,
               "configuration": session.configuration, "versions": session.versions,
               "retry_state": session.retry_state}[which]
     target.write_text(_hostile(kind, wrap))
@@ -85,7 +85,7 @@ def test_session_playlist_naming_the_stores_own_files(session, mpcli, line, prob
         result.one_line_error(str(session.playlist), problem)
 
 
-@pytest.mark.parametrize("name", [store.ACTIVATION_FILE, "samples.toml", ".hidden",
+@pytest.mark.parametrize("name", [sessions.ACTIVATION_FILE, "samples.toml", ".hidden",
                                   "x.mp-bundle.tar.gz"])
 def test_session_names_the_store_keeps_are_refused(tmp_path, mpcli, name):
     (tmp_path / "a.mp4").write_bytes(b"x")
@@ -95,15 +95,15 @@ def test_session_names_the_store_keeps_are_refused(tmp_path, mpcli, name):
 
 
 def test_activation_naming_no_valid_session(session, mpcli):
-    (session.samples_dir / store.ACTIVATION_FILE).write_text('"../elsewhere"')
+    (session.samples_dir / sessions.ACTIVATION_FILE).write_text('"../elsewhere"')
     result = mpcli("status", "--samples-dir", session.samples_dir)
-    result.one_line_error(store.ACTIVATION_FILE, "names no valid session")
+    result.one_line_error(sessions.ACTIVATION_FILE, "names no valid session")
 
 
 def test_compare_reldir_into_a_protected_session_is_refused(session, mpcli):
-    other = store.create_session(session.samples_dir, "o", ["a.mp4"], has_playlist=False,
+    other = sessions.create_session(session.samples_dir, "o", ["a.mp4"], has_playlist=False,
                                  versions={}, samples_version="t")
-    store.update_configuration(other, protect_reports=True)
+    sessions.update_configuration(other, protect_reports=True)
     before = sorted(p.name for p in other.session_dir.rglob("*"))
     result = mpcli("compare", "o", "--reldir", "o/reports", "--samples-dir",
                    session.samples_dir)
@@ -115,7 +115,7 @@ def test_two_runs_creating_a_new_session_at_once_take_two_names(tmp_path, monkey
     """The loser of the race for testrun_00 takes the next free name."""
     (tmp_path / "a.mp4").write_bytes(b"x")
     monkeypatch.setattr(context.versions, "capture", lambda player: {"pyglet": "test"})
-    real_next = store.next_testrun_name
+    real_next = sessions.next_testrun_name
     both_chose = threading.Barrier(2)
     first_choice = threading.local()
 
@@ -126,7 +126,7 @@ def test_two_runs_creating_a_new_session_at_once_take_two_names(tmp_path, monkey
             both_chose.wait(timeout=10)  # both pick testrun_00 before either creates it
         return name
 
-    monkeypatch.setattr(store, "next_testrun_name", next_name_after_the_other_chose_too)
+    monkeypatch.setattr(sessions, "next_testrun_name", next_name_after_the_other_chose_too)
     made, errors = [], []
 
     def create():
@@ -154,9 +154,9 @@ def test_hostile_json_never_escapes_as_another_exception(tmp_path):
         path = tmp_path / f"{kind}.json"
         path.write_text(text)
         with pytest.raises(BadFileError):
-            store._load_json(path)
+            sessions._load_json(path)
     with pytest.raises(UsageError):
-        store.check_session_name(store.ACTIVATION_FILE)
+        sessions.check_session_name(sessions.ACTIVATION_FILE)
 
 
 def test_a_sample_replaced_by_a_link_out_of_the_folder_is_not_played(mp, tmp_path):

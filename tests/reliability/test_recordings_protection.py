@@ -11,7 +11,7 @@ import stat
 import pytest
 
 from pytest_pyglet_media.store import recording as rec
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 USAGE_ERROR = int(pytest.ExitCode.USAGE_ERROR)
 
@@ -49,7 +49,7 @@ def test_protected_session_is_refused_by_plugin_and_playmany(mp, pyglet_mp, monk
     assert "protect_raw_data" in run.err and "keep" in run.err
     for args in (["--session=keep"], []):  # named, and active
         if not args:
-            store.set_active_session(mp.samples, "keep")
+            sessions.set_active_session(mp.samples, "keep")
         cli = pyglet_mp("playmany", "--samples-dir=samples", *args, "--",
                         "--mp-player=doubles.reliability")
         assert cli.code == 2, cli.output
@@ -82,7 +82,7 @@ def test_protection_switched_on_mid_run_stops_later_items(mp, monkeypatch):
     after = _snapshot(dbg)
     assert after["zz_b.mp4.dbg"] == before["zz_b.mp4.dbg"]
     assert after["zz_c.mp4.dbg"] == before["zz_c.mp4.dbg"]
-    assert store.load_configuration(store.SessionPaths(mp.samples, "s")).protect_raw_data
+    assert sessions.load_configuration(sessions.SessionPaths(mp.samples, "s")).protect_raw_data
     assert "Traceback" not in run.out
 
 

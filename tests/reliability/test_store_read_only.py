@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 
 def test_read_only_samples_folder_records_into_the_store(mp, setpriv, pyglet_mp):
@@ -24,8 +24,8 @@ def test_read_only_samples_folder_records_into_the_store(mp, setpriv, pyglet_mp)
     finally:
         os.chmod(mp.samples, 0o755)
     assert sorted(p.name for p in mp.samples.iterdir()) == before
-    assert store.list_sessions(kept) == ["named", "testrun_00"]
+    assert sessions.list_sessions(kept) == ["named", "testrun_00"]
     for sample in ("perfect_a.mp4", "perfect_b.mp4"):
         assert (kept / "testrun_00" / "dbg" / f"{sample}.dbg").is_file()
     assert (kept / "testrun_00" / "reports" / "00_summary.txt").is_file()
-    assert store.active_session(kept) == "named"
+    assert sessions.active_session(kept) == "named"

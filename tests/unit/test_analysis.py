@@ -411,21 +411,21 @@ def test_play_analysis_round_trip(rec, is_builtins):
     result = _rich_analysis(rec)
     data = result.to_builtins()
     assert is_builtins(data)
-    assert an.PlayAnalysis.from_builtins(data) == result
+    assert an.Verdict.from_builtins(data) == result
     # survives what xdist and JSON-like transports do: tuples become lists
     listy = pickle.loads(pickle.dumps(data))
     listy["anomalies"] = [list(a) for a in listy["anomalies"]]
     listy["video_format"] = list(listy["video_format"])
     listy["audio_format"] = list(listy["audio_format"])
-    assert an.PlayAnalysis.from_builtins(listy) == result
+    assert an.Verdict.from_builtins(listy) == result
 
 
 @pytest.mark.parametrize("outcome", [an.CRASHED, an.UNPLAYABLE, an.UNREADABLE, an.TIMEOUT])
 def test_round_trip_of_bare_outcomes(outcome, is_builtins):
-    result = an.PlayAnalysis(outcome, reason="why")
+    result = an.Verdict(outcome, reason="why")
     data = result.to_builtins()
     assert is_builtins(data)
-    assert an.PlayAnalysis.from_builtins(data) == result
+    assert an.Verdict.from_builtins(data) == result
 
 
 def test_sample_result_round_trip(rec, is_builtins):
@@ -442,7 +442,7 @@ def test_sample_result_round_trip(rec, is_builtins):
 
 
 def _result(sample, outcome, counts=None, attempts=1, crashed=0):
-    return res.SampleResult(sample, an.PlayAnalysis(outcome, counts=counts or {}),
+    return res.SampleResult(sample, an.Verdict(outcome, counts=counts or {}),
                            attempts=attempts, crashed_attempts=crashed)
 
 

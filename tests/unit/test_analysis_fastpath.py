@@ -113,7 +113,7 @@ def ref_analyse(events):
     try:
         body = ref_validate(events)
     except an.RecordingProblem as problem:
-        return an.PlayAnalysis(an.UNREADABLE, reason=str(problem))
+        return an.Verdict(an.UNREADABLE, reason=str(problem))
     offset = len(events) - len(body)
     noise = ref_noise(body)
     counts, anomalies, frame = {}, [], 0
@@ -143,10 +143,10 @@ def ref_analyse(events):
                 anomalies.append(an.Anomaly(index + offset, frame, key, value))
     facts["n_events"] = len(events)
     if reason:
-        return an.PlayAnalysis(an.UNPLAYABLE, reason=reason, **facts)
+        return an.Verdict(an.UNPLAYABLE, reason=reason, **facts)
     if not body or body[-1][0] != END_OF_PLAY:
         last = body[-1][0] if body else "nothing"
-        return an.PlayAnalysis(an.CRASHED, counts=counts, anomalies=tuple(anomalies),
+        return an.Verdict(an.CRASHED, counts=counts, anomalies=tuple(anomalies),
                                reason=f"the recording ends with {last!r}, not the end of play",
                                **facts)
     # issue 10: a whole play shows its start, and ours its source before its end
@@ -154,7 +154,7 @@ def ref_analyse(events):
         "mp.src" if "mp.end" in names and "mp.src" not in names else None
     if lacking:
         what = "start of play" if lacking == "p.P._sp" else "source"
-        return an.PlayAnalysis(an.CRASHED, counts=counts, anomalies=tuple(anomalies),
+        return an.Verdict(an.CRASHED, counts=counts, anomalies=tuple(anomalies),
                                reason=f"the recording ends with the end of play but shows no "
                                       f"{what} ({lacking}): it is not a whole play", **facts)
     duration, end_wall = facts["duration"], facts["end_wall_time"]
@@ -164,12 +164,12 @@ def ref_analyse(events):
             counts["ended_early"] = 1
             if len(anomalies) < an.MAX_ANOMALIES:
                 anomalies.append(an.Anomaly(len(events) - 1, frame, "ended_early", end_wall))
-    return an.PlayAnalysis(an.DEFECTS if counts else an.PERFECT, counts=counts,
+    return an.Verdict(an.DEFECTS if counts else an.PERFECT, counts=counts,
                            anomalies=tuple(anomalies), **facts)
 
 
 def same(a, b):
-    """PlayAnalysis equality that also holds for NaN values (nan != nan) and
+    """Verdict equality that also holds for NaN values (nan != nan) and
     tells 1 from 1.0 and True."""
     return type(a) is type(b) and repr(a) == repr(b)
 

@@ -189,8 +189,8 @@ def test_a_read_recording_is_judged_once_with_its_reference(tmp_path):
         recording.save(path, events)
         rec = an.read(path, ref(times))
         assert rec.events == events
-        assert rec.analysis == an.analyse(events, ref(times))
-    assert rec.analysis.outcome == an.OVERLOADED
+        assert rec.verdict == an.analyse(events, ref(times))
+    assert rec.verdict.outcome == an.OVERLOADED
 
 
 def test_the_page_reuses_the_checks_its_judgement_computed(monkeypatch):
@@ -223,7 +223,7 @@ def test_the_verdict_crosses_xdist_bounded():
     assert len(result.checks.missing_frames) == an.MAX_FILE_DETAIL
     data = res.SampleResult("clip", result).to_builtins()
     pickle.dumps(data)  # builtins only
-    assert res.SampleResult.from_builtins(data).analysis == result
+    assert res.SampleResult.from_builtins(data).verdict == result
     report = reports.file_check_report(result)
     assert f"frames never shown, file times (the first {an.MAX_FILE_DETAIL} of " \
            f"{an.MAX_FILE_DETAIL + 25}):" in report
@@ -232,7 +232,7 @@ def test_the_verdict_crosses_xdist_bounded():
 def test_old_verdicts_without_the_new_fields_still_load():
     data = an.analyse(play(frames(3))).to_builtins()
     del data["checked"], data["file_checks"]
-    assert an.PlayAnalysis.from_builtins(data).checked is None
+    assert an.Verdict.from_builtins(data).checked is None
 
 
 def test_outcomes_without_a_whole_play_are_not_compared():

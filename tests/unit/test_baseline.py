@@ -113,7 +113,7 @@ def test_compare_outcomes():
 
 
 def judge(now, base, update=False):
-    return bl.judge(now, base, "samples.baseline.json", update=update)
+    return bl.check_against(now, base, "samples.baseline.json", update=update)
 
 
 def test_judge_within_worse_better():
@@ -242,7 +242,7 @@ def test_index_baseline_column_is_escaped_and_optional():
     from pytest_pyglet_media.judge import results
     from pytest_pyglet_media.report import index_page
 
-    result = results.SampleResult("a<b>.mp4", an.PlayAnalysis(an.DEFECTS, {"no_image": 2}))
+    result = results.SampleResult("a<b>.mp4", an.Verdict(an.DEFECTS, {"no_image": 2}))
     totals = results.session_totals([result])
     with_column = index_page.render("s", "v", totals, {"a<b>.mp4": result}, [], "h",
                                     baseline={"a<b>.mp4": ("no_image=1", "worse: <x>")})

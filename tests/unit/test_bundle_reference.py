@@ -24,5 +24,5 @@ def test_a_bundle_carries_the_references(made_session, dst_dir, no_fsync):
     assert r.load(restored.reference("a.mp4"))[1] == ref
     assert not restored.sample("a.mp4").exists()  # the receiver has no sample file
     result = session_writer.session_results(restored)["a.mp4"]
-    assert result.analysis.counts == {"frames_not_shown": 2}
-    assert result.analysis.checks.missing_frames == (0.48, 0.52)
+    assert result.verdict.counts == {"frames_not_shown": 2}
+    assert result.verdict.checks.missing_frames == (0.48, 0.52)

@@ -10,7 +10,7 @@ from pytest_pyglet_media.judge import baseline, comparison, results
 def res(sample, outcome=an.PERFECT, **counts):
     if counts and outcome == an.PERFECT:
         outcome = an.DEFECTS
-    return results.SampleResult(sample, an.PlayAnalysis(outcome, counts=counts))
+    return results.SampleResult(sample, an.Verdict(outcome, counts=counts))
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_a_regression_is_a_new_kind_where_a_baseline_counts_every_increase(
     trouble (comparison.regressed), a baseline fails any count above its
     entry (baseline.compare's `exceeds`)."""
     def play(counts):
-        return an.PlayAnalysis(an.DEFECTS if counts else an.PERFECT, counts=counts)
+        return an.Verdict(an.DEFECTS if counts else an.PERFECT, counts=counts)
 
     assert comparison.regressed(play(before), play(after)) is regressed
     change = baseline.compare(baseline.entry_of(play(before).outcome, before),

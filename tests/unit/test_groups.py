@@ -50,7 +50,7 @@ def test_sample_groups_only_for_a_session_played_in_two_groups_or_more():
 
 
 def _result(sample, outcome, counts=None):
-    return res.SampleResult(sample, an.PlayAnalysis(outcome, counts or {}))
+    return res.SampleResult(sample, an.Verdict(outcome, counts or {}))
 
 
 def test_side_by_side_counts_each_group_and_the_samples_no_one_played():
@@ -109,15 +109,15 @@ def test_index_played_by_column_only_for_a_mixed_session():
 
 def test_a_session_the_plugin_creates_records_the_runs_audio_drivers(tmp_path, monkeypatch):
     from pytest_pyglet_media import context
-    from pytest_pyglet_media.store import sessions as store
+    from pytest_pyglet_media.store import sessions
 
     monkeypatch.setattr(context.versions, "capture", lambda player: {"pyglet": "test"})
     (tmp_path / "a.mp4").write_bytes(b"media")
     paths = context.create_session(tmp_path, "s", ["a.mp4"], False, None, "x",
                                    audio=("openal", "silent"))
-    assert store.load_versions(paths)["audio"] == "openal,silent"
+    assert sessions.load_versions(paths)["audio"] == "openal,silent"
     bare = context.create_session(tmp_path, "t", ["a.mp4"], False, None, "x")
-    assert "audio" not in store.load_versions(bare)  # pyglet-mp new: no run yet
+    assert "audio" not in sessions.load_versions(bare)  # pyglet-mp new: no run yet
 
 
 def test_the_mixed_versions_section_lists_groups_or_each_sample():

@@ -6,7 +6,7 @@ from mp_support.recordings import bare_play
 from pytest_pyglet_media.cli import main as cli
 from pytest_pyglet_media.report import session_writer
 from pytest_pyglet_media.store import manifest, recording
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 MANIFEST = '''[corpus]
 version = "t-1"
@@ -24,7 +24,7 @@ def test_expected_failures_are_shown_escaped(tmp_path):
     for name in ("known.mp4", "fine.mp4"):
         (tmp_path / name).write_bytes(b"x")
     (tmp_path / "samples.toml").write_text(MANIFEST)
-    paths = store.create_session(tmp_path, "s", ["fine.mp4", "known.mp4"], has_playlist=False,
+    paths = sessions.create_session(tmp_path, "s", ["fine.mp4", "known.mp4"], has_playlist=False,
                                  versions={}, samples_version="t-1")
     for name in ("known.mp4", "fine.mp4"):
         recording.save(paths.recording(name), bare_play(name, end_wall=None))
@@ -37,7 +37,7 @@ def test_expected_failures_are_shown_escaped(tmp_path):
 
 def test_a_broken_manifest_does_not_stop_summarize(tmp_path, capsys):
     (tmp_path / "a.mp4").write_bytes(b"x")
-    paths = store.create_session(tmp_path, "s", ["a.mp4"], has_playlist=False,
+    paths = sessions.create_session(tmp_path, "s", ["a.mp4"], has_playlist=False,
                                  versions={}, samples_version="t")
     (tmp_path / "samples.toml").write_text("this is [not toml")
     assert cli.main(["summarize", "--samples-dir", str(tmp_path), "--session", "s"]) == 0

@@ -70,7 +70,7 @@ def test_summary_and_message_say_the_machine_was_overloaded():
     assert "Samples played while the machine was overloaded: 1" in text
     assert "Appendix, samples played while the machine was overloaded\n\tbusy.mp4" in text
     assert "1 overloaded" in reports.headline(totals)
-    message = reports.failure_message("busy.mp4", busy.analysis, "/r/busy.mp4.dbg")
+    message = reports.failure_message("busy.mp4", busy.verdict, "/r/busy.mp4.dbg")
     assert message.startswith("busy.mp4: 4 late frames, but the player waited")
     assert "recording: /r/busy.mp4.dbg" in message
 

@@ -11,7 +11,7 @@ from pytest_pyglet_media.cli import prune
 from pytest_pyglet_media.judge import analysis as an
 from pytest_pyglet_media.report import session_writer
 from pytest_pyglet_media.store import play_marker, recording
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 SAMPLE = "a.mp4"
 
@@ -26,7 +26,7 @@ def samples_dir(tmp_path):
 
 def _session(samples_dir, name):
     """A session whose only sample's play started: its crash placeholder is in place."""
-    paths = store.create_session(samples_dir, name, [SAMPLE], has_playlist=False, versions={},
+    paths = sessions.create_session(samples_dir, name, [SAMPLE], has_playlist=False, versions={},
                                  samples_version="v1")
     recording.save(paths.recording(SAMPLE), recording.crash_placeholder(SAMPLE))
     return paths
@@ -101,7 +101,7 @@ def test_a_file_that_is_not_a_marker_says_nothing(samples_dir, older, text):
 def test_the_marker_of_a_long_name_is_still_found(samples_dir):
     long_name = "x" * 250 + ".mp4"
     (samples_dir / long_name).write_bytes(b"media")
-    paths = store.create_session(samples_dir, "long", [long_name], has_playlist=False,
+    paths = sessions.create_session(samples_dir, "long", [long_name], has_playlist=False,
                                  versions={}, samples_version="v1")
     marker = paths.playing(long_name)
     assert len(marker.name.encode()) <= 255

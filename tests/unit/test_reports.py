@@ -154,14 +154,14 @@ def test_failure_message_crash(rec):
 
 
 def test_failure_message_timeout():
-    result = an.PlayAnalysis(an.TIMEOUT, reason="killed after 5.0 s")
+    result = an.Verdict(an.TIMEOUT, reason="killed after 5.0 s")
     text = reports.failure_message("s.mp4", result, "r.dbg")
     assert text.splitlines() == ["s.mp4: the player timed out: killed after 5.0 s",
                                  "recording: r.dbg"]
 
 
 def test_failure_message_unplayable_is_one_line():
-    result = an.PlayAnalysis(an.UNPLAYABLE, reason="pyglet could not open it (X)")
+    result = an.Verdict(an.UNPLAYABLE, reason="pyglet could not open it (X)")
     text = reports.failure_message("bad.mp4", result, "r.dbg")
     assert text == "bad.mp4: cannot be played: pyglet could not open it (X)"
     assert "\n" not in text
@@ -172,7 +172,7 @@ def test_failure_message_unreadable_and_missing():
     text = reports.failure_message("s.mp4", result, "/x/s.mp4.dbg")
     assert text.startswith("s.mp4: the recording /x/s.mp4.dbg is unreadable: ")
     assert "version" in text
-    missing = an.PlayAnalysis(an.MISSING, reason="no recording was made")
+    missing = an.Verdict(an.MISSING, reason="no recording was made")
     assert reports.failure_message("s", missing, "r") == "s: no recording was made"
 
 
@@ -180,7 +180,7 @@ def test_failure_message_unreadable_and_missing():
 
 
 def _r(sample, outcome, counts=None, attempts=1, crashed=0):
-    return res.SampleResult(sample, an.PlayAnalysis(outcome, counts=counts or {}),
+    return res.SampleResult(sample, an.Verdict(outcome, counts=counts or {}),
                            attempts=attempts, crashed_attempts=crashed)
 
 

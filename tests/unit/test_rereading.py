@@ -83,7 +83,7 @@ def test_another_version_is_judged_once_from_the_one_read(tmp_path, rec, judgeme
 def test_a_version_the_run_found_unreadable_is_not_read_again(tmp_path, loads):
     path = tmp_path / "a.dbg"
     path.write_bytes(b"not a pickle")
-    verdict, stamp = playback.judge("a.mp4", path, CLEAN_EXIT)
+    verdict, stamp = playback.attempt_verdict("a.mp4", path, CLEAN_EXIT)
     assert verdict.outcome == an.UNREADABLE and stamp == FileStamp.of(path)
     loads.clear()
     with pytest.raises(UnreadableRecordingError) as caught:
@@ -96,10 +96,10 @@ def test_playback_names_the_version_it_judged(tmp_path, rec):
     path = tmp_path / "a.dbg"
     recording.save(path, rec.play(5, sample="a.mp4"))
     before = FileStamp.of(path)
-    verdict, stamp = playback.judge("a.mp4", path, CLEAN_EXIT)
+    verdict, stamp = playback.attempt_verdict("a.mp4", path, CLEAN_EXIT)
     assert verdict.outcome == an.PERFECT and stamp == before
     # the exit status overrules the recording, not which file was judged
-    verdict, stamp = playback.judge("a.mp4", path, CRASH_EXIT)
+    verdict, stamp = playback.attempt_verdict("a.mp4", path, CRASH_EXIT)
     assert verdict.outcome == an.CRASHED and stamp == before
 
 
@@ -107,7 +107,7 @@ def test_playback_names_the_placeholder_left_in_place(tmp_path, rec):
     path = tmp_path / "a.dbg"
     recording.save(path, recording.crash_placeholder("a.mp4"))
     placeholder = path.stat()
-    verdict, stamp = playback.judge("a.mp4", path, CRASH_EXIT, placeholder)
+    verdict, stamp = playback.attempt_verdict("a.mp4", path, CRASH_EXIT, placeholder)
     assert verdict.reason.startswith("the player wrote no recording")
     assert stamp == FileStamp.of_stat(placeholder)
     # its events are the placeholder's, the verdict the run's
@@ -116,7 +116,7 @@ def test_playback_names_the_placeholder_left_in_place(tmp_path, rec):
 
 
 def test_no_recording_no_stamp(tmp_path):
-    verdict, stamp = playback.judge("a.mp4", tmp_path / "a.dbg", CRASH_EXIT)
+    verdict, stamp = playback.attempt_verdict("a.mp4", tmp_path / "a.dbg", CRASH_EXIT)
     assert verdict.outcome == an.CRASHED and stamp is None
 
 

@@ -39,7 +39,7 @@ def read_by_all(events: list[tuple]) -> dict:
     return {
         "fast": an._fast_scan(events, True),  # None: the fast scan left it to the careful path
         "careful": an._analyse_slow(events),
-        "verdict": rec.analysis,
+        "verdict": rec.verdict,
         "marks": timeline.defect_marks(rec),
         "report": reports.report_anomalies(rec).splitlines(),
     }
@@ -273,7 +273,7 @@ def test_a_description_changed_reaches_every_text(monkeypatch):
         monkeypatch.setitem(DEFECT_KINDS, kind,
                             replace(DEFECT_KINDS[kind], description=description))
     rec = an.judge(every_rule_broken())
-    result = rec.analysis
+    result = rec.verdict
     sample = res.SampleResult("a.mp4", result)
     texts = {
         "failure message": reports.failure_message("a.mp4", result, "a.dbg"),

@@ -14,7 +14,7 @@ from pytest_pyglet_media.core.errors import (
     SessionError,
     UsageError,
 )
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def _create(samples_dir, name="s1", samples=("a.webm", "b.mp4"), **kw):
     kw.setdefault("has_playlist", False)
     kw.setdefault("versions", {"pyglet": "2.1.19"})
     kw.setdefault("samples_version", "v1")
-    return store.create_session(samples_dir, name, list(samples), **kw)
+    return sessions.create_session(samples_dir, name, list(samples), **kw)
 
 
 # -- implicit playlist ------------------------------------------------------------
@@ -44,32 +44,32 @@ def test_implicit_playlist_excludes(samples_dir):
     (samples_dir / "sub").mkdir()
     (samples_dir / "sub" / "inner.mp4").write_bytes(b"x")
     (samples_dir / "folder.mp4").mkdir()  # a folder, even with a media suffix
-    assert store.implicit_playlist(samples_dir) == ["a.webm", "b.mp4", "c.MKV", "e.flv",
+    assert sessions.implicit_playlist(samples_dir) == ["a.webm", "b.mp4", "c.MKV", "e.flv",
                                                     "noext"]
 
 
 def test_implicit_playlist_excludes_sessions(samples_dir):
     _create(samples_dir)
-    assert "s1" not in store.implicit_playlist(samples_dir)
+    assert "s1" not in sessions.implicit_playlist(samples_dir)
 
 
 def test_implicit_playlist_of_missing_folder(tmp_path):
     with pytest.raises(UsageError, match="cannot list samples folder"):
-        store.implicit_playlist(tmp_path / "nope")
+        sessions.implicit_playlist(tmp_path / "nope")
 
 
 def test_resolve_samples_dir(samples_dir, tmp_path, monkeypatch):
-    monkeypatch.delenv(store.SAMPLES_DIR_ENV, raising=False)
-    assert store.resolve_samples_dir(str(samples_dir), source="--x") == samples_dir.resolve()
+    monkeypatch.delenv(sessions.SAMPLES_DIR_ENV, raising=False)
+    assert sessions.resolve_samples_dir(str(samples_dir), source="--x") == samples_dir.resolve()
     with pytest.raises(UsageError, match=r"does not exist") as info:
-        store.resolve_samples_dir(tmp_path / "nope", source="--mp-samples-dir")
+        sessions.resolve_samples_dir(tmp_path / "nope", source="--mp-samples-dir")
     assert "--mp-samples-dir" in str(info.value)
     with pytest.raises(UsageError, match="is not a folder"):
-        store.resolve_samples_dir(samples_dir / "b.mp4", source="x")
-    with pytest.raises(UsageError, match=store.SAMPLES_DIR_ENV):
-        store.resolve_samples_dir(None, source="x")
-    monkeypatch.setenv(store.SAMPLES_DIR_ENV, str(samples_dir))
-    assert store.resolve_samples_dir("", source="x") == samples_dir.resolve()
+        sessions.resolve_samples_dir(samples_dir / "b.mp4", source="x")
+    with pytest.raises(UsageError, match=sessions.SAMPLES_DIR_ENV):
+        sessions.resolve_samples_dir(None, source="x")
+    monkeypatch.setenv(sessions.SAMPLES_DIR_ENV, str(samples_dir))
+    assert sessions.resolve_samples_dir("", source="x") == samples_dir.resolve()
 
 
 # -- playlists ---------------------------------------------------------------------------
@@ -77,13 +77,13 @@ def test_resolve_samples_dir(samples_dir, tmp_path, monkeypatch):
 
 def test_parse_playlist():
     text = "# a comment\n\n  b.mp4  \n#c.mp4\na.webm\n\t\n  # indented comment\nd e.mp4\r\n"
-    assert store.parse_playlist(text) == ["b.mp4", "a.webm", "d e.mp4"]
-    assert store.parse_playlist("") == []
+    assert sessions.parse_playlist(text) == ["b.mp4", "a.webm", "d e.mp4"]
+    assert sessions.parse_playlist("") == []
 
 
 def test_check_playlist_good(samples_dir):
     source = samples_dir / "list.txt"
-    assert store.check_playlist(["b.mp4", "a.webm", "b.mp4"], samples_dir, source) == \
+    assert sessions.check_playlist(["b.mp4", "a.webm", "b.mp4"], samples_dir, source) == \
         ["a.webm", "b.mp4"]
 
 
@@ -94,7 +94,7 @@ def test_check_playlist_names_every_bad_line(samples_dir):
     bad = ["missing.mp4", "notes.txt", "samples.toml", "../b.mp4", "sub/x.mp4", "a\\b.mp4",
            "..", "sub", "x.JSON"]
     with pytest.raises(PlaylistError) as info:
-        store.check_playlist(["b.mp4"] + bad, samples_dir, source)
+        sessions.check_playlist(["b.mp4"] + bad, samples_dir, source)
     message = str(info.value)
     assert message.startswith(str(source))
     for entry in bad:
@@ -106,20 +106,20 @@ def test_check_playlist_names_every_bad_line(samples_dir):
 def test_read_playlist_file(samples_dir, tmp_path):
     path = tmp_path / "pl.txt"
     path.write_text("# mine\nb.mp4\n\nnoext\n")
-    assert store.read_playlist_file(path, samples_dir) == ["b.mp4", "noext"]
+    assert sessions.read_playlist_file(path, samples_dir) == ["b.mp4", "noext"]
     with pytest.raises(PlaylistError, match="cannot read"):
-        store.read_playlist_file(tmp_path / "none.txt", samples_dir)
+        sessions.read_playlist_file(tmp_path / "none.txt", samples_dir)
     path.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(PlaylistError, match="UTF-8") as info:
-        store.read_playlist_file(path, samples_dir)
+        sessions.read_playlist_file(path, samples_dir)
     assert str(path) in str(info.value)
 
 
 def test_corpus_version(samples_dir):
-    assert store.corpus_version(samples_dir, "1.2").startswith("1.2")
-    assert store.corpus_version(samples_dir, None).startswith("unknown")
+    assert sessions.corpus_version(samples_dir, "1.2").startswith("1.2")
+    assert sessions.corpus_version(samples_dir, None).startswith("unknown")
     (samples_dir / "_version.txt").write_text("  v7 \n")
-    assert store.corpus_version(samples_dir, None) == "v7"
+    assert sessions.corpus_version(samples_dir, None) == "v7"
 
 
 # -- session names ---------------------------------------------------------------------------
@@ -132,7 +132,7 @@ def test_corpus_version(samples_dir):
 ])
 def test_check_session_name_refuses(name):
     with pytest.raises(UsageError) as info:
-        store.check_session_name(name)
+        sessions.check_session_name(name)
     assert "session name" in str(info.value)
 
 
@@ -141,7 +141,7 @@ def test_check_session_name_refuses(name):
     "Ω", "console", "CONx", "a.b", "x" * 200, "_private",
 ])
 def test_check_session_name_accepts(name):
-    store.check_session_name(name)
+    sessions.check_session_name(name)
 
 
 # -- sessions ---------------------------------------------------------------------------------
@@ -154,19 +154,19 @@ def test_create_session(samples_dir):
     assert paths.session_dir == samples_dir / "s1"
     assert paths.exists()
     assert paths.dbg_dir.is_dir() and paths.reports_dir.is_dir()
-    assert store.session_playlist(paths) == ["b.mp4", "a.webm"]
-    assert store.load_versions(paths) == {"pyglet": "2.1.19",
+    assert sessions.session_playlist(paths) == ["b.mp4", "a.webm"]
+    assert sessions.load_versions(paths) == {"pyglet": "2.1.19",
                                           "ffmpeg_libraries": {"avcodec": 59}}
     assert paths.samples_version.read_text() == "corpus v3\n"
-    assert store.load_configuration(paths) == store.Configuration(has_playlist=True)
-    assert store.list_sessions(samples_dir) == ["s1"]
+    assert sessions.load_configuration(paths) == sessions.Configuration(has_playlist=True)
+    assert sessions.list_sessions(samples_dir) == ["s1"]
     # nothing else left beside it (no staging folder)
     assert sorted(p.name for p in samples_dir.iterdir() if p.is_dir()) == ["s1"]
-    assert store.open_session(samples_dir, "s1") == paths
+    assert sessions.open_session(samples_dir, "s1") == paths
 
 
 def test_session_paths(samples_dir):
-    paths = store.SessionPaths(samples_dir, "s")
+    paths = sessions.SessionPaths(samples_dir, "s")
     assert paths.recording("a.mp4") == samples_dir / "s" / "dbg" / "a.mp4.dbg"
     assert paths.report("a.mp4", "all") == samples_dir / "s" / "reports" / "a.mp4.all.txt"
     assert paths.special_report("summary").name == "00_summary.txt"
@@ -178,31 +178,31 @@ def test_session_paths(samples_dir):
 
 def test_session_relative_names(samples_dir):
     """What modules outside sessions.py ask for instead of spelling names."""
-    paths = store.SessionPaths(samples_dir, "s")
+    paths = sessions.SessionPaths(samples_dir, "s")
     relative = PurePosixPath(paths.recording("a.mp4").relative_to(paths.session_dir).as_posix())
-    assert store.is_recording_relpath(relative)
-    assert not store.is_recording_relpath(PurePosixPath("reports/a.mp4.dbg"))
-    assert not store.is_recording_relpath(PurePosixPath("dbg/_versions.json"))
-    assert store.is_recording_name(paths.recording("a.mp4").name)
-    assert not store.is_recording_name(paths.playing("a.mp4").name)
-    link = paths.reports_dir / store.recording_link_from_reports("a.mp4")
+    assert sessions.is_recording_relpath(relative)
+    assert not sessions.is_recording_relpath(PurePosixPath("reports/a.mp4.dbg"))
+    assert not sessions.is_recording_relpath(PurePosixPath("dbg/_versions.json"))
+    assert sessions.is_recording_name(paths.recording("a.mp4").name)
+    assert not sessions.is_recording_name(paths.playing("a.mp4").name)
+    link = paths.reports_dir / sessions.recording_link_from_reports("a.mp4")
     assert os.path.normpath(link) == str(paths.recording("a.mp4"))
-    assert store.comparison_file_name("new", "base") == "comparison_new_base.txt"
-    assert store.is_comparison_report(store.comparison_file_name("groupb", "groupa"))
-    assert store.LINKED_SPECIAL_REPORTS == ("00_summary.txt", "03_pyglet_info.txt",
+    assert sessions.comparison_file_name("new", "base") == "comparison_new_base.txt"
+    assert sessions.is_comparison_report(sessions.comparison_file_name("groupb", "groupa"))
+    assert sessions.LINKED_SPECIAL_REPORTS == ("00_summary.txt", "03_pyglet_info.txt",
                                             "04_pyglet_revision.txt")
 
 
 def test_staged_session_is_named_as_it_will_be(samples_dir):
-    final = store.SessionPaths(samples_dir, "s2")
-    with store.staged_session(final) as staged:
+    final = sessions.SessionPaths(samples_dir, "s2")
+    with sessions.staged_session(final) as staged:
         assert staged.name == "s2" and staged.store == final.store
         assert staged.session_dir.parent == samples_dir
         assert staged.session_dir.name.startswith(".new-s2.") and staged.session_dir.is_dir()
         assert staged.dbg_dir == staged.session_dir / final.dbg_dir.name
         assert staged.group(1).session_dir.parent == staged.groups_dir
         staged.dbg_dir.mkdir()
-        store.save_configuration(staged, store.Configuration())
+        sessions.save_configuration(staged, sessions.Configuration())
     assert final.exists() and final.dbg_dir.is_dir()
     assert not [n for n in os.listdir(samples_dir) if n.startswith(".new-")]
 
@@ -237,7 +237,7 @@ def test_create_session_leaves_nothing_on_failure(samples_dir, monkeypatch):
     def broken(paths, conf):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store, "save_configuration", broken)
+    monkeypatch.setattr(sessions, "save_configuration", broken)
     with pytest.raises(OSError):
         _create(samples_dir)
     assert sorted(os.listdir(samples_dir)) == before
@@ -251,7 +251,7 @@ def test_create_session_lost_race(samples_dir, monkeypatch):
         (open(os.path.join(dst, "other"), "w")).close()
         return real_rename(src, dst)
 
-    monkeypatch.setattr(store.os, "rename", racing_rename)
+    monkeypatch.setattr(sessions.os, "rename", racing_rename)
     with pytest.raises(SessionError, match="already exists"):
         _create(samples_dir)
     assert os.listdir(samples_dir / "s1") == ["other"]
@@ -261,34 +261,34 @@ def test_create_session_lost_race(samples_dir, monkeypatch):
 def test_open_session_missing(samples_dir):
     _create(samples_dir, "here")
     with pytest.raises(SessionError) as info:
-        store.open_session(samples_dir, "there")
+        sessions.open_session(samples_dir, "there")
     assert "'there'" in str(info.value) and "here" in str(info.value)
 
 
 def test_next_testrun_name(samples_dir):
-    assert store.next_testrun_name(samples_dir) == "testrun_00"
+    assert sessions.next_testrun_name(samples_dir) == "testrun_00"
     _create(samples_dir, "testrun_00")
     (samples_dir / "testrun_01").write_text("a file takes the name too")
-    assert store.next_testrun_name(samples_dir) == "testrun_02"
+    assert sessions.next_testrun_name(samples_dir) == "testrun_02"
 
 
 # -- configuration -------------------------------------------------------------------------------
 
 
 def test_configuration_flags():
-    conf = store.Configuration()
+    conf = sessions.Configuration()
     assert conf.raw_data_writable and conf.reports_writable
-    conf = store.Configuration(protect_raw_data=True, protect_reports=True)
+    conf = sessions.Configuration(protect_raw_data=True, protect_reports=True)
     assert not conf.raw_data_writable and not conf.reports_writable
-    conf = store.Configuration(protect_raw_data=True, protect_reports=True, dev_debug=True)
+    conf = sessions.Configuration(protect_raw_data=True, protect_reports=True, dev_debug=True)
     assert conf.raw_data_writable and conf.reports_writable
 
 
 def test_update_configuration_round_trip(samples_dir):
     paths = _create(samples_dir)
-    new = store.update_configuration(paths, protect_reports=True)
+    new = sessions.update_configuration(paths, protect_reports=True)
     assert new.protect_reports and not new.protect_raw_data
-    assert store.load_configuration(paths) == new
+    assert sessions.load_configuration(paths) == new
     assert json.loads(paths.configuration.read_text())["protect_reports"] is True
 
 
@@ -302,7 +302,7 @@ def test_load_configuration_errors_name_the_file(samples_dir, content, words):
     paths = _create(samples_dir)
     paths.configuration.write_text(content)
     with pytest.raises(BadFileError) as info:
-        store.load_configuration(paths)
+        sessions.load_configuration(paths)
     assert str(paths.configuration) in str(info.value)
     assert info.value.path == paths.configuration
     for word in words:
@@ -313,48 +313,48 @@ def test_load_configuration_missing_and_binary(samples_dir):
     paths = _create(samples_dir)
     paths.configuration.write_bytes(b"\xff\xfe{")
     with pytest.raises(BadFileError, match="UTF-8"):
-        store.load_configuration(paths)
+        sessions.load_configuration(paths)
     paths.configuration.unlink()
     with pytest.raises(BadFileError, match="is missing"):
-        store.load_configuration(paths)
+        sessions.load_configuration(paths)
 
 
 def test_load_configuration_ignores_unknown_keys(samples_dir):
     paths = _create(samples_dir)
     paths.configuration.write_text('{"dev_debug": true, "future_key": 3}')
-    assert store.load_configuration(paths) == store.Configuration(dev_debug=True)
+    assert sessions.load_configuration(paths) == sessions.Configuration(dev_debug=True)
 
 
 def test_require_raw_writable(samples_dir):
     paths = _create(samples_dir)
-    assert store.require_raw_writable(paths) == store.Configuration()
-    store.update_configuration(paths, protect_raw_data=True)
+    assert sessions.require_raw_writable(paths) == sessions.Configuration()
+    sessions.update_configuration(paths, protect_raw_data=True)
     with pytest.raises(ProtectedSessionError) as info:
-        store.require_raw_writable(paths)
+        sessions.require_raw_writable(paths)
     message = str(info.value)
     assert "'s1'" in message and "protect_raw_data" in message
     assert str(paths.configuration) in message and "dev_debug" in message
-    store.update_configuration(paths, dev_debug=True)
-    assert store.require_raw_writable(paths).dev_debug
+    sessions.update_configuration(paths, dev_debug=True)
+    assert sessions.require_raw_writable(paths).dev_debug
 
 
 def test_load_versions_missing_or_not_a_dict(samples_dir):
     paths = _create(samples_dir)
     paths.versions.unlink()
-    assert store.load_versions(paths) == {}
+    assert sessions.load_versions(paths) == {}
     paths.versions.write_text("[1]")  # issue 10: named, not silently ignored
     with pytest.raises(BadFileError, match="is not a JSON object of versions"):
-        store.load_versions(paths)
+        sessions.load_versions(paths)
     paths.versions.write_text("{oops")
     with pytest.raises(BadFileError):
-        store.load_versions(paths)
+        sessions.load_versions(paths)
 
 
 def test_session_playlist_missing(samples_dir):
     paths = _create(samples_dir)
     paths.playlist.unlink()
     with pytest.raises(BadFileError) as info:
-        store.session_playlist(paths)
+        sessions.session_playlist(paths)
     assert str(paths.playlist) in str(info.value)
 
 
@@ -362,23 +362,23 @@ def test_session_playlist_missing(samples_dir):
 
 
 def test_activation_set_get_clear(samples_dir):
-    assert store.active_session(samples_dir) is None
-    store.set_active_session(samples_dir, "séance")
-    assert store.active_session(samples_dir) == "séance"
-    store.set_active_session(samples_dir, "other")
-    assert store.active_session(samples_dir) == "other"
-    store.set_active_session(samples_dir, None)
-    assert store.active_session(samples_dir) is None
-    assert not (samples_dir / store.ACTIVATION_FILE).exists()
-    store.set_active_session(samples_dir, None)  # clearing twice is fine
+    assert sessions.active_session(samples_dir) is None
+    sessions.set_active_session(samples_dir, "séance")
+    assert sessions.active_session(samples_dir) == "séance"
+    sessions.set_active_session(samples_dir, "other")
+    assert sessions.active_session(samples_dir) == "other"
+    sessions.set_active_session(samples_dir, None)
+    assert sessions.active_session(samples_dir) is None
+    assert not (samples_dir / sessions.ACTIVATION_FILE).exists()
+    sessions.set_active_session(samples_dir, None)  # clearing twice is fine
 
 
 @pytest.mark.parametrize("content, word", [("{broken", "not valid JSON"),
                                            ("42", "JSON string"), ('{"a": 1}', "JSON string")])
 def test_corrupt_activation(samples_dir, content, word):
-    path = samples_dir / store.ACTIVATION_FILE
+    path = samples_dir / sessions.ACTIVATION_FILE
     path.write_text(content)
     with pytest.raises(BadFileError) as info:
-        store.active_session(samples_dir)
+        sessions.active_session(samples_dir)
     assert str(path) in str(info.value)
     assert word in str(info.value)

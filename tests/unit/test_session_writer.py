@@ -11,7 +11,7 @@ from pytest_pyglet_media.judge import analysis as an
 from pytest_pyglet_media.judge import results as res
 from pytest_pyglet_media.report import session_writer
 from pytest_pyglet_media.store import recording
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 
 PLAYLIST = ["a.mp4", "b.mp4", "c.mp4", "d.mp4", "e.mp4", "f.mp4"]
 
@@ -22,7 +22,7 @@ def paths(tmp_path):
     samples_dir.mkdir()
     for sample in PLAYLIST:
         (samples_dir / sample).write_bytes(b"media")
-    return store.create_session(
+    return sessions.create_session(
         samples_dir, "s1", PLAYLIST, has_playlist=True,
         versions={"pyglet": "2.1.19", "pyglet_revision": "git revision abc"},
         samples_version="corpus v2")
@@ -136,14 +136,14 @@ def test_retry_state_saved(paths, scenario):
     assert state == {"a.mp4": {"attempts": 1, "crashed_attempts": 0},
                      "b.mp4": {"attempts": 2, "crashed_attempts": 1},
                      "e.mp4": {"attempts": 3, "crashed_attempts": 3}}
-    assert store.load_retry_state(paths) == state
+    assert sessions.load_retry_state(paths) == state
     paths.retry_state.write_text("{corrupt")
     with pytest.raises(BadFileError, match="_crash_retries.json: is not valid JSON"):
-        store.load_retry_state(paths)
+        sessions.load_retry_state(paths)
 
 
 def test_protect_reports_writes_nothing(paths, scenario):
-    store.update_configuration(paths, protect_reports=True)
+    sessions.update_configuration(paths, protect_reports=True)
     written = session_writer.write_session_reports(paths, scenario)
     assert not written.reports_written
     assert os.listdir(paths.reports_dir) == []
@@ -151,14 +151,14 @@ def test_protect_reports_writes_nothing(paths, scenario):
 
 
 def test_protect_raw_data_keeps_retry_state(paths, scenario):
-    store.update_configuration(paths, protect_raw_data=True)
+    sessions.update_configuration(paths, protect_raw_data=True)
     session_writer.write_session_reports(paths, scenario)
     assert not paths.retry_state.exists()
     assert "00_summary.txt" in _reports(paths)
 
 
 def test_dev_debug_overrides_protection(paths, scenario):
-    store.update_configuration(paths, protect_reports=True, protect_raw_data=True,
+    sessions.update_configuration(paths, protect_reports=True, protect_raw_data=True,
                                dev_debug=True)
     written = session_writer.write_session_reports(paths, scenario)
     assert written.reports_written

@@ -22,7 +22,7 @@ from pytest_pyglet_media.judge import file_checks
 from pytest_pyglet_media.judge import results as res
 from pytest_pyglet_media.report import session_writer
 from pytest_pyglet_media.store import recording, reference
-from pytest_pyglet_media.store import sessions as store
+from pytest_pyglet_media.store import sessions
 from pytest_pyglet_media.store.stored_references import StoredReferences
 
 PLAYLIST = ["a.mp4", "b.mp4", "c.mp4", "d.mp4", "e.mp4", "f.mp4", "g.mp4"]
@@ -42,7 +42,7 @@ def paths(tmp_path):
     samples_dir.mkdir()
     for sample in PLAYLIST:
         (samples_dir / sample).write_bytes(b"media")
-    paths = store.create_session(samples_dir, "s1", PLAYLIST, has_playlist=True,
+    paths = sessions.create_session(samples_dir, "s1", PLAYLIST, has_playlist=True,
                                  versions={"pyglet": "2.1.19"}, samples_version="v1")
     paths.reference_dir.mkdir()
     for sample in PLAYLIST:
@@ -61,9 +61,9 @@ def _judged_by_the_run(paths, sample, events=None, *, data=None, verdict=None):
     stamp = FileStamp.of(path)
     if verdict is None:
         try:
-            verdict = an.read(path, REFERENCE).analysis
+            verdict = an.read(path, REFERENCE).verdict
         except UnreadableRecordingError as exc:
-            verdict = an.PlayAnalysis(an.UNREADABLE, reason=exc.problem)
+            verdict = an.Verdict(an.UNREADABLE, reason=exc.problem)
     return res.SampleResult(sample, verdict, recording=str(path), recording_stamp=stamp)
 
 
@@ -77,7 +77,7 @@ def run(paths, rec):
         "b.mp4": _judged_by_the_run(paths, "b.mp4", rec.play(FRAMES, sample="b.mp4",
                                                              late={3}, past={6})),
         "e.mp4": _judged_by_the_run(paths, "e.mp4", rec.placeholder("e.mp4"),
-                                    verdict=an.PlayAnalysis(an.CRASHED, reason=(
+                                    verdict=an.Verdict(an.CRASHED, reason=(
                                         "the player wrote no recording; killed by SIGSEGV"))),
         "g.mp4": _judged_by_the_run(paths, "g.mp4", data=b"not a pickle"),
     }
@@ -124,8 +124,8 @@ def test_the_run_s_verdicts_are_not_judged_again(paths, run, calls):
     written = session_writer.write_session_reports(paths, run, plots="all")
     # only the samples the run did not play are judged, from their recordings
     assert _per_sample(calls, "judged") == {"c.mp4": 1, "d.mp4": 1}
-    assert {s: r.analysis for s, r in written.results.items() if s in run} == \
-        {s: r.analysis for s, r in run.items()}
+    assert {s: r.verdict for s, r in written.results.items() if s in run} == \
+        {s: r.verdict for s, r in run.items()}
     # each page's full detail checked once: c and d reuse their judgement's
     assert _per_sample(calls, "checked") == {s: 1 for s in ("a.mp4", "b.mp4", "c.mp4",
                                                             "d.mp4", "e.mp4")}
@@ -136,7 +136,7 @@ def test_the_run_s_verdicts_are_not_judged_again(paths, run, calls):
     assert _per_sample(calls, "recording read") == {s: 1 for s in ("a.mp4", "b.mp4", "c.mp4",
                                                                    "d.mp4", "e.mp4")}
     assert paths.report("g.mp4", "all").read_text() == \
-        f"g.mp4: no report: {paths.recording('g.mp4')}: {run['g.mp4'].analysis.reason}\n"
+        f"g.mp4: no report: {paths.recording('g.mp4')}: {run['g.mp4'].verdict.reason}\n"
     assert "no timeline for g.mp4: " in " ".join(written.notes)
 
 
@@ -163,7 +163,7 @@ def test_the_reports_are_those_the_recordings_alone_give(paths, run, tmp_path):
     verdicts_travelled = _texts(paths.reports_dir)
     # the same results without the version they judged: every recording is
     # read and judged from disk, as the end of a run did before
-    unstamped = {s: res.SampleResult(r.sample, r.analysis, recording=r.recording)
+    unstamped = {s: res.SampleResult(r.sample, r.verdict, recording=r.recording)
                  for s, r in run.items()}
     session_writer.write_session_reports(paths, unstamped, plots="none")
     assert _texts(paths.reports_dir) == verdicts_travelled

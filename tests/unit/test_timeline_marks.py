@@ -44,7 +44,7 @@ def a_4k_play(make_play, n_discarded: int = 81):
 
 def test_81_discarded_frames_give_81_marks(make_play):
     rec = judge(a_4k_play(make_play))
-    assert rec.analysis.counts == {"discarded_late": 81}
+    assert rec.verdict.counts == {"discarded_late": 81}
 
     marks = page_marks(timeline.render_page(rec, "4k.mp4"))
 
@@ -69,16 +69,16 @@ def test_every_kind_is_marked_as_often_as_analysis_counts_it(make_play):
                        inject={20: [("p.P.ut.1.7", 0.02)], 21: [("p.P.ut.1.7", None)]},
                        duration=10.0)
     rec = judge(events)
-    assert rec.analysis.counts == {"discarded_late": 3, "no_image": 2, "scheduling_in_past": 4,
+    assert rec.verdict.counts == {"discarded_late": 3, "no_image": 2, "scheduling_in_past": 4,
                                    "no_video_time": 2, "ended_early": 1}
 
     page = timeline.render_page(rec, "clip.mp4")
     marks = page_marks(page)
 
-    assert {kind: len(data["wall"]) for kind, data in marks.items()} == rec.analysis.counts
-    assert Counter(m.kind for m in timeline.defect_marks(rec)) == rec.analysis.counts
+    assert {kind: len(data["wall"]) for kind, data in marks.items()} == rec.verdict.counts
+    assert Counter(m.kind for m in timeline.defect_marks(rec)) == rec.verdict.counts
     labels = legend_labels(page)
-    for kind, n in rec.analysis.counts.items():
+    for kind, n in rec.verdict.counts.items():
         assert f"{kind} ({n})" in labels
 
 
@@ -107,14 +107,14 @@ def test_marks_agree_with_the_anomalies_of_the_verdict(make_play):
     rec = judge(events)
     marks = timeline.defect_marks(rec)
 
-    assert len(rec.analysis.anomalies) == MAX_ANOMALIES < len(marks) == 11
+    assert len(rec.verdict.anomalies) == MAX_ANOMALIES < len(marks) == 11
     assert [(m.index, m.frame, m.kind) for m in marks][:MAX_ANOMALIES] == [
-        (a.index, a.frame, a.kind) for a in rec.analysis.anomalies]
+        (a.index, a.frame, a.kind) for a in rec.verdict.anomalies]
 
 
 def test_end_of_stream_noise_is_not_marked(make_play):
     rec = judge(make_play(20))
-    assert rec.analysis.counts == {}
+    assert rec.verdict.counts == {}
 
     assert timeline.defect_marks(rec) == []
     marks = page_marks(timeline.render_page(rec, "clip.mp4"))
@@ -124,13 +124,13 @@ def test_end_of_stream_noise_is_not_marked(make_play):
 
 def test_ended_early_is_marked_at_the_end_of_play(make_play):
     rec = judge(make_play(30, duration=5.0))
-    assert rec.analysis.counts == {"ended_early": 1}
+    assert rec.verdict.counts == {"ended_early": 1}
 
     (mark,) = timeline.defect_marks(rec)
 
     assert mark.kind == "ended_early"
     assert mark.wall_time == mark.value == pytest.approx(30 * DT)
-    assert mark.index == rec.analysis.anomalies[0].index
+    assert mark.index == rec.verdict.anomalies[0].index
 
 
 def test_a_call_without_wall_time_marks_at_the_previous_one(make_play):
@@ -185,5 +185,5 @@ def test_mark_counts_equal_analysis_counts_at_random(make_play, seed):
                        duration=rng.choice([None, n * DT * 3]))
     rec = judge(events)
 
-    assert Counter(m.kind for m in timeline.defect_marks(rec)) == rec.analysis.counts
-    assert set(rec.analysis.counts) <= set(DEFECT_KINDS)
+    assert Counter(m.kind for m in timeline.defect_marks(rec)) == rec.verdict.counts
+    assert set(rec.verdict.counts) <= set(DEFECT_KINDS)

@@ -16,7 +16,6 @@ from pytest_pyglet_media.core.errors import UnreadableRecordingError
 from pytest_pyglet_media.judge import analysis
 from pytest_pyglet_media.judge.analysis import RecordingProblem, judge
 from pytest_pyglet_media.report import session_writer, timeline
-from pytest_pyglet_media.store import recording
 
 DT = 1 / 30  # the frame interval of the make_play recordings (mp_support.recordings.DT)
 

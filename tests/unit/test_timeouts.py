@@ -43,7 +43,7 @@ def test_retry_policy(monkeypatch, tmp_path, outcome, plays):
 
     def attempt(*args, **kwargs):
         calls.append(1)
-        return playback.Attempt(an.PlayAnalysis(outcome), None, tmp_path / "r.dbg")
+        return playback.Attempt(an.Verdict(outcome), None, tmp_path / "r.dbg")
 
     monkeypatch.setattr(playback, "attempt", attempt)
     retried = []
