@@ -19,7 +19,7 @@ from .judge import baseline as bl
 from .judge import results as res
 from .play import order, timeouts
 from .play.playback import Attempt, play_limit, play_with_retries
-from .report import reports
+from .report import text_reports
 from .store import play_marker
 from .store import sessions
 
@@ -134,7 +134,7 @@ class SampleItem(pytest.Item):
                                   crashed_attempts=attempts, recording=str(recording_path))
         self.stash[RESULT] = result.to_builtins()
         self.user_properties.extend(junit_properties(result))
-        raise SampleFailed(reports.attempt_message(self.sample, analysis, str(recording_path),
+        raise SampleFailed(text_reports.attempt_message(self.sample, analysis, str(recording_path),
                                                    None)) from None
 
     def pytest_timeout_limit(self, given: float) -> float:
@@ -217,7 +217,7 @@ class SampleItem(pytest.Item):
 
 
 def _message(sample: str, attempt: Attempt) -> str:
-    return reports.attempt_message(sample, attempt.verdict, str(attempt.recording),
+    return text_reports.attempt_message(sample, attempt.verdict, str(attempt.recording),
                                    attempt.run.stderr_tail if attempt.run else None)
 
 

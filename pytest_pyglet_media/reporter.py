@@ -18,7 +18,7 @@ from .core.errors import MediaTestError
 from .judge import baseline as bl
 from .judge import results as res
 from .play.playback import INSTALL_FFPROBE, PROBE_UNAVAILABLE
-from .report.reports import headline
+from .report.text_reports import headline
 from .report.session_writer import WrittenSummary, write_session_reports
 from .store import sessions
 from .store.manifest import expected_failures

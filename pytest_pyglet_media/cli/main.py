@@ -22,7 +22,7 @@ from ..core.names import MANIFEST_NAME
 from ..judge import analysis as an
 from ..judge import comparison
 from ..play.runner import DEFAULT_PLAYER
-from ..report import reports
+from ..report import text_reports
 from ..report.session_writer import (
     judged_recording,
     labelled_groups,
@@ -437,7 +437,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "summarize": (cmd_summarize, "write the active session's reports from its recordings"),
     "run-test-suite": (cmd_run_test_suite, "play a whole session, summarize it, protect it"),
     "report": (cmd_report, "write one report of one sample: "
-               + "; ".join(f"{k}: {v[1]}" for k, v in reports.AVAILABLE_REPORTS.items())),
+               + "; ".join(f"{k}: {v[1]}" for k, v in text_reports.AVAILABLE_REPORTS.items())),
     "compare": (cmd_compare, "compare the active session with another one"),
     "timeline": (cmd_timeline, "export a sample's timeline as csv, json or pkl"),
     "plot": (cmd_plot, "write a sample's timeline page (bokeh) to reports/"),
@@ -507,9 +507,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    help="work on this session instead of the active one")
     parsers["report"].add_argument("sample", metavar="SAMPLE")
     parsers["report"].add_argument("report_name", metavar="REPORT",
-                                   choices=sorted(reports.AVAILABLE_REPORTS),
+                                   choices=sorted(text_reports.AVAILABLE_REPORTS),
                                    help="one of: " + ", ".join(
-                                       f"{k} ({v[1]})" for k, v in reports.AVAILABLE_REPORTS.items()))
+                                       f"{k} ({v[1]})" for k, v in text_reports.AVAILABLE_REPORTS.items()))
     parsers["compare"].add_argument("other", metavar="OTHER", nargs="?",
                                     help="the session to compare with (the baseline)")
     parsers["compare"].add_argument("--between", nargs=2, metavar=("A", "B"),

@@ -1,7 +1,7 @@
 """One sample's play: run the player, judge the recording, retry crashes.
 
 Plain Python, no pytest, no text: it returns data (Attempt, SampleResult)
-and the item renders it (reports.attempt_message).
+and the item renders it (text_reports.attempt_message).
 """
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ from ..store import play_marker, recording
 from ..store import sessions
 from ..store.reference import Reference
 from ..store.stored_references import StoredReferences
-from . import index_page, reports, timeline
+from . import index_page, text_reports, timeline
 
 #: why a recording judged from the session alone was not checked against the file
 NO_STORED_REFERENCE = "the session holds no usable reference of the file"
@@ -111,7 +111,7 @@ def write_session_reports(paths: sessions.SessionPaths,
     versions = sessions.load_versions(paths)
     not_checked = {s: r.verdict.not_checked for s, r in results.items()
                    if r.verdict.not_checked}
-    summary = reports.summary(paths.name, samples_version(paths), totals, interrupted=interrupted,
+    summary = text_reports.summary(paths.name, samples_version(paths), totals, interrupted=interrupted,
                               not_checked=not_checked)
     places = labelled_groups(paths)
     group_rows = session_groups(places, versions, everything)
@@ -129,8 +129,8 @@ def write_session_reports(paths: sessions.SessionPaths,
         summary += "\n" + bl.summary_section(baseline, _entries(results),
                                               updated_by_run=baseline_updated)
     atomic.write_text(summary_path, summary)
-    atomic.write_text(paths.special_report("pyglet_info"), reports.pyglet_info(versions))
-    atomic.write_text(paths.special_report("pyglet_revision"), reports.pyglet_revision(versions))
+    atomic.write_text(paths.special_report("pyglet_info"), text_reports.pyglet_info(versions))
+    atomic.write_text(paths.special_report("pyglet_revision"), text_reports.pyglet_revision(versions))
     compared_path = write_comparison(paths.reports_dir, compared) if compared else None
     written = WrittenSummary(totals, results, summary_path, True, interrupted, compared,
                              compared_path, tuple(notes))
@@ -326,11 +326,11 @@ def judged_recording(paths: sessions.SessionPaths, sample: str,
 
 def sample_report(rec: an.ValidRecording, report_name: str,
                   verdict: an.Verdict | None = None) -> str:
-    """One of reports.AVAILABLE_REPORTS; all and anomalies end with the file's
+    """One of text_reports.AVAILABLE_REPORTS; all and anomalies end with the file's
     view of the play (of `verdict`, the run's, when given)."""
-    text = reports.AVAILABLE_REPORTS[report_name][0](rec)
+    text = text_reports.AVAILABLE_REPORTS[report_name][0](rec)
     against = "" if report_name == "counter" else \
-        reports.file_check_report(verdict or rec.verdict)
+        text_reports.file_check_report(verdict or rec.verdict)
     return f"{text}\n{against}" if against else text
 
 
@@ -402,7 +402,7 @@ def _write_index(paths: sessions.SessionPaths, written: WrittenSummary,
         else []
     atomic.write_text(target, index_page.render(
         paths.name, samples_version(paths), written.totals, written.results, present,
-        reports.headline(written.totals), interrupted=written.interrupted,
+        text_reports.headline(written.totals), interrupted=written.interrupted,
         recordings={s for s in written.totals.samples if paths.recording(s).is_file()},
         expected=expectations, baseline=_baseline_column(baseline, written.results),
         played_by=played_by or None))

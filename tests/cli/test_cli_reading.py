@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pyglet_media.report import reports
+from pytest_pyglet_media.report import text_reports
 from pytest_pyglet_media.store import sessions
 
 
@@ -27,7 +27,7 @@ def s1(samples, rec):
 # -- report ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", sorted(reports.AVAILABLE_REPORTS))
+@pytest.mark.parametrize("name", sorted(text_reports.AVAILABLE_REPORTS))
 def test_report_writes_and_prints_its_path(mpcli, s1, name):
     r = mpcli("report", "a.mp4", name)
     target = r.printed_path()
@@ -62,7 +62,7 @@ def test_report_help_lists_the_reports(mpcli):
     r = mpcli("report", "--help")
     assert r.code == 0
     text = " ".join(r.out.split())
-    for name, (_, description) in reports.AVAILABLE_REPORTS.items():
+    for name, (_, description) in text_reports.AVAILABLE_REPORTS.items():
         assert name in text
         assert " ".join(description.split()) in text
 

@@ -13,7 +13,7 @@ import pytest
 from pytest_pyglet_media.judge import analysis as an
 from pytest_pyglet_media.judge import results as res
 from pytest_pyglet_media.judge.rules import FILE_KINDS
-from pytest_pyglet_media.report import reports
+from pytest_pyglet_media.report import text_reports
 from pytest_pyglet_media.store.reference import Reference, Stream
 
 STEP = 0.04
@@ -81,7 +81,7 @@ def test_frames_not_shown_fail_the_play_with_their_times():
     assert result.outcome == an.DEFECTS
     assert result.counts == {"frames_not_shown": 4}
     assert result.checks.missing_frames == (0.0, 0.08, 0.92, 0.96)
-    message = reports.failure_message("clip.mp4", result, "rec.dbg")
+    message = text_reports.failure_message("clip.mp4", result, "rec.dbg")
     assert "   4 Frames of the file pyglet neither showed nor reported discarding" in message
     assert ("  frames_not_shown: 4 of 25 frames never shown: 2 at the start (0.00 s, 0.08 s), "
             "2 at the end (0.92 s, 0.96 s) (video stream 0, file times)") in message
@@ -126,8 +126,8 @@ def test_not_checked_says_why_everywhere():
     assert result.outcome == an.PERFECT and result.not_checked == why
     failed = an.analyse(play(frames(25), end=0.5), None, no_reference=why)
     assert f"not checked against the file: {why}" in \
-        reports.failure_message("clip", failed, "rec.dbg").splitlines()
-    assert reports.file_check_report(failed).endswith(f"Not checked against the file: {why}\n")
+        text_reports.failure_message("clip", failed, "rec.dbg").splitlines()
+    assert text_reports.file_check_report(failed).endswith(f"Not checked against the file: {why}\n")
     # a caller that had no reference to offer does not claim anything
     assert an.analyse(events).checked is None and an.analyse(events).not_checked == ""
 
@@ -224,7 +224,7 @@ def test_the_verdict_crosses_xdist_bounded():
     data = res.SampleResult("clip", result).to_builtins()
     pickle.dumps(data)  # builtins only
     assert res.SampleResult.from_builtins(data).verdict == result
-    report = reports.file_check_report(result)
+    report = text_reports.file_check_report(result)
     assert f"frames never shown, file times (the first {an.MAX_FILE_DETAIL} of " \
            f"{an.MAX_FILE_DETAIL + 25}):" in report
 
@@ -244,7 +244,7 @@ def test_outcomes_without_a_whole_play_are_not_compared():
 def test_summary_lists_the_samples_not_checked():
     a = res.SampleResult("a.mp4", an.analyse(play(frames(3)), no_reference="no ffprobe"))
     totals = res.session_totals([a])
-    text = reports.summary("s", "v", totals, not_checked={"a.mp4": "no ffprobe"})
+    text = text_reports.summary("s", "v", totals, not_checked={"a.mp4": "no ffprobe"})
     assert "*** Reference checks skipped: 1 played samples were not checked against the file" \
         in text
     assert "Appendix, samples not checked against the file\n\ta.mp4: no ffprobe" in text

@@ -11,7 +11,7 @@ from mp_support import recordings
 from pytest_pyglet_media.judge import analysis as an
 from pytest_pyglet_media.judge import comparison
 from pytest_pyglet_media.judge import results as res
-from pytest_pyglet_media.report import reports
+from pytest_pyglet_media.report import text_reports
 
 
 def play(*, late: int = 0, no_image: int = 0, cpu_wait: float | None = 0.001,
@@ -66,11 +66,11 @@ def test_summary_and_message_say_the_machine_was_overloaded():
     totals = res.session_totals([busy, fine])
     assert totals.overloaded == ("busy.mp4",)
     assert totals.relevant == 1 and totals.non_perfect == {}
-    text = reports.summary("s", "v", totals)
+    text = text_reports.summary("s", "v", totals)
     assert "Samples played while the machine was overloaded: 1" in text
     assert "Appendix, samples played while the machine was overloaded\n\tbusy.mp4" in text
-    assert "1 overloaded" in reports.headline(totals)
-    message = reports.failure_message("busy.mp4", busy.verdict, "/r/busy.mp4.dbg")
+    assert "1 overloaded" in text_reports.headline(totals)
+    message = text_reports.failure_message("busy.mp4", busy.verdict, "/r/busy.mp4.dbg")
     assert message.startswith("busy.mp4: 4 late frames, but the player waited")
     assert "recording: /r/busy.mp4.dbg" in message
 

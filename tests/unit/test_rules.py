@@ -27,7 +27,7 @@ from pytest_pyglet_media.judge import file_checks as fc
 from pytest_pyglet_media.judge import results as res
 from pytest_pyglet_media.judge import rules
 from pytest_pyglet_media.judge.rules import DEFECT_KINDS, EVENT_RULES, EventRule
-from pytest_pyglet_media.report import index_page, reports, timeline
+from pytest_pyglet_media.report import index_page, text_reports, timeline
 from pytest_pyglet_media.store.reference import Reference, Stream
 
 # -- what every reader says of one recording ------------------------------------------
@@ -41,7 +41,7 @@ def read_by_all(events: list[tuple]) -> dict:
         "careful": an._analyse_slow(events),
         "verdict": rec.verdict,
         "marks": timeline.defect_marks(rec),
-        "report": reports.report_anomalies(rec).splitlines(),
+        "report": text_reports.report_anomalies(rec).splitlines(),
     }
 
 
@@ -276,9 +276,9 @@ def test_a_description_changed_reaches_every_text(monkeypatch):
     result = rec.verdict
     sample = res.SampleResult("a.mp4", result)
     texts = {
-        "failure message": reports.failure_message("a.mp4", result, "a.dbg"),
-        "counter": reports.report_counter(rec),
-        "summary": reports.summary("s", "v", res.session_totals([sample])),
+        "failure message": text_reports.failure_message("a.mp4", result, "a.dbg"),
+        "counter": text_reports.report_counter(rec),
+        "summary": text_reports.summary("s", "v", res.session_totals([sample])),
         "index": index_page.render("s", "v", res.session_totals([sample]), {"a.mp4": sample},
                                    [], "h"),
     }
@@ -286,7 +286,7 @@ def test_a_description_changed_reaches_every_text(monkeypatch):
         assert "No picture" in text and "Late re-scheduling" in text, name
         assert "Image frame is None" not in text, name
     assert "!!! Late re-scheduling, rescheduling_time: -0.010000" in \
-        reports.report_anomalies(rec)
+        text_reports.report_anomalies(rec)
 
 
 # -- one frame matcher ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""reports.py: per-sample texts, failure messages, the session summary."""
+"""report/text_reports.py: per-sample texts, failure messages, the session summary."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,7 +7,7 @@ import pytest
 
 from pytest_pyglet_media.judge import analysis as an
 from pytest_pyglet_media.judge import results as res
-from pytest_pyglet_media.report import reports
+from pytest_pyglet_media.report import text_reports
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def defective(rec):
 
 
 def test_report_all_every_event_with_frame(defective):
-    lines = reports.report_all(an.judge(defective)).splitlines()
+    lines = text_reports.report_all(an.judge(defective)).splitlines()
     assert len(lines) == len(defective) - 1  # the version header is not an event
     assert lines[0] == "   0 Play sample: clip.mp4"
     assert lines[1].startswith("   0 Source duration: 0.1333")
@@ -37,13 +37,13 @@ def test_report_all_every_event_with_frame(defective):
 
 
 def test_report_all_pyglet_form(rec):
-    text = reports.report_all(an.judge(rec.pyglet_play(2)))
+    text = text_reports.report_all(an.judge(rec.pyglet_play(2)))
     assert text.splitlines()[0] == "   0 Start playing wall_time: 0.0"
     assert text.endswith(">>> play ends\n")
 
 
 def test_report_anomalies(defective):
-    lines = reports.report_anomalies(an.judge(defective)).splitlines()
+    lines = text_reports.report_anomalies(an.judge(defective)).splitlines()
     assert lines == [
         "   0 Play sample: clip.mp4",
         lines[1],
@@ -60,46 +60,46 @@ def test_report_anomalies(defective):
 
 
 def test_report_anomalies_clean_play_has_no_scheduling_line(rec):
-    text = reports.report_anomalies(an.judge(rec.play(10)))
+    text = text_reports.report_anomalies(an.judge(rec.play(10)))
     assert "Scheduling" not in text and "Discard" not in text
     assert text.endswith(">>> play ends\n")
 
 
 def test_report_counter(defective, rec):
-    text = reports.report_counter(an.judge(defective))
+    text = text_reports.report_counter(an.judge(defective))
     assert text == ("Counts of anomalies\nqtty anomaly\n"
                     "   1 Discard video frame too old,\n   1 Scheduling in the past\n")
-    assert reports.report_counter(an.judge(rec.play(5))) == "No anomalies detected.\n"
+    assert text_reports.report_counter(an.judge(rec.play(5))) == "No anomalies detected.\n"
 
 
 def test_report_counter_crash_names_outcome(rec):
-    text = reports.report_counter(an.judge(rec.placeholder("x")))
+    text = text_reports.report_counter(an.judge(rec.placeholder("x")))
     assert text.startswith("Outcome: crashed (")
     assert "No anomalies detected." in text
 
 
-@pytest.mark.parametrize("name", sorted(reports.AVAILABLE_REPORTS))
+@pytest.mark.parametrize("name", sorted(text_reports.AVAILABLE_REPORTS))
 @pytest.mark.parametrize("events", [[], [("version", 2.0)], [("p.P.xx",)],
                                     [("p.P.ut.1.9", "x", 0.1), ("p.P.oe",)],
                                     [("p.P.ut.1.0", "x", 0, 0, 0), ("p.P.oe",)]])
 def test_reports_take_only_judged_recordings(name, events):
     """Renderers never check events: judge() refuses what they could not render."""
-    renderer, description = reports.AVAILABLE_REPORTS[name]
+    renderer, description = text_reports.AVAILABLE_REPORTS[name]
     assert description
     with pytest.raises(an.RecordingProblem):
         renderer(an.judge(events))
 
 
 def test_reports_of_placeholder(rec):
-    assert reports.report_all(an.judge(rec.placeholder("s.mp4"))) == \
+    assert text_reports.report_all(an.judge(rec.placeholder("s.mp4"))) == \
         "   0 media_player crashed. sample: s.mp4\n"
-    assert "crashed" in reports.report_anomalies(an.judge(rec.placeholder("s.mp4")))
+    assert "crashed" in text_reports.report_anomalies(an.judge(rec.placeholder("s.mp4")))
 
 
 def test_format_counts():
-    assert reports.format_counts({}) == "No anomalies detected."
-    assert reports.format_counts({}, "a.mp4") == "Sample: a.mp4\nNo anomalies detected."
-    text = reports.format_counts({"no_image": 2}, "a.mp4")
+    assert text_reports.format_counts({}) == "No anomalies detected."
+    assert text_reports.format_counts({}, "a.mp4") == "Sample: a.mp4\nNo anomalies detected."
+    text = text_reports.format_counts({"no_image": 2}, "a.mp4")
     assert text == "Sample: a.mp4\nCounts of anomalies\nqtty anomaly\n   2 Image frame is None (?)"
 
 
@@ -108,7 +108,7 @@ def test_format_counts():
 
 def test_failure_message_defects(defective):
     result = an.analyse(defective)
-    text = reports.failure_message("clip.mp4", result, "/s/dbg/clip.mp4.dbg")
+    text = text_reports.failure_message("clip.mp4", result, "/s/dbg/clip.mp4.dbg")
     assert text.splitlines() == [
         "clip.mp4: 2 defects while playing a 0.13 s source",
         "   1 Discard video frame too old,",
@@ -122,7 +122,7 @@ def test_failure_message_defects(defective):
 
 def test_failure_message_one_defect_pyglet_form(rec):
     result = an.analyse(rec.pyglet_play(10, inject={3: [("p.P.ut.1.8",)]}))
-    text = reports.failure_message("p.mp4", result, "r.dbg")
+    text = text_reports.failure_message("p.mp4", result, "r.dbg")
     first = text.splitlines()[0]
     assert first == "p.mp4: 1 defect while playing"  # no duration known, singular
     assert "  frame 3: Image frame is None (?)" in text
@@ -130,7 +130,7 @@ def test_failure_message_one_defect_pyglet_form(rec):
 
 def test_failure_message_ended_early(rec):
     result = an.analyse(rec.play(6, duration=2.0, end_wall=0.2))
-    text = reports.failure_message("cut.mp4", result, "cut.dbg")
+    text = text_reports.failure_message("cut.mp4", result, "cut.dbg")
     assert "cut.mp4: 1 defect while playing a 2.00 s source" in text
     assert "(at 0.20 s of wall time)" in text
 
@@ -138,42 +138,42 @@ def test_failure_message_ended_early(rec):
 def test_failure_message_shows_at_most_max_anomalies(rec):
     n = an.MAX_ANOMALIES + 5
     result = an.analyse(rec.play(n + 1, inject={i: [("p.P.ut.1.8",)] for i in range(n)}))
-    text = reports.failure_message("s", result, "r")
+    text = text_reports.failure_message("s", result, "r")
     assert f"  {n} Image frame is None (?)" in text
     assert text.count("  frame ") == an.MAX_ANOMALIES
 
 
 def test_failure_message_crash(rec):
     result = an.analyse(rec.placeholder("s.mp4"))
-    text = reports.failure_message("s.mp4", result, "/x/s.mp4.dbg")
+    text = text_reports.failure_message("s.mp4", result, "/x/s.mp4.dbg")
     assert text.startswith("s.mp4: the player crashed: the recording ends with 'crash'")
     assert text.endswith("recording: /x/s.mp4.dbg")
-    text = reports.failure_message("s.mp4", replace(result, reason="exit code -11"),
+    text = text_reports.failure_message("s.mp4", replace(result, reason="exit code -11"),
                                    "/x/s.mp4.dbg")
     assert text.splitlines()[0] == "s.mp4: the player crashed: exit code -11"
 
 
 def test_failure_message_timeout():
     result = an.Verdict(an.TIMEOUT, reason="killed after 5.0 s")
-    text = reports.failure_message("s.mp4", result, "r.dbg")
+    text = text_reports.failure_message("s.mp4", result, "r.dbg")
     assert text.splitlines() == ["s.mp4: the player timed out: killed after 5.0 s",
                                  "recording: r.dbg"]
 
 
 def test_failure_message_unplayable_is_one_line():
     result = an.Verdict(an.UNPLAYABLE, reason="pyglet could not open it (X)")
-    text = reports.failure_message("bad.mp4", result, "r.dbg")
+    text = text_reports.failure_message("bad.mp4", result, "r.dbg")
     assert text == "bad.mp4: cannot be played: pyglet could not open it (X)"
     assert "\n" not in text
 
 
 def test_failure_message_unreadable_and_missing():
     result = an.analyse([("version", 9.9)])
-    text = reports.failure_message("s.mp4", result, "/x/s.mp4.dbg")
+    text = text_reports.failure_message("s.mp4", result, "/x/s.mp4.dbg")
     assert text.startswith("s.mp4: the recording /x/s.mp4.dbg is unreadable: ")
     assert "version" in text
     missing = an.Verdict(an.MISSING, reason="no recording was made")
-    assert reports.failure_message("s", missing, "r") == "s: no recording was made"
+    assert text_reports.failure_message("s", missing, "r") == "s: no recording was made"
 
 
 # -- session summary ----------------------------------------------------------------------
@@ -197,7 +197,7 @@ def totals():
 
 
 def test_summary_content(totals):
-    text = reports.summary("s1", "corpus 1.2", totals)
+    text = text_reports.summary("s1", "corpus 1.2", totals)
     lines = text.splitlines()
     assert lines[0] == "Summary of media_player debug info for session: s1"
     assert lines[1] == "Samples version: corpus 1.2"
@@ -240,7 +240,7 @@ def test_summary_content(totals):
 
 def test_summary_all_perfect():
     totals = res.session_totals([_r("a", an.PERFECT), _r("b", an.PERFECT)], ["a", "b"])
-    text = reports.summary("s", "v", totals)
+    text = text_reports.summary("s", "v", totals)
     assert "All samples have a .dbg recording." in text
     assert "All samples (finally) got a report with no crash." in text
     assert "No sample crashed the player." in text
@@ -252,7 +252,7 @@ def test_summary_all_perfect():
 
 def test_summary_no_relevant_samples_and_interrupted():
     totals = res.session_totals([_r("c", an.CRASHED, attempts=2, crashed=2)], ["c", "m"])
-    text = reports.summary("s", "v", totals, interrupted=True, notes=["a note"])
+    text = text_reports.summary("s", "v", totals, interrupted=True, notes=["a note"])
     lines = text.splitlines()
     assert lines[2] == "*** The run was interrupted: only the samples played so far are counted."
     assert lines[3] == "a note"
@@ -264,24 +264,24 @@ def test_summary_no_relevant_samples_and_interrupted():
 
 def test_crash_retries_only_sometimes():
     totals = res.session_totals([_r("d", an.PERFECT, attempts=3, crashed=2)])
-    assert reports.crash_retries(totals) == (
+    assert text_reports.crash_retries(totals) == (
         "Crash retries in this run: 2\nSamples that crashed but finally played entirely\nd")
 
 
 def test_headline(totals):
-    assert reports.headline(totals) == (
+    assert text_reports.headline(totals) == (
         "7 samples, 2 perfect, 1 with defects, 1 crashed, 1 unplayable, 1 unreadable, "
         "1 not played, 6 crash retries")
     clean = res.session_totals([_r("a", an.PERFECT)])
-    assert reports.headline(clean) == "1 samples, 1 perfect, 0 with defects"
+    assert text_reports.headline(clean) == "1 samples, 1 perfect, 0 with defects"
 
 
 # -- versions ------------------------------------------------------------------------------
 
 
 def test_pyglet_info():
-    assert reports.pyglet_info({}) == "No version information was captured for this session.\n"
-    text = reports.pyglet_info({
+    assert text_reports.pyglet_info({}) == "No version information was captured for this session.\n"
+    text = text_reports.pyglet_info({
         "pyglet": "2.1.19", "ffmpeg": "5.1", "python": "3.11.7",
         "ffmpeg_libraries": {"avformat": 59, "avcodec": 59},
         "platform": "Linux-6", "unknown_key": "hidden"})
@@ -293,10 +293,10 @@ def test_pyglet_info():
     assert "Python: 3.11.7" in lines
     assert "OS: Linux-6" in lines
     assert "hidden" not in text
-    assert "error: boom" in reports.pyglet_info({"error": "boom"})
+    assert "error: boom" in text_reports.pyglet_info({"error": "boom"})
 
 
 def test_pyglet_revision():
-    assert reports.pyglet_revision({}) == "unknown: not captured\n"
-    assert reports.pyglet_revision({"pyglet_revision": "git revision abc"}) == \
+    assert text_reports.pyglet_revision({}) == "unknown: not captured\n"
+    assert text_reports.pyglet_revision({"pyglet_revision": "git revision abc"}) == \
         "git revision abc\n"
