@@ -228,6 +228,9 @@ def junit_properties(result: res.SampleResult) -> list[tuple[str, object]]:
     props: list[tuple[str, object]] = [
         ("mp_verdict", result.outcome), ("mp_defects", defects),
         ("mp_recording", result.recording), ("mp_attempts", result.attempts)]
+    driver = text_reports.driver_used(result.verdict)
+    if driver is not None:
+        props.append(("mp_audio_driver", driver))
     checked = result.verdict.checked
     if checked is not None:
         props.append(("mp_file_check", "checked against the file" if checked is True

@@ -75,6 +75,7 @@ _FIELD_TYPES: dict[str, tuple[tuple[type, ...], ...]] = {
     "mp.src": (_NUMBER, _FORMAT, _FORMAT),
     "mp.end": (_NUMBER,),
     "mp.cpu": (_NUMBER, _NUMBER),
+    "mp.drv": (_TEXT, _TEXT, _TEXT),
     "p.P._sp": (_NUMBER,),
     "p.P.sk": (_NUMBER,),
     "p.P.ut.1.0": (_NUMBER, _NUMBER, _NUMBER, _NUMBER),
@@ -136,6 +137,10 @@ class Verdict:
     #: file_checks.FileChecks.to_builtins() of a checked play, its lists
     #: trimmed to MAX_FILE_DETAIL (it travels from xdist workers)
     file_checks: Mapping[str, Any] | None = None
+    #: the audio driver pyglet really used: (name, where it played, why the
+    #: drivers asked for before it failed), from the player's mp.drv; None
+    #: for a recording without one (pyglet's own logger, older players)
+    audio_driver: tuple[str, str, str] | None = None
 
     @property
     def total_defects(self) -> int:
@@ -165,13 +170,14 @@ class Verdict:
             "reason": self.reason,
             "checked": self.checked,
             "file_checks": None if self.file_checks is None else dict(self.file_checks),
+            "audio_driver": None if self.audio_driver is None else list(self.audio_driver),
         }
 
     @classmethod
     def from_builtins(cls, data: Mapping[str, Any]) -> "Verdict":
         fields = dict(data)
         fields["anomalies"] = tuple(Anomaly(*a) for a in fields.get("anomalies", ()))
-        for key in ("video_format", "audio_format"):
+        for key in ("video_format", "audio_format", "audio_driver"):
             if fields.get(key) is not None:
                 fields[key] = tuple(fields[key])
         return cls(**fields)
@@ -464,7 +470,7 @@ def _count(events: Sequence[Event], offset: int) -> Verdict:
     anomalies: list[Anomaly] = []
     noise = end_noise(events)
     frame = 0
-    duration = end_wall = video_format = audio_format = None
+    duration = end_wall = video_format = audio_format = driver = None
     reason = ""
     started = sourced = our_end = False
     frame_events = FRAME_EVENTS
@@ -482,6 +488,8 @@ def _count(events: Sequence[Event], offset: int) -> Verdict:
             started = True
         elif name == "mp.err":
             reason = str(event[1])
+        elif name == "mp.drv":
+            driver = event[1:]
         rule = broken_rule(event, index in noise)
         if rule is not None:
             key = rule.kind
@@ -490,7 +498,7 @@ def _count(events: Sequence[Event], offset: int) -> Verdict:
                 anomalies.append(Anomaly(index + offset, frame, key, rule.value_of(event)))
     return _verdict(events[-1][0] if events else None, len(events) + offset, frame,
                     counts, anomalies, duration, end_wall, video_format, audio_format, reason,
-                    _incomplete(started, sourced, our_end))
+                    _incomplete(started, sourced, our_end), driver)
 
 
 def _incomplete(started: bool, sourced: bool, our_end: bool) -> str | None:
@@ -509,11 +517,14 @@ def _incomplete(started: bool, sourced: bool, our_end: bool) -> str | None:
 
 def _verdict(last: str | None, n_events: int, frame: int, counts: dict[str, int],
              anomalies: list[Anomaly], duration: Any, end_wall: Any, video_format: Any,
-             audio_format: Any, reason: str, incomplete: str | None = None) -> Verdict:
+             audio_format: Any, reason: str, incomplete: str | None = None,
+             driver: Any = None) -> Verdict:
     """The outcome, once the events are counted; `last` is the last event's
-    name (None when there is no event after the header)."""
+    name (None when there is no event after the header); `driver`, the
+    fields of the player's mp.drv event, when it wrote one."""
     facts = dict(n_events=n_events, duration=duration, end_wall_time=end_wall,
-                 video_format=video_format, audio_format=audio_format)
+                 video_format=video_format, audio_format=audio_format,
+                 audio_driver=None if driver is None else tuple(driver))
     if reason:
         return Verdict(UNPLAYABLE, reason=reason, **facts)
     if last != END_OF_PLAY:
@@ -598,7 +609,7 @@ def _fast_scan(events: Any, judge: bool) -> Any:
     counts: dict[str, int] = {}
     anomalies: list[Anomaly] = []
     frame = 0
-    duration = end_wall = video_format = audio_format = None
+    duration = end_wall = video_format = audio_format = driver = None
     reason = ""
     generic = _GENERIC
     frame_events = FRAME_EVENTS
@@ -665,6 +676,8 @@ def _fast_scan(events: Any, judge: bool) -> Any:
                 started = True
             elif name == "mp.err":
                 reason = str(event[1])
+            elif name == "mp.drv":
+                driver = event[1:]
             rule = rules.get(name)
             if rule is None or not rule.condition_met(event):
                 continue
@@ -681,7 +694,7 @@ def _fast_scan(events: Any, judge: bool) -> Any:
         return start
     return _verdict(events[-1][0] if n > start else None, n, frame, counts, anomalies,
                     duration, end_wall, video_format, audio_format, reason,
-                    _incomplete(started, sourced, our_end))
+                    _incomplete(started, sourced, our_end), driver)
 
 
 def _ended_early(duration: float | None, end_wall: float | None) -> bool:

@@ -42,14 +42,16 @@ def render(session: str, samples_version: str, totals: res.SessionTotals,
            recordings: Collection[str] | None = None,
            expected: Mapping[str, str] | None = None,
            baseline: Mapping[str, tuple[str, str]] | None = None,
-           played_by: Mapping[str, str] | None = None) -> str:
+           played_by: Mapping[str, str] | None = None,
+           drivers: Mapping[str, str] | None = None) -> str:
     """`report_files` are the names present in reports/ (links only to what exists);
     `recordings`, when given, the samples whose recording exists; `expected`,
     the samples.toml expectation ("defect: reason") of samples not expected to pass;
     `baseline`, when given (a baseline is in use), each sample's baseline entry
     and how now compares ("same", "worse: ..."), shown in a "baseline" column;
     `played_by`, when given (a session merged with mixed versions), each
-    sample's group (groups.py), shown in a "played by" column."""
+    sample's group (groups.py), shown in a "played by" column; `drivers`,
+    when given, the audio driver each play really used, in an "audio" column."""
     expected = expected or {}
     present = set(report_files)
     rows = []
@@ -82,6 +84,7 @@ def render(session: str, samples_version: str, totals: res.SessionTotals,
             f"<td>{html.escape(sample)}</td>"
             + (f"<td>{html.escape(played_by.get(sample, 'not played'))}</td>"
                if played_by is not None else "")
+            + (f"<td>{html.escape(drivers.get(sample, ''))}</td>" if drivers is not None else "")
             + f"<td>{html.escape(outcome)}"
             + (f"<br><small>expected: {html.escape(expected[sample])}</small>"
                if sample in expected else "")
@@ -97,6 +100,7 @@ def render(session: str, samples_version: str, totals: res.SessionTotals,
     title = html.escape(f"pyglet media session {session}")
     baseline_head = "<th>baseline</th>" if baseline is not None else ""
     played_by_head = "<th>played by</th>" if played_by is not None else ""
+    played_by_head += "<th>audio</th>" if drivers is not None else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>

@@ -128,8 +128,14 @@ def write_session_reports(paths: sessions.SessionPaths,
     if baseline is not None:
         summary += "\n" + bl.summary_section(baseline, _entries(results),
                                               updated_by_run=baseline_updated)
+    asked = versions.get("audio")
+    drivers = text_reports.audio_drivers_section(
+        results, [str(d) for d in asked] if isinstance(asked, list) else None)
+    if drivers:
+        summary += "\n" + drivers
     atomic.write_text(summary_path, summary)
-    atomic.write_text(paths.special_report("pyglet_info"), text_reports.pyglet_info(versions))
+    atomic.write_text(paths.special_report("pyglet_info"),
+                      text_reports.pyglet_info(versions, drivers))
     atomic.write_text(paths.special_report("pyglet_revision"), text_reports.pyglet_revision(versions))
     compared_path = write_comparison(paths.reports_dir, compared) if compared else None
     written = WrittenSummary(totals, results, summary_path, True, interrupted, compared,
@@ -405,8 +411,16 @@ def _write_index(paths: sessions.SessionPaths, written: WrittenSummary,
         text_reports.headline(written.totals), interrupted=written.interrupted,
         recordings={s for s in written.totals.samples if paths.recording(s).is_file()},
         expected=expectations, baseline=_baseline_column(baseline, written.results),
-        played_by=played_by or None))
+        played_by=played_by or None, drivers=_drivers_column(written.results)))
     return target
+
+
+def _drivers_column(results: Mapping[str, res.SampleResult]) -> dict[str, str] | None:
+    """Each played sample's audio driver, for the index; None when no
+    recording names one."""
+    drivers = {s: text_reports.driver_used(r.verdict) for s, r in results.items()}
+    shown = {s: d for s, d in drivers.items() if d is not None}
+    return shown or None
 
 
 def _baseline_column(baseline: bl.Baseline | None, results: Mapping[str, res.SampleResult]

@@ -286,10 +286,54 @@ def headline(totals: res.SessionTotals) -> str:
     return ", ".join(bits)
 
 
-def pyglet_info(versions: Mapping[str, Any]) -> str:
-    """03_pyglet_info.txt: what played the samples (captured at session creation)."""
+def driver_used(verdict: an.Verdict) -> str | None:
+    """"pulse (server unix:/run/...)": the audio driver a play really used, or
+    None when its recording does not say (pyglet's own logger, older players)."""
+    if verdict.audio_driver is None:
+        return None
+    name, where, _failures = verdict.audio_driver
+    return f"{name} ({where})" if where else name
+
+
+def audio_drivers_section(results: Mapping[str, res.SampleResult],
+                          asked: Sequence[str] | None) -> str:
+    """Which audio drivers pyglet really used, and the plays that did not get
+    the first driver asked for (pyglet falls back along --mp-audio without a
+    word, finally to silent), with why the drivers before failed."""
+    used: dict[str, int] = {}
+    fell_back: list[str] = []
+    first = asked[0] if asked else None
+    for sample, result in sorted(results.items()):
+        driver = result.verdict.audio_driver
+        if driver is None:
+            continue
+        name, where, failures = driver
+        label = f"{name} ({where})" if where else name
+        used[label] = used.get(label, 0) + 1
+        if first is not None and name != first:
+            fell_back.append(f"\t{sample}: {name}" + (f" ({failures})" if failures else ""))
+    if not used:
+        return ""
+    counts = ", ".join(f"{label}: {n} {_samples(n)}" for label, n in sorted(used.items()))
+    head = f" (asked for: {', '.join(asked)})" if asked else ""
+    lines = [f"Audio drivers pyglet used{head}: {counts}"]
+    if fell_back:
+        lines.append(f"*** {len(fell_back)} {_samples(len(fell_back))} did not play on "
+                     f"{first}, the first driver asked for:")
+        lines.extend(fell_back)
+    return "\n".join(lines) + "\n"
+
+
+def _samples(n: int) -> str:
+    return "sample" if n == 1 else "samples"
+
+
+def pyglet_info(versions: Mapping[str, Any], drivers_section: str = "") -> str:
+    """03_pyglet_info.txt: what played the samples (captured at session
+    creation), and the audio drivers the plays really used."""
     if not versions:
-        return "No version information was captured for this session.\n"
+        return "No version information was captured for this session.\n" + (
+            "\n" + drivers_section if drivers_section else "")
     lines = ["Captured when the session was created.", ""]
     labels = [("pyglet", "pyglet"), ("pyglet_path", "pyglet location"), ("ffmpeg", "FFmpeg"),
               ("ffmpeg_libraries", "FFmpeg libraries (major versions)"),
@@ -302,6 +346,8 @@ def pyglet_info(versions: Mapping[str, Any]) -> str:
             if isinstance(value, dict):
                 value = ", ".join(f"{k} {v}" for k, v in value.items())
             lines.append(f"{label}: {value}")
+    if drivers_section:
+        lines.extend(["", drivers_section.rstrip("\n")])
     return "\n".join(lines) + "\n"
 
 
