@@ -77,14 +77,14 @@ def test_reference_reused_then_renewed_when_the_clip_changes(plays, reference_cl
     plays.add("h264_bf.mp4", manifest=False)
     baseline = plays.pytester.path / "baseline.json"
     first = plays.run("--mp-session=s", f"--mp-baseline={baseline}", "--mp-baseline-update")
-    assert first.verdict.ret == 0, first.out
+    assert first.result.ret == 0, first.out
     assert json.loads(baseline.read_text())["samples"]["h264_bf.mp4"]["counts"] == {
         "frames_not_shown": 4}
     stored = plays.samples / "s" / "reference" / "h264_bf.mp4.json"
     mtime = stored.stat().st_mtime_ns
 
     second = plays.run("--mp-session=s", f"--mp-baseline={baseline}")
-    assert second.verdict.ret == 0, second.out
+    assert second.result.ret == 0, second.out
     assert stored.stat().st_mtime_ns == mtime  # reused, not probed again
 
     # the same name, now a clip whose audio starts late: more frames lost
