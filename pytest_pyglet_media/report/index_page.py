@@ -51,7 +51,7 @@ def render(session: str, samples_version: str, totals: res.SessionTotals,
     and how now compares ("same", "worse: ..."), shown in a "baseline" column;
     `played_by`, when given (a session merged with mixed versions), each
     sample's group (groups.py), shown in a "played by" column; `drivers`,
-    when given, the audio driver each play really used, in an "audio" column."""
+    when given, the audio driver each play really used, in a last "audio" column."""
     expected = expected or {}
     present = set(report_files)
     rows = []
@@ -84,14 +84,15 @@ def render(session: str, samples_version: str, totals: res.SessionTotals,
             f"<td>{html.escape(sample)}</td>"
             + (f"<td>{html.escape(played_by.get(sample, 'not played'))}</td>"
                if played_by is not None else "")
-            + (f"<td>{html.escape(drivers.get(sample, ''))}</td>" if drivers is not None else "")
             + f"<td>{html.escape(outcome)}"
             + (f"<br><small>expected: {html.escape(expected[sample])}</small>"
                if sample in expected else "")
             + "</td>"
             f"<td>{defects}</td>" + (_baseline_cell(baseline.get(sample))
                                      if baseline is not None else "")
-            + f"<td>{retries}</td><td>{' '.join(links)}</td></tr>")
+            + f"<td>{retries}</td><td>{' '.join(links)}</td>"
+            + (f"<td>{html.escape(drivers.get(sample, ''))}</td>" if drivers is not None else "")
+            + "</tr>")
     notice = "<p><strong>The run was interrupted: samples not played have no verdict." \
              "</strong></p>" if interrupted else ""
     specials = " ".join(_link(name, name) for name in LINKED_SPECIAL_REPORTS if name in present)
@@ -100,7 +101,7 @@ def render(session: str, samples_version: str, totals: res.SessionTotals,
     title = html.escape(f"pyglet media session {session}")
     baseline_head = "<th>baseline</th>" if baseline is not None else ""
     played_by_head = "<th>played by</th>" if played_by is not None else ""
-    played_by_head += "<th>audio</th>" if drivers is not None else ""
+    drivers_head = "<th>audio</th>" if drivers is not None else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>
@@ -114,7 +115,7 @@ td, th {{ border: 1px solid #bbb; padding: 0.3em 0.6em; text-align: left; vertic
 {notice}
 <p>{specials} {comparisons}</p>
 <table>
-<thead><tr><th>sample</th>{played_by_head}<th>verdict</th><th>defects</th>{baseline_head}<th>retries</th><th>reports</th></tr></thead>
+<thead><tr><th>sample</th>{played_by_head}<th>verdict</th><th>defects</th>{baseline_head}<th>retries</th><th>reports</th>{drivers_head}</tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table>
