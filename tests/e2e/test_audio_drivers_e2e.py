@@ -186,6 +186,16 @@ def ancestor_below(pid: int, top: int) -> int:
     return pid
 
 
+def playing_worker(run_tmp: Path, controller: int) -> int | None:
+    """The xdist worker of a player streaming now, or None."""
+    for pid in playing(run_tmp):
+        try:
+            return ancestor_below(pid, controller)
+        except OSError:
+            continue  # that play ended meanwhile
+    return None
+
+
 def driver_event(recording: Path) -> tuple:
     events = rec.load(recording)
     assert events[-1] == ("p.P.oe",), f"{recording.name} did not play to its end"
@@ -263,8 +273,14 @@ def test_a_worker_killed_during_a_pulse_play_leaves_nothing(av_e2e, run_tmp):
     log = av_e2e.pytester.path / "inner.log"
     proc = _start_playing(av_e2e.pytester, run_tmp, log, "-n", "2", "-v")
     try:
-        worker = ancestor_below(playing(run_tmp)[0], proc.pid)
-        os.kill(worker, signal.SIGKILL)
+        worker: list[int | None] = [None]
+
+        def found() -> bool:
+            worker[0] = playing_worker(run_tmp, proc.pid)
+            return worker[0] is not None
+
+        wait_until(proc, log, found, "no worker's play streams to the daemon")
+        os.kill(worker[0], signal.SIGKILL)
         proc.wait(timeout=120)
     finally:
         reap(proc)
@@ -273,7 +289,7 @@ def test_a_worker_killed_during_a_pulse_play_leaves_nothing(av_e2e, run_tmp):
     assert "INTERNALERROR" not in out
     killed = re.findall(r"(\S+): its xdist worker died while playing it", out)
     assert len(killed) == 1 and killed[0] in (LONG_PLAY, WHOLE_PLAY), out
-    # the other sample, played by the other worker on the same server
+    # the other sample still played, on the run's one server
     (other,) = {LONG_PLAY, WHOLE_PLAY} - set(killed)
     _, used, detail, _ = driver_event(av_e2e.samples / "testrun_00" / "dbg" / f"{other}.dbg")
     assert used == "pulse" and str(run_tmp) in detail, detail
