@@ -4,7 +4,7 @@ Everything under tests/e2e really plays media (pyglet headless, FFmpeg), runs
 the ffmpeg tool, or opens a page in headless Chromium.
 
 The clips are generated with the ffmpeg command line tool into
-session-scoped folders (`e2e_corpus`, `clips`, `real_clip`); each test copies
+session-scoped folders (`e2e_corpus`, `clips`, `real_clip`, `av_clips`); each test copies
 them into its own pytester folder and runs the plugin with the real player.
 `browser` is headless Chromium (mp_support.browser); missing, it is a
 failure, not a skip: the project's ./run installs it.
@@ -68,6 +68,24 @@ def e2e_corpus(tmp_path_factory: pytest.TempPathFactory, ffmpeg) -> Path:
     (folder / "truncated.webm").write_bytes(data[: len(data) // 4])
     full.unlink()
     (folder / "not_media.mp4").write_text("this is not media\n")
+    return folder
+
+
+#: seconds of the `av_clips`: a whole play, and a play long enough to be caught mid-way
+AV_CLIP_SECONDS = (1, 3)
+
+
+@pytest.fixture(scope="session")
+def av_clips(tmp_path_factory: pytest.TempPathFactory, ffmpeg) -> Path:
+    """H.264 + AAC clips, `av_1s.mp4` and `av_3s.mp4`, for the real audio
+    drivers: at least a second of audio, as pyglet 2.1.19's PulseAudio driver
+    may never end the play of a shorter one (no end of stream)."""
+    folder = tmp_path_factory.mktemp("av_clips")
+    for seconds in AV_CLIP_SECONDS:
+        ffmpeg("-f", "lavfi", "-i", VIDEO.format(d=seconds),
+               "-f", "lavfi", "-i", AUDIO.format(rate=44100, d=seconds),
+               "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+               "-c:a", "aac", "-t", str(seconds), str(folder / f"av_{seconds}s.mp4"))
     return folder
 
 
@@ -138,6 +156,14 @@ def e2e(pytester: pytest.Pytester, inner_run_env: pytest.MonkeyPatch,
         e2e_corpus: Path) -> E2E:
     assert os.environ.get("DISPLAY") is None  # headless, as in CI
     return E2E(pytester, e2e_corpus)
+
+
+@pytest.fixture
+def av_e2e(pytester: pytest.Pytester, inner_run_env: pytest.MonkeyPatch,
+           av_clips: Path) -> E2E:
+    """`e2e` with the `av_clips` to add instead of the e2e corpus."""
+    assert os.environ.get("DISPLAY") is None  # headless, as in CI
+    return E2E(pytester, av_clips)
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,8 @@ PYTHONPATH), so every test module, conftest and player double can write
 - sessions: sessions built from synthetic recordings (Store), index.html parsing;
 - bundles: hand-crafted bundle tarballs;
 - corpus: manifests for the corpus builder tests;
+- inner_runs: an inner pytest run started in its own process group, waited
+  on, interrupted with Ctrl-C (the tests that interrupt or kill a run);
 - browser: headless Chromium driven through the DevTools pipe;
 - bokeh_doc: the bokeh document a timeline page embeds, read as JSON.
 

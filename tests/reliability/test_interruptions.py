@@ -9,12 +9,11 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
+from mp_support.inner_runs import ctrl_c, reap, start_inner_run, wait_until
 
 from pytest_pyglet_media.store import recording as rec
 
@@ -22,43 +21,17 @@ FINISHED = ("a1.mp4", "a2.mp4", "a3.mp4")  # played (perfectly) before the hang
 
 
 def _start_inner_run(mp, log: Path, *options: str) -> subprocess.Popen:
-    """An inner pytest run (the by_name doubles, no timeout in sight) in its
-    own process group, as a terminal's foreground job: Ctrl-C signals the
-    whole group (the players run in sessions of their own)."""
-    with open(log, "wb") as out_file:
-        return mp.pytester.popen(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist",
-             "--mp-samples-dir=samples", "--mp-player=doubles.by_name", "--mp-timeout=600",
-             "--mp-stall-timeout=600", *options],
-            stdout=out_file, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def _wait_until(proc: subprocess.Popen, log: Path, ready, what: str) -> None:
-    """Poll `ready()` while the inner run lives; 60 s bounds the waiting, it
-    measures nothing. A failure shows `what` did not happen, and the log."""
-    deadline = time.monotonic() + 60
-    while not ready():
-        assert proc.poll() is None and time.monotonic() < deadline, \
-            f"{what}:\n{log.read_text()}"
-        time.sleep(0.05)
+    """An inner pytest run of the by_name doubles, no timeout in sight, as a
+    terminal's foreground job (mp_support.inner_runs)."""
+    return start_inner_run(mp.pytester, log, "-p", "no:xdist", "--mp-samples-dir=samples",
+                           "--mp-player=doubles.by_name", "--mp-timeout=600",
+                           "--mp-stall-timeout=600", *options)
 
 
 def _grandchild_started(dbg: Path, *samples: str):
     """A hanging double's grandchild wrote its pid beside the recording."""
     files = [dbg / f"{s}.dbg.grandchild" for s in samples]
     return lambda: all(f.exists() and f.read_text().strip() for f in files)
-
-
-def _ctrl_c(proc: subprocess.Popen) -> None:
-    """Ctrl-C to the inner run's process group, as a terminal sends it."""
-    os.killpg(proc.pid, signal.SIGINT)
-    proc.wait(timeout=60)
-
-
-def _reap(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
 
 
 def test_ctrl_c_stops_players_keeps_recordings_and_marks_the_summary(mp, monkeypatch):
@@ -70,13 +43,13 @@ def test_ctrl_c_stops_players_keeps_recordings_and_marks_the_summary(mp, monkeyp
     proc = _start_inner_run(mp, log, "--mp-players=1")
     dbg = mp.samples / "testrun_00" / "dbg"
     try:
-        _wait_until(proc, log, _grandchild_started(dbg, "hang_b.mp4"),
-                    "the player never started")
+        wait_until(proc, log, _grandchild_started(dbg, "hang_b.mp4"),
+                   "the player never started")
         assert mp.live_processes_with(marker)  # the hanging player's grandchild runs now
         finished = {s: (dbg / f"{s}.dbg").read_bytes() for s in FINISHED}
-        _ctrl_c(proc)
+        ctrl_c(proc)
     finally:
-        _reap(proc)
+        reap(proc)
     out = log.read_text()
     assert proc.returncode == int(pytest.ExitCode.INTERRUPTED), out
     assert "KeyboardInterrupt" in out and "INTERNALERROR" not in out
@@ -142,7 +115,7 @@ def test_summarize_during_a_run_says_the_sample_is_being_played(mp, pyglet_mp, m
     proc = _start_inner_run(mp, log, "--mp-session=s")
     dbg = mp.samples / "s" / "dbg"
     try:
-        _wait_until(proc, log, _grandchild_started(dbg, "hang_b.mp4"), "the player never started")
+        wait_until(proc, log, _grandchild_started(dbg, "hang_b.mp4"), "the player never started")
         result = pyglet_mp("summarize", "--samples-dir", "samples", "--session", "s")
         assert result.code == 0, result.out + result.err
     finally:
@@ -170,14 +143,14 @@ def test_ctrl_c_stops_every_play_started_ahead(mp, monkeypatch):
     both_hang = _grandchild_started(dbg, "hang_b.mp4", "hang_c.mp4")
     a1 = dbg / "a1.mp4.dbg"
     try:
-        _wait_until(proc, log,
-                    lambda: both_hang() and a1.exists() and rec.load(a1)[-1] == ("p.P.oe",),
-                    "the players never started together")
+        wait_until(proc, log,
+                   lambda: both_hang() and a1.exists() and rec.load(a1)[-1] == ("p.P.oe",),
+                   "the players never started together")
         assert len(mp.live_processes_with(marker)) == 2  # both hang at once
         finished = a1.read_bytes()
-        _ctrl_c(proc)
+        ctrl_c(proc)
     finally:
-        _reap(proc)
+        reap(proc)
     out = log.read_text()
     assert proc.returncode == int(pytest.ExitCode.INTERRUPTED), out
     assert "INTERNALERROR" not in out
