@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from . import sound
 from .context import RunContext
 from .core.errors import MediaTestError
 from .judge import baseline as bl
@@ -56,8 +57,8 @@ class SessionReporter:
             return
         if self._discard_if_nothing_played(paths):
             return
-        # Fix (tests/reading): -x/--maxfail stops the run through session.shouldfail,
-        # not shouldstop; such a run was not marked interrupted.
+        # -x/--maxfail stop the run through session.shouldfail, not shouldstop:
+        # such a run is interrupted too
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop) \
             or bool(session.shouldfail)
         settings = self.ctx.settings
@@ -69,13 +70,12 @@ class SessionReporter:
                 compare_with=other, lost=self.lost,
                 expectations=expected_failures(self.ctx.manifest),
                 baseline=self._baseline(), baseline_updated=settings.baseline_update,
-                references=self.ctx.references)
+                references=self.ctx.references, sound_server=sound.described(session.config))
         except MediaTestError as exc:
             self.error = str(exc)
         except OSError as exc:
-            # Fix (tests/reliability): a session folder the run cannot write
-            # (a read-only reports/ or dbg/) raised PermissionError here, an
-            # INTERNALERROR with a traceback after every sample had played.
+            # a session folder the run cannot write (a read-only reports/ or
+            # dbg/): one error line after the plays, not an INTERNALERROR
             self.error = f"cannot write {exc.filename or paths.session_dir}: " \
                          f"{exc.strerror or exc}"
         self._update_baseline()

@@ -14,6 +14,7 @@ OpenAL Soft needs no server: its null backend (runner.child_environment).
 from __future__ import annotations
 
 import os
+import sys
 from typing import Sequence
 
 import pytest
@@ -34,13 +35,22 @@ def provide(config: pytest.Config, drivers: Sequence[str]) -> str | None:
     if not needs_pulse(drivers):
         return None
     try:
-        server = sound_servers.provide_pulse()
+        if sys.platform.startswith("linux"):
+            server = sound_servers.provide_pulse()
+        else:  # a private daemon only where it was built and tested: Linux
+            server = sound_servers.user_pulse(os.environ) or _no_server_here()
     except sound_servers.SoundServerError as exc:
         raise UsageError(f"pyglet's pulse audio driver needs a PulseAudio server: {exc}") \
             from None
     os.environ.update(server.environment)
     config.stash[SERVER] = server
     return server.description
+
+
+def _no_server_here() -> sound_servers.PulseServer:
+    raise sound_servers.SoundServerError(
+        f"no PulseAudio server answers, and this run starts a private one on Linux only "
+        f"(not on {sys.platform}); start one, or ask for another driver")
 
 
 def described(config: pytest.Config) -> str | None:

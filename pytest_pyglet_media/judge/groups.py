@@ -168,3 +168,14 @@ def against_first(rows: list[Row]) -> str:
                      f"{len(compared.changed)} changed"
                      + "".join(f"\n\t\tregressed: {c.describe()}" for c in compared.regressed))
     return "\n".join(lines) + "\n"
+
+
+def asked_drivers(versions: Mapping[str, Any]) -> list[str] | None:
+    """The --mp-audio drivers the session was created with, in pyglet's order
+    of preference (kept as "pulse,silent"; a list is read alike), or None."""
+    audio = versions.get("audio")
+    if isinstance(audio, (list, tuple)):
+        audio = ",".join(str(a) for a in audio)
+    if not isinstance(audio, str) or not audio.strip():
+        return None
+    return [d.strip() for d in audio.split(",") if d.strip()]

@@ -288,12 +288,15 @@ def _is_socket(path: Path) -> bool:
 
 
 def openal_environment(environ: Mapping[str, str],
-                       device: Callable[[Mapping[str, str]], str | None] = real_sound_device
-                       ) -> dict[str, str]:
+                       device: Callable[[Mapping[str, str]], str | None] = real_sound_device,
+                       platform: str = sys.platform) -> dict[str, str]:
     """The variables a player needs for OpenAL Soft: its null backend, which
     mixes in real time into no device, unless the user chose the backends
-    (ALSOFT_DRIVERS) or has a real device that OpenAL Soft would use."""
-    if "ALSOFT_DRIVERS" in environ or device(environ) is not None:
+    (ALSOFT_DRIVERS) or has a real device that OpenAL Soft would use. Only on
+    Linux, where the device check looks: elsewhere OpenAL plays on the
+    system's own device, as the user set it up."""
+    if not platform.startswith("linux") or "ALSOFT_DRIVERS" in environ \
+            or device(environ) is not None:
         return {}
     return {"ALSOFT_DRIVERS": "null"}
 

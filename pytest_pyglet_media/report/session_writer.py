@@ -63,7 +63,8 @@ def write_session_reports(paths: sessions.SessionPaths,
                           expectations: Mapping[str, str] | None = None,
                           lost: Collection[str] = (), baseline: bl.Baseline | None = None,
                           baseline_updated: bool = False,
-                          references: StoredReferences | None = None) -> WrittenSummary:
+                          references: StoredReferences | None = None,
+                          sound_server: str | None = None) -> WrittenSummary:
     """End a run: every playlist sample's verdict (this run's, else its
     recording's), its reports and timeline, the summary, the comparison with
     `compare_with`, and the index, written last.
@@ -73,7 +74,8 @@ def write_session_reports(paths: sessions.SessionPaths,
     samples whose xdist worker died while playing them; `baseline`, the
     baseline the run was judged against, shown beside each sample's counts
     (`baseline_updated`: the run rewrote it); `references`, the run's stored
-    references (those its collection and plays read stay read).
+    references (those its collection and plays read stay read);
+    `sound_server`, the PulseAudio server the run's pulse plays used.
     """
     references = references if references is not None else StoredReferences()
     conf = sessions.load_configuration(paths)
@@ -128,9 +130,9 @@ def write_session_reports(paths: sessions.SessionPaths,
     if baseline is not None:
         summary += "\n" + bl.summary_section(baseline, _entries(results),
                                               updated_by_run=baseline_updated)
-    asked = versions.get("audio")
-    drivers = text_reports.audio_drivers_section(
-        results, [str(d) for d in asked] if isinstance(asked, list) else None)
+    drivers = text_reports.audio_drivers_section(results, groups.asked_drivers(versions))
+    if sound_server:
+        drivers += f"PulseAudio server for pyglet's pulse driver: {sound_server}\n"
     if drivers:
         summary += "\n" + drivers
     atomic.write_text(summary_path, summary)

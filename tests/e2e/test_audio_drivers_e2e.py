@@ -230,6 +230,14 @@ def test_each_driver_plays_and_the_run_leaves_nothing(av_e2e, run_tmp, driver):
         assert match, detail
     elif driver == "openal":
         assert detail.startswith("device "), detail
+    # the summary, 03_pyglet_info.txt and the index say which driver played
+    reports = run.samples / "testrun_00" / "reports"
+    summary = (reports / "00_summary.txt").read_text()
+    assert f"Audio drivers pyglet used (asked for: {driver}): {driver}" in summary
+    assert ("PulseAudio server for pyglet's pulse driver: " in summary) == (driver == "pulse")
+    assert f"Audio drivers pyglet used (asked for: {driver})" in \
+        (reports / "03_pyglet_info.txt").read_text()
+    assert "<th>audio</th>" in (reports / "index.html").read_text()
     # stopped by the run's end, before its process exited
     assert left_at_exit(av_e2e.pytester) == []
     assert_nothing_left(run_tmp)

@@ -87,3 +87,12 @@ def test_the_index_has_an_audio_column_only_when_a_play_names_its_driver():
                              drivers={"a.mp4": "pulse (server x)"})
     assert "<th>audio</th>" in page and "<td>pulse (server x)</td>" in page
     assert "<th>audio</th>" not in index_page.render("s", "v", totals, results, [], "headline")
+
+
+@pytest.mark.parametrize("kept, asked", [("pulse,silent", ["pulse", "silent"]),
+                                         (["openal"], ["openal"]), ("", None), (None, None),
+                                         (3, None)])
+def test_the_drivers_asked_for_are_read_as_the_session_kept_them(kept, asked):
+    from pytest_pyglet_media.judge import groups
+
+    assert groups.asked_drivers({} if kept is None else {"audio": kept}) == asked

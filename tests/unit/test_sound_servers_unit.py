@@ -113,6 +113,24 @@ def test_openal_gets_its_null_backend_without_a_device():
     assert ss.openal_environment({}, device=lambda env: None) == {"ALSOFT_DRIVERS": "null"}
 
 
+def test_openal_is_left_as_set_up_outside_linux():
+    for platform in ("win32", "darwin"):
+        assert ss.openal_environment({}, device=lambda env: None, platform=platform) == {}
+
+
+def test_outside_linux_the_run_starts_no_daemon_and_says_so(monkeypatch):
+    import sys
+
+    from pytest_pyglet_media import sound
+    from pytest_pyglet_media.core.errors import UsageError
+
+    monkeypatch.setattr(sys, "platform", "darwin")
+    monkeypatch.setattr(ss, "user_pulse", lambda environ: None)
+    monkeypatch.setattr(ss, "start_private_pulse", lambda *a, **k: pytest.fail("started"))
+    with pytest.raises(UsageError, match="private one on Linux only .not on darwin."):
+        sound.provide(object(), ["pulse"])  # type: ignore[arg-type]
+
+
 def test_openal_is_left_to_the_users_choice_and_to_a_real_device():
     assert ss.openal_environment({"ALSOFT_DRIVERS": "alsa"}, device=lambda env: None) == {}
     assert ss.openal_environment({}, device=lambda env: "ALSA playback device") == {}
