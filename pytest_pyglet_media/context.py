@@ -160,9 +160,9 @@ def load_baseline(settings: Settings, samples_dir: Path
 
 
 def _require_writable_folder(folder: Path) -> None:
-    """Fix (tests/reliability): a read-only dbg/ let every player fail to write
-    its recording, each sample reported as a crash with the player's traceback;
-    refuse the run before anything plays instead."""
+    """A read-only dbg/ would let every player fail to write its recording,
+    each sample reported as a crash with the player's traceback: the run is
+    refused before anything plays instead."""
     if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"cannot write recordings into {folder}: the folder is read-only "
                          "for this user; fix its permissions or record into a new session")

@@ -55,7 +55,7 @@ class SampleFile(pytest.File):
     def collect(self) -> Iterable[pytest.Item]:
         item = SampleItem.from_parent(self, name=ITEM_NAME)
         if self.config.pluginmanager.hasplugin("rerunfailures"):
-            # One retry policy (issue 12): the plugin retries crashes, timeouts
+            # One retry policy: the plugin retries crashes, timeouts
             # and overloaded plays itself (--mp-retries); pytest-rerunfailures'
             # --reruns would multiply them and rerun unplayable files. Its
             # marker wins over --reruns (not over --force-reruns).
@@ -194,9 +194,9 @@ class SampleItem(pytest.Item):
             keywords={k: 1 for k in self.keywords}, outcome="rerun",
             longrepr=_message(self.sample, attempt), when="call", sections=[], duration=duration,
             start=now - duration, stop=now, user_properties=[])
-        # Fix (found by tests/plugin): runtest runs under output capture, so
-        # the terminal's 'R' went into the item's captured stdout instead of
-        # the progress line. Log the rerun with capture suspended.
+        # runtest runs under output capture: logged as it is, the terminal's
+        # 'R' would go into the item's captured stdout instead of the
+        # progress line, so the rerun is logged with capture suspended
         capman = self.config.pluginmanager.getplugin("capturemanager")
         if capman is None:
             self.ihook.pytest_runtest_logreport(report=report)

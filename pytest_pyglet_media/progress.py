@@ -1,4 +1,4 @@
-"""Progress of a long play on a terminal (issue 12, demand 8).
+"""Progress of a long play on a terminal.
 
 While a sample plays longer than DELAY seconds, the line pytest is writing
 shows `clip.mp4 12.3/60.0 s` after its cursor: the seconds since the play

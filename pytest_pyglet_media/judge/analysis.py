@@ -52,7 +52,7 @@ LATE_KINDS = frozenset({"discarded_late", "scheduling_in_past", "av_offset", "st
 OVERLOAD_MIN_FRACTION = 0.05
 #: ... and at least this long: an idle machine makes it wait ~0.1 %
 OVERLOAD_MIN_SECONDS = 0.05
-#: ... or, in a long play, this long in all (issue 13: an 8 s play among 16
+#: ... or, in a long play, this long in all (measured: an 8 s play among 16
 #: players waited 0.28 s, 3.5 %, and discarded a frame it shows on an idle
 #: machine, where a player waits ~0.1 % of its play: 8 ms in 8 s)
 OVERLOAD_SECONDS = 0.15
@@ -60,11 +60,10 @@ OVERLOAD_SECONDS = 0.15
 
 _ARITY = {name: spec.arity for name, spec in EVENTS.items()}
 
-# Fix (unit tests): validate() used to check names and field counts only, so a
-# field of the wrong type slipped through: a string pyglet_dt or seek time gave
-# PERFECT, a string video_time made Anomaly.describe() raise, and report_all()
-# raised TypeError (not RecordingProblem) out of write_session_reports. Fields
-# are now type-checked here. Numbers may be None where pyglet may log None.
+# Every field is type-checked, not only names and field counts: a string
+# pyglet_dt or seek time would read as a perfect play, a string video_time
+# would break Anomaly.describe() and report_all() (a TypeError out of the end
+# of the run). Numbers may be None where pyglet may log None.
 _NUMBER = (int, float, type(None))
 _FORMAT = (tuple, list, type(None))
 _TEXT = (str,)
@@ -533,7 +532,7 @@ def _verdict(last: str | None, n_events: int, frame: int, counts: dict[str, int]
                             reason=f"the recording ends with {shown!r}, not the end of play",
                             **facts)
     if incomplete:
-        # Issue 10: a recording of only the end of play was judged perfect
+        # a recording of only the end of play is no play, never a perfect one
         return Verdict(CRASHED, counts=counts, anomalies=tuple(anomalies),
                             reason=f"the recording ends with the end of play but {incomplete}: "
                                    "it is not a whole play", **facts)

@@ -120,9 +120,9 @@ def _same_file(path: Path, before: os.stat_result) -> bool:
 def _placeholder(recording_path: Path, sample: str) -> os.stat_result | str:
     """Replace the previous recording with a crash placeholder before playing.
 
-    Issue 10: a player that wrote nothing left the previous recording in
-    place, and the attempt was judged on it. Returns the placeholder's stat,
-    or why it cannot be written (the attempt is then a crash saying so).
+    A player that writes nothing must not leave the previous recording in
+    place to be judged as this attempt. Returns the placeholder's stat, or
+    why it cannot be written (the attempt is then a crash saying so).
     """
     try:
         recording.save(recording_path, recording.crash_placeholder(sample))
@@ -133,8 +133,8 @@ def _placeholder(recording_path: Path, sample: str) -> os.stat_result | str:
 
 def _unusable(sample_path: Path) -> an.Verdict | None:
     """A sample that cannot reach the player: say so without starting one."""
-    # Issue 10: a sample replaced by a link out of the folder after the
-    # session was made was played; the folder's rule holds at every play
+    # a sample replaced by a link out of the folder after the session was
+    # made is not played: the folder's rule holds at every play
     problem = sessions.sample_problem(sample_path.parent, sample_path.name)
     if problem is not None:
         return an.Verdict(an.MISSING, reason=f"not played: {problem}")
