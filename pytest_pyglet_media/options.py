@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from . import shards
 from .core.errors import UsageError
@@ -59,6 +59,11 @@ def _text(value: str) -> str:
     return value
 
 
+#: the longest limit a time option takes: a week. Beyond it a deadline no
+#: longer fits a timestamp (pytest-timeout's timer, the runner's clock)
+MAX_SECONDS = 7 * 24 * 3600.0
+
+
 def _seconds(value: str) -> float:
     try:
         seconds = float(value)
@@ -66,6 +71,8 @@ def _seconds(value: str) -> float:
         raise ValueError("it is not a number of seconds") from None
     if not seconds > 0 or seconds != seconds or seconds == float("inf"):
         raise ValueError("it must be a positive number of seconds")
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"it must be at most {MAX_SECONDS:.0f} seconds (a week)")
     return seconds
 
 
@@ -263,3 +270,18 @@ def resolve(option_values: Mapping[str, Any], ini_values: Mapping[str, Any],
         if values.get(field) is not None:
             values[field] = str(Path(values[field]).expanduser())
     return Settings(**values)
+
+
+def require_command_line_only(settings: Settings, command_line: Sequence[str]) -> None:
+    """A command-line-only switch that is on must be on the command line itself.
+
+    pytest puts PYTEST_ADDOPTS and an ini file's addopts in front of the
+    arguments before they are parsed, so the parsed value cannot tell where
+    it came from; the arguments as invoked can. --mp-baseline-update left
+    on there would pass every regression and rewrite the baseline on every run.
+    """
+    for spec in OPTIONS:
+        if spec.cli_only and getattr(settings, spec.field) and spec.flag not in command_line:
+            raise UsageError(f"{spec.flag} is read from the command line only: it was given "
+                             "through PYTEST_ADDOPTS or an ini addopts line, where it would "
+                             "rewrite the baseline and pass every regression on every run")

@@ -44,6 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
             if workerinput.get(WORKER_ORDER_KEY) is not None:
                 config.stash[items.PLAY_ORDER] = tuple(workerinput[WORKER_ORDER_KEY])
         else:
+            options.require_command_line_only(settings, config.invocation_params.args)
             if settings.player == options.DEFAULT_PLAYER and not config.option.collectonly:
                 ffmpeg_check.require_ffmpeg()  # one clear error before anything plays
                 # before any worker, fork server or player: they inherit its address

@@ -25,9 +25,19 @@ CI_NODE_TOTAL = "CI_NODE_TOTAL"
 CI_ENV_VARS = (CI_NODE_INDEX, CI_NODE_TOTAL)
 
 
+#: more shards than any CI matrix runs jobs: the split allocates one list per
+#: shard, so an absurd count (1/10000000) would cost gigabytes for a few samples
+MAX_SHARDS = 1000
+#: at most this many characters of K/N are read (a 20-digit count is nonsense)
+_MAX_TEXT = 20
+
+
 def parse(value: str) -> tuple[int, int]:
     """'K/N' -> (K, N), 1 <= K <= N; ValueError saying what is wrong."""
     text = value.strip()
+    if len(text) > _MAX_TEXT:
+        raise ValueError(f"N, the number of shards, must be at most {MAX_SHARDS} "
+                         "(one CI job each)")
     k_text, sep, n_text = text.partition("/")
     try:
         if not sep:
@@ -37,6 +47,9 @@ def parse(value: str) -> tuple[int, int]:
         raise ValueError("write it as K/N, e.g. 2/4 (shard K of N, counted from 1)") from None
     if n < 1:
         raise ValueError("N, the number of shards, must be 1 or more")
+    if n > MAX_SHARDS:
+        raise ValueError(f"N, the number of shards, must be at most {MAX_SHARDS} "
+                         "(one CI job each)")
     if not 1 <= k <= n:
         raise ValueError(f"K must be between 1 and {n} (shards are counted from 1)")
     return k, n

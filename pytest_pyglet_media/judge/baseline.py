@@ -189,8 +189,9 @@ def _counts(path: Path, where: str, counts: dict[str, Any]) -> dict[str, int]:
         if not _KIND.match(kind):
             raise BaselineError(path, f"{where}: {kind[:40]!r} is not a defect kind")
         if not isinstance(n, int) or isinstance(n, bool):
+            found = repr(n) if isinstance(n, float) else _json_type(n)  # name the value
             raise BaselineError(path, f"{where}: count of {kind} must be a whole number, "
-                                      f"found {_json_type(n)}")
+                                      f"found {found}")
         if not 0 <= n <= MAX_COUNT:
             shown = str(n) if len(str(n)) <= 20 else f"a {len(str(n))}-digit number"
             raise BaselineError(path, f"{where}: count of {kind} is {shown}, outside "

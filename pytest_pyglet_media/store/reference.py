@@ -166,8 +166,8 @@ def _run_ffprobe(sample: Path, args: list[str], timeout: float) -> Any:
         raise ProbeFailed(sample, f"ffprobe: {first[:MAX_MESSAGE_CHARS]}")
     try:
         return json.loads(done.stdout)
-    except ValueError as exc:
-        raise ProbeFailed(sample, f"ffprobe wrote no JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # not JSON, or nested beyond any answer
+        raise ProbeFailed(sample, f"ffprobe wrote no JSON we read: {str(exc)[:200]}") from None
 
 
 def probe(sample_path: Path | str, *, timeout: float = PROBE_TIMEOUT) -> Reference:
@@ -215,7 +215,8 @@ def _time(value: Any) -> float | None:
     return seconds if math.isfinite(seconds) and abs(seconds) <= MAX_SECONDS else None
 
 
-_TAG_DURATION = re.compile(r"^(\d+):(\d\d):(\d\d(?:\.\d+)?)$")
+#: at most 9 digits of hours (over 100,000 years): a longer one is no duration
+_TAG_DURATION = re.compile(r"^(\d{1,9}):(\d\d):(\d\d(?:\.\d{1,12})?)$")
 
 
 def _tag_duration(tags: Any) -> float | None:

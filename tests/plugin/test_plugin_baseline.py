@@ -213,3 +213,17 @@ def test_named_baseline_must_exist_unless_written(mp):
     run = mp.run("--mp-baseline=missing.json")
     assert run.ret == 4
     assert "missing.json: no such baseline file; write it with --mp-baseline-update" in run.err
+
+
+@pytest.mark.parametrize("where", ["PYTEST_ADDOPTS", "ini addopts"])
+def test_the_update_switched_on_anywhere_but_the_command_line_is_refused(mp, where, monkeypatch):
+    mp.add("perfect_a.mp4")
+    if where == "PYTEST_ADDOPTS":
+        monkeypatch.setenv("PYTEST_ADDOPTS", "--mp-baseline-update")
+    else:
+        mp.pytester.makeini("[pytest]\naddopts = --mp-baseline-update\n")
+    run = mp.run("--mp-retries=0")
+    assert run.result.ret == pytest.ExitCode.USAGE_ERROR, run.out
+    assert "--mp-baseline-update is read from the command line only" in run.result.stderr.str()
+    assert not baseline_file(mp).exists()
+    assert not (mp.samples / "testrun_00").exists()  # nothing played, no session made

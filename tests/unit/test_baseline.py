@@ -54,6 +54,12 @@ BAD = [
     (doc({"a.mp4": {"outcome": "played", "counts": {"no_image": "2"}}}), "whole number"),
     (doc({"a.mp4": {"outcome": "played", "counts": {"no_image": 1.5}}}), "whole number"),
     (doc({"a.mp4": {"outcome": "played", "counts": {"no_image": True}}}), "whole number"),
+    # a count that is no number at all is named as it was read
+    (b'{"format": "pytest-pyglet-media baseline", "version": 1, "samples": {"a.mp4": '
+     b'{"outcome": "played", "counts": {"no_image": 1e400}}}}', "found inf"),
+    (b'{"format": "pytest-pyglet-media baseline", "version": 1, "samples": {"a.mp4": '
+     b'{"outcome": "played", "counts": {"no_image": NaN}}}}', "found nan"),
+    (doc({"a.mp4": {"outcome": "played", "counts": {"no_image": 1.5}}}), "found 1.5"),
     (doc({"a.mp4": {"outcome": "played", "counts": {"no_image": -1}}}), "outside 0.."),
     (doc({"a.mp4": {"outcome": "played", "counts": {"no_image": 10**30}}}), "outside 0.."),
     (b'{"samples": {"a.mp4": {"outcome": "played", "counts": {"no_image": 1' + b"0" * 5000

@@ -170,3 +170,21 @@ def test_baseline_update_is_command_line_only():
     ini = {"mp_baseline_update": "true"}
     env = {"PYTEST_MP_BASELINE_UPDATE": "1"}
     assert resolve({}, ini, env).baseline_update is False
+
+
+@pytest.mark.parametrize("flag, value", [("mp_timeout", "1e10"), ("mp_stall_timeout", "1e300"),
+                                         ("mp_timeout", "604801")])
+def test_time_options_are_bounded(flag, value):
+    with pytest.raises(UsageError, match="at most 604800 seconds"):
+        options.resolve({flag: value}, {}, environ={})
+    assert options.resolve({flag: "604800"}, {}, environ={})
+
+
+def test_the_baseline_update_is_refused_unless_on_the_command_line_itself():
+    on = options.resolve({"mp_baseline_update": True}, {}, environ={})
+    options.require_command_line_only(on, ["--mp-samples-dir=s", "--mp-baseline-update"])
+    with pytest.raises(UsageError, match="--mp-baseline-update is read from the command line "
+                                         "only: it was given through PYTEST_ADDOPTS"):
+        options.require_command_line_only(on, ["--mp-samples-dir=s"])
+    off = options.resolve({}, {}, environ={})
+    options.require_command_line_only(off, [])

@@ -181,3 +181,30 @@ def test_picture_size_round_trips_and_older_references_without_it_load():
     assert video is not None and (video.width, video.height) == (None, None)
     with pytest.raises(ValueError, match="stream 0 width"):
         loads(text.replace('"width":640', '"width":0'))
+
+
+@pytest.mark.parametrize("tag", ["9" * 400 + ":00:00", "99999999999999999999:00:00.5",
+                                 "00:00:01." + "1" * 5000, "1e400:00:00"])
+def test_a_duration_tag_beyond_any_file_is_no_duration_not_a_traceback(tag):
+    from pytest_pyglet_media.store import reference as refs
+
+    assert refs._tag_duration({"DURATION": tag}) is None
+    assert refs._tag_duration({"DURATION": "00:00:02.000000000"}) == 2.0
+
+
+def test_ffprobe_output_nested_beyond_any_answer_is_that_file_s_probe_failure(monkeypatch,
+                                                                            tmp_path):
+    """No process: the answer of a run stands in for ffprobe's."""
+    import subprocess
+
+    from pytest_pyglet_media.core.errors import ProbeFailed
+    from pytest_pyglet_media.store import reference as refs
+
+    nested = b"[" * 100_000 + b"]" * 100_000
+
+    def fake_run(command, **kwargs):
+        return subprocess.CompletedProcess(command, 0, stdout=nested, stderr=b"")
+
+    monkeypatch.setattr(refs.subprocess, "run", fake_run)
+    with pytest.raises(ProbeFailed, match="ffprobe wrote no JSON"):
+        refs._run_ffprobe(tmp_path / "clip.mkv", ["ffprobe"], timeout=5)

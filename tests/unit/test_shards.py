@@ -83,3 +83,17 @@ def test_bad_shard_is_a_usage_error_naming_its_source(cli, env, message):
         resolve(cli, {}, env)
     assert str(info.value).startswith(message)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["1/10000000", "1/1001", "1/" + "9" * 20, "1/" + "9" * 5000])
+def test_absurd_shard_counts_are_refused_in_one_line(value):
+    with pytest.raises(ValueError, match=f"at most {shards.MAX_SHARDS}"):
+        shards.parse(value)
+    assert shards.parse(f"{shards.MAX_SHARDS}/{shards.MAX_SHARDS}") == (1000, 1000)
+
+
+def test_an_absurd_ci_node_total_is_a_usage_error_naming_the_variables():
+    env = {shards.CI_NODE_INDEX: "1", shards.CI_NODE_TOTAL: "9" * 20}
+    with pytest.raises(UsageError, match="CI_NODE_INDEX and CI_NODE_TOTAL: N, the number of "
+                                         "shards, must be at most 1000"):
+        options.resolve({}, {}, environ=env)
