@@ -83,7 +83,7 @@ def run_plugin(corpus: Path, workdir: Path, label: str, spawn: str,
     junit = workdir / f"{label}.xml"
     argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
             f"--mp-samples-dir={samples}", f"--mp-session={label}", f"--mp-spawn={spawn}",
-            f"--junitxml={junit}", "--mp-plots=none"]
+            f"--junitxml={junit}", "-o", "junit_family=xunit1", "--mp-plots=none"]
     # one play at a time in each process (--mp-players=1): a sample's junit
     # time is then its play and the plugin's overhead, nothing else
     # (bench_throughput.py measures plays at once)
@@ -102,7 +102,7 @@ def run_plugin(corpus: Path, workdir: Path, label: str, spawn: str,
     for case in ET.parse(junit).getroot().iter("testcase"):
         props = {p.get("name"): p.get("value") for p in case.iter("property")}
         rec = props.get("mp_recording")
-        sample = Path(rec).name.removesuffix(".dbg") if rec else case.get("classname", "")
+        sample = Path(rec).name.removesuffix(".dbg") if rec else case.get("name", "")
         cases[sample] = {"time": case.get("time", "nan"),
                          "verdict": props.get("mp_verdict", "?")}
     return wall, cases, done.returncode
