@@ -1,4 +1,4 @@
-"""How fast analysis.analyse() judges recordings (issue 6, demand 4: >= 2 M events/s).
+"""How fast analysis.analyse() judges recordings (target: >= 2 M events/s on one core).
 
     python benchmarks/bench_analysis.py [--recordings 1000] [--seconds 120] [--fps 60]
                                         [--repeats 3] [--cpu N]

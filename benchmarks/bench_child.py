@@ -9,9 +9,9 @@ ffprobe's reference) is the parent's work. This benchmark starts fresh
 interpreters in turn, pair by pair, and measures in each:
 
   (a) child:       import pytest_pyglet_media.play.player
-  (b) with judge:  the same, plus the judge the child used to load
+  (b) with judge:  the same, plus the judge, which the child does not need
                    (judge.analysis, which brings judge.file_checks and
-                   store.reference): the child as it was before the stages
+                   store.reference): a child that loads the judge itself
 
 and prints the median import time, the modules loaded and the peak resident
 memory (ru_maxrss) of each, with the ratio child / with judge. pyglet itself

@@ -10,7 +10,7 @@ take minutes. A tiny plugin loaded with `-p peak_memory` (benchmarks/) writes th
 controller's VmHWM (/proc/self/status) and ru_maxrss at pytest_unconfigure,
 after the session's reports are written. `--workers N` runs with `-n N`
 (the controller then plays nothing itself; its memory is still the one
-measured). Target (issue 6): growth < 50 MB from --small to --large.
+measured). Target: growth < 50 MB from --small to --large.
 """
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ Per-sample overhead = wall time - media duration. Durations come from the
 played through in (b) count: their recording holds the source's duration,
 ends with `p.P.oe`, and its end of play (`mp.end`) is no earlier than 90 % of
 the duration (a truncated file ends early: its overhead would read negative).
-Median and max per approach and their ratio are printed; targets (issue 6):
+Median and max per approach and their ratio are printed; targets:
 plugin median <= 0.1 s and <= 1/3 of the fresh interpreter's; `-n 2` wall
 time <= 0.6 x serial on two cores. Exit status 0 whatever the numbers: this
 measures, the tests judge correctness.

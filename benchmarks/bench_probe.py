@@ -1,5 +1,5 @@
-"""What a reference costs next to the play it judges (issue 11: "probing must
-cost little next to the play").
+"""What a reference costs next to the play it judges (probing must cost little
+next to the play).
 
     python benchmarks/bench_probe.py [--seconds 1 10] [--repeats 3] [--keep DIR]
 

@@ -1,4 +1,4 @@
-"""Exit statuses, --help everywhere, and one-line errors (issue demand 7).
+"""Exit statuses, --help everywhere, and one-line errors.
 
 Mostly in-process; a few runs of the real console script and of
 `python -m pytest_pyglet_media` check what a shell sees.

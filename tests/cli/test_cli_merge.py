@@ -147,7 +147,7 @@ def test_a_shard_that_crashed_mid_run_leaves_its_samples_listed_as_played_by_non
 
 
 def test_shards_played_on_two_platforms_are_shown_side_by_side(two_shards, mp):
-    """Issue 14: one shard per OS (or audio driver), merged with --allow-mixed:
+    """One shard per OS (or audio driver), merged with --allow-mixed:
     the summary has a row per platform, the index a "played by" column."""
     samples_dir = two_shards.samples_dir
     _set_versions(samples_dir, "shard-1", platform="Linux-6.1.0-x86_64-with-glibc2.36",
@@ -182,7 +182,7 @@ def test_an_index_of_shards_played_alike_has_no_played_by_column(two_shards, mp)
 
 @pytest.fixture
 def two_platforms(samples):
-    """Issue 14: the whole playlist played on Linux and on Windows (one job
+    """The whole playlist played on Linux and on Windows (one job
     per OS, each maybe sharded): every sample has a recording from each."""
     shard(samples, "linux", {s: bare_play(s) for s in PLAYLIST})
     shard(samples, "win-1", {"a.mp4": crashed("a.mp4"), "b.ogv": bare_play("b.ogv")})

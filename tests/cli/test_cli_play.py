@@ -1,5 +1,5 @@
 """pyglet-mp commands that play or summarize: playmany, retry-crashed, summarize,
-run-test-suite; and protection (issue demands 5 and 6).
+run-test-suite; and protection.
 
 Samples are played by the doubles tests/doubles/cli_*.py (never pyglet): selected
 with `-- --mp-player=MODULE` for playmany/run-test-suite, and with

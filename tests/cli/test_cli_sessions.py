@@ -1,7 +1,7 @@
 """pyglet-mp session commands: new, activate, deactivate, protect, status, list, help.
 
-Issue demands 1 (commands, activation.json, playlist copy, versions, corpus
-version), 2 (playlists) and 3 (session names).
+Covers the commands, activation.json, the playlist copy, versions, corpus
+version, playlists and session names.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""pyglet-mp --store (and $pyglet_mp_store_dir); pyglet-mp prune (issue 12, demand 7)."""
+"""pyglet-mp --store (and $pyglet_mp_store_dir); pyglet-mp prune."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""Issue 13: several samples play at once in one pytest process (ahead.py,
+"""Several samples play at once in one pytest process (ahead.py,
 concurrency.py), items stay ordinary items. The `room` double proves overlap
 by meeting other players; no assertion here depends on how fast the machine is
 (only on the order of events, or lower bounds)."""

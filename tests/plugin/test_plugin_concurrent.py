@@ -1,4 +1,4 @@
-"""Two runs on two sessions of one samples folder at the same time (issue 3.4).
+"""Two runs on two sessions of one samples folder at the same time.
 
 The plugin never consults or writes activation.json when --mp-session is
 given, so concurrent runs cannot disturb each other.

@@ -1,4 +1,4 @@
-"""Missing FFmpeg is one usage error up front (issue 12, demand 6).
+"""Missing FFmpeg is one usage error up front.
 
 In-process runs, so that the finder can be monkeypatched: the check runs
 only for the real player, which these runs never reach.

@@ -1,8 +1,8 @@
 """mp_samples_dir in an ini file adds the samples to what pytest collects.
 
 It never replaces testpaths or the user's path arguments, and a run that
-plays no sample writes no session output and prints no media section
-(issue 12, demand 1). --mp-samples-dir on the command line with no paths
+plays no sample writes no session output and prints no media section.
+--mp-samples-dir on the command line with no paths
 still collects only the samples.
 """
 from __future__ import annotations

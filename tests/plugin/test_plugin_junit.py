@@ -126,7 +126,7 @@ def test_location_has_a_line(mp):
 
 
 def test_teamcity_messages_name_the_sample_with_a_line(mp):
-    """Issue 12: teamcity-messages showed `clip.mp4:None` as the location."""
+    """teamcity-messages shows `clip.mp4:0`, never `clip.mp4:None`, as the location."""
     import teamcity  # noqa: F401  (in the test extra: a missing one fails, never skips)
     mp.add("defects_b.mp4")
     run = mp.run("--teamcity", "-p", "no:xdist")

@@ -1,4 +1,4 @@
-"""Progress of long plays is for terminals only: output to a pipe is unchanged (demand 8)."""
+"""Progress of long plays is for terminals only: output to a pipe is unchanged."""
 from __future__ import annotations
 
 import pytest

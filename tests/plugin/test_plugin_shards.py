@@ -108,7 +108,7 @@ def test_four_shards_bundled_and_merged_equal_one_run(mp, tmp_path, monkeypatch)
 
 
 def test_a_matrix_of_two_audio_drivers_by_two_shards_merges_into_two_groups(mp, tmp_path):
-    """Issue 14: each "platform" (here: audio drivers) plays the whole
+    """Each "platform" (here: audio drivers) plays the whole
     playlist in 2 shards; one merge of the 4 bundles holds each platform as
     a group with every sample, and compares the groups sample by sample."""
     from pytest_pyglet_media.cli import main as cli

@@ -1,4 +1,4 @@
-"""--mp-store: sessions and activation.json kept outside the samples folder (issue 12, demand 7)."""
+"""--mp-store: sessions and activation.json kept outside the samples folder."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""Issue 12, demands 3 and 4: pytest-timeout and pytest-rerunfailures beside
+"""pytest-timeout and pytest-rerunfailures beside
 the plugin's own limits and retries (both installed by the test extra)."""
 from __future__ import annotations
 

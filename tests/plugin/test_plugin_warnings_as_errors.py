@@ -1,4 +1,4 @@
-"""`-W error` never turns one of the plugin's warnings into an INTERNALERROR (issue 12)."""
+"""`-W error` never turns one of the plugin's warnings into an INTERNALERROR."""
 from __future__ import annotations
 
 

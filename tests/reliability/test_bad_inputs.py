@@ -198,8 +198,8 @@ UNFIT = {"new\nline.mp4": "line break", " lead.mp4": "white space",
 
 
 def test_names_a_playlist_line_cannot_hold_are_left_out_with_a_warning(mp, no_internal_error):
-    # they used to be played, then read back from the session playlist as
-    # other names: the summary called them "not played"
+    # played, they would be read back from the session playlist as other
+    # names, and the summary would call them "not played"
     mp.add("perfect_a.mp4", *UNFIT)
     run = mp.run("-v", "-p", "no:xdist")
     no_internal_error(run.out + run.err)

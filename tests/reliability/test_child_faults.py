@@ -50,7 +50,7 @@ def test_hang_times_out_and_leaves_no_process(mp, monkeypatch):
 
 
 def test_hang_without_mp_timeout_is_killed_after_the_stall_timeout(mp, monkeypatch):
-    """Issue 12: a hung player is caught by its missing progress (no
+    """A hung player is caught by its missing progress (no
     heartbeat), long before the play's limit (here 120 s: no ffprobe
     reference for a double's fake sample, or 60 s and more with one)."""
     marker = f"mp-stall-{uuid.uuid4().hex}"
@@ -84,7 +84,7 @@ def test_megabytes_of_stderr_show_only_the_tail(mp):
     assert "NOISY-LAST-LINE" in text
     assert "NOISY-FIRST-LINE" not in run.out
     # the message's last lines, plus the player's output as a captured
-    # section (issue 12), itself cut to the runner's tail
+    # section, itself cut to the runner's tail
     assert len(text) < 4096 + STDERR_TAIL_BYTES
     assert len(run.out) < 64 * 1024
 
@@ -111,8 +111,8 @@ def test_play_that_never_ends_times_out_keeping_its_partial_recording(mp, no_int
 
 
 def test_a_replay_that_writes_nothing_is_never_judged_on_the_old_recording(mp):
-    """Issue 10: a player exiting before writing anything passed on the
-    previous recording of the sample."""
+    """A player exiting before writing anything fails: the sample's previous
+    recording is never judged in its place."""
     mp.add("a.mp4")
     first = mp.run("--mp-session=s", player="perfect")
     assert first.outcomes() == {"passed": 1}

@@ -1,4 +1,4 @@
-"""Issue 10, demand 2: recordings of admitted types whose values break readers.
+"""Recordings of admitted types whose values break readers.
 
 Every reading command gives one line naming the recording (or judges it
 unreadable), never a traceback, and the plugin's end of run still writes

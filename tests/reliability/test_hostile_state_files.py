@@ -1,4 +1,4 @@
-"""Issue 10: the store's own files and names, crafted, give one line, never a traceback.
+"""The store's own files and names, crafted, give one line, never a traceback.
 
 State files (activation, configuration, versions, retry state, playlists)
 hold values of the admitted JSON types that break readers; names and paths

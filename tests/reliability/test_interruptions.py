@@ -65,7 +65,7 @@ def test_ctrl_c_stops_players_keeps_recordings_and_marks_the_summary(mp, monkeyp
     assert "*** The run was interrupted" in summary
     assert "Relevant samples with perfect play: 3 / 3" in summary
     assert "Appendix, list of samples without dbg\n\tz_never.mp4\n" in summary
-    # issue 10: the sample in flight was interrupted, not crashed
+    # the sample in flight counts as interrupted, not crashed
     assert "Samples interrupted or being played, without a verdict: 1" in summary
     assert "Appendix, samples interrupted or being played (no verdict)\n\thang_b.mp4\n" \
         in summary
@@ -107,7 +107,7 @@ def test_killed_xdist_worker_loses_only_its_sample(mp, monkeypatch, no_internal_
 
 
 def test_summarize_during_a_run_says_the_sample_is_being_played(mp, pyglet_mp, monkeypatch):
-    """Issue 10: summarize while a sample plays listed it as 'always crashed'."""
+    """summarize while a sample plays lists it as being played, never as 'always crashed'."""
     marker = f"mp-int-{uuid.uuid4().hex}"
     monkeypatch.setenv("MP_DOUBLE_MARKER", marker)
     mp.add("a1.mp4", "hang_b.mp4")

@@ -1,4 +1,4 @@
-"""A read-only samples folder plays with --mp-store (issue 12, demand 7).
+"""A read-only samples folder plays with --mp-store.
 
 Runs under setpriv, so that root obeys the permission bits."""
 from __future__ import annotations

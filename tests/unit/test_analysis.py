@@ -231,7 +231,7 @@ def test_short_recording_noise_rule_does_not_fail():
      "source (mp.src)"),
 ])
 def test_a_recording_that_is_not_a_whole_play_is_not_perfect(events, lacking):
-    """Issue 10: only the end of play (or no start, or our end without a source)."""
+    """Only the end of play (or no start, or our end without a source) is not a whole play."""
     result = an.analyse(events)
     assert result.outcome == an.CRASHED
     assert result.reason == (f"the recording ends with the end of play but shows no {lacking}: "
@@ -242,7 +242,7 @@ def test_a_recording_that_is_not_a_whole_play_is_not_perfect(events, lacking):
     (float("nan"), "non-finite"), (float("inf"), "non-finite"), (10 ** 5000, "out of range"),
     (True, "a bool"), (None, None)], ids=["nan", "inf", "5000-digit", "bool", "none"])
 def test_numbers_are_finite_and_in_range(value, problem):
-    """Issue 10: a crafted value is unreadable, never a traceback in a reader."""
+    """A crafted value is unreadable, never a traceback in a reader."""
     events = [("version", 1.1), ("p.P._sp", 0.0), ("p.P.ut.1.0", value, 0.0, 0.0, 0.0),
               ("p.P.oe",)]
     result = an.analyse(events)

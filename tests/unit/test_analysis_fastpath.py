@@ -1,10 +1,10 @@
-"""analysis.py fast path (issue 6, demand 4): same verdicts as a plain reference.
+"""analysis.py fast path: same verdicts as a plain reference.
 
 analyse() and validate() take a one-pass fast scan and fall back to the
 careful two-pass path for anything unusual. These tests hold both to a
-reference written here the simple way (the code as it was before the fast
-path): same outcome, counts, anomalies, facts and reasons, on hand-made and
-on seeded random recordings. No timing here: see benchmarks/bench_analysis.py.
+reference written here the simple way (with no fast path): same outcome,
+counts, anomalies, facts and reasons, on hand-made and on seeded random
+recordings. No timing here: see benchmarks/bench_analysis.py.
 (hypothesis is not installed in the venv, hence seeded `random`.)
 """
 from __future__ import annotations
@@ -66,7 +66,7 @@ def ref_validate(events):
 
 
 def ref_number_problem(value):
-    """Issue 9: a bool is never a number; issue 10: finite and within 1e18."""
+    """A bool is never a number; a number is finite and within 1e18."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -152,7 +152,7 @@ def ref_analyse(events):
         return an.Verdict(an.CRASHED, counts=counts, anomalies=tuple(anomalies),
                                reason=f"the recording ends with {last!r}, not the end of play",
                                **facts)
-    # issue 10: a whole play shows its start, and ours its source before its end
+    # a whole play shows its start, and ours its source before its end
     lacking = "p.P._sp" if "p.P._sp" not in names else \
         "mp.src" if "mp.end" in names and "mp.src" not in names else None
     if lacking:
@@ -236,8 +236,8 @@ Named = namedtuple("Named", "name value")
 # numbers the careful path accepts; the fast scan takes only exact int/float/None
 NUMBERS = [0.0, 0.5, -0.02, 3, 0, -1, None, FloatSub(-0.5), IntSub(-2), 1e18, -1e18, -0.0,
            -9.2e12]
-# a bool is refused as a number (issue 9: the timeline refused it, analysis did not);
-# so is what is not finite or out of range (issue 10)
+# a bool is refused as a number (by analysis as by the timeline);
+# so is what is not finite or out of range
 WRONG = ["1", b"1", [], {}, (1.0,), object(), 1j, {1.0}, True, False, float("nan"),
          float("inf"), -float("inf"), 1e300, 10 ** 30]
 _FIELDS_OF = {name: spec.fields for name, spec in EVENTS.items()}

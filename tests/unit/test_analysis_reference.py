@@ -165,7 +165,7 @@ def test_stall_and_av_offset_on_an_overloaded_machine_are_the_machines_fault():
 
 
 def test_frames_not_shown_while_the_player_waited_for_a_cpu_are_the_machines():
-    """Measured (issue 13, 14 players on 2 CPUs): an MJPEG clip whose player
+    """Measured (14 players on 2 CPUs): an MJPEG clip whose player
     waited 23 % of its play for a CPU lost 2 frames it shows on an idle
     machine. Such a play is overloaded (retried on a calm machine); the same
     frames lost without waiting are the sample's defects."""

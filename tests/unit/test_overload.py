@@ -1,4 +1,4 @@
-"""Late frames on an overloaded machine are the machine's fault (issue 6.3).
+"""Late frames on an overloaded machine are the machine's fault.
 
 The player records how long it waited for a CPU (`mp.cpu`, from the kernel's
 run-queue delay); late-frame defects during a long wait judge the play
@@ -43,7 +43,7 @@ def test_a_short_absolute_wait_is_not_overload():
 
 
 def test_a_long_play_that_waited_a_while_in_all_blames_the_machine():
-    """Issue 13: 0.28 s of an 8 s play (3.5 %) among 16 players cost a frame;
+    """Measured: 0.28 s of an 8 s play (3.5 %) among 16 players cost a frame;
     an idle machine makes a player wait ~0.1 %: 8 ms in 8 s."""
     assert an.analyse(play(late=1, cpu_wait=0.28, wall=8.0)).outcome == an.OVERLOADED
     assert an.analyse(play(late=1, cpu_wait=0.008, wall=8.0)).outcome == an.DEFECTS

@@ -1,4 +1,4 @@
-"""What a maintainer packaging the project needs (issue 12, demand 9).
+"""What a maintainer packaging the project needs.
 
 The sdist's content is fixed by MANIFEST.in (setuptools); building it needs
 a newer setuptools than the test environment's, so the rules are checked

@@ -1,4 +1,4 @@
-"""Progress of long plays on a terminal: the text, when it shows, what it writes (demand 8)."""
+"""Progress of long plays on a terminal: the text, when it shows, what it writes."""
 from __future__ import annotations
 
 import os

@@ -342,7 +342,7 @@ def test_load_versions_missing_or_not_a_dict(samples_dir):
     paths = _create(samples_dir)
     paths.versions.unlink()
     assert sessions.load_versions(paths) == {}
-    paths.versions.write_text("[1]")  # issue 10: named, not silently ignored
+    paths.versions.write_text("[1]")  # named, not silently ignored
     with pytest.raises(BadFileError, match="is not a JSON object of versions"):
         sessions.load_versions(paths)
     paths.versions.write_text("{oops")

@@ -34,7 +34,7 @@ def test_item_limit_covers_every_play_and_retry():
     ("unplayable", 1), ("unreadable", 1), ("missing", 1), ("defects", 1), ("perfect", 1),
 ])
 def test_retry_policy(monkeypatch, tmp_path, outcome, plays):
-    """Issue 12, demand 4: only crashes, timeouts and overloaded plays are retried."""
+    """Only crashes, timeouts and overloaded plays are retried."""
     from pytest_pyglet_media.judge import analysis as an
     from pytest_pyglet_media.options import Settings
     from pytest_pyglet_media.play import playback
