@@ -207,7 +207,10 @@ def _sample_result(paths: sessions.SessionPaths, sample: str, result: res.Sample
 
 def _unfinished(marker: Path) -> an.Verdict | None:
     """A crash placeholder with a play marker beside it is no crash: the play
-    was interrupted, or is going on now in a live process."""
+    was interrupted, is going on now in a live process, or the process that
+    played it is gone. A crash of the player leaves no marker (the run that
+    sees it judges the play and removes it): a marker whose process is gone
+    says the run itself died (SIGKILL, a killed xdist worker) mid-play."""
     state = play_marker.read(marker)
     if state is None:
         return None
@@ -215,7 +218,8 @@ def _unfinished(marker: Path) -> an.Verdict | None:
         return an.Verdict(an.INTERRUPTED, reason="the run was interrupted while it played")
     if state.player_alive():
         return an.Verdict(an.PLAYING, reason=f"being played now (process {state.pid})")
-    return None
+    return an.Verdict(an.INTERRUPTED, reason=f"the run playing it (process {state.pid}) "
+                                             "ended before the play did: killed?")
 
 
 def session_results(paths: sessions.SessionPaths) -> dict[str, res.SampleResult | None]:

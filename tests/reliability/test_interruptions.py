@@ -72,6 +72,29 @@ def test_ctrl_c_stops_players_keeps_recordings_and_marks_the_summary(mp, monkeyp
     assert "Samples that always crashed" not in summary
 
 
+def test_a_run_killed_outright_leaves_its_sample_in_flight_interrupted_not_crashed(mp, mpcli,
+                                                                                  monkeypatch):
+    """SIGKILL of pytest itself: nothing ends the play in order, the marker stays
+    with a dead pid; summarize lists the sample as interrupted, never crashed."""
+    marker = f"mp-kill-{uuid.uuid4().hex}"
+    monkeypatch.setenv("MP_DOUBLE_MARKER", marker)
+    mp.add("a1.mp4", "hang_b.mp4")
+    log = mp.pytester.path / "inner.log"
+    proc = _start_inner_run(mp, log, "--mp-players=1", "--mp-session=s")
+    dbg = mp.samples / "s" / "dbg"
+    try:
+        wait_until(proc, log, _grandchild_started(dbg, "hang_b.mp4"),
+                   "the player never started")
+        os.killpg(proc.pid, signal.SIGKILL)  # the run and its players, all at once
+    finally:
+        reap(proc)
+    assert mpcli("summarize", "--session", "s", f"--samples-dir={mp.samples}").code == 0
+    summary = (mp.samples / "s" / "reports" / "00_summary.txt").read_text()
+    assert "Appendix, samples interrupted or being played (no verdict)\n\thang_b.mp4\n" \
+        in summary
+    assert "Samples that always crashed" not in summary
+
+
 #: around the killer in the (sorted) playlist: some are played after the worker died
 OTHERS = ("aa1.mp4", "aa2.mp4", "zz1.mp4", "zz2.mp4", "zz3.mp4")
 

@@ -74,11 +74,12 @@ def test_an_interrupted_play(samples_dir, older):
     assert _readers(samples_dir, older) == (an.INTERRUPTED, False)
 
 
-def test_a_play_whose_process_died_reads_as_a_crash_but_keeps_its_session(samples_dir, older):
+def test_a_play_whose_run_died_reads_as_interrupted_and_keeps_its_session(samples_dir, older):
+    """The run was killed mid-play (SIGKILL): no verdict, never "always crashed"."""
     marker = older.playing(SAMPLE)
     marker.write_text(f'{{"pid": {_dead_pid()}}}\n')
     assert not play_marker.read(marker).player_alive()
-    assert _readers(samples_dir, older) == (an.CRASHED, False)
+    assert _readers(samples_dir, older) == (an.INTERRUPTED, False)
 
 
 def test_removed_marker_reads_as_none(samples_dir, older):
