@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from pytest_pyglet_media.core.errors import BadFileError, SessionError
+from mp_support.recordings import placeholder
+
 from pytest_pyglet_media.store import bundle, recording
 from pytest_pyglet_media.store import sessions as session
 
@@ -208,3 +210,28 @@ def test_failed_extract_of_truncated_real_bundle_leaves_nothing(made_session, ds
     assert info.value.path == cut
     assert "damaged" in info.value.problem or "not a bundle" in info.value.problem
     assert kit.tree(dst_dir) == []
+
+
+@pytest.mark.parametrize("where", ["recording", "dbg", "reports"])
+def test_no_bundle_is_written_into_another_session(made_session, where):
+    """A protected session's read-only recording is never replaced by an archive."""
+    other = session.create_session(made_session.samples_dir, "s2", ["a.mp4"],
+                                   has_playlist=False, versions={}, samples_version="t")
+    recording.save(other.recording("a.mp4"), placeholder("a.mp4"))
+    session.save_configuration(other, session.Configuration(protect_raw_data=True))
+    before = other.recording("a.mp4").read_bytes()
+    dest = {"recording": other.recording("a.mp4"), "dbg": other.dbg_dir / "x.tar.gz",
+            "reports": other.reports_dir / "x.tar.gz"}[where]
+    with pytest.raises(SessionError, match="inside session folder"):
+        bundle.create_bundle(made_session, dest)
+    assert other.recording("a.mp4").read_bytes() == before
+    assert not (other.dbg_dir / "x.tar.gz").exists()
+
+
+def test_a_read_only_file_is_not_replaced_by_a_bundle(made_session, tmp_path):
+    dest = tmp_path / "kept.tar.gz"
+    dest.write_bytes(b"keep me")
+    dest.chmod(0o444)
+    with pytest.raises(SessionError, match="exists and is read-only"):
+        bundle.create_bundle(made_session, dest)
+    assert dest.read_bytes() == b"keep me"
