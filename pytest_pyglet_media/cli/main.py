@@ -327,14 +327,30 @@ def _check_reldir(paths: sessions.SessionPaths, reldir: str) -> None:
     if not parts or Path(reldir).is_absolute() or ".." in parts:
         raise CommandError(f"--reldir {reldir[:120]!r} must be a folder inside the store folder "
                            "(the samples folder unless --store names another)")
-    first = sessions.SessionPaths(paths.samples_dir, parts[0], paths.store_dir)
-    if first.exists() and not sessions.load_configuration(first).reports_writable:
-        raise CommandError(f"--reldir {reldir[:120]!r} is inside session {parts[0]!r}, which "
-                           "protects its reports; choose a folder outside it")
     if parts[0] in (sessions.ACTIVATION_FILE, MANIFEST_NAME) or \
             (paths.store / parts[0]).is_file():
         raise CommandError(f"--reldir {reldir[:120]!r} names a file of the store folder, "
                            "not a folder")
+    # where the comparison really lands, links resolved (the folder may not exist yet)
+    target = _resolved(paths.store / reldir)
+    store = paths.store.resolve()
+    if target != store and store not in target.parents:
+        raise CommandError(f"--reldir {reldir[:120]!r} leads out of the store folder "
+                           f"(to {str(target)[:160]}); choose a folder inside it")
+    holder = sessions.session_holding(target)
+    if holder is not None and not sessions.load_configuration(
+            sessions.SessionPaths(holder.parent, holder.name)).reports_writable:
+        raise CommandError(f"--reldir {reldir[:120]!r} is inside session {holder.name!r}, "
+                           "which protects its reports; choose a folder outside it")
+
+
+def _resolved(path: Path) -> Path:
+    """`path` with links resolved as far as it exists: its missing part is made later."""
+    missing: list[str] = []
+    while not path.exists() and path != path.parent:
+        missing.append(path.name)
+        path = path.parent
+    return path.resolve().joinpath(*reversed(missing))
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:

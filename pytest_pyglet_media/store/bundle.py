@@ -129,7 +129,7 @@ def create_bundle(paths: session.SessionPaths, dest: Path | None = None, *,
     if _is_inside(dest.parent, root):
         raise SessionError(f"cannot write bundle {dest} inside the session folder it packs; "
                            "choose another destination")
-    other = _session_holding(dest.parent)
+    other = session.session_holding(dest.parent)
     if other is not None:
         # a session's files are its recordings and reports: a bundle written
         # there would replace one (even a protected, read-only recording)
@@ -295,19 +295,6 @@ class _BytesReader:
         chunk = self._data[self._pos:end]
         self._pos += len(chunk)
         return chunk
-
-
-def _session_holding(folder: Path) -> Path | None:
-    """The session folder `folder` is in (itself or an ancestor holding a
-    configuration file), after resolving links; None outside every session."""
-    try:
-        here = Path(folder).resolve()
-    except OSError:
-        return None
-    for candidate in (here, *here.parents):
-        if session.SessionPaths(candidate.parent, candidate.name).exists():
-            return candidate
-    return None
 
 
 def _is_inside(path: Path, folder: Path) -> bool:

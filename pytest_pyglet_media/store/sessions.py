@@ -191,6 +191,21 @@ class SessionPaths:
         return self.configuration.is_file()
 
 
+def session_holding(folder: Path) -> Path | None:
+    """The session folder that `folder` is in (itself or an ancestor holding a
+    configuration file), after resolving links; None outside every session.
+    What writes into the store asks it, so that a link inside the store
+    cannot carry a write into a session folder."""
+    try:
+        here = Path(folder).resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        return None
+    for candidate in (here, *here.parents):
+        if SessionPaths(candidate.parent, candidate.name).exists():
+            return candidate
+    return None
+
+
 def recording_file_name(sample: str) -> str:
     return fit_file_name(sample, RECORDING_SUFFIX)
 

@@ -180,6 +180,22 @@ def test_compare_reldir_escaping_is_refused(mpcli, two, samples, reldir):
     assert not list(samples.samples_dir.parent.rglob("comparison_*"))
 
 
+def test_compare_reldir_through_links_is_refused(mpcli, two, samples, tmp_path):
+    """Every output path is resolved before it is checked: a link inside the store
+    carries no comparison into a protected session, nor out of the store."""
+    base, new = two
+    sessions.update_configuration(base, protect_reports=True)
+    (samples.samples_dir / "to_base").symlink_to(base.reports_dir)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (samples.samples_dir / "to_outside").symlink_to(outside)
+    mpcli("compare", "base", "--reldir", "to_base").one_line_error("protects its reports")
+    mpcli("compare", "base", "--reldir", "to_outside/deeper").one_line_error(
+        "leads out of the store")
+    assert not list(base.reports_dir.glob("comparison_*"))
+    assert not list(outside.rglob("*"))
+
+
 def test_compare_refusals(mpcli, two):
     mpcli("compare", "nope").one_line_error("nope")
     mpcli("compare", "base", "--session", "nope").one_line_error("nope")
