@@ -36,6 +36,20 @@ class SampleFailed(Exception):
     """The play was judged bad; the message is the whole explanation."""
 
 
+class NotTheExpectedFailure(Exception):
+    """The sample failed, but not as samples.toml expects: an expectation excuses
+    what it names (a known defect, a broken file), never a crash, a hang or a
+    play with no recording, so this is never an expected failure."""
+
+
+#: the outcomes each expectation of samples.toml excuses: a known defect is a
+#: play with defects; a broken file fails cleanly (pyglet cannot open it, or
+#: it plays short); a crash, a timeout, a missing or unreadable recording, an
+#: overloaded machine are never what a sample is expected to do
+EXCUSED_BY = {"defect": frozenset({an.DEFECTS}),
+              "broken": frozenset({an.UNPLAYABLE, an.DEFECTS})}
+
+
 class NotPlayed(Exception):
     """The sample was not played (the session forbids it); never an expected failure."""
 
@@ -119,7 +133,17 @@ class SampleItem(pytest.Item):
         if ctx.judged_by_baseline:
             self._judge_by_baseline(ctx, result, last)
         elif result.outcome != an.PERFECT:
-            raise SampleFailed(_message(self.sample, last))
+            raise self._failure(ctx, result.outcome, _message(self.sample, last))
+
+    def _failure(self, ctx: RunContext, outcome: str, message: str) -> Exception:
+        """SampleFailed, which samples.toml's expectation may mark xfail, when the
+        outcome is one the expectation names; else a failure it cannot excuse."""
+        spec = ctx.manifest.expectation(self.sample) if ctx.manifest else None
+        if spec is None or spec.expect == "pass" or outcome in EXCUSED_BY[spec.expect]:
+            return SampleFailed(message)
+        return NotTheExpectedFailure(
+            f"{self.sample}: samples.toml expects {spec.expect!r} ({spec.reason}), "
+            f"which does not excuse {outcome!r}\n{message}")
 
     def _stopped_by_pytest_timeout(self, ctx: RunContext, why: str, attempts: int) -> None:
         """pytest-timeout fired during a play (its signal method): the runner
@@ -134,8 +158,8 @@ class SampleItem(pytest.Item):
                                   crashed_attempts=attempts, recording=str(recording_path))
         self.stash[RESULT] = result.to_builtins()
         self.user_properties.extend(junit_properties(result))
-        raise SampleFailed(text_reports.attempt_message(self.sample, analysis, str(recording_path),
-                                                   None)) from None
+        raise self._failure(ctx, an.TIMEOUT, text_reports.attempt_message(
+            self.sample, analysis, str(recording_path), None)) from None
 
     def pytest_timeout_limit(self, given: float) -> float:
         """The pytest-timeout limit of this item: at least `given`, and enough
@@ -161,7 +185,7 @@ class SampleItem(pytest.Item):
         self._record(baseline_properties(base, now))
         if not ctx.baseline_applies(self.sample):
             if result.outcome != an.PERFECT:
-                raise SampleFailed(_message(self.sample, last))
+                raise self._failure(ctx, result.outcome, _message(self.sample, last))
             return
         verdict = bl.check_against(now, base, ctx.baseline_name, update=ctx.settings.baseline_update)
         if verdict.passed and verdict.note:  # shown by -rP; the summary lists better ones
@@ -206,7 +230,7 @@ class SampleItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> Any:
-        if isinstance(excinfo.value, (SampleFailed, NotPlayed)):
+        if isinstance(excinfo.value, (SampleFailed, NotPlayed, NotTheExpectedFailure)):
             return junit.message_repr(self.location[0], str(excinfo.value),
                                       self.config.getoption("tbstyle", "auto"))
         return super().repr_failure(excinfo, style=style)

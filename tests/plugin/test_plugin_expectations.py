@@ -35,9 +35,10 @@ reason = "kills the player"
         mp.nodeid("perfect_strict.mp4"): "FAILED",
         mp.nodeid("perfect_lenient.mp4"): "XPASS",
         mp.nodeid("perfect_plain.mp4"): "PASSED",
-        mp.nodeid("segfault_broken.mp4"): "XFAIL",
+        # a broken file fails cleanly: a player that dies on it is no expected failure
+        mp.nodeid("segfault_broken.mp4"): "FAILED",
     }, run.out
-    assert run.outcomes() == {"passed": 1, "failed": 2, "xfailed": 2, "xpassed": 1}
+    assert run.outcomes() == {"passed": 1, "failed": 3, "xfailed": 1, "xpassed": 1}
     assert re.search(r"XFAIL samples/defects_known\.mp4::play - "
                      r"defect: pyglet drops late frames here \(issue 1234\)", run.out), run.out
     assert re.search(r"FAILED samples/perfect_strict\.mp4::play.*XPASS\(strict\)", run.out)
@@ -70,3 +71,21 @@ def test_bad_manifest_is_a_usage_error(mp):
     assert run.ret == 4
     assert "samples.toml" in run.err and "'flaky'" in run.err
     assert run.sessions() == []
+
+
+def test_an_expectation_excuses_only_what_it_names(mp):
+    """expect = "defect" (strict or not) never turns a crash, a hang, a play with
+    no recording or a file pyglet cannot open into an expected failure."""
+    names = ("segfault_a.mp4", "hang_b.mp4", "no_recording_c.mp4", "unplayable_d.mp4",
+             "defects_e.mp4")
+    mp.add(*names)
+    mp.manifest("".join(f'[samples."{n}"]\nexpect = "defect"\nreason = "known"\n'
+                        f'strict = {"true" if i % 2 else "false"}\n\n'
+                        for i, n in enumerate(names)))
+    run = mp.run("-v", "--mp-retries=0", "--mp-timeout=3", "--mp-stall-timeout=3")
+    assert run.statuses() == {
+        mp.nodeid("segfault_a.mp4"): "FAILED", mp.nodeid("hang_b.mp4"): "FAILED",
+        mp.nodeid("no_recording_c.mp4"): "FAILED", mp.nodeid("unplayable_d.mp4"): "FAILED",
+        mp.nodeid("defects_e.mp4"): "XFAIL"}, run.out
+    assert "samples.toml expects 'defect' (known), which does not excuse 'crashed'" in run.out
+    assert "which does not excuse 'unplayable'" in run.out
