@@ -38,6 +38,8 @@ class SessionReporter:
         #: what the update wrote: (samples of this run, other samples kept)
         self.baseline_written: tuple[int, int] | None = None
         self.baseline_error: str | None = None
+        #: samples of an update run whose entry was kept, and why
+        self.baseline_not_updated: dict[str, str] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, "mp_result", None)
@@ -102,6 +104,7 @@ class SessionReporter:
         if not ctx.settings.baseline_update or not self.results or ctx.baseline_path is None:
             return
         run = self._run_entries()
+        self.baseline_not_updated = bl.not_updatable(ctx.baseline, run)
         new = bl.updated(ctx.baseline, ctx.baseline_path, run, ctx.baseline_name)
         try:
             bl.write(new)
@@ -109,7 +112,8 @@ class SessionReporter:
             self.baseline_error = f"cannot write the baseline {exc.filename or new.path}: " \
                                   f"{exc.strerror or exc}"
             return
-        self.baseline_written = (len(run), len(new.entries) - len(run))
+        written = len(run) - len(self.baseline_not_updated)
+        self.baseline_written = (written, len(new.entries) - written)
 
     def better_than_baseline(self) -> list[str]:
         """Samples of this run that did better than their entry (not in an update run)."""
@@ -194,6 +198,12 @@ class SessionReporter:
             tr.write_line(f"baseline {self.ctx.baseline_name} written: {run} sample"
                           f"{'s' if run != 1 else ''} of this run, {kept} other"
                           f"{'s' if kept != 1 else ''} kept")
+        if self.baseline_not_updated:
+            tr.write_line(f"baseline {self.ctx.baseline_name}: not updated for "
+                          f"{len(self.baseline_not_updated)} sample"
+                          f"{'s' if len(self.baseline_not_updated) != 1 else ''}:", yellow=True)
+            for sample, why in sorted(self.baseline_not_updated.items()):
+                tr.write_line(f"    {sample}: {why}", yellow=True)
         better = self.better_than_baseline()
         if better:
             tr.write_line(f"better than baseline {self.ctx.baseline_name} (regenerate it with "

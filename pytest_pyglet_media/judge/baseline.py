@@ -217,12 +217,26 @@ def entry_of(outcome: str, counts: Mapping[str, int]) -> Entry:
     return Entry(outcome)
 
 
+def not_updatable(old: Baseline | None, run: Mapping[str, Entry]) -> dict[str, str]:
+    """The run's samples whose entry an update keeps, and why: a play that did
+    not happen (a crash, a timeout, an overloaded machine, ...) never replaces
+    a play the baseline recorded, whose counts still say what to expect."""
+    kept = {}
+    for sample, now in run.items():
+        before = old.entries.get(sample) if old else None
+        if not now.played and before is not None and before.played:
+            kept[sample] = f"{now.outcome} this time; its recorded play is kept"
+    return kept
+
+
 def updated(old: Baseline | None, path: Path, run: Mapping[str, Entry], shown: str = ""
             ) -> Baseline:
     """The baseline after an update: the run's samples replace their entries,
-    the others are kept (a -k run updates only what it played)."""
+    the others are kept (a -k run updates only what it played), and so are
+    the recorded plays of samples that did not play this time (not_updatable)."""
     entries = dict(old.entries) if old else {}
-    entries.update(run)
+    keep = not_updatable(old, run)
+    entries.update({s: e for s, e in run.items() if s not in keep})
     return Baseline(path, entries, shown)
 
 
@@ -273,9 +287,9 @@ def compare(base: Entry, now: Entry) -> Change:
 def check_against(now: Entry, base: Entry | None, baseline_name: str, *, update: bool) -> BaselineCheck:
     """The verdict of a sample judged against a baseline.
 
-    Defects pass when no count is above the entry's (or when the run updates
-    the baseline); a perfect play passes; what is not a play fails, whatever
-    the baseline says (samples.toml's `expect = "broken"` is for known
+    Defects pass when no count is above the entry's, the entry being a play
+    (or when the run updates the baseline); a perfect play passes; what is
+    not a play fails, whatever the baseline says (samples.toml's `expect = "broken"` is for known
     breakage); a sample without an entry fails on any defect, as without a
     baseline.
     """
@@ -292,6 +306,12 @@ def check_against(now: Entry, base: Entry | None, baseline_name: str, *, update:
     if base is None:
         return BaselineCheck(False, f"not in the baseline {baseline_name}: any defect fails "
                               "(add it with --mp-baseline-update)", change)
+    if not base.played:
+        # an entry of a crash, a timeout, an unplayable file ... holds no counts to
+        # compare with: it excuses no defect
+        return BaselineCheck(False, f"the baseline {baseline_name} has {base.outcome}, not a "
+                                    "play: a baseline excuses the defect counts of plays only",
+                             change)
     if change.exceeds:
         return BaselineCheck(False, f"worse than its baseline: {', '.join(change.exceeds)} {where}",
                        change)

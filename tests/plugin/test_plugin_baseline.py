@@ -227,3 +227,21 @@ def test_the_update_switched_on_anywhere_but_the_command_line_is_refused(mp, whe
     assert "--mp-baseline-update is read from the command line only" in run.result.stderr.str()
     assert not baseline_file(mp).exists()
     assert not (mp.samples / "testrun_00").exists()  # nothing played, no session made
+
+
+def test_an_update_during_which_a_player_crashes_keeps_the_recorded_play(mp):
+    """A crashed entry would let any number of defects pass later: the update
+    keeps the play it had and says which sample it could not update."""
+    mp.add("a.mp4")
+    write_baseline(mp, {"a.mp4": counts(no_image=2)})
+    run = mp.run("--mp-retries=0", "--mp-baseline-update", player="segfault")
+    assert run.outcomes() == {"failed": 1}
+    assert json.loads(baseline_file(mp).read_text())["samples"] == {"a.mp4": counts(no_image=2)}
+    assert "not updated for 1 sample:\n    a.mp4: crashed this time; its recorded play is " \
+        "kept" in run.out
+    # and an entry that is no play excuses nothing
+    write_baseline(mp, {"a.mp4": {"outcome": "crashed"}})
+    later = mp.run("--mp-retries=0", "--mp-session=later", player="defects")
+    assert later.outcomes() == {"failed": 1}
+    assert "has crashed, not a play: a baseline excuses the defect counts of plays only" \
+        in later.out

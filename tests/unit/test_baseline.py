@@ -256,3 +256,27 @@ def test_index_baseline_column_is_escaped_and_optional():
     assert "<td>no_image=1<br><small>worse: &lt;x&gt;</small></td>" in with_column
     without = index_page.render("s", "v", totals, {"a<b>.mp4": result}, [], "h")
     assert "baseline" not in without
+
+
+@pytest.mark.parametrize("outcome", ["crashed", "timeout", "overloaded", "unplayable", "missing",
+                                     "unreadable", "interrupted", "playing"])
+def test_an_entry_that_is_no_play_excuses_no_defect(outcome):
+    check = bl.check_against(played(discarded_late=40, no_image=7), bl.Entry(outcome), "b.json",
+                             update=False)
+    assert not check.passed
+    assert f"has {outcome}, not a play: a baseline excuses the defect counts of plays only" \
+        in check.note
+    # a perfect play passes whatever the entry
+    assert bl.check_against(played(), bl.Entry(outcome), "b.json", update=False).passed
+
+
+@pytest.mark.parametrize("outcome", ["crashed", "timeout", "overloaded", "interrupted"])
+def test_an_update_never_records_a_non_play_over_a_recorded_play(tmp_path, outcome):
+    path = tmp_path / "b.json"
+    old = bl.Baseline(path, {"a.mp4": played(no_image=1), "b.mp4": bl.Entry("crashed")})
+    run = {"a.mp4": bl.Entry(outcome), "b.mp4": bl.Entry(outcome), "c.mp4": bl.Entry(outcome)}
+    assert bl.not_updatable(old, run) == {
+        "a.mp4": f"{outcome} this time; its recorded play is kept"}
+    new = bl.updated(old, path, run)
+    assert new.entries == {"a.mp4": played(no_image=1), "b.mp4": bl.Entry(outcome),
+                           "c.mp4": bl.Entry(outcome)}
