@@ -104,13 +104,15 @@ class SessionReporter:
         if not ctx.settings.baseline_update or not self.results or ctx.baseline_path is None:
             return
         run = self._run_entries()
-        self.baseline_not_updated = bl.not_updatable(ctx.baseline, run)
-        new = bl.updated(ctx.baseline, ctx.baseline_path, run, ctx.baseline_name)
         try:
-            bl.write(new)
+            new, self.baseline_not_updated = bl.update_file(ctx.baseline_path, run,
+                                                            ctx.baseline_name)
         except OSError as exc:
-            self.baseline_error = f"cannot write the baseline {exc.filename or new.path}: " \
-                                  f"{exc.strerror or exc}"
+            self.baseline_error = f"cannot write the baseline " \
+                                  f"{exc.filename or ctx.baseline_path}: {exc.strerror or exc}"
+            return
+        except bl.BaselineError as exc:  # rewritten meanwhile into something unreadable
+            self.baseline_error = str(exc)
             return
         written = len(run) - len(self.baseline_not_updated)
         self.baseline_written = (written, len(new.entries) - written)

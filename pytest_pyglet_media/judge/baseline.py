@@ -17,10 +17,17 @@ renders the reports' columns with `render_entry` and `describe`.
 from __future__ import annotations
 
 import json
+import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Collection, Mapping
+from typing import Any, Collection, Iterator, Mapping
+
+try:
+    import fcntl
+except ImportError:  # Windows: one update at a time is the user's to keep
+    fcntl = None  # type: ignore[assignment]
 
 from .. import __version__
 from ..core import atomic
@@ -253,6 +260,36 @@ def render(baseline: Baseline) -> str:
 def write(baseline: Baseline) -> None:
     """Atomically (a kill leaves the old file or the new one)."""
     atomic.write_text(baseline.path, render(baseline))
+
+
+def update_file(path: Path, run: Mapping[str, Entry], shown: str = ""
+                ) -> tuple[Baseline, dict[str, str]]:
+    """Update the baseline file with a run's entries; (the new baseline, the
+    samples not updated and why: not_updatable).
+
+    Runs updating one baseline at once are serialised by a lock beside it,
+    and each merges into the file as it is when its turn comes, not as it was
+    when the run started: two runs of different samples both keep theirs.
+    """
+    with _locked(path):
+        old = load(path, shown=shown) if path.exists() else None
+        new = updated(old, path, run, shown)
+        write(new)
+        return new, not_updatable(old, run)
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on the baseline's folder (flock on the folder itself:
+    no lock file is left beside the samples; released when the process ends,
+    however it ends)."""
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 # -- comparing and judging -----------------------------------------------------------

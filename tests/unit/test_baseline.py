@@ -280,3 +280,29 @@ def test_an_update_never_records_a_non_play_over_a_recorded_play(tmp_path, outco
     new = bl.updated(old, path, run)
     assert new.entries == {"a.mp4": played(no_image=1), "b.mp4": bl.Entry(outcome),
                            "c.mp4": bl.Entry(outcome)}
+
+
+def test_an_update_merges_into_the_file_as_it_is_when_its_turn_comes(tmp_path):
+    """Two runs updating one baseline: the second to write keeps the first's
+    entries (it used to write the file it had read at its start)."""
+    path = tmp_path / "b.json"
+    bl.write(bl.Baseline(path, {"x.mp4": played(no_image=1)}))
+    # run B started meanwhile and wrote its own sample
+    bl.update_file(path, {"b.mp4": played(discarded_late=2)})
+    new, kept = bl.update_file(path, {"a.mp4": played()})
+    assert kept == {}
+    assert bl.load(path).entries == new.entries == {
+        "x.mp4": played(no_image=1), "b.mp4": played(discarded_late=2), "a.mp4": played()}
+
+
+def test_concurrent_updates_of_one_baseline_keep_every_run_s_entries(tmp_path):
+    import threading
+
+    path = tmp_path / "b.json"
+    runs = [{f"s{i}.mp4": played(no_image=i)} for i in range(8)]
+    threads = [threading.Thread(target=bl.update_file, args=(path, run)) for run in runs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert set(bl.load(path).entries) == {f"s{i}.mp4" for i in range(8)}
