@@ -64,7 +64,7 @@ def duration_from(reference_path: Path | None,
     from .store import reference
 
     try:
-        return (load or reference.load)(reference_path)[1].duration
+        return (load or reference.load)(reference_path)[1].length
     except (MediaTestError, OSError, ValueError):
         return None
 

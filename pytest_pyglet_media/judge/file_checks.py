@@ -158,7 +158,7 @@ def check(events: Sequence[Event], ref: Reference) -> FileChecks:
     events = body(events)
     if not events or events[-1][0] != END_OF_PLAY:
         return FileChecks(judged=False, note="the play did not finish: nothing to compare",
-                          file_duration=ref.duration, time_shift=ref.pyglet_start)
+                          file_duration=ref.length, time_shift=ref.pyglet_start)
     play = _read(events)
     shift = ref.pyglet_start
     matcher = FrameMatcher.of(ref.frame_times, shift)
@@ -199,7 +199,7 @@ def check(events: Sequence[Event], ref: Reference) -> FileChecks:
         frames_discarded=play.discarded,
         missing_frames=missing[:MAX_DETAIL], stalls=tuple(stalls[:MAX_DETAIL]),
         av_offsets=_thin(offsets), worst_av_offset=worst,
-        play_duration=play.end_wall, file_duration=ref.duration,
+        play_duration=play.end_wall, file_duration=ref.length,
         pyglet_duration=play.pyglet_duration, time_shift=shift)
 
 
@@ -300,14 +300,17 @@ def _missing_message(frames: Sequence[float], missing: Sequence[float], shown_id
 
 
 def _short_play(play: _Play, ref: Reference) -> str:
-    if play.end_wall is None or not ref.duration or ref.duration <= 0:
+    # the file's length from its streams: a file whose timestamps start late
+    # plays from its first timestamp, not from 0 (Reference.length)
+    length = ref.length
+    if play.end_wall is None or not length or length <= 0:
         return ""
-    shortfall = ref.duration - play.end_wall
+    shortfall = length - play.end_wall
     if shortfall <= SHORT_PLAY_MIN_SECONDS:
         return ""
     reported = ("" if play.pyglet_duration is None
                 else f"; pyglet reported {play.pyglet_duration:.2f} s")
-    return (f"the play lasted {play.end_wall:.2f} s of the file's {ref.duration:.2f} s "
+    return (f"the play lasted {play.end_wall:.2f} s of the file's {length:.2f} s "
             f"(ffprobe{reported}): {shortfall:.2f} s not played")
 
 

@@ -73,7 +73,7 @@ AGAINST_THE_FILE = "ffprobe"
 #: descriptions: with a reference, short_play replaces ended_early
 FILE_KINDS: dict[str, str] = {
     "frames_not_shown": "Frames of the file pyglet neither showed nor reported discarding",
-    "short_play": "The play was shorter than the file (ffprobe's duration)",
+    "short_play": "The play was shorter than the file (its streams' times, from ffprobe)",
     "av_offset": "Audio and picture apart beyond the ITU-R BT.1359 window",
     "stall": "The picture froze on a frame while the file had the next one",
 }

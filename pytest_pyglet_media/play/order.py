@@ -5,7 +5,7 @@ at the end of the run. pytest-xdist hands items out in collection order, so
 collecting the longest samples first lets the short ones fill in at the end.
 
 Durations are known without starting a process: the session's stored
-reference (ffprobe's duration, written at a sample's first play in the
+reference (the file's length from ffprobe, Reference.length, written at a sample's first play in the
 session) while it still matches the file's size; otherwise the file's size
 stands in, turned into seconds at the bytes-per-second of the samples whose
 duration is known (by size alone when none is). Ties keep name order.
@@ -53,14 +53,14 @@ def longest_first(samples: Iterable[str], durations: Mapping[str, float | None],
 
 def stored_duration(reference_path: Path, size: int | None,
                     load: Callable[[Path], Stored] = reference.load) -> float | None:
-    """ffprobe's duration from a stored reference that still fits the file's
+    """The file's length (Reference.length) from a stored reference that still fits the file's
     size (no hashing: a wrong guess only misplaces a sample in the order).
     `load` reads it (the run's StoredReferences.load keeps it for the play)."""
     try:
         key, ref = load(reference_path)
     except BadReferenceError:
         return None
-    return ref.duration if size is not None and key.get("size") == size else None
+    return ref.length if size is not None and key.get("size") == size else None
 
 
 def _size(path: Path) -> int | None:

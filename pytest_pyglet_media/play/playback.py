@@ -222,7 +222,7 @@ def play_limit(settings: Settings, samples_dir: Path, sample: str,
     if _unusable(sample_path) is not None:
         return timeouts.play_limit(None, None)
     ref, _ = file_reference(sample_path, reference_path, references)
-    return timeouts.play_limit(None, ref.duration if ref is not None else None)
+    return timeouts.play_limit(None, ref.length if ref is not None else None)
 
 
 def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,
@@ -249,7 +249,7 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
     if isinstance(placeholder, str):
         return Attempt(an.Verdict(an.CRASHED, reason=placeholder), None, recording_path,
                        started, time.monotonic())
-    duration = ref.duration if ref is not None else None
+    duration = ref.length if ref is not None else None
     request = runner.PlayRequest(sample_path=sample_path, recording_path=recording_path,
                                  name=sample, audio=settings.audio,
                                  timeout=timeouts.play_limit(settings.timeout, duration),

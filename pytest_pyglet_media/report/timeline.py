@@ -90,7 +90,7 @@ def build_timeline(rec: ValidRecording) -> list[TimelineRow]:
 # -- defects ------------------------------------------------------------------
 
 #: the kinds marked at the end of play rather than at an event: the play's
-#: length (ended_early), and the file's (short_play, ffprobe's duration)
+#: length (ended_early), and the file's (short_play, Reference.length)
 END_OF_PLAY_KINDS = ("ended_early", "short_play")
 #: a mark whose event names this field sits at its value on the media time axis
 _MEDIA_TIME_FIELD = "video_time"

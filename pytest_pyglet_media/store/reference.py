@@ -77,7 +77,9 @@ class Stream:
 class Reference:
     """What a sample holds, according to ffprobe."""
 
-    duration: float | None  # the container's duration
+    #: the container's duration, as ffprobe says it (for a file starting
+    #: late, Matroska's is its end time): how long the file plays is `length`
+    duration: float | None
     start: float | None  # the container's start time
     streams: tuple[Stream, ...]
     #: index of the video stream whose frames are listed (the first that is
@@ -108,6 +110,26 @@ class Reference:
         return any(s.attached_pic for s in self.streams)
 
     @property
+    def playing_streams(self) -> tuple[Stream, ...]:
+        """The streams a player plays: audio, and video that is not cover art."""
+        return tuple(s for s in self.streams
+                     if s.kind == "audio" or (s.kind == "video" and not s.attached_pic))
+
+    @property
+    def length(self) -> float | None:
+        """How long the file plays, in seconds: from the earliest start of its
+        playing streams to their latest end.
+
+        Not the container's duration: for a file whose timestamps start late,
+        Matroska, WebM and mp4 report where it ends (measured, FFmpeg 5.1: a
+        1.2 s clip starting at 10 s says 11.2 s), MPEG-TS how long it lasts.
+        The streams' own times mean the same in every container. When no
+        playing stream knows both its start and its duration, the container's
+        duration is all there is.
+        """
+        return stream_span(self.playing_streams) or self.duration
+
+    @property
     def video_start(self) -> float | None:
         video = self.video
         return None if video is None else video.start
@@ -129,6 +151,17 @@ class Reference:
 
     def _stream(self, index: int | None) -> Stream | None:
         return next((s for s in self.streams if s.index == index), None) if index is not None else None
+
+
+def stream_span(streams: tuple[Stream, ...]) -> float | None:
+    """The latest end minus the earliest start of the streams that know both;
+    None when none does, or when that is no positive time."""
+    bounds = [(s.start, s.start + s.duration) for s in streams
+              if s.start is not None and s.duration is not None]
+    if not bounds:
+        return None
+    span = max(end for _, end in bounds) - min(start for start, _ in bounds)
+    return span if span > 0 else None
 
 
 # -- probing -------------------------------------------------------------------
