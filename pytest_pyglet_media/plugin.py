@@ -13,12 +13,15 @@ from . import (collection_paths, concurrency, context, html_links, items, junit,
 from .core.errors import MediaTestError
 from .play import ffmpeg_check
 from .reporter import SessionReporter
+from .store import session_owner
 
 WORKER_SESSION_KEY = "mp_session"
 #: the controller's collection order, so every worker collects the same
 WORKER_ORDER_KEY = "mp_order"
 #: a duplicate of the terminal's descriptor, when plays show their progress
 PROGRESS_FD = pytest.StashKey[int]()
+#: this run's hold on its session (store/session_owner.py), released last
+OWNER = pytest.StashKey[session_owner.Claim]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,6 +53,8 @@ def pytest_configure(config: pytest.Config) -> None:
                 # before any worker, fork server or player: they inherit its address
                 sound.provide(config, settings.audio)
             ctx = context.prepare(settings, collect_only=config.option.collectonly)
+            if ctx.paths is not None and not config.option.collectonly:
+                config.stash[OWNER] = session_owner.claim(ctx.paths)
             _warn_left_out(config, ctx)
             config.stash[items.PLAY_ORDER] = play_order = items.play_order(ctx)
             config.pluginmanager.register(SessionReporter(ctx), "pyglet-media-reporter")
@@ -97,6 +102,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     sound.release(config)
+    claim = config.stash.get(OWNER, None)
+    if claim is not None:  # after the reporter wrote the session's files
+        claim.release()
     fd = config.stash.get(PROGRESS_FD, None)
     if fd is not None:
         del config.stash[PROGRESS_FD]

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import MediaTestError
-from ..store import play_marker
+from ..store import play_marker, session_owner
 from ..store import sessions
 
 Verdicts = tuple[tuple[str, Any], ...]
@@ -69,12 +69,17 @@ def plan(samples_dir: Path, store_dir: Path, keep: int) -> list[Decision]:
             staying.append((name, None))
             continue
         keep_why = None
+        # held by a run from before its first play to its last report, between
+        # plays too (the marker lives only while a player runs)
+        holder = session_owner.busy(paths)
         if index < keep:
             keep_why = f"one of the {keep} newest"
         elif name == active:
             keep_why = "the active session"
         elif conf.protect_raw_data or conf.protect_reports:
             keep_why = "protected"
+        elif holder is not None:
+            keep_why = f"being played into by a run ({holder})"
         elif play_marker.any_marked(paths):
             keep_why = "being played (a .playing marker in dbg/)"
         same = next((other for other, theirs in staying if theirs == mine), None)

@@ -55,6 +55,10 @@ class SessionExistsError(SessionError):
     """The session name is taken (maybe a moment ago, by a run beside this one)."""
 
 
+class SessionBusyError(SessionError):
+    """Another run plays into the session now."""
+
+
 class ProtectedSessionError(SessionError):
     """Writing would overwrite data the session's configuration protects."""
 

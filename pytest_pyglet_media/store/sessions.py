@@ -132,6 +132,11 @@ class SessionPaths:
         return self.dbg_dir / "_versions.json"
 
     @property
+    def owner(self) -> Path:
+        """Who plays into the session now (session_owner.py): pid, host, since."""
+        return self.dbg_dir / "_owner.json"
+
+    @property
     def retry_state(self) -> Path:
         """Per sample, the attempts and crashes of its latest play."""
         return self.dbg_dir / "_crash_retries.json"
