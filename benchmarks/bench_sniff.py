@@ -156,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     names = sorted(kinds)
     sample = [next(n for n in names if kinds[n] == kind) for kind in sorted(set(kinds.values()))]
     step = max(1, len(names) // args.probe_sample)
-    sample += [n for n in names[::step] if n not in sample][:max(0, args.probe_sample - len(sample))]
+    room = max(0, args.probe_sample - len(sample))
+    sample += [n for n in names[::step] if n not in sample][:room]
     wall, cpu = time.perf_counter(), cpu_children()
     probed = {name: probe_says_media(folder / name) for name in sample}
     probe_wall, probe_cpu = time.perf_counter() - wall, cpu_children() - cpu

@@ -326,7 +326,8 @@ def implicit_selection(samples_dir: Path, include: Sequence[str] = (),
     other files are sniffed (media_sniff.py), steered by the globs.
     """
     candidates = (entry.name for entry in _scandir(samples_dir)
-                  if _is_listed_candidate(entry) and sample_problem(samples_dir, entry.name) is None)
+                  if _is_listed_candidate(entry)
+                  and sample_problem(samples_dir, entry.name) is None)
     return sample_selection.select(samples_dir, candidates, include, exclude)
 
 
