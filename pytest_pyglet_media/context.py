@@ -20,6 +20,7 @@ from .play import versions
 from .store import manifest as manifest_mod
 from .store import sessions
 from .store.manifest import Manifest
+from .store.sample_selection import SkippedFile
 from .store.stored_references import StoredReferences
 
 
@@ -34,6 +35,9 @@ class RunContext:
     paths: sessions.SessionPaths | None
     #: files of the samples folder left out of a new session, with the reason
     left_out: tuple[str, ...] = ()
+    #: files a new session's implicit playlist skipped as not media (the
+    #: summary lists them; the terminal says how many)
+    skipped: tuple[SkippedFile, ...] = ()
     #: the session was created by this run (so a run that plays nothing
     #: does not leave an empty one behind)
     created: bool = False
@@ -89,13 +93,26 @@ def _manifest(samples_dir: Path) -> Manifest | None:
                          f"{exc.strerror}") from None
 
 
-def new_session_playlist(samples_dir: Path, playlist_file: str | None
+def new_session_playlist(samples_dir: Path, playlist_file: str | None,
+                         include: Sequence[str] = (), exclude: Sequence[str] = ()
                          ) -> tuple[list[str], bool]:
     """A new session's samples (from the playlist file, else the implicit
     playlist) and whether it has a playlist of its own."""
+    samples, has_playlist, _skipped = new_session_selection(samples_dir, playlist_file,
+                                                            include, exclude)
+    return samples, has_playlist
+
+
+def new_session_selection(samples_dir: Path, playlist_file: str | None,
+                          include: Sequence[str] = (), exclude: Sequence[str] = ()
+                          ) -> tuple[list[str], bool, tuple[SkippedFile, ...]]:
+    """new_session_playlist, and the files the implicit playlist skipped as
+    not media. A playlist file plays every file it names, media or not: the
+    user chose them."""
     if playlist_file:
-        return sessions.read_playlist_file(Path(playlist_file), samples_dir), True
-    return sessions.implicit_playlist(samples_dir), False
+        return sessions.read_playlist_file(Path(playlist_file), samples_dir), True, ()
+    selection = sessions.implicit_selection(samples_dir, include, exclude)
+    return list(selection.samples), False, selection.skipped
 
 
 #: new testrun_NN names tried when runs beside this one keep taking them
@@ -104,8 +121,8 @@ TESTRUN_ATTEMPTS = 100
 
 def create_session(samples_dir: Path, name: str | None, samples: list[str], has_playlist: bool,
                    manifest: Manifest | None, player_module: str,
-                   store_dir: Path | None = None, audio: Sequence[str] = ()
-                   ) -> sessions.SessionPaths:
+                   store_dir: Path | None = None, audio: Sequence[str] = (),
+                   skipped: Sequence[SkippedFile] = ()) -> sessions.SessionPaths:
     """Create a session with the versions under test and the corpus version.
 
     `audio`: the run's --mp-audio drivers, kept with the versions (where the
@@ -133,7 +150,7 @@ def create_session(samples_dir: Path, name: str | None, samples: list[str], has_
             return sessions.create_session(
                 samples_dir, name or sessions.next_testrun_name(where), samples,
                 has_playlist=has_playlist, versions=captured, samples_version=corpus,
-                store_dir=store_dir)
+                store_dir=store_dir, skipped=skipped)
         except SessionExistsError:
             if name is not None:
                 raise
@@ -214,15 +231,17 @@ def _prepare(settings: Settings, *, collect_only: bool) -> RunContext:
         return RunContext(settings, samples_dir, tuple(sessions.session_playlist(paths)),
                           manifest, paths, baseline=baseline, baseline_path=baseline_path,
                           store_dir=store_dir)
-    samples, has_playlist = new_session_playlist(samples_dir, settings.playlist)
+    samples, has_playlist, skipped = new_session_selection(
+        samples_dir, settings.playlist, settings.include, settings.exclude)
     left_out = () if has_playlist else tuple(sessions.left_out_samples(samples_dir))
     if collect_only:
         return RunContext(settings, samples_dir, tuple(samples), manifest, None, left_out,
-                          baseline=baseline, baseline_path=baseline_path, store_dir=store_dir)
+                          skipped=skipped, baseline=baseline, baseline_path=baseline_path,
+                          store_dir=store_dir)
     paths = create_session(samples_dir, name, samples, has_playlist, manifest, settings.player,
-                           store_dir, audio=settings.audio)
+                           store_dir, audio=settings.audio, skipped=skipped)
     return RunContext(settings, samples_dir, tuple(samples), manifest, paths, left_out,
-                      created=True, baseline=baseline, baseline_path=baseline_path,
+                      skipped=skipped, created=True, baseline=baseline, baseline_path=baseline_path,
                       store_dir=store_dir)
 
 
@@ -237,7 +256,8 @@ def _for_worker(settings: Settings, session_name: str | None) -> RunContext:
     manifest = _manifest(samples_dir)
     baseline, baseline_path = load_baseline(settings, samples_dir)
     if session_name is None:  # collect-only on the controller
-        samples, _ = new_session_playlist(samples_dir, settings.playlist)
+        samples, _ = new_session_playlist(samples_dir, settings.playlist, settings.include,
+                                          settings.exclude)
         return RunContext(settings, samples_dir, tuple(samples), manifest, None,
                           baseline=baseline, baseline_path=baseline_path, store_dir=store_dir)
     paths = sessions.open_session(samples_dir, session_name, store_dir)

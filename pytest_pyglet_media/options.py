@@ -17,6 +17,7 @@ from . import shards
 from .core.errors import UsageError
 from .play.runner import DEFAULT_PLAYER, DEFAULT_SPAWN, SPAWN_METHODS
 from .play.timeouts import STALL_TIMEOUT
+from .store.sample_selection import parse_patterns
 
 KNOWN_AUDIO_DRIVERS = ("silent", "openal", "pulse", "xaudio2", "directsound")
 
@@ -47,6 +48,9 @@ class Settings:
     shard: tuple[int, int] | None = None
     #: players at once, at most (--mp-players); None: as the CPU allows (ahead.py)
     players: int | None = None
+    #: globs on sample names forced into / out of the implicit playlist
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -118,6 +122,13 @@ def _audio(value: str) -> tuple[str, ...]:
         raise ValueError(f"unknown audio driver {unknown[0]!r}; pyglet knows "
                          f"{', '.join(KNOWN_AUDIO_DRIVERS)}")
     return drivers
+
+
+def _patterns(value: str) -> tuple[str, ...]:
+    patterns = parse_patterns(value)
+    if not patterns:
+        raise ValueError("name at least one pattern, such as *.mp4")
+    return patterns
 
 
 def _flag(value: str) -> bool:
@@ -211,6 +222,13 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "from 1), balanced by file size, the same split on every machine; default: "
                "GitLab's CI_NODE_INDEX/CI_NODE_TOTAL when both are set", shards.parse,
                env="PYTEST_MP_SHARD", metavar="K/N"),
+    OptionSpec("include", "--mp-include", "file name patterns (comma or space separated, "
+               "as python_files) played even when the sniff of their first bytes says they "
+               "are not media; new sessions without a playlist", _patterns,
+               env="PYTEST_MP_INCLUDE", metavar="GLOBS"),
+    OptionSpec("exclude", "--mp-exclude", "file name patterns (comma or space separated) "
+               "never played, media or not (they win over --mp-include); new sessions "
+               "without a playlist", _patterns, env="PYTEST_MP_EXCLUDE", metavar="GLOBS"),
     # Command line only: left on in an ini file or a CI environment, it would
     # pass every regression and rewrite the baseline on every run.
     OptionSpec("baseline_update", "--mp-baseline-update", "write the defect counts of every "

@@ -73,6 +73,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
     if items.RUN_CONTEXT in config.stash:
+        _say_skipped(config, config.stash[items.RUN_CONTEXT])
         fd = progress.terminal_fd(config)
         if fd is not None:
             config.stash[PROGRESS_FD] = fd
@@ -140,6 +141,22 @@ def _warn_left_out(config: pytest.Config, ctx: context.RunContext) -> None:
             if ctx.created and ctx.paths is not None:
                 shutil.rmtree(ctx.paths.session_dir, ignore_errors=True)
             raise pytest.UsageError(f"{message} (an error under -W error)") from None
+
+
+def _say_skipped(config: pytest.Config, ctx: context.RunContext) -> None:
+    """One line for every file the implicit playlist skipped as not media:
+    the summary lists them (a warning each would bury the run's own)."""
+    if not ctx.skipped:
+        return
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    count = len(ctx.skipped)
+    where = (f"the summary {ctx.paths.special_report('summary')}" if ctx.paths is not None
+             else "the summary of the run that creates the session")
+    noun = "file" if count == 1 else "files"
+    reporter.write_line(f"pyglet-media: {count} {noun} skipped as not media, see {where} "
+                        "(--mp-include / --mp-exclude steer it)")
 
 
 class _XdistHooks:

@@ -71,10 +71,15 @@ def _active(args: argparse.Namespace) -> sessions.SessionPaths:
 
 def _create(samples_dir: Path, name: str | None, playlist: str | None,
             store_dir: Path | None = None) -> sessions.SessionPaths:
-    samples, has_playlist = context.new_session_playlist(samples_dir, playlist)
-    return context.create_session(samples_dir, name, samples, has_playlist,
-                                  manifest_mod.load_manifest(samples_dir), DEFAULT_PLAYER,
-                                  store_dir)
+    samples, has_playlist, skipped = context.new_session_selection(samples_dir, playlist)
+    paths = context.create_session(samples_dir, name, samples, has_playlist,
+                                   manifest_mod.load_manifest(samples_dir), DEFAULT_PLAYER,
+                                   store_dir, skipped=skipped)
+    if skipped:
+        print(f"note: {len(skipped)} file{'s' if len(skipped) != 1 else ''} skipped as not "
+              f"media; the session's summary ({paths.special_report('summary').name}) will "
+              "list them", file=sys.stderr)
+    return paths
 
 
 def run_pytest(paths: sessions.SessionPaths, extra: Sequence[str] = ()) -> int:

@@ -209,6 +209,9 @@ def _write(staged: sessions.SessionPaths, sources: list[_Source], playlist: list
     atomic.write_text(staged.versions, json.dumps(versions, indent=2) + "\n")
     if first.samples_version.is_file():
         shutil.copyfile(first.samples_version, staged.samples_version)
+    # shards list the same folder: the first's skipped files are every shard's
+    if first.skipped_files.is_file():
+        shutil.copyfile(first.skipped_files, staged.skipped_files)
     sessions.save_configuration(staged, sessions.Configuration(
         has_playlist=any(sessions.load_configuration(s.paths).has_playlist for s in sources)))
     retries: dict[str, dict[str, int]] = {}

@@ -28,7 +28,7 @@ from ..judge import results as res
 from ..judge.file_checks import FileChecks
 from ..judge.rereading import read_judged
 from ..store import play_marker, recording
-from ..store import sessions
+from ..store import sample_selection, sessions
 from ..store.reference import Reference
 from ..store.stored_references import StoredReferences
 from . import index_page, text_reports, timeline
@@ -115,6 +115,9 @@ def write_session_reports(paths: sessions.SessionPaths,
                    if r.verdict.not_checked}
     summary = text_reports.summary(paths.name, samples_version(paths), totals, interrupted=interrupted,
                               not_checked=not_checked)
+    skipped = sample_selection.skipped_section(sessions.load_skipped_files(paths))
+    if skipped:
+        summary += "\n" + skipped
     places = labelled_groups(paths)
     group_rows = session_groups(places, versions, everything)
     if group_rows:

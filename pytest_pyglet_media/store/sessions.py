@@ -32,7 +32,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path, PurePath
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from ..core import atomic
 from ..core.errors import (
@@ -50,6 +50,7 @@ from ..core.names import (
     fit_file_name,
     sample_name_problem,
 )
+from . import sample_selection
 
 SAMPLES_DIR_ENV = "pyglet_mp_samples_dir"
 #: the CLI's store folder (the plugin's is --mp-store / PYTEST_MP_STORE)
@@ -144,6 +145,11 @@ class SessionPaths:
     @property
     def samples_version(self) -> Path:
         return self.dbg_dir / "_samples_version.txt"
+
+    @property
+    def skipped_files(self) -> Path:
+        """Files of the samples folder the implicit playlist left out, and why."""
+        return self.dbg_dir / "_skipped_files.txt"
 
     def playing(self, sample: str) -> Path:
         """Marker of a play in progress (or interrupted): who plays the sample
@@ -325,10 +331,38 @@ def sample_problem(samples_dir: Path, name: str) -> str | None:
     return None
 
 
-def implicit_playlist(samples_dir: Path) -> list[str]:
-    """Every file of the folder except excluded extensions; no subfolders."""
-    return sorted(entry.name for entry in _scandir(samples_dir)
-                  if is_candidate_sample(entry) and sample_problem(samples_dir, entry.name) is None)
+def implicit_playlist(samples_dir: Path, include: Sequence[str] = (),
+                      exclude: Sequence[str] = ()) -> list[str]:
+    """The media files of the folder (implicit_selection); no subfolders."""
+    return list(implicit_selection(samples_dir, include, exclude).samples)
+
+
+def implicit_selection(samples_dir: Path, include: Sequence[str] = (),
+                       exclude: Sequence[str] = ()) -> sample_selection.Selection:
+    """The folder's files that are samples, and those skipped with the reason.
+
+    Hidden files, the store's own files, excluded extensions, subfolders and
+    names that cannot be samples' (left_out_samples) are no candidates; the
+    other files are sniffed (media_sniff.py), steered by the globs.
+    """
+    candidates = (entry.name for entry in _scandir(samples_dir)
+                  if _is_listed_candidate(entry)
+                  and sample_problem(samples_dir, entry.name) is None)
+    return sample_selection.select(samples_dir, candidates, include, exclude)
+
+
+def _is_listed_candidate(path: Path) -> bool:
+    """A candidate by name that is not a folder: special files (a FIFO, a
+    device) are candidates too, to be listed as skipped, never opened."""
+    name = path.name
+    if name.startswith(".") or name == MANIFEST_NAME or name.endswith(BUNDLE_SUFFIX):
+        return False
+    if path.suffix.lower() in EXCLUDED_EXTENSIONS:
+        return False
+    try:
+        return not path.is_dir()
+    except OSError:
+        return True
 
 
 def left_out_samples(samples_dir: Path) -> list[str]:
@@ -618,7 +652,8 @@ def staged_session(paths: SessionPaths) -> Iterator[SessionPaths]:
 
 def create_session(samples_dir: Path, name: str, samples: list[str], *,
                    has_playlist: bool, versions: Mapping[str, Any],
-                   samples_version: str, store_dir: Path | None = None) -> SessionPaths:
+                   samples_version: str, store_dir: Path | None = None,
+                   skipped: Sequence[sample_selection.SkippedFile] = ()) -> SessionPaths:
     """Create a session folder whole, or not at all.
 
     Everything is written into a staged folder (staged_session) renamed into
@@ -636,6 +671,8 @@ def create_session(samples_dir: Path, name: str, samples: list[str], *,
         atomic.write_text(staged.playlist, "".join(f"{s}\n" for s in samples))
         atomic.write_text(staged.versions, json.dumps(dict(versions), indent=2) + "\n")
         atomic.write_text(staged.samples_version, samples_version + "\n")
+        if skipped:
+            atomic.write_text(staged.skipped_files, sample_selection.to_text(skipped))
         save_configuration(staged, Configuration(has_playlist=has_playlist))
     return paths
 
@@ -715,3 +752,14 @@ def require_raw_writable(paths: SessionPaths) -> Configuration:
             "pyglet-mp new NEW), "
             "or set dev_debug to true there to allow rewriting")
     return conf
+
+
+def load_skipped_files(paths: SessionPaths) -> tuple[sample_selection.SkippedFile, ...]:
+    """The files the session's implicit playlist left out (none: no file)."""
+    try:
+        text = paths.skipped_files.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return ()
+    except OSError as exc:
+        raise BadFileError(paths.skipped_files, f"cannot be read: {exc.strerror}") from None
+    return sample_selection.from_text(text)

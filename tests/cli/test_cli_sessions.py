@@ -168,6 +168,17 @@ def test_implicit_playlist_skips_excluded_files_and_subfolders(mp, samples_dir, 
         ["a.mp4", "b.ogv", "c.mkv"]
 
 
+def test_new_session_skips_files_that_are_not_media(mp, samples_dir, h):
+    (samples_dir / "LICENSE").write_bytes(b"MIT License\n")
+    (samples_dir / "cover.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")
+    r = mp("new", "s")
+    assert r.code == 0
+    assert "2 files skipped as not media" in r.err
+    paths = h.paths(samples_dir, "s")
+    assert sessions.parse_playlist(paths.playlist.read_text()) == ["a.mp4", "b.ogv", "c.mkv"]
+    assert [f.name for f in sessions.load_skipped_files(paths)] == ["LICENSE", "cover.jpg"]
+
+
 # -- session names -----------------------------------------------------------------
 
 

@@ -44,8 +44,11 @@ def test_implicit_playlist_excludes(samples_dir):
     (samples_dir / "sub").mkdir()
     (samples_dir / "sub" / "inner.mp4").write_bytes(b"x")
     (samples_dir / "folder.mp4").mkdir()  # a folder, even with a media suffix
-    assert sessions.implicit_playlist(samples_dir) == ["a.webm", "b.mp4", "c.MKV", "e.flv",
-                                                    "noext"]
+    # "noext" holds text and has no media extension: skipped as not media,
+    # unlike the seed's rule (every file not excluded by its extension)
+    assert sessions.implicit_playlist(samples_dir) == ["a.webm", "b.mp4", "c.MKV", "e.flv"]
+    assert [(f.name, f.reason) for f in sessions.implicit_selection(samples_dir).skipped] \
+        == [("noext", "text")]
 
 
 def test_implicit_playlist_excludes_sessions(samples_dir):
