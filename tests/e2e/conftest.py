@@ -14,13 +14,19 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from mp_support import junit
+from mp_support.inner_runs import processes_mentioning
 from mp_support.browser import Browser, find_chromium
+
+from pytest_pyglet_media.play import sound_servers
 
 VIDEO = "testsrc2=size=160x120:rate=25:duration={d}"
 AUDIO = "sine=frequency=440:sample_rate={rate}:duration={d}"
@@ -201,3 +207,27 @@ def browser(tmp_path_factory):
         yield instance
     finally:
         instance.close()
+
+
+@pytest.fixture
+def sound_tmp(inner_run_env: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The inner run's TMPDIR: short (unix socket paths are), and its own.
+
+    The user's PulseAudio, if any, is hidden from the inner run (no
+    PULSE_SERVER, a session runtime folder without a socket), so that it
+    starts its private daemon here; OpenAL Soft chooses its own backend.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="mp-a-", dir="/tmp"))
+    inner_run_env.setenv("TMPDIR", str(folder))
+    inner_run_env.setenv("XDG_RUNTIME_DIR", str(folder))
+    for name in ("PULSE_SERVER", "PULSE_COOKIE", sound_servers.PRIVATE_PULSE_ENV,
+                 "ALSOFT_DRIVERS"):
+        inner_run_env.delenv(name, raising=False)
+    yield folder
+    # a failed test must not leave a daemon running either
+    for pid in processes_mentioning(str(folder)):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    shutil.rmtree(folder, ignore_errors=True)

@@ -23,13 +23,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
-from mp_support.inner_runs import ctrl_c, reap, start_inner_run, wait_until
+from mp_support.inner_runs import (ctrl_c, eventually, processes_mentioning, reap,
+                                   start_inner_run, wait_until)
 
 from pytest_pyglet_media.play import sound_servers
 from pytest_pyglet_media.store import recording as rec
@@ -73,77 +72,31 @@ def pytest_unconfigure(config):
 """
 
 
-@pytest.fixture
-def run_tmp(inner_run_env: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The inner run's TMPDIR: short (unix socket paths are), and its own.
-
-    The user's PulseAudio, if any, is hidden from the inner run (no
-    PULSE_SERVER, a session runtime folder without a socket), so that it
-    starts its private daemon here; OpenAL Soft chooses its own backend.
-    """
-    folder = Path(tempfile.mkdtemp(prefix="mp-a-", dir="/tmp"))
-    inner_run_env.setenv("TMPDIR", str(folder))
-    inner_run_env.setenv("XDG_RUNTIME_DIR", str(folder))
-    for name in ("PULSE_SERVER", "PULSE_COOKIE", sound_servers.PRIVATE_PULSE_ENV,
-                 "ALSOFT_DRIVERS"):
-        inner_run_env.delenv(name, raising=False)
-    yield folder
-    # a failed test must not leave a daemon running either
-    for pid in processes_mentioning(str(folder)):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    shutil.rmtree(folder, ignore_errors=True)
-
-
 # --- what a run leaves, read from /proc and its TMPDIR ---------------------------------
 
-def _read(path: Path) -> str:
-    return path.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
-
-
-def processes_mentioning(text: str) -> dict[int, str]:
-    """Live processes (not zombies) whose command line or environment holds
-    `text`: pid -> command line."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            cmdline = _read(entry / "cmdline")
-            environ = _read(entry / "environ")
-            state = (entry / "stat").read_text().rpartition(")")[2].split()[0]
-        except (OSError, IndexError):
-            continue  # gone meanwhile
-        if state != "Z" and (text in cmdline or text in environ):
-            found[int(entry.name)] = cmdline
-    return found
-
-
-def pulse_folders(run_tmp: Path) -> list[Path]:
+def pulse_folders(sound_tmp: Path) -> list[Path]:
     """The private daemons' runtime folders in a run's TMPDIR."""
-    return sorted(run_tmp.glob(f"{sound_servers.FOLDER_PREFIX}*"))
+    return sorted(sound_tmp.glob(f"{sound_servers.FOLDER_PREFIX}*"))
 
 
-def daemons(run_tmp: Path) -> list[int]:
+def daemons(sound_tmp: Path) -> list[int]:
     """The pulseaudio processes of a run (their command line names its folder)."""
-    return sorted(pid for pid, cmdline in processes_mentioning(str(run_tmp)).items()
+    return sorted(pid for pid, cmdline in processes_mentioning(str(sound_tmp)).items()
                   if Path(cmdline.split(" ", 1)[0]).name == "pulseaudio")
 
 
-def leftovers(run_tmp: Path) -> dict[str, object]:
+def leftovers(sound_tmp: Path) -> dict[str, object]:
     """What a finished run left: its processes and private daemons' folders."""
-    return {"processes": processes_mentioning(str(run_tmp)), "folders": pulse_folders(run_tmp)}
+    return {"processes": processes_mentioning(str(sound_tmp)), "folders": pulse_folders(sound_tmp)}
 
 
-def assert_nothing_left(run_tmp: Path, within: float = GONE_WITHIN) -> None:
+def assert_nothing_left(sound_tmp: Path, within: float = GONE_WITHIN) -> None:
     """No process of the run, no daemon's folder, once `within` seconds at most
     have passed (a killed run's watcher needs a moment)."""
     deadline = time.monotonic() + within
-    while any(leftovers(run_tmp).values()):
+    while any(leftovers(sound_tmp).values()):
         if time.monotonic() > deadline:
-            assert leftovers(run_tmp) == {"processes": {}, "folders": []}
+            assert leftovers(sound_tmp) == {"processes": {}, "folders": []}
         time.sleep(0.1)
 
 
@@ -154,11 +107,11 @@ def left_at_exit(pytester: pytest.Pytester) -> list[str]:
     return path.read_text().splitlines()
 
 
-def playing(run_tmp: Path) -> list[int]:
+def playing(sound_tmp: Path) -> list[int]:
     """The pids of the players whose stream is on the run's private daemon
     now (pactl, which pulseaudio brings on Debian): a play under way, audio
     flowing into the null sink."""
-    folders = pulse_folders(run_tmp)
+    folders = pulse_folders(sound_tmp)
     if len(folders) != 1:
         return []
     pactl = shutil.which("pactl")
@@ -186,9 +139,9 @@ def ancestor_below(pid: int, top: int) -> int:
     return pid
 
 
-def playing_worker(run_tmp: Path, controller: int) -> int | None:
+def playing_worker(sound_tmp: Path, controller: int) -> int | None:
     """The xdist worker of a player streaming now, or None."""
-    for pid in playing(run_tmp):
+    for pid in playing(sound_tmp):
         try:
             return ancestor_below(pid, controller)
         except OSError:
@@ -202,19 +155,10 @@ def driver_event(recording: Path) -> tuple:
     return next(event for event in events if event[0] == "mp.drv")
 
 
-def _eventually(condition: Callable[[], bool], within: float = GONE_WITHIN) -> bool:
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 # --- the drivers, really used ---------------------------------------------------------
 
 @pytest.mark.parametrize("driver", ["silent", "openal", "pulse"])
-def test_each_driver_plays_and_the_run_leaves_nothing(av_e2e, run_tmp, driver):
+def test_each_driver_plays_and_the_run_leaves_nothing(av_e2e, sound_tmp, driver):
     av_e2e.add(WHOLE_PLAY, manifest=False)
     av_e2e.pytester.makeconftest(INNER_CONFTEST)
     run = av_e2e.run(f"--mp-audio={driver}")
@@ -225,7 +169,7 @@ def test_each_driver_plays_and_the_run_leaves_nothing(av_e2e, run_tmp, driver):
     assert (used, failures) == (driver, ""), detail
     if driver == "pulse":
         # the run's own daemon, in its TMPDIR, served the play
-        match = re.fullmatch(rf"server unix:({re.escape(str(run_tmp))}/"
+        match = re.fullmatch(rf"server unix:({re.escape(str(sound_tmp))}/"
                              rf"{sound_servers.FOLDER_PREFIX}\d+-\w+)/pulse/native", detail)
         assert match, detail
     elif driver == "openal":
@@ -240,31 +184,31 @@ def test_each_driver_plays_and_the_run_leaves_nothing(av_e2e, run_tmp, driver):
     assert "<th>audio</th>" in (reports / "index.html").read_text()
     # stopped by the run's end, before its process exited
     assert left_at_exit(av_e2e.pytester) == []
-    assert_nothing_left(run_tmp)
+    assert_nothing_left(sound_tmp)
 
 
 # --- the private daemon goes however the run ends ----------------------------------------
 
-def _start_playing(pytester: pytest.Pytester, run_tmp: Path, log: Path,
+def _start_playing(pytester: pytest.Pytester, sound_tmp: Path, log: Path,
                    *args: str) -> subprocess.Popen:
     """An inner run under pulse, returned once a play streams to its daemon."""
     proc = start_inner_run(pytester, log, *RUN_OPTIONS, "--mp-audio=pulse", *args)
     try:
-        wait_until(proc, log, lambda: bool(playing(run_tmp)),
+        wait_until(proc, log, lambda: bool(playing(sound_tmp)),
                    "no play reached the run's PulseAudio daemon")
         # one daemon for the run (with xdist: started by the controller, shared)
-        assert len(pulse_folders(run_tmp)) == 1 and len(daemons(run_tmp)) == 1
+        assert len(pulse_folders(sound_tmp)) == 1 and len(daemons(sound_tmp)) == 1
     except BaseException:
         reap(proc)
         raise
     return proc
 
 
-def test_ctrl_c_during_a_pulse_play_leaves_nothing(av_e2e, run_tmp):
+def test_ctrl_c_during_a_pulse_play_leaves_nothing(av_e2e, sound_tmp):
     av_e2e.add(LONG_PLAY, manifest=False)
     av_e2e.pytester.makeconftest(INNER_CONFTEST)
     log = av_e2e.pytester.path / "inner.log"
-    proc = _start_playing(av_e2e.pytester, run_tmp, log, "-p", "no:xdist")
+    proc = _start_playing(av_e2e.pytester, sound_tmp, log, "-p", "no:xdist")
     try:
         ctrl_c(proc)
     finally:
@@ -273,18 +217,18 @@ def test_ctrl_c_during_a_pulse_play_leaves_nothing(av_e2e, run_tmp):
     assert proc.returncode == int(pytest.ExitCode.INTERRUPTED), out
     assert "INTERNALERROR" not in out
     assert left_at_exit(av_e2e.pytester) == []  # the interrupted run stopped it
-    assert_nothing_left(run_tmp)
+    assert_nothing_left(sound_tmp)
 
 
-def test_a_worker_killed_during_a_pulse_play_leaves_nothing(av_e2e, run_tmp):
+def test_a_worker_killed_during_a_pulse_play_leaves_nothing(av_e2e, sound_tmp):
     av_e2e.add(LONG_PLAY, WHOLE_PLAY, manifest=False)
     log = av_e2e.pytester.path / "inner.log"
-    proc = _start_playing(av_e2e.pytester, run_tmp, log, "-n", "2", "-v")
+    proc = _start_playing(av_e2e.pytester, sound_tmp, log, "-n", "2", "-v")
     try:
         worker: list[int | None] = [None]
 
         def found() -> bool:
-            worker[0] = playing_worker(run_tmp, proc.pid)
+            worker[0] = playing_worker(sound_tmp, proc.pid)
             return worker[0] is not None
 
         wait_until(proc, log, found, "no worker's play streams to the daemon")
@@ -300,16 +244,16 @@ def test_a_worker_killed_during_a_pulse_play_leaves_nothing(av_e2e, run_tmp):
     # the other sample still played, on the run's one server
     (other,) = {LONG_PLAY, WHOLE_PLAY} - set(killed)
     _, used, detail, _ = driver_event(av_e2e.samples / "testrun_00" / "dbg" / f"{other}.dbg")
-    assert used == "pulse" and str(run_tmp) in detail, detail
-    assert_nothing_left(run_tmp)
+    assert used == "pulse" and str(sound_tmp) in detail, detail
+    assert_nothing_left(sound_tmp)
 
 
-def test_sigkill_of_the_whole_run_during_a_pulse_play_leaves_nothing(av_e2e, run_tmp):
+def test_sigkill_of_the_whole_run_during_a_pulse_play_leaves_nothing(av_e2e, sound_tmp):
     av_e2e.add(LONG_PLAY, manifest=False)
     log = av_e2e.pytester.path / "inner.log"
-    proc = _start_playing(av_e2e.pytester, run_tmp, log, "-p", "no:xdist")
+    proc = _start_playing(av_e2e.pytester, sound_tmp, log, "-p", "no:xdist")
     try:
-        (daemon,) = daemons(run_tmp)
+        (daemon,) = daemons(sound_tmp)
         # the run's process group: pytest and its fork server, nothing of
         # what runs in sessions of its own (the watcher, the daemon, players)
         os.killpg(proc.pid, signal.SIGKILL)
@@ -317,6 +261,6 @@ def test_sigkill_of_the_whole_run_during_a_pulse_play_leaves_nothing(av_e2e, run
     finally:
         reap(proc)
     # nobody stopped it: the watcher saw the run's pipe close
-    assert _eventually(lambda: not sound_servers.process_running(daemon)), \
+    assert eventually(lambda: not sound_servers.process_running(daemon), GONE_WITHIN), \
         f"the daemon {daemon} outlived its run:\n{log.read_text(errors='replace')}"
-    assert_nothing_left(run_tmp)
+    assert_nothing_left(sound_tmp)

@@ -13,17 +13,11 @@ that pyglet's pulse driver needs to end a play), made once per session.
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
-import tempfile
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
-from pytest_pyglet_media.play import sound_servers
 
 SECONDS = 1.2
 V = f"testsrc2=size=160x120:rate=25:duration={SECONDS}"
@@ -94,42 +88,7 @@ def test_late_starts_play_perfect_and_a_late_mpeg_ts_keeps_its_defect(plays, dri
     assert f"(asked for: {driver}): {driver}" in summary
 
 
-@pytest.fixture
-def pulse_tmp(inner_run_env: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The inner run's own TMPDIR (short: unix socket paths are), with no
-    PulseAudio of the user's: the run starts its private daemon there."""
-    folder = Path(tempfile.mkdtemp(prefix="mp-l-", dir="/tmp"))
-    inner_run_env.setenv("TMPDIR", str(folder))
-    inner_run_env.setenv("XDG_RUNTIME_DIR", str(folder))
-    for name in ("PULSE_SERVER", "PULSE_COOKIE", sound_servers.PRIVATE_PULSE_ENV,
-                 "ALSOFT_DRIVERS"):
-        inner_run_env.delenv(name, raising=False)
-    yield folder
-    # a failed run must not leave its daemon running
-    for pid in _pulse_daemons(folder):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def _pulse_daemons(folder: Path) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (OSError, UnicodeDecodeError):
-            continue
-        if cmdline.startswith("pulseaudio") or "/pulseaudio " in cmdline:
-            if str(folder) in cmdline:
-                found.append(int(entry.name))
-    return found
-
-
-def test_a_late_matroska_plays_perfect_through_pulse(plays, pulse_tmp):
+def test_a_late_matroska_plays_perfect_through_pulse(plays, sound_tmp):
     plays.add("late.mkv", manifest=False)
     run = plays.run("-v", "--mp-audio=pulse", "--mp-plots=none")
     assert run.statuses() == {"late.mkv": "PASSED"}, run.out

@@ -16,11 +16,11 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pytest
+from mp_support.inner_runs import eventually
 
 from pytest_pyglet_media.play import runner, sound_servers
 from pytest_pyglet_media.play.sound_servers import PulseAddress
@@ -71,15 +71,6 @@ def _pulseaudio_pids() -> set[int]:
 
 def _running(pid: int) -> bool:
     return sound_servers.process_running(pid)
-
-
-def _eventually(condition: Callable[[], bool], within: float = GONE_WITHIN) -> bool:
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def _driver(audio: str, env: dict[str, str]) -> str:
@@ -151,7 +142,8 @@ def test_sigkill_of_the_run_ends_the_daemon_and_removes_its_folder(base_dir):
     finally:
         owner.kill()
         owner.wait()
-    assert _eventually(lambda: not _running(int(daemon)) and not Path(folder).exists()), \
+    assert eventually(lambda: not _running(int(daemon)) and not Path(folder).exists(),
+                      GONE_WITHIN), \
         f"daemon {daemon} running: {_running(int(daemon))}, folder left: {Path(folder).exists()}"
 
 
@@ -161,7 +153,7 @@ def test_a_watcher_killed_outright_takes_its_daemon_and_the_next_run_removes_its
     try:
         folder, daemon, watcher = owner.stdout.readline().split()
         os.kill(int(watcher), signal.SIGKILL)
-        assert _eventually(lambda: not _running(int(daemon)))  # PR_SET_PDEATHSIG
+        assert eventually(lambda: not _running(int(daemon)), GONE_WITHIN)  # PR_SET_PDEATHSIG
     finally:
         owner.kill()
         owner.wait()

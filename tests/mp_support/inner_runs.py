@@ -54,3 +54,36 @@ def reap(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def eventually(condition: Callable[[], bool], within: float) -> bool:
+    """Whether `condition()` holds within `within` seconds (polled): for what a
+    process does after it was told to, never a measure of how fast."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def processes_mentioning(text: str) -> dict[int, str]:
+    """Live processes (not zombies, not this one) whose command line or
+    environment holds `text`: pid -> command line."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = _read(entry / "cmdline")
+            environ = _read(entry / "environ")
+            state = (entry / "stat").read_text().rpartition(")")[2].split()[0]
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if state != "Z" and (text in cmdline or text in environ):
+            found[int(entry.name)] = cmdline
+    return found
+
+
+def _read(path: Path) -> str:
+    return path.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
