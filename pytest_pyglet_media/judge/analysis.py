@@ -469,26 +469,14 @@ def _count(events: Sequence[Event], offset: int) -> Verdict:
     anomalies: list[Anomaly] = []
     noise = end_noise(events)
     frame = 0
-    duration = end_wall = video_format = audio_format = driver = None
-    reason = ""
-    started = sourced = our_end = False
+    facts = _PlayFacts()
     frame_events = FRAME_EVENTS
     for index, event in enumerate(events):
         name = event[0]
         if name in frame_events:
             frame += 1
-        if name == "mp.src":
-            duration, video_format, audio_format = event[1], event[2], event[3]
-            sourced = True
-        elif name == "mp.end":
-            end_wall = event[1]
-            our_end = True
-        elif name == "p.P._sp":
-            started = True
-        elif name == "mp.err":
-            reason = str(event[1])
-        elif name == "mp.drv":
-            driver = event[1:]
+        else:  # compared as the name compares itself (a str subclass may pretend)
+            facts.note(event)
         rule = broken_rule(event, index in noise)
         if rule is not None:
             key = rule.kind
@@ -496,34 +484,63 @@ def _count(events: Sequence[Event], offset: int) -> Verdict:
             if len(anomalies) < MAX_ANOMALIES:
                 anomalies.append(Anomaly(index + offset, frame, key, rule.value_of(event)))
     return _verdict(events[-1][0] if events else None, len(events) + offset, frame,
-                    counts, anomalies, duration, end_wall, video_format, audio_format, reason,
-                    _incomplete(started, sourced, our_end), driver)
+                    counts, anomalies, facts)
 
 
-def _incomplete(started: bool, sourced: bool, our_end: bool) -> str | None:
-    """What a finished recording lacks to show a whole play, or None.
+@dataclass
+class _PlayFacts:
+    """What the events that describe the play (mp.src, mp.end, p.P._sp,
+    mp.err, mp.drv) said of its source, driver and end, and whether it is
+    whole: gathered alike by both paths."""
 
-    A play starts (p.P._sp); our player also names the source (mp.src)
-    before, and marks the end (mp.end) after it: an end without a source
-    was not written by a whole play. pyglet's own logger writes neither.
-    """
-    if not started:
-        return "shows no start of play (p.P._sp)"
-    if our_end and not sourced:
-        return "shows no source (mp.src)"
-    return None
+    duration: Any = None
+    end_wall: Any = None
+    video_format: Any = None
+    audio_format: Any = None
+    driver: Any = None
+    reason: str = ""
+    started: bool = False
+    sourced: bool = False
+    our_end: bool = False
+
+    def note(self, event: Event) -> None:
+        name = event[0]
+        if name == "mp.src":
+            self.duration, self.video_format, self.audio_format = event[1], event[2], event[3]
+            self.sourced = True
+        elif name == "mp.end":
+            self.end_wall = event[1]
+            self.our_end = True
+        elif name == "p.P._sp":
+            self.started = True
+        elif name == "mp.err":
+            self.reason = str(event[1])
+        elif name == "mp.drv":
+            self.driver = tuple(event[1:])
+
+    def incomplete(self) -> str | None:
+        """What a finished recording lacks to show a whole play, or None.
+
+        A play starts (p.P._sp); our player also names the source (mp.src)
+        before, and marks the end (mp.end) after it: an end without a source
+        was not written by a whole play. pyglet's own logger writes neither.
+        """
+        if not self.started:
+            return "shows no start of play (p.P._sp)"
+        if self.our_end and not self.sourced:
+            return "shows no source (mp.src)"
+        return None
 
 
 def _verdict(last: str | None, n_events: int, frame: int, counts: dict[str, int],
-             anomalies: list[Anomaly], duration: Any, end_wall: Any, video_format: Any,
-             audio_format: Any, reason: str, incomplete: str | None = None,
-             driver: Any = None) -> Verdict:
+             anomalies: list[Anomaly], play: _PlayFacts) -> Verdict:
     """The outcome, once the events are counted; `last` is the last event's
-    name (None when there is no event after the header); `driver`, the
-    fields of the player's mp.drv event, when it wrote one."""
+    name (None when there is no event after the header)."""
+    duration, end_wall, reason, incomplete = (play.duration, play.end_wall, play.reason,
+                                              play.incomplete())
     facts = dict(n_events=n_events, duration=duration, end_wall_time=end_wall,
-                 video_format=video_format, audio_format=audio_format,
-                 audio_driver=None if driver is None else tuple(driver))
+                 video_format=play.video_format, audio_format=play.audio_format,
+                 audio_driver=play.driver)
     if reason:
         return Verdict(UNPLAYABLE, reason=reason, **facts)
     if last != END_OF_PLAY:
@@ -608,12 +625,10 @@ def _fast_scan(events: Any, judge: bool) -> Any:
     counts: dict[str, int] = {}
     anomalies: list[Anomaly] = []
     frame = 0
-    duration = end_wall = video_format = audio_format = driver = None
-    reason = ""
+    facts = _PlayFacts()
     generic = _GENERIC
     frame_events = FRAME_EVENTS
     lim = MAX_ABS_NUMBER
-    started = sourced = our_end = False
     n = len(events)
     it = iter(events)
     if start:
@@ -665,18 +680,8 @@ def _fast_scan(events: Any, judge: bool) -> Any:
                 continue
             if name in frame_events:
                 frame += 1
-            if name == "mp.src":
-                duration, video_format, audio_format = event[1], event[2], event[3]
-                sourced = True
-            elif name == "mp.end":
-                end_wall = event[1]
-                our_end = True
-            elif name == "p.P._sp":
-                started = True
-            elif name == "mp.err":
-                reason = str(event[1])
-            elif name == "mp.drv":
-                driver = event[1:]
+            else:
+                facts.note(event)
             rule = rules.get(name)
             if rule is None or not rule.condition_met(event):
                 continue
@@ -691,9 +696,7 @@ def _fast_scan(events: Any, judge: bool) -> Any:
             anomalies.append(Anomaly(n - 1 - length_hint(it), frame, key, value))
     if not judge:
         return start
-    return _verdict(events[-1][0] if n > start else None, n, frame, counts, anomalies,
-                    duration, end_wall, video_format, audio_format, reason,
-                    _incomplete(started, sourced, our_end), driver)
+    return _verdict(events[-1][0] if n > start else None, n, frame, counts, anomalies, facts)
 
 
 def _ended_early(duration: float | None, end_wall: float | None) -> bool:
