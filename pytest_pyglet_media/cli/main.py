@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 from .. import __version__, context
 from ..core import atomic
 from ..core.errors import MediaTestError, UsageError
-from ..core.names import MANIFEST_NAME
+from ..core.names import MANIFEST_NAME, counted
 from ..judge import analysis as an
 from ..judge import comparison
 from ..play.runner import DEFAULT_PLAYER
@@ -109,7 +109,7 @@ def cmd_new(args: argparse.Namespace) -> int:
             print(f"note: not a sample, left out of the playlist: {note}", file=sys.stderr)
     sessions.set_active_session(store_dir, paths.name)
     print(f"created session {paths.name} in {store_dir} "
-          f"({len(sessions.session_playlist(paths))} samples); it is now active")
+          f"({counted(len(sessions.session_playlist(paths)), 'sample')}); it is now active")
     return EXIT_OK
 
 
@@ -405,8 +405,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
     merged = merge.merge(samples_dir, store_dir, args.out, args.sources,
                          prefer_last=args.prefer_last, allow_mixed=args.allow_mixed,
                          plots=args.plots, expectations=_expectations(samples_dir))
-    print(f"merged {len(args.sources)} sources into session {merged.paths.name} in {store_dir}: "
-          f"{merged.recordings} of {merged.playlist} samples recorded"
+    print(f"merged {counted(len(args.sources), 'source')} into session {merged.paths.name} in {store_dir}: "
+          f"{merged.recordings} of {counted(merged.playlist, 'sample')} recorded"
           + (f", {len(merged.not_played)} played by no source" if merged.not_played else "")
           + (f", with mixed versions: {merged.groups} groups (pyglet-mp compare --between)"
              if merged.mixed else ""))

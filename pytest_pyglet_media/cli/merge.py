@@ -33,6 +33,7 @@ from typing import Any, Mapping, Sequence
 
 from ..core import atomic
 from ..core.errors import MediaTestError, SessionExistsError, UsageError
+from ..core.names import counted
 from ..judge import groups
 from ..store import sessions
 
@@ -134,7 +135,7 @@ def _merge(final: sessions.SessionPaths, sources: list[_Source], *,
                            f"({shown}); merge with --allow-mixed to keep each place's "
                            "plays as a group")
     if len({tuple(sorted(p)) for p in playlists}) > 1 and not allow_mixed:
-        shown = "; ".join(f"{s.label}: {len(p)} samples" for s, p in zip(sources, playlists))
+        shown = "; ".join(f"{s.label}: {counted(len(p), 'sample')}" for s, p in zip(sources, playlists))
         raise MergeRefused(f"the sources have different playlists ({shown}); merge with "
                            "--allow-mixed to take their union")
     playlist: list[str] = []

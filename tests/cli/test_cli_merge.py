@@ -102,7 +102,7 @@ def test_other_playlists_are_refused_unless_allow_mixed(samples, mp):
     shard(samples, "s1", {"a.mp4": bare_play("a.mp4")}, playlist=["a.mp4", "b.ogv"])
     shard(samples, "s2", {"c.mkv": bare_play("c.mkv")}, playlist=["c.mkv"])
     mp("merge", "all", "s1", "s2").one_line_error("different playlists",
-                                                  "s1: 2 samples; s2: 1 samples")
+                                                  "s1: 2 samples; s2: 1 sample")
     assert_nothing_written(samples.samples_dir)
     assert mp("merge", "all", "s1", "s2", "--allow-mixed", "--plots=none").code == 0
     merged = sessions.SessionPaths(samples.samples_dir, "all")
