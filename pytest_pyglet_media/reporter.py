@@ -40,12 +40,16 @@ class SessionReporter:
         self.baseline_error: str | None = None
         #: samples of an update run whose entry was kept, and why
         self.baseline_not_updated: dict[str, str] = {}
+        #: samples whose play item failed in pytest's eyes (the headline's red)
+        self.failed: set[str] = set()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, "mp_result", None)
         if data is not None and report.when == "call":
             result = res.SampleResult.from_builtins(data)
             self.results[result.sample] = result
+            if report.failed:
+                self.failed.add(result.sample)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport,
@@ -145,7 +149,8 @@ class SessionReporter:
         return True
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.ctx.paths is None:
+        # --collect-only plays nothing: an existing session has nothing to say
+        if self.ctx.paths is None or terminalreporter.config.option.collectonly:
             return
         if self.discarded:  # no sample played: no media section
             return
@@ -157,7 +162,8 @@ class SessionReporter:
             return
         if self.written is None:
             return
-        tr.write_line(f"session {self.ctx.paths.name}: {headline(self.written.totals)}")
+        tr.write_line(f"session {self.ctx.paths.name}: {headline(self.written.totals)}",
+                      **{self.headline_colour(): True})
         if self.written.reports_written:
             tr.write_line(f"reports: {self.ctx.paths.special_report('index')} "
                           f"(summary: {self.written.summary_path.name})")
@@ -175,6 +181,18 @@ class SessionReporter:
                           f"({path or 'not written: the session protects its reports'})")
             for change in result.regressed:
                 tr.write_line(f"  regressed: {change.describe()}", red=True)
+
+    def headline_colour(self) -> str:
+        """The session line's colour, as pytest colours its own summary line:
+        red when a sample failed or its worker died, yellow when every sample
+        passed but not all played perfectly (expected failures, baseline
+        defects, overloaded or unplayed samples), green when all were perfect."""
+        if self.failed or self.lost:
+            return "red"
+        totals = self.written.totals if self.written else None
+        if totals is None or len(totals.perfect) != len(totals.samples):
+            return "yellow"
+        return "green"
 
     def _reference_lines(self, tr: Any) -> None:
         """Said once: the samples of this run not checked against the file."""

@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 from .. import __version__, context
 from ..core import atomic
 from ..core.errors import MediaTestError, UsageError
-from ..core.names import MANIFEST_NAME
+from ..core.names import MANIFEST_NAME, counted
 from ..judge import analysis as an
 from ..judge import comparison
 from ..play.runner import DEFAULT_PLAYER
@@ -60,12 +60,15 @@ def _folders(args: argparse.Namespace, samples_dir: Path | None = None) -> tuple
                                                 source="--store", env=sessions.STORE_DIR_ENV)
 
 
-def _active(args: argparse.Namespace) -> sessions.SessionPaths:
+def _active(args: argparse.Namespace, other_way: str = "") -> sessions.SessionPaths:
+    """The session a command works on; `other_way` ends the error with what
+    else the command can be given instead of an active session."""
     samples_dir, store_dir = _folders(args)
     name = getattr(args, "session", None) or sessions.active_session(store_dir)
     if name is None:
         raise CommandError(f"no session is active in {store_dir}; "
-                           "run 'pyglet-mp new SESSION' or 'pyglet-mp activate SESSION'")
+                           "run 'pyglet-mp new SESSION' or 'pyglet-mp activate SESSION'"
+                           + other_way)
     return sessions.open_session(samples_dir, name, store_dir)
 
 
@@ -109,7 +112,7 @@ def cmd_new(args: argparse.Namespace) -> int:
             print(f"note: not a sample, left out of the playlist: {note}", file=sys.stderr)
     sessions.set_active_session(store_dir, paths.name)
     print(f"created session {paths.name} in {store_dir} "
-          f"({len(sessions.session_playlist(paths))} samples); it is now active")
+          f"({counted(len(sessions.session_playlist(paths)), 'sample')}); it is now active")
     return EXIT_OK
 
 
@@ -218,14 +221,33 @@ def _expectations(samples_dir: Path) -> dict[str, str]:
         return {}
 
 
-def cmd_run_test_suite(args: argparse.Namespace) -> int:
+def _suite_folder(args: argparse.Namespace) -> Path | None:
+    """The folder run-test-suite plays whole in a new testrun_NN session, or
+    None to play the active session.
+
+    SAMPLES_DIR names it; so does a --samples-dir given on the command line
+    when that folder has no active session: the user named the folder to
+    play, and "no session is active" would not tell them to move it to
+    SAMPLES_DIR. A folder from the environment variable plays only its
+    active session, as the original script did.
+    """
     if args.target_samples_dir:
-        samples_dir = sessions.resolve_samples_dir(args.target_samples_dir, source="SAMPLES_DIR")
+        return sessions.resolve_samples_dir(args.target_samples_dir, source="SAMPLES_DIR")
+    if args.samples_dir is None:
+        return None
+    samples_dir, store_dir = _folders(args)
+    return samples_dir if sessions.active_session(store_dir) is None else None
+
+
+def cmd_run_test_suite(args: argparse.Namespace) -> int:
+    samples_dir = _suite_folder(args)
+    if samples_dir is not None:
         _, store_dir = _folders(args, samples_dir)
         paths = _create(samples_dir, None, None, store_dir)
         print(f"created session {paths.name} in {store_dir}")
     else:
-        paths = _active(args)
+        paths = _active(args, ", or name the folder to play whole: "
+                              "'pyglet-mp run-test-suite SAMPLES_DIR'")
         sessions.require_raw_writable(paths)
         if any(paths.recording(s).exists() for s in sessions.session_playlist(paths)) \
                 and not sessions.load_configuration(paths).dev_debug:
@@ -405,8 +427,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
     merged = merge.merge(samples_dir, store_dir, args.out, args.sources,
                          prefer_last=args.prefer_last, allow_mixed=args.allow_mixed,
                          plots=args.plots, expectations=_expectations(samples_dir))
-    print(f"merged {len(args.sources)} sources into session {merged.paths.name} in {store_dir}: "
-          f"{merged.recordings} of {merged.playlist} samples recorded"
+    print(f"merged {counted(len(args.sources), 'source')} into session {merged.paths.name} "
+          f"in {store_dir}: {merged.recordings} of {counted(merged.playlist, 'sample')} recorded"
           + (f", {len(merged.not_played)} played by no source" if merged.not_played else "")
           + (f", with mixed versions: {merged.groups} groups (pyglet-mp compare --between)"
              if merged.mixed else ""))

@@ -33,6 +33,7 @@ from typing import Any, Mapping, Sequence
 
 from ..core import atomic
 from ..core.errors import MediaTestError, SessionExistsError, UsageError
+from ..core.names import counted
 from ..judge import groups
 from ..store import sessions
 
@@ -79,6 +80,7 @@ def merge(samples_dir: Path, store_dir: Path, out: str, sources: Sequence[str], 
     if final.session_dir.exists():
         raise SessionExistsError(f"session {out!r} already exists in {store_dir}; "
                                  "pick another name")
+    _refuse_repeats(samples_dir, store_dir, sources)
     unpacked: list[Path] = []
     try:
         opened = [part for source in sources
@@ -88,6 +90,35 @@ def merge(samples_dir: Path, store_dir: Path, out: str, sources: Sequence[str], 
     finally:
         for folder in unpacked:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _refuse_repeats(samples_dir: Path, store_dir: Path, sources: Sequence[str]) -> None:
+    """A source given twice, by one spelling or two, would count each of its
+    plays twice in the merged totals: refused, naming it."""
+    seen: dict[Path, str] = {}
+    for source in sources:
+        identity = _identity(samples_dir, store_dir, source)
+        if identity in seen:
+            raise UsageError(_repeat_message(seen[identity], source, identity))
+        seen[identity] = source
+
+
+def _repeat_message(first: str, again: str, identity: Path) -> str:
+    if first == again:
+        return f"source {again!r} is given twice; name each source once"
+    kind = "bundle" if identity.is_file() else "session"
+    return f"sources {first!r} and {again!r} are the same {kind}; name each source once"
+
+
+def _identity(samples_dir: Path, store_dir: Path, source: str) -> Path:
+    """What a source names, as _open finds it: a bundle file, a session of the
+    store by its name, or a session folder by its path."""
+    path = Path(source)
+    in_store = sessions.SessionPaths(samples_dir, source, store_dir).session_dir \
+        if "/" not in source and os.sep not in source else None
+    if not path.is_file() and in_store is not None and in_store.is_dir():
+        return in_store.resolve()
+    return path.resolve()
 
 
 def _open(samples_dir: Path, store_dir: Path, source: str, unpacked: list[Path]
@@ -134,7 +165,8 @@ def _merge(final: sessions.SessionPaths, sources: list[_Source], *,
                            f"({shown}); merge with --allow-mixed to keep each place's "
                            "plays as a group")
     if len({tuple(sorted(p)) for p in playlists}) > 1 and not allow_mixed:
-        shown = "; ".join(f"{s.label}: {len(p)} samples" for s, p in zip(sources, playlists))
+        shown = "; ".join(f"{s.label}: {counted(len(p), 'sample')}"
+                          for s, p in zip(sources, playlists))
         raise MergeRefused(f"the sources have different playlists ({shown}); merge with "
                            "--allow-mixed to take their union")
     playlist: list[str] = []

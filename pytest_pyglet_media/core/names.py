@@ -73,3 +73,8 @@ def fit_file_name(stem: str, suffix: str) -> str:
     room = NAME_MAX - len(f"~{digest}{suffix}".encode("utf-8"))
     short = stem.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore")
     return f"{short}~{digest}{suffix}"
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """"1 sample", "2 samples": a count with its noun in the right number."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

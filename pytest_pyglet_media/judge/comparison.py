@@ -105,6 +105,12 @@ def _classify(before: an.Verdict, after: an.Verdict) -> str | None:
     return None
 
 
+#: the seed's guess, kept under its old name for the original scripts' users:
+#: said in words because the name alone does not say how it is computed
+CONFIDENCE_MEANS = ("  (the samples both scores count, relevant in both, divided by the "
+                    "larger playlist: the more samples left out, the less the scores say)")
+
+
 def _per_sample_score(results: Mapping[str, res.SampleResult], samples: Sequence[str]
                       ) -> float | None:
     if not samples:
@@ -158,6 +164,7 @@ def render(c: Comparison) -> str:
              f"{len(c.crashed):7d} | {score(c.defects_per_sample)} | {c.session}",
              f"{len(c.other_crashed):7d} | {score(c.other_defects_per_sample)} | {c.other}",
              "", f"Confidence guess, from 1(highest) to 0(lowest): {c.confidence_guess():.2f}",
+             CONFIDENCE_MEANS,
              "", "Summary samples ignored for scores", "qtty | reason"]
     rows = [
         (c.samples - c.common, f"only on playlist {k} '{c.session}'"),

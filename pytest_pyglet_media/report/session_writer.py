@@ -21,6 +21,7 @@ from typing import Any, Callable, Collection, Mapping, Sequence
 
 from ..core import atomic
 from ..core.errors import BadReferenceError, MediaTestError, UnreadableRecordingError
+from ..core.names import counted
 from ..judge import analysis as an
 from ..judge import baseline as bl
 from ..judge import comparison, groups
@@ -468,7 +469,7 @@ def mixed_versions_section(versions: Mapping[str, Any],
         sources = info.get(groups.SOURCES_KEY)
         sources = ", ".join(str(s) for s in sources) if isinstance(sources, list) else "?"
         lines.append(f"\t{number} {label}: {groups.full_label(groups.where(info))}; "
-                     f"{played} samples played; from {sources}")
+                     f"{counted(played, 'sample')} played; from {sources}")
     first = groups.key(groups.where(places[0][1]))
     elsewhere = sorted(s for s, info in per_sample.items()
                        if isinstance(info, dict) and groups.key(info) != first)

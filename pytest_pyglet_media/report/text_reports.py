@@ -8,9 +8,15 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping, Sequence
 
 from ..core.events import EVENTS, iter_states
+from ..core.names import counted
 from ..judge import analysis as an
 from ..judge import results as res
 from ..judge.rules import DEFECT_KINDS, EVENT_RULES
+
+#: the seed's score, kept under its old name for the original scripts' users:
+#: said in words because the name alone does not say how it is computed
+NAIVE_QUALITY_MEANS = ("  (every anomaly counted, divided by the relevant samples: "
+                       "anomalies per relevant sample; 0 is perfect, lower is better)")
 
 _NO_INDENT = {"crash", "mp.im", "mp.src", "mp.err", "mp.end", "p.P._sp", "p.P.sk",
               "p.P.ut.1.0", "p.P.oe"}
@@ -199,8 +205,9 @@ def summary(session: str, samples_version: str, totals: res.SessionTotals, *,
         parts.append("*** The run was interrupted: only the samples played so far are counted.")
     parts.extend(notes)
     if not_checked:
-        parts.append(f"*** Reference checks skipped: {len(not_checked)} played samples were "
-                     "not checked against the file (see the appendix)")
+        were = "was" if len(not_checked) == 1 else "were"
+        parts.append(f"*** Reference checks skipped: {counted(len(not_checked), 'played sample')} "
+                     f"{were} not checked against the file (see the appendix)")
     parts.append(f"Samples in the playlist: {len(totals.samples)}")
     if totals.missing:
         parts.append(f"Samples with no .dbg recording: {len(totals.missing)}")
@@ -228,6 +235,7 @@ def summary(session: str, samples_version: str, totals: res.SessionTotals, *,
     else:
         parts.extend([
             f"Naive quality number (anomalies / samples): {totals.defects_per_sample:f}",
+            NAIVE_QUALITY_MEANS,
             f"Relevant samples with perfect play: {len(totals.perfect)} / {n}",
             f"Relevant samples with anomalies   : {len(totals.non_perfect)} / {n}",
         ])
@@ -273,7 +281,7 @@ def crash_retries(totals: res.SessionTotals) -> str:
 
 def headline(totals: res.SessionTotals) -> str:
     """One line for the terminal summary."""
-    bits = [f"{len(totals.samples)} samples", f"{len(totals.perfect)} perfect",
+    bits = [counted(len(totals.samples), "sample"), f"{len(totals.perfect)} perfect",
             f"{len(totals.non_perfect)} with defects"]
     for label, group in (("crashed", totals.crashed), ("unplayable", totals.unplayable),
                          ("overloaded", totals.overloaded),
@@ -282,7 +290,7 @@ def headline(totals: res.SessionTotals) -> str:
         if group:
             bits.append(f"{len(group)} {label}")
     if totals.total_retries:
-        bits.append(f"{totals.total_retries} crash retries")
+        bits.append(counted(totals.total_retries, "crash retry", "crash retries"))
     return ", ".join(bits)
 
 

@@ -102,7 +102,7 @@ def test_other_playlists_are_refused_unless_allow_mixed(samples, mp):
     shard(samples, "s1", {"a.mp4": bare_play("a.mp4")}, playlist=["a.mp4", "b.ogv"])
     shard(samples, "s2", {"c.mkv": bare_play("c.mkv")}, playlist=["c.mkv"])
     mp("merge", "all", "s1", "s2").one_line_error("different playlists",
-                                                  "s1: 2 samples; s2: 1 samples")
+                                                  "s1: 2 samples; s2: 1 sample")
     assert_nothing_written(samples.samples_dir)
     assert mp("merge", "all", "s1", "s2", "--allow-mixed", "--plots=none").code == 0
     merged = sessions.SessionPaths(samples.samples_dir, "all")
@@ -264,3 +264,30 @@ def test_two_shards_of_one_platform_still_conflict_in_a_mixed_merge(two_platform
     mp("merge", "all", "linux", "win-1", "win-3", "--allow-mixed").one_line_error(
         "'a.mp4' was played by win-1 and win-3 with different recordings")
     assert_nothing_written(two_platforms.samples_dir)
+
+
+def test_a_source_given_twice_is_refused_naming_it(two_shards, mp):
+    mp("merge", "all2", "shard-1", "shard-1").one_line_error(
+        "source 'shard-1' is given twice")
+    assert_nothing_written(two_shards.samples_dir, out="all2")
+
+
+def test_one_session_given_by_name_and_by_path_is_refused_naming_both(two_shards, mp):
+    folder = str(two_shards.samples_dir / "shard-2")
+    mp("merge", "all", "shard-2", "shard-1", folder).one_line_error(
+        f"sources 'shard-2' and {folder!r} are the same session")
+    assert_nothing_written(two_shards.samples_dir)
+
+
+def test_one_bundle_given_twice_is_refused(two_shards, mp, tmp_path):
+    archive = tmp_path / "one.mp-bundle.tar.gz"
+    assert mp("bundle", "shard-1", "--output", str(archive)).code == 0
+    mp("merge", "all", str(archive), "shard-2", str(archive)).one_line_error(
+        f"source {str(archive)!r} is given twice")
+    assert_nothing_written(two_shards.samples_dir)
+
+
+def test_one_merged_source_says_one_source(two_shards, mp):
+    result = mp("merge", "all", "shard-1", "--plots=none", "--allow-mixed")
+    assert result.code == 0, result.output
+    assert "merged 1 source into session all" in result.out

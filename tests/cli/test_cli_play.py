@@ -280,6 +280,38 @@ def test_run_test_suite_on_a_samples_dir_creates_testrun_sessions(mp, tmp_path, 
     assert len(h.plays(doubles)) == 2
 
 
+@pytest.mark.parametrize("where", ["after", "before"])
+def test_run_test_suite_plays_a_samples_dir_option_with_no_active_session(
+        mp, tmp_path, doubles, h, fake_versions, where):
+    target = tmp_path / "fresh"
+    target.mkdir()
+    (target / "x.mp4").write_bytes(b"x")
+    option = ("--samples-dir", str(target))
+    argv = ("run-test-suite", *option) if where == "after" else (*option, "run-test-suite")
+    r = mp(*argv, *PERFECT_ARGS)
+    assert r.code == 0, r.output
+    assert h.plays(doubles) == ["perfect x.mp4"]
+    assert h.config(target, "testrun_00")["protect_raw_data"] is True
+    assert h.paths(target, "testrun_00").special_report("summary").is_file()
+
+
+def test_run_test_suite_plays_the_active_session_of_a_samples_dir_option(
+        mp, samples_dir, session, doubles, h, monkeypatch):
+    monkeypatch.delenv("pyglet_mp_samples_dir")
+    r = mp("run-test-suite", "--samples-dir", str(samples_dir), *PERFECT_ARGS)
+    assert r.code == 0, r.output
+    assert sorted(h.plays(doubles)) == ["perfect a.mp4", "perfect b.ogv"]
+    assert h.config(samples_dir, session)["protect_raw_data"] is True
+    assert not h.paths(samples_dir, "testrun_00").session_dir.exists()
+
+
+def test_run_test_suite_without_a_session_says_to_name_the_folder(mp, samples_dir):
+    r = mp("run-test-suite", *PERFECT_ARGS)
+    assert r.code == 2
+    r.assert_one_line_error("no session is active", "pyglet-mp new",
+                            "'pyglet-mp run-test-suite SAMPLES_DIR'")
+
+
 def test_run_test_suite_missing_samples_dir(mp, tmp_path):
     r = mp("run-test-suite", tmp_path / "absent", *PERFECT_ARGS)
     assert r.code == 2

@@ -245,7 +245,7 @@ def test_summary_lists_the_samples_not_checked():
     a = res.SampleResult("a.mp4", an.analyse(play(frames(3)), no_reference="no ffprobe"))
     totals = res.session_totals([a])
     text = text_reports.summary("s", "v", totals, not_checked={"a.mp4": "no ffprobe"})
-    assert "*** Reference checks skipped: 1 played samples were not checked against the file" \
+    assert "*** Reference checks skipped: 1 played sample was not checked against the file" \
         in text
     assert "Appendix, samples not checked against the file\n\ta.mp4: no ffprobe" in text
 

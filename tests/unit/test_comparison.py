@@ -77,6 +77,10 @@ def test_render_lists_every_category(cmp):
     assert "      2 |              1.000 | new" in lines
     assert "      2 |              1.600 | base" in lines
     assert "Confidence guess, from 1(highest) to 0(lowest): 0.45" in lines
+    confidence = lines.index("Confidence guess, from 1(highest) to 0(lowest): 0.45")
+    assert lines[confidence + 1] == (
+        "  (the samples both scores count, relevant in both, divided by the larger playlist: "
+        "the more samples left out, the less the scores say)")
     for qtty, reason in ((1, "only on playlist session 'new'"),
                          (1, "only on playlist session 'base'"),
                          (1, "no .dbg in both sessions"),

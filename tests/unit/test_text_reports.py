@@ -273,7 +273,7 @@ def test_headline(totals):
         "7 samples, 2 perfect, 1 with defects, 1 crashed, 1 unplayable, 1 unreadable, "
         "1 not played, 6 crash retries")
     clean = res.session_totals([_r("a", an.PERFECT)])
-    assert text_reports.headline(clean) == "1 samples, 1 perfect, 0 with defects"
+    assert text_reports.headline(clean) == "1 sample, 1 perfect, 0 with defects"
 
 
 # -- versions ------------------------------------------------------------------------------
@@ -300,3 +300,23 @@ def test_pyglet_revision():
     assert text_reports.pyglet_revision({}) == "unknown: not captured\n"
     assert text_reports.pyglet_revision({"pyglet_revision": "git revision abc"}) == \
         "git revision abc\n"
+
+
+def test_headline_counts_one_of_a_kind_in_the_singular():
+    totals = res.session_totals([_r("d", an.PERFECT, attempts=2, crashed=1)])
+    assert text_reports.headline(totals) == \
+        "1 sample, 1 perfect, 0 with defects, 1 crash retry"
+
+
+def test_summary_says_what_the_naive_quality_number_means(totals):
+    lines = text_reports.summary("s1", "corpus 1.2", totals).splitlines()
+    score = lines.index("Naive quality number (anomalies / samples): 1.333333")
+    assert lines[score + 1] == ("  (every anomaly counted, divided by the relevant samples: "
+                                "anomalies per relevant sample; 0 is perfect, lower is better)")
+
+
+def test_one_unchecked_sample_is_said_in_the_singular():
+    totals = res.session_totals([_r("a", an.PERFECT)])
+    text = text_reports.summary("s", "v", totals, not_checked={"a": "no ffprobe"})
+    assert "*** Reference checks skipped: 1 played sample was not checked against the file " \
+        "(see the appendix)" in text.splitlines()
