@@ -315,8 +315,8 @@ def audio_drivers_section(results: Mapping[str, res.SampleResult],
         driver = result.verdict.audio_driver
         if driver is None:
             continue
-        name, where, failures = driver
-        label = f"{name} ({where})" if where else name
+        name, _where, failures = driver
+        label = driver_used(result.verdict) or name
         used[label] = used.get(label, 0) + 1
         if first is not None and name != first:
             fell_back.append(f"\t{sample}: {name}" + (f" ({failures})" if failures else ""))
