@@ -79,6 +79,11 @@ FILE_KINDS: dict[str, str] = {
 }
 
 
+#: the kind of a play of one driver's item (--mp-drivers) that pyglet played
+#: with another driver: judged by judge/drivers.py, not on an event's values
+DRIVER_NOT_USED = "driver_not_used"
+
+
 @dataclass(frozen=True)
 class DefectKind:
     key: str
@@ -98,6 +103,8 @@ DEFECT_KINDS: dict[str, DefectKind] = {
                    "Play ended well before the source's duration (truncated or cut short)"),
         *(DefectKind(key, AGAINST_THE_FILE, description)
           for key, description in FILE_KINDS.items()),
+        DefectKind(DRIVER_NOT_USED, "mp.drv",
+                   "pyglet played with another audio driver than the one the item names"),
     )
 }
 
