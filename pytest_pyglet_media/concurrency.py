@@ -102,7 +102,8 @@ def play_sample(ctx: RunContext, sample: str, cancel: threading.Event | None = N
     sessions.require_raw_writable(ctx.paths)  # the item says "not played" if this fails
     return attempt(ctx.settings, ctx.samples_dir, sample, ctx.paths.recording(sample),
                    reference_path=ctx.paths.reference(sample),
-                   marker=ctx.paths.playing(sample), cancel=cancel, references=ctx.references)
+                   marker=ctx.paths.playing(sample), cancel=cancel, references=ctx.references,
+                   superseded=ctx.paths.superseded(sample))
 
 
 def _cost(ctx: RunContext, sample: str) -> float:

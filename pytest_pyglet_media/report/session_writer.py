@@ -193,7 +193,7 @@ def _sample_result(paths: sessions.SessionPaths, sample: str, result: res.Sample
         except UnreadableRecordingError as exc:
             return result, exc
     if not path.exists():
-        return None, None
+        return _unrecorded(paths, sample, retry_state), None
     try:
         rec: an.ValidRecording | UnreadableRecordingError = an.read(
             path, reference(), no_reference=NO_STORED_REFERENCE)
@@ -207,6 +207,24 @@ def _sample_result(paths: sessions.SessionPaths, sample: str, result: res.Sample
     return res.SampleResult(sample, analysis, attempts=state.get("attempts", 1),
                             crashed_attempts=state.get("crashed_attempts", 0),
                             recording=str(path)), rec
+
+
+def _unrecorded(paths: sessions.SessionPaths, sample: str,
+                retry_state: Mapping[str, Mapping[str, int]]) -> res.SampleResult | None:
+    """A sample without a recording: never recorded (None), or its last play
+    could not be recorded (a full disk) and moved the one before aside
+    (playback._not_recorded). That one is not the last play's result; the
+    run that played it called the play a crash, and so does this."""
+    aside = paths.superseded(sample)
+    if not aside.exists():
+        return None
+    state = retry_state.get(sample, {})
+    reason = (f"its last play could not be recorded; the recording before it "
+              f"({aside.name}) is not that play's")
+    return res.SampleResult(sample, an.Verdict(an.CRASHED, reason=reason),
+                            attempts=state.get("attempts", 1),
+                            crashed_attempts=state.get("crashed_attempts", 1),
+                            recording=str(paths.recording(sample)))
 
 
 def _unfinished(marker: Path) -> an.Verdict | None:
