@@ -150,6 +150,45 @@ def write_session_reports(paths: sessions.SessionPaths,
     return written
 
 
+#: the reports a run writes for the whole session: the ones a reader opens
+#: first, withdrawn when a run cannot write its own (withdraw_stale_reports)
+SESSION_REPORTS = ("summary", "index", "pyglet_info", "pyglet_revision")
+
+
+def withdraw_stale_reports(paths: sessions.SessionPaths, problem: str) -> str:
+    """After write_session_reports failed (`problem`: why, e.g. a full disk):
+    remove the session-wide reports an earlier run wrote, for nobody to read
+    them as this run's, and leave, if the disk allows, a summary saying so.
+    Removing needs no free space. Returns what was done, for one line.
+    """
+    try:
+        if not sessions.load_configuration(paths).reports_writable:
+            return ""  # never written by a run: nothing of ours is stale
+    except MediaTestError:
+        pass  # an unreadable configuration: the reports are stale all the same
+    removed, kept = [], []
+    for name in SESSION_REPORTS:
+        target = paths.special_report(name)
+        try:
+            target.unlink()
+            removed.append(target.name)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            kept.append(target.name)
+    try:
+        atomic.write_text(paths.special_report("summary"), text_reports.reports_not_written(
+            paths.name, problem))
+    except OSError:
+        pass  # the disk is still full: no summary is better than a stale one
+    said = []
+    if removed:
+        said.append(f"the earlier reports it would replace were removed ({', '.join(removed)})")
+    if kept:
+        said.append(f"earlier reports could not be removed and are stale ({', '.join(kept)})")
+    return "; ".join(said)
+
+
 def _entries(results: Mapping[str, res.SampleResult]) -> dict[str, bl.Entry]:
     return {s: bl.entry_of(r.outcome, r.verdict.counts) for s, r in results.items()}
 

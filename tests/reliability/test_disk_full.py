@@ -89,3 +89,56 @@ def test_a_later_recorded_play_clears_the_superseded_one(tmp_path, rec, disk_ful
     assert not isinstance(placeholder, str)
     assert not paths.superseded("a.mp4").exists()
 
+
+
+#: an inner run's conftest: the disk is full for whatever the run writes in reports/
+REPORTS_DISK_FULL = '''
+import errno
+from pytest_pyglet_media.core import atomic
+
+_write = atomic.write_bytes
+
+
+def _full(path, data, *, mode=0o644):
+    if "/reports/" in str(path):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    _write(path, data, mode=mode)
+
+
+atomic.write_bytes = _full
+'''
+
+
+def test_a_run_whose_reports_cannot_be_written_says_so_fails_and_leaves_no_stale_summary(
+        mp, no_internal_error):
+    mp.add("perfect_a.mp4")
+    first = mp.run("--mp-session=s", player="perfect")
+    assert first.ret == 0
+    reports = mp.samples / "s" / "reports"
+    assert (reports / "00_summary.txt").is_file() and (reports / "index.html").is_file()
+    mp.pytester.makeconftest(REPORTS_DISK_FULL)
+    run = mp.run("--mp-session=s", player="perfect")
+    no_internal_error(run.out + run.err)
+    assert run.outcomes() == {"passed": 1}
+    assert run.ret != 0
+    assert "could not write the session reports" in run.out
+    assert "No space left on device" in run.out
+    # the previous run's summary and index are not left to pass for this run's
+    assert not (reports / "index.html").exists()
+    assert not (reports / "00_summary.txt").exists()
+    assert "removed (00_summary.txt, index.html" in run.out
+
+
+def test_summarize_on_a_full_disk_fails_in_one_line_and_withdraws_the_old_summary(
+        tmp_path, rec, disk_full, mpcli):
+    paths = _session(tmp_path, rec)
+    session_writer.write_session_reports(paths, {})
+    summary = paths.special_report("summary")
+    assert "perfect play: 1 / 1" in summary.read_text()
+    disk_full("index.html")  # the summary fits, the index no longer does
+    cli = mpcli("summarize", f"--samples-dir={paths.samples_dir}", "--session=s")
+    line = cli.one_line_error("No space left on device", "index.html")
+    assert "were removed (00_summary.txt" in line
+    # what stands in the old summary's place says the reports are not written
+    assert "could not be written" in summary.read_text()
+    assert "perfect play" not in summary.read_text()
