@@ -428,6 +428,8 @@ def supersede(path: Path, aside: Path | None) -> str:
             os.replace(path, aside)
             return f"the previous recording was moved aside to {Path(aside).name}"
         except FileNotFoundError:
+            if Path(aside).exists():  # an earlier attempt (a retry's) moved it
+                return f"the previous recording is kept aside as {Path(aside).name}"
             return "there was no previous recording"
         except OSError:
             pass

@@ -63,6 +63,10 @@ def test_a_play_that_cannot_be_recorded_leaves_no_earlier_recording_as_its_resul
     assert played.verdict.outcome == an.CRASHED
     assert "No space left on device" in played.verdict.reason
     assert "moved aside" in played.verdict.reason
+    retried = playback.attempt(SETTINGS, paths.samples_dir, "a.mp4", paths.recording("a.mp4"),
+                               superseded=paths.superseded("a.mp4"))
+    assert retried.verdict.outcome == an.CRASHED
+    assert "kept aside as a.mp4.dbg.superseded" in retried.verdict.reason
     # what `pyglet-mp summarize` reads later: not the old perfect play
     monkeypatch.undo()
     assert not paths.recording("a.mp4").exists()
