@@ -133,7 +133,8 @@ def play_sample(ctx: RunContext, key: str, cancel: threading.Event | None = None
     paths = ctx.session_of(driver)
     return attempt(settings_for(ctx, driver), ctx.samples_dir, sample, paths.recording(sample),
                    reference_path=paths.reference(sample),
-                   marker=paths.playing(sample), cancel=cancel, references=ctx.references)
+                   marker=paths.playing(sample), cancel=cancel, references=ctx.references,
+                   superseded=paths.superseded(sample))
 
 
 def _cost(ctx: RunContext, key: str) -> float:

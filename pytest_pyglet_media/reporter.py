@@ -20,7 +20,11 @@ from .judge import baseline as bl
 from .judge import results as res
 from .play.playback import INSTALL_FFPROBE, PROBE_UNAVAILABLE
 from .report.text_reports import headline
-from .report.session_writer import WrittenSummary, write_session_reports
+from .report.session_writer import (
+    WrittenSummary,
+    withdraw_stale_reports,
+    write_session_reports,
+)
 from .store import driver_groups, sessions
 from .store.manifest import expected_failures
 
@@ -92,11 +96,19 @@ class SessionReporter:
             self.error = str(exc)
         except OSError as exc:
             # a session folder the run cannot write (a read-only reports/ or
-            # dbg/): one error line after the plays, not an INTERNALERROR
+            # dbg/, a full disk): one error line after the plays, not an
+            # INTERNALERROR
             self.error = f"cannot write {exc.filename or paths.session_dir}: " \
                          f"{exc.strerror or exc}"
+        if self.error:
+            # an earlier run's summary must not stand as this run's
+            withdrawn = withdraw_stale_reports(paths, self.error)
+            if withdrawn:
+                self.error += f"; {withdrawn}"
         self._update_baseline()
-        if self.baseline_error and session.exitstatus == pytest.ExitCode.OK:
+        # a run whose reports (or baseline) could not be written did not do
+        # its job, whatever its plays said: never exit 0
+        if (self.baseline_error or self.error) and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         compared = self.written.comparison if self.written else None
         if compared and compared.regressions_from_perfect \

@@ -187,6 +187,45 @@ def _drivers_section(places: list[tuple[str, sessions.SessionPaths]],
     return "".join(sections)
 
 
+#: the reports a run writes for the whole session: the ones a reader opens
+#: first, withdrawn when a run cannot write its own (withdraw_stale_reports)
+SESSION_REPORTS = ("summary", "index", "pyglet_info", "pyglet_revision")
+
+
+def withdraw_stale_reports(paths: sessions.SessionPaths, problem: str) -> str:
+    """After write_session_reports failed (`problem`: why, e.g. a full disk):
+    remove the session-wide reports an earlier run wrote, for nobody to read
+    them as this run's, and leave, if the disk allows, a summary saying so.
+    Removing needs no free space. Returns what was done, for one line.
+    """
+    try:
+        if not sessions.load_configuration(paths).reports_writable:
+            return ""  # never written by a run: nothing of ours is stale
+    except MediaTestError:
+        pass  # an unreadable configuration: the reports are stale all the same
+    removed, kept = [], []
+    for name in SESSION_REPORTS:
+        target = paths.special_report(name)
+        try:
+            target.unlink()
+            removed.append(target.name)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            kept.append(target.name)
+    try:
+        atomic.write_text(paths.special_report("summary"), text_reports.reports_not_written(
+            paths.name, problem))
+    except OSError:
+        pass  # the disk is still full: no summary is better than a stale one
+    said = []
+    if removed:
+        said.append(f"the earlier reports it would replace were removed ({', '.join(removed)})")
+    if kept:
+        said.append(f"earlier reports could not be removed and are stale ({', '.join(kept)})")
+    return "; ".join(said)
+
+
 def _entries(results: Mapping[str, res.SampleResult]) -> dict[str, bl.Entry]:
     return {s: bl.entry_of(r.outcome, r.verdict.counts) for s, r in results.items()}
 
@@ -231,7 +270,7 @@ def _sample_result(paths: sessions.SessionPaths, sample: str, result: res.Sample
         except UnreadableRecordingError as exc:
             return result, exc
     if not path.exists():
-        return None, None
+        return _unrecorded(paths, sample, retry_state), None
     try:
         rec: an.ValidRecording | UnreadableRecordingError = an.read(
             path, reference(), no_reference=NO_STORED_REFERENCE)
@@ -246,6 +285,24 @@ def _sample_result(paths: sessions.SessionPaths, sample: str, result: res.Sample
     return res.SampleResult(sample, analysis, attempts=state.get("attempts", 1),
                             crashed_attempts=state.get("crashed_attempts", 0),
                             recording=str(path)), rec
+
+
+def _unrecorded(paths: sessions.SessionPaths, sample: str,
+                retry_state: Mapping[str, Mapping[str, int]]) -> res.SampleResult | None:
+    """A sample without a recording: never recorded (None), or its last play
+    could not be recorded (a full disk) and moved the one before aside
+    (playback._not_recorded). That one is not the last play's result; the
+    run that played it called the play a crash, and so does this."""
+    aside = paths.superseded(sample)
+    if not aside.exists():
+        return None
+    state = retry_state.get(sample, {})
+    reason = (f"its last play could not be recorded; the recording before it "
+              f"({aside.name}) is not that play's")
+    return res.SampleResult(sample, an.Verdict(an.CRASHED, reason=reason),
+                            attempts=state.get("attempts", 1),
+                            crashed_attempts=state.get("crashed_attempts", 1),
+                            recording=str(paths.recording(sample)))
 
 
 def _unfinished(marker: Path) -> an.Verdict | None:

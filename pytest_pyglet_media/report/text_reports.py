@@ -190,6 +190,17 @@ def attempt_message(sample: str, result: an.Verdict, recording: str,
 # -- session reports ---------------------------------------------------------
 
 
+def reports_not_written(session: str, problem: str) -> str:
+    """00_summary.txt of a run that could not write its reports: says so in
+    place of an earlier run's summary, which no longer describes the session."""
+    return (f"Session: {session}\n"
+            f"*** The reports of the last run into this session could not be written: "
+            f"{problem}\n"
+            "The earlier summary and index were removed: they described an earlier run. "
+            "Other reports in this folder may be an earlier run's too.\n"
+            "Write them again from the recordings with: pyglet-mp summarize\n")
+
+
 def summary(session: str, samples_version: str, totals: res.SessionTotals, *,
             interrupted: bool = False, notes: Sequence[str] = (),
             not_checked: Mapping[str, str] | None = None) -> str:
