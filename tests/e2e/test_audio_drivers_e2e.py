@@ -157,31 +157,45 @@ def driver_event(recording: Path) -> tuple:
 
 # --- the drivers, really used ---------------------------------------------------------
 
-@pytest.mark.parametrize("driver", ["silent", "openal", "pulse"])
-def test_each_driver_plays_and_the_run_leaves_nothing(av_e2e, sound_tmp, driver):
+DRIVERS = ("silent", "openal", "pulse")
+
+
+def test_each_driver_plays_its_own_item_and_the_run_leaves_nothing(av_e2e, sound_tmp):
+    """One run, every driver (--mp-drivers), two xdist workers: an item per
+    driver, each recording naming the driver pyglet really created."""
     av_e2e.add(WHOLE_PLAY, manifest=False)
     av_e2e.pytester.makeconftest(INNER_CONFTEST)
-    run = av_e2e.run(f"--mp-audio={driver}")
+    run = av_e2e.run(f"--mp-drivers={','.join(DRIVERS)}", "-n", "2", "-v")
     assert "INTERNALERROR" not in run.out
-    _, used, detail, failures = driver_event(
-        run.samples / "testrun_00" / "dbg" / f"{WHOLE_PLAY}.dbg")
-    # not a fallback: pyglet created the driver asked for, and none failed
-    assert (used, failures) == (driver, ""), detail
-    if driver == "pulse":
-        # the run's own daemon, in its TMPDIR, served the play
-        match = re.fullmatch(rf"server unix:({re.escape(str(sound_tmp))}/"
-                             rf"{sound_servers.FOLDER_PREFIX}\d+-\w+)/pulse/native", detail)
-        assert match, detail
-    elif driver == "openal":
-        assert detail.startswith("device "), detail
-    # the summary, 03_pyglet_info.txt and the index say which driver played
-    reports = run.samples / "testrun_00" / "reports"
-    summary = (reports / "00_summary.txt").read_text()
-    assert f"Audio drivers pyglet used (asked for: {driver}): {driver}" in summary
-    assert ("PulseAudio server for pyglet's pulse driver: " in summary) == (driver == "pulse")
-    assert f"Audio drivers pyglet used (asked for: {driver})" in \
-        (reports / "03_pyglet_info.txt").read_text()
-    assert "<th>audio</th>" in (reports / "index.html").read_text()
+    for driver in DRIVERS:
+        assert re.search(rf"PASSED samples/{re.escape(WHOLE_PLAY)}::play\[{driver}\]",
+                         run.out), run.out
+    session = run.samples / "testrun_00"
+    for number, driver in enumerate(DRIVERS, start=1):
+        group = session / "groups" / f"{number:02d}"
+        _, used, detail, failures = driver_event(group / "dbg" / f"{WHOLE_PLAY}.dbg")
+        # not a fallback: pyglet created the driver asked for, and none failed
+        assert (used, failures) == (driver, ""), detail
+        if driver == "pulse":
+            # the run's own daemon, in its TMPDIR, served the play
+            match = re.fullmatch(rf"server unix:({re.escape(str(sound_tmp))}/"
+                                 rf"{sound_servers.FOLDER_PREFIX}\d+-\w+)/pulse/native", detail)
+            assert match, detail
+        elif driver == "openal":
+            assert detail.startswith("device "), detail
+        # each group's summary and 03_pyglet_info.txt say which driver played
+        reports = group / "reports"
+        summary = (reports / "00_summary.txt").read_text()
+        assert f"Audio drivers pyglet used (asked for: {driver}): {driver}" in summary
+        assert ("PulseAudio server for pyglet's pulse driver: " in summary) == \
+            (driver == "pulse")
+        assert f"Audio drivers pyglet used (asked for: {driver})" in \
+            (reports / "03_pyglet_info.txt").read_text()
+    # the session's summary sets the drivers side by side; its index says the driver
+    summary = (session / "reports" / "00_summary.txt").read_text()
+    assert "Played once per audio driver (--mp-drivers): audio silent: " in summary
+    assert "audio pulse" in summary.split("Side by side")[1]
+    assert "<th>audio</th>" in (session / "reports" / "index.html").read_text()
     # stopped by the run's end, before its process exited
     assert left_at_exit(av_e2e.pytester) == []
     assert_nothing_left(sound_tmp)
