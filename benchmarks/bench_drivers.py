@@ -31,7 +31,6 @@ results. No pyglet import in this process.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import shutil
 import signal
