@@ -6,6 +6,7 @@ file, so IDE runners and copy-pasted node ids select one sample.
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from pathlib import Path
 from typing import Any, Iterable
@@ -61,10 +62,13 @@ class SamplesDir(pytest.Directory):
 
     def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
         ctx = self.config.stash[RUN_CONTEXT]
+        folder = folder_nodeid(self.path, self.config.rootpath)
         for sample in self.config.stash.get(PLAY_ORDER, None) or play_order(ctx):
             if not ctx.plays(sample):  # another shard's (--mp-shard)
                 continue
-            yield SampleFile.from_parent(self, path=ctx.samples_dir / sample)
+            yield SampleFile.from_parent(
+                self, path=ctx.samples_dir / sample,
+                nodeid=None if folder is None else f"{folder}/{sample}")
 
 
 def item_name(driver: str | None) -> str:
@@ -320,8 +324,23 @@ def play_order(ctx: RunContext) -> tuple[str, ...]:
 def collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     ctx = parent.config.stash.get(RUN_CONTEXT, None)
     if ctx is not None and path == ctx.samples_dir:
-        return SamplesDir.from_parent(parent, path=path)
+        return SamplesDir.from_parent(parent, path=path,
+                                      nodeid=folder_nodeid(path, parent.config.rootpath))
     return None
+
+
+def folder_nodeid(folder: Path, rootpath: Path) -> str | None:
+    """The samples folder's node id when it lies outside the rootdir: its path
+    from the rootdir (`../long`), as pytest writes the location of a failure
+    there, so `../long/clip.mp4::play` pastes back into `pytest`, `--deselect`
+    and IDE runners from the rootdir. pytest's own choice there is the path
+    from the argument given (`clip.mp4::play`), which names no file. None
+    inside the rootdir: pytest's ids are right."""
+    try:
+        folder.relative_to(rootpath)
+        return None
+    except ValueError:
+        return Path(os.path.relpath(folder, rootpath)).as_posix()
 
 
 def ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
