@@ -102,8 +102,9 @@ class LateStart:
 @dataclass(frozen=True)
 class Jump:
     """The clock gained `step` s on the wall clock (> 0: forward) or, going
-    back, lost `-step` s on it, between two looks at `before` and `at` (wall), going from `from_clock`
-    to `to_clock` (file times), while frame `frame` (file time) was on screen."""
+    back, lost `-step` s on it, between two looks at `before` and `at`
+    (wall), going from `from_clock` to `to_clock` (file times), while frame
+    `frame` (file time) was on screen."""
 
     before: float
     at: float

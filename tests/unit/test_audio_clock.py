@@ -22,6 +22,7 @@ from pytest_pyglet_media.judge import file_checks as fc
 from pytest_pyglet_media.judge.file_checks import check
 from pytest_pyglet_media.judge.rules import DEFECT_KINDS, FILE_KINDS
 from pytest_pyglet_media.play import sound_servers
+from pytest_pyglet_media.report import text_reports
 
 CLOCK_KINDS = {"audio_late_start", "audio_clock_jump", "audio_drift"}
 
@@ -274,3 +275,12 @@ def test_a_starved_player_is_excused_for_its_clock():
     events.insert(-2, ("mp.cpu", 1.0, 0.5))
     verdict = analysis.analyse(events, reference(times))
     assert verdict.outcome == analysis.OVERLOADED
+
+
+def test_the_per_sample_report_shows_the_findings_and_the_slope():
+    times = frames(300)
+    verdict = analysis.analyse(play(times, cr.drifting_clock(0.006), driver="pulse-desktop"),
+                               reference(times))
+    report = text_reports.file_check_report(verdict)
+    assert "audio_drift: audio drifted 6.0 ms per second ahead of the picture" in report
+    assert "A/V offset slope: +6.00 ms per second of play" in report
