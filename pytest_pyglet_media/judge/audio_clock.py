@@ -150,22 +150,27 @@ def on_private_null_sink(driver: str | None, detail: str) -> bool:
     return driver == "pulse" and PRIVATE_PULSE_MARK in detail
 
 
-def null_sink_recovery(late: LateStart,
-                       frames: Sequence[tuple[float, float | None, float]]) -> float | None:
-    """The wall at which a late start that looks like a null sink's start-up
-    (NULL_SINK_START_MAX_SECONDS, NULL_SINK_CATCH_UP_SECONDS) was over: the
-    first frame shown after it with the clock back beside the picture; None
-    when it does not look like one. `frames` as late_start's."""
+def null_sink_start_up(late: LateStart, frames: Sequence[tuple[float, float | None, float]]
+                       ) -> tuple[float, bool] | None:
+    """Whether a late start looks like a null sink taking its first block
+    (NULL_SINK_START_MAX_SECONDS, NULL_SINK_CATCH_UP_SECONDS): (the wall
+    until which it lasted, whether the clock was back beside the picture
+    then), or None when it does not look like one. A play that ended (its
+    frames with audio) before the clock could be back tells nothing against
+    the sink either: its start-up lasted to its last frame. `frames` as
+    late_start's."""
     if late.end - late.start > NULL_SINK_START_MAX_SECONDS:
         return None
+    last = late.end
     for wall, audio, video in frames:
         if wall <= late.end or audio is None:
             continue
         if wall - late.end > NULL_SINK_CATCH_UP_SECONDS:
             return None
         if abs(audio - video) <= LATE_START_MAX_SECONDS:
-            return wall
-    return None
+            return wall, True
+        last = wall
+    return last, False
 
 
 def late_start(frames: Sequence[tuple[float, float | None, float]], shift: float

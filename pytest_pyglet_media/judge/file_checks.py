@@ -222,15 +222,17 @@ def check(events: Sequence[Event], ref: Reference) -> FileChecks:
         late = audio_clock.late_start(with_audio, shift)
     lip_sync = with_audio
     excused = None  # (wall from, to] of the null sink's start-up
-    recovered = None
+    start_up = None
     if late is not None and audio_clock.on_private_null_sink(play.driver, play.driver_detail):
-        recovered = audio_clock.null_sink_recovery(late, with_audio)
-    if late is not None and recovered is not None:
-        notes.append(_null_sink_note(late, recovered))
+        start_up = audio_clock.null_sink_start_up(late, with_audio)
+    if late is not None and start_up is not None:
+        until, recovered = start_up
+        notes.append(_null_sink_note(late, until, recovered))
         # the sink's start-up, not the sample's: no late start, no offset, and
-        # the clock's leap back beside the picture no jump
-        lip_sync = [f for f in with_audio if not late.start <= f[0] < recovered]
-        excused, late = (late.end, recovered), None
+        # the clock's leaps meanwhile no jump
+        lip_sync = [f for f in with_audio
+                    if not late.start <= f[0] < until and (recovered or f[0] != until)]
+        excused, late = (late.end, until), None
     offsets, episodes, worst = _av_offsets(lip_sync, shift)
     if episodes:
         counts["av_offset"] = len(episodes)
@@ -507,11 +509,13 @@ def _clock(play: _Play, ref: Reference, with_audio: Sequence[tuple[float, float 
     return _ClockVerdict(counts, messages, tuple(marks[:MAX_DETAIL]), slope)
 
 
-def _null_sink_note(late: audio_clock.LateStart, recovered: float) -> str:
+def _null_sink_note(late: audio_clock.LateStart, until: float, recovered: bool) -> str:
+    then = (f"was back beside the picture at {until:.2f} s" if recovered
+            else "the file's audio ended before it could be back beside the picture")
     return (f"the audio clock stood still from {late.start:.2f} s to {late.end:.2f} s of the "
             f"play ({late.frames} frames, file times {_seconds(late.first_frame)} to "
-            f"{_seconds(late.last_frame)}) and was back beside the picture at {recovered:.2f} s: "
-            "the start-up of the run's private PulseAudio null sink (up to "
+            f"{_seconds(late.last_frame)}) and {then}: the start-up of the run's private "
+            "PulseAudio null sink (up to "
             f"{audio_clock.NULL_SINK_START_MAX_SECONDS:.0f} s), not counted; judge a late "
             "start under pulse on a real device")
 
