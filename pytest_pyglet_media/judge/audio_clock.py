@@ -21,8 +21,9 @@ audio start.
 
 Thresholds were measured on this project's machine (2 vCPUs, pyglet 2.1.19,
 PulseAudio 16.1 with a null sink, OpenAL Soft 1.19.1 null backend): 160x120
-25 fps H.264/AAC, VP8/Vorbis, VP9/Opus clips of 4 s and 20 s, plays under
-each driver, 2-3 runs each (the numbers are beside each threshold).
+25 fps H.264/AAC, VP8/Vorbis, VP9/Opus clips of 1, 4, 20 and 60 s, and clips
+with video longer or shorter than audio, late audio, a 2 s gap, 2 fps,
+played under each driver, 1-3 runs each (the numbers beside each threshold).
 
 Pure: data in, data out; times are the recording's wall clock (s since the
 play started) and pyglet's media times (file time minus `shift`).
@@ -78,9 +79,10 @@ DRIFT_SETTLE_SECONDS = 1.0
 DRIFT_MIN_SPAN_SECONDS = 8.0
 #: the offset's slope (s of offset per s of play) beyond which audio drifts.
 #: Correct 20 s plays: silent -0.12 to -0.09 ms/s, OpenAL -0.06 to +0.08,
-#: PulseAudio's null sink +1.71 to +1.77 ms/s: 5 ms/s is about three times
-#: the largest, and would take audio out of the BT.1359 window (45 ms ahead)
-#: within 9 s
+#: PulseAudio's null sink +1.71 to +1.77 ms/s (settling after its start-up:
+#: a 60 s play measured +0.29 there, OpenAL -0.00): 5 ms/s is about three
+#: times the largest, and takes audio out of the BT.1359 window (45 ms
+#: ahead) within 9 s
 DRIFT_MAX_SLOPE = 0.005
 
 
