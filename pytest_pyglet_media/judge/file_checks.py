@@ -217,22 +217,7 @@ def check(events: Sequence[Event], ref: Reference) -> FileChecks:
         notes.append("no end-of-play time in the recording: its length is not checked")
 
     with_audio = _audio_frames(play, ref)
-    late = None
-    if with_audio and audio_clock.judged(play.driver):
-        late = audio_clock.late_start(with_audio, shift)
-    lip_sync = with_audio
-    excused = None  # (wall from, to] of the null sink's start-up
-    start_up = None
-    if late is not None and audio_clock.on_private_null_sink(play.driver, play.driver_detail):
-        start_up = audio_clock.null_sink_start_up(late, with_audio)
-    if late is not None and start_up is not None:
-        until, recovered = start_up
-        notes.append(_null_sink_note(late, until, recovered))
-        # the sink's start-up, not the sample's: no late start, no offset, and
-        # the clock's leaps meanwhile no jump
-        lip_sync = [f for f in with_audio
-                    if not late.start <= f[0] < until and (recovered or f[0] != until)]
-        excused, late = (late.end, until), None
+    late, lip_sync, excused = _late_start(play, with_audio, shift, notes)
     offsets, episodes, worst = _av_offsets(lip_sync, shift)
     if episodes:
         counts["av_offset"] = len(episodes)
@@ -464,6 +449,31 @@ class _ClockVerdict:
     messages: dict[str, str] = field(default_factory=dict)
     marks: tuple[tuple[str, float, float, float, float], ...] = ()
     slope: float | None = None
+
+
+def _late_start(play: _Play, with_audio: Sequence[tuple[float, float | None, float]],
+                shift: float, notes: list[str]
+                ) -> tuple[audio_clock.LateStart | None,
+                           Sequence[tuple[float, float | None, float]],
+                           tuple[float, float] | None]:
+    """The late start to count (audio_clock.late_start), the frames whose
+    lip sync is judged, and the (wall from, to] of the private null sink's
+    start-up (audio_clock.null_sink_start_up), which is noted in `notes`
+    instead: not the sample's, neither a late start nor an offset, and the
+    clock's leaps meanwhile no jump."""
+    if not with_audio or not audio_clock.judged(play.driver):
+        return None, with_audio, None
+    late = audio_clock.late_start(with_audio, shift)
+    if late is None or not audio_clock.on_private_null_sink(play.driver, play.driver_detail):
+        return late, with_audio, None
+    start_up = audio_clock.null_sink_start_up(late, with_audio)
+    if start_up is None:
+        return late, with_audio, None
+    until, recovered = start_up
+    notes.append(_null_sink_note(late, until, recovered))
+    judged = [f for f in with_audio
+              if not late.start <= f[0] < until and (recovered or f[0] != until)]
+    return None, judged, (late.end, until)
 
 
 def _clock(play: _Play, ref: Reference, with_audio: Sequence[tuple[float, float | None, float]],
