@@ -46,8 +46,9 @@ PRIVATE_PULSE_MARK = "/mp-pulse-"
 #: and pyglet's stream does not (no PA_STREAM_ADJUST_LATENCY): pyglet's
 #: clock stands still until the sink takes the first block, runs behind the
 #: picture, then leaps back beside it. Measured on 160x120 25 fps clips: the
-#: standstill lasted 0.4-1.64 s on the run's private daemon (44.1 kHz AAC:
-#: 11 plays of 11; 48 kHz Opus/Vorbis: 1 of 9), 1.8-1.96 s on a null sink
+#: standstill lasted 0.44-1.65 s on the run's private daemon (44.1 kHz AAC,
+#: 4-60 s clips: 14 plays of 14; 48 kHz Opus/Vorbis: 0.40 s in 1 of 9
+#: plays; a 1 s clip's clock never moved in 2 of 3), 1.8-1.96 s on a sink
 #: resumed from suspend (5 plays of 6), and never (0.04 s, 6 plays of 6)
 #: while another client held the same sink at 20 ms of latency. So a
 #: standstill this long at most ...
