@@ -63,7 +63,7 @@ STILL_EPSILON = 1e-6
 #: standing still while frames are shown leaves the picture that far ahead of
 #: the sound by the time it moves. Measured on correct plays (silent, OpenAL,
 #: PulseAudio with 48 kHz Vorbis/Opus): the clock stood for at most 2 frames
-#: shown 0.04 s apart (0.00-0.04 s, 40 plays); the private null sink with
+#: shown 0.04 s apart (0.00-0.04 s, 57 plays); the private null sink with
 #: 44.1 kHz AAC stood 0.44-1.65 s (NULL_SINK_START_MAX_SECONDS)
 LATE_START_MAX_SECONDS = 0.125
 #: a step of the clock beyond the wall clock's step, between two looks, this
