@@ -76,6 +76,11 @@ FILE_KINDS: dict[str, str] = {
     "short_play": "The play was shorter than the file (its streams' times, from ffprobe)",
     "av_offset": "Audio and picture apart beyond the ITU-R BT.1359 window",
     "stall": "The picture froze on a frame while the file had the next one",
+    # the audio clock as a listener hears it (judge/audio_clock.py), under a
+    # real audio driver: the silent one plays nothing to hear
+    "audio_late_start": "Audio started late: its clock stood still while frames were shown",
+    "audio_clock_jump": "The audio clock jumped forward or back",
+    "audio_drift": "Audio drifted away from the picture over the play",
 }
 
 

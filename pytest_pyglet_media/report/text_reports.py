@@ -171,6 +171,9 @@ def file_check_report(result: an.Verdict) -> str:
                      "the file's interval:")
         lines.extend(f"  {start:.3f} s - {end:.3f} s  frame {t:.3f} s  held {end - start:.3f} s"
                      f"  file {expected:.3f} s" for start, end, t, expected in checks.stalls)
+    if checks.av_slope is not None:
+        # measured on plays long enough: audio_drift when beyond its threshold
+        lines.append(f"A/V offset slope: {checks.av_slope * 1000:+.2f} ms per second of play")
     if checks.note:
         lines.append(f"note: {checks.note}")
     return "\n".join(lines) + "\n"
