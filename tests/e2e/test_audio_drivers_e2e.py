@@ -201,8 +201,9 @@ def test_each_driver_plays_its_own_item_and_the_run_leaves_nothing(av_e2e, sound
     # stopped by the run's end, before its process exited
     assert left_at_exit(av_e2e.pytester) == []
     assert_nothing_left(sound_tmp)
-    assert_clock_judged(run.samples / "testrun_00" / "dbg" / f"{WHOLE_PLAY}.dbg",
-                        run.samples / WHOLE_PLAY, driver)
+    for number, driver in enumerate(DRIVERS, start=1):
+        assert_clock_judged(session / "groups" / f"{number:02d}" / "dbg" / f"{WHOLE_PLAY}.dbg",
+                            run.samples / WHOLE_PLAY, driver)
 
 
 #: the audio clock's kinds (judge/audio_clock.py)
