@@ -94,13 +94,29 @@ def plan_next(config: pytest.Config, samples: list[str]) -> None:
         plays.plan(samples)
 
 
+#: the plays started ahead that no item took (play keys), once the run stopped them
+NOT_TAKEN = pytest.StashKey[list[str]]()
+#: the same, in an xdist worker's output to the controller
+WORKER_NOT_TAKEN = "mp_not_taken"
+
+
 def stop(config: pytest.Config) -> None:
     """Stop the plays no item took (-x, --maxfail, Ctrl-C): their players are
-    killed and their samples marked interrupted, as an interrupted play is."""
+    killed, and the run's reporter counts them as interrupted (not_taken),
+    whatever their recordings say: pytest never judged them."""
     plays = config.stash.get(AHEAD, None)
     if plays is not None:
         del config.stash[AHEAD]
-        plays.shutdown()
+        left = plays.shutdown()
+        config.stash[NOT_TAKEN] = left
+        workeroutput = getattr(config, "workeroutput", None)
+        if workeroutput is not None:  # crosses to the controller's reporter
+            workeroutput[WORKER_NOT_TAKEN] = list(left)
+
+
+def not_taken(config: pytest.Config) -> list[tuple[str, str | None]]:
+    """(sample, driver) of the plays this process stopped before their items ran."""
+    return [split_key(key) for key in config.stash.get(NOT_TAKEN, [])]
 
 
 def play_once(config: pytest.Config, ctx: RunContext, sample: str,

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from . import sound
+from . import concurrency, sound
 from .context import RunContext
 from .core.errors import MediaTestError
+from .judge import analysis as an
 from .judge import baseline as bl
 from .judge import results as res
 from .play.playback import INSTALL_FFPROBE, PROBE_UNAVAILABLE
@@ -50,6 +51,8 @@ class SessionReporter:
         self.baseline_not_updated: dict[str, str] = {}
         #: samples whose play item failed in pytest's eyes (the headline's red)
         self.failed: set[str] = set()
+        #: (sample, driver) of plays xdist workers started ahead and stopped
+        self.not_taken: list[tuple[str, str | None]] = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, "mp_result", None)
@@ -71,10 +74,33 @@ class SessionReporter:
         driver = name[len("play["):-1] if name.startswith("play[") else None
         self.lost.add(bl.driver_key(Path(path).name, driver))
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """pytest-xdist: a worker's plays started ahead that its items never took."""
+        output = getattr(node, "workeroutput", None) or {}
+        for key in output.get(concurrency.WORKER_NOT_TAKEN, ()):
+            self.not_taken.append(concurrency.split_key(key))
+
+    def _count_not_taken(self, config: pytest.Config) -> None:
+        """Plays started ahead whose items never ran (-x, --maxfail, Ctrl-C)
+        are interrupted, whatever they recorded: pytest ran no item for them,
+        so the session's counts stay pytest's."""
+        for sample, driver in [*self.not_taken, *concurrency.not_taken(config)]:
+            label = bl.driver_key(sample, driver)
+            if label in self.results:
+                continue
+            result = res.SampleResult(sample, an.Verdict(
+                an.INTERRUPTED, reason="started ahead of its item, which the run stopped "
+                                       "before it ran (-x, --maxfail or Ctrl-C)"))
+            self.results[label] = result
+            if driver is not None:
+                self.by_driver.setdefault(driver, {})[sample] = result
+
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         paths = self.ctx.paths
         if paths is None or session.config.option.collectonly:
             return
+        self._count_not_taken(session.config)
         if self._discard_if_nothing_played(paths):
             return
         # -x/--maxfail stop the run through session.shouldfail, not shouldstop:
