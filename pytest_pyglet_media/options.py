@@ -16,9 +16,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 from . import shards
 from .core.errors import UsageError
-from .play.runner import DEFAULT_PLAYER, DEFAULT_SPAWN, SPAWN_METHODS
+from .play.defaults import DEFAULT_PLAYER, DEFAULT_SPAWN, SPAWN_METHODS
 from .play.timeouts import STALL_TIMEOUT
-from .store.sample_selection import parse_patterns
 
 KNOWN_AUDIO_DRIVERS = ("silent", "openal", "pulse", "xaudio2", "directsound")
 #: the drivers pyglet has on each platform (pyglet.media.drivers): asking for
@@ -151,6 +150,9 @@ def platform_drivers(platform: str | None = None) -> tuple[str, ...]:
 
 
 def _patterns(value: str) -> tuple[str, ...]:
+    # imported here: every pytest run of the environment reads these options
+    from .store.sample_selection import parse_patterns
+
     patterns = parse_patterns(value)
     if not patterns:
         raise ValueError("name at least one pattern, such as *.mp4")
