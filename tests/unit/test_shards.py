@@ -159,3 +159,12 @@ def test_an_absurd_ci_node_total_is_a_usage_error_naming_the_variables():
     with pytest.raises(UsageError, match="CI_NODE_INDEX and CI_NODE_TOTAL: N, the number of "
                                          "shards, must be at most 1000"):
         options.resolve({}, {}, environ=env)
+
+
+def test_store_durations_is_read_from_the_command_line_only():
+    assert resolve({}, {"mp_store_durations": "true"}, {}).store_durations is False
+    on = resolve({"mp_store_durations": True})
+    options.require_command_line_only(on, ["--mp-store-durations"])
+    with pytest.raises(UsageError, match="^--mp-store-durations is read from the command line "
+                                         "only: .* where it would rewrite the durations file"):
+        options.require_command_line_only(on, [])
