@@ -76,3 +76,21 @@ def test_an_update_is_refused_up_front_on_a_bad_file_or_a_read_only_folder(tmp_p
     monkeypatch.setattr(durations.os, "access", lambda *args: False)  # root writes anyway
     with pytest.raises(durations.DurationsError, match="the folder .* is read-only"):
         durations.require_updatable(path)
+
+
+def test_a_sample_s_time_is_one_play_per_item_its_drivers_added_up():
+    from types import SimpleNamespace
+
+    from pytest_pyglet_media.judge import analysis as an
+    from pytest_pyglet_media.judge import results as res
+    from pytest_pyglet_media.reporter import SessionReporter
+
+    reporter = SessionReporter(ctx=None)  # type: ignore[arg-type]  # logreport needs none
+    for sample, driver, attempts, seconds in (("a.mp4", "silent", 1, 1.5),
+                                              ("a.mp4", "pulse", 3, 6.0),  # two retries
+                                              ("b.mp4", None, 1, 0.25)):
+        result = res.SampleResult(sample, an.Verdict(an.PERFECT), attempts=attempts)
+        reporter.pytest_runtest_logreport(SimpleNamespace(  # type: ignore[arg-type]
+            when="call", mp_result=result.to_builtins(), mp_driver=driver, failed=False,
+            duration=seconds))
+    assert reporter.play_seconds == {"a.mp4": 3.5, "b.mp4": 0.25}
