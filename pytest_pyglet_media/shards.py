@@ -106,6 +106,8 @@ class Split:
     rate: float | None = None
     #: the durations file's name (messages), "" when there is none
     source: str = ""
+    #: why a split went by size (BY_SIZE), for the line
+    why_size: str = ""
 
     def samples(self, k: int) -> frozenset[str]:
         return frozenset(self.shards[k - 1])
@@ -116,9 +118,7 @@ class Split:
         head = f"shard {k} of {len(self.shards)}: {len(part)} sample{'s' * (len(part) != 1)}"
         load = sum(self.weights[s] for s in part)
         if self.by == BY_SIZE:
-            why = (f"{self.source} lists none of the playlist's samples" if self.source
-                   else f"no {durations_file.DEFAULT_NAME}; write it with --mp-store-durations")
-            return f"{head}, {load} bytes, by file size ({why})"
+            return f"{head}, {load} bytes, by file size ({self.why_size})"
         text = f"{head}, {load / 1000:.1f} expected seconds, from {self.source}"
         guessed = len(self.estimated.intersection(part))
         if guessed:
@@ -145,7 +145,15 @@ def plan(sizes: Mapping[str, int], n: int, listed: Mapping[str, float] | None = 
     rate = median_rate(known, sizes)
     unlisted = frozenset(s for s in sizes if s not in known)
     if not known or (unlisted and rate is None):
-        return Split(_tuples(split(sizes, n)), dict(sizes), BY_SIZE, source=source)
+        if not source:
+            why = f"no {durations_file.DEFAULT_NAME}; write it with --mp-store-durations"
+        elif not known:
+            why = f"{source} lists none of the playlist's samples"
+        else:  # seconds and bytes cannot be mixed without a rate
+            why = (f"{source} times no sample of known size, so the {len(unlisted)} it "
+                   "does not list cannot be timed")
+        return Split(_tuples(split(sizes, n)), dict(sizes), BY_SIZE, source=source,
+                     why_size=why)
     weights = {s: round(known[s] * 1000) for s in known}
     if rate is not None:
         weights.update({s: round(sizes[s] * 1000 / rate) for s in unlisted})

@@ -96,6 +96,10 @@ def test_a_file_listing_none_of_the_playlist_leaves_the_split_by_size():
     assert shards.plan(sizes, 2).describe(2) == (
         "shard 2 of 2: 1 sample, 100 bytes, by file size (no samples.durations.json; write "
         "it with --mp-store-durations)")
+    # seconds cannot be mixed with bytes when no listed sample gives a rate
+    untimed = shards.plan({**sizes, "empty.mp4": 0}, 2, {"empty.mp4": 2.0}, "d.json")
+    assert untimed.by == shards.BY_SIZE and untimed.describe(1).endswith(
+        "(d.json times no sample of known size, so the 2 it does not list cannot be timed)")
 
 
 def test_a_bad_durations_file_stops_the_split_naming_the_file(tmp_path):
