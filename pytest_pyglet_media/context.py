@@ -18,7 +18,7 @@ from .judge import baseline as baseline_mod
 from .options import Settings
 from .play import versions
 from .store import manifest as manifest_mod
-from .store import driver_groups, sessions
+from .store import driver_groups, durations, sessions
 from .store.manifest import Manifest
 from .store.sample_selection import SkippedFile
 from .store.stored_references import StoredReferences
@@ -68,6 +68,8 @@ class RunContext:
 
     #: the samples this run plays (--mp-shard), None: the whole playlist
     shard: frozenset[str] | None = None
+    #: the line saying which shard this is and how it was weighed (shards.Split)
+    shard_note: str = ""
 
     #: the session's stored references, each read once by this process in
     #: this run (the order, the plays and the end of the run all ask)
@@ -214,8 +216,9 @@ def with_shard(ctx: RunContext) -> RunContext:
     keeps the whole playlist; collection yields the shard's samples only."""
     if ctx.settings.shard is None:
         return ctx
-    return dataclasses.replace(ctx, shard=shards.shard_samples(ctx.samples_dir, ctx.playlist,
-                                                                ctx.settings.shard))
+    k, n = ctx.settings.shard
+    split = shards.plan_for(ctx.samples_dir, ctx.playlist, n)
+    return dataclasses.replace(ctx, shard=split.samples(k), shard_note=split.describe(k))
 
 
 def prepare(settings: Settings, *, collect_only: bool) -> RunContext:
@@ -254,6 +257,8 @@ def _prepare(settings: Settings, *, collect_only: bool) -> RunContext:
     samples_dir, store_dir = folders(settings)
     manifest = _manifest(samples_dir)
     baseline, baseline_path = load_baseline(settings, samples_dir)
+    if settings.store_durations and not collect_only:  # not found bad after every play
+        durations.require_updatable(durations.path_in(samples_dir))
     if settings.compare:  # fail before playing anything, not at the end
         sessions.open_session(samples_dir, settings.compare, store_dir)
     name = settings.session or sessions.active_session(store_dir)

@@ -50,6 +50,9 @@ class Settings:
     #: the baseline file (None: samples.baseline.json in the samples folder)
     baseline: str | None = None
     baseline_update: bool = False
+    #: --mp-store-durations: merge each played sample's play time into the
+    #: samples folder's durations file (store/durations.py), which shards weigh by
+    store_durations: bool = False
     #: the collection (so play) order: longest first, or the playlist's (order.py)
     order: str = "longest"
     #: (K, N): play only shard K of N of the playlist (shards.py); None: all of it
@@ -192,6 +195,9 @@ class OptionSpec:
     is_flag: bool = False
     #: read from the command line only (no ini key, no env var)
     cli_only: bool = False
+    #: what a command-line-only switch would do if left on in PYTEST_ADDOPTS
+    #: or an ini addopts line ("rewrite the baseline ..."), for its refusal
+    left_on_would: str = ""
 
     @property
     def ini(self) -> str:
@@ -251,7 +257,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "where it is worse than its entry", _text, env="PYTEST_MP_BASELINE",
                metavar="FILE"),
     OptionSpec("shard", "--mp-shard", "play only shard K of N of the playlist (K counted "
-               "from 1), balanced by file size, the same split on every machine; default: "
+               "from 1), balanced by expected play time (samples.durations.json, else file "
+               "size), the same split on every machine; default: "
                "GitLab's CI_NODE_INDEX/CI_NODE_TOTAL when both are set", shards.parse,
                env="PYTEST_MP_SHARD", metavar="K/N"),
     OptionSpec("include", "--mp-include", "file name patterns (comma or space separated, "
@@ -266,7 +273,15 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("baseline_update", "--mp-baseline-update", "write the defect counts of every "
                "sample played to the baseline file (other samples' entries are kept); its "
                "plays pass, crashes and timeouts still fail", _flag, is_flag=True,
-               cli_only=True),
+               cli_only=True,
+               left_on_would="rewrite the baseline and pass every regression on every run"),
+    # Command line only: left on in CI, every job would rewrite the committed
+    # file with its own times on every run, and the shards would follow them.
+    OptionSpec("store_durations", "--mp-store-durations", "write the play time of every "
+               "sample played to samples.durations.json in the samples folder (other "
+               "samples' entries are kept); commit it: --mp-shard balances by it",
+               _flag, is_flag=True, cli_only=True,
+               left_on_would="rewrite the durations file, and so the shards, on every run"),
 )
 
 #: the options read from an ini file
@@ -351,10 +366,11 @@ def require_command_line_only(settings: Settings, command_line: Sequence[str]) -
     pytest puts PYTEST_ADDOPTS and an ini file's addopts in front of the
     arguments before they are parsed, so the parsed value cannot tell where
     it came from; the arguments as invoked can. --mp-baseline-update left
-    on there would pass every regression and rewrite the baseline on every run.
+    on there would pass every regression and rewrite the baseline on every run;
+    --mp-store-durations would rewrite the committed durations file.
     """
     for spec in OPTIONS:
         if spec.cli_only and getattr(settings, spec.field) and spec.flag not in command_line:
             raise UsageError(f"{spec.flag} is read from the command line only: it was given "
                              "through PYTEST_ADDOPTS or an ini addopts line, where it would "
-                             "rewrite the baseline and pass every regression on every run")
+                             f"{spec.left_on_would or 'be on for every run'}")

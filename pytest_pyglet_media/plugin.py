@@ -94,6 +94,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         from . import items, progress
 
         _say_skipped(config, config.stash[items.RUN_CONTEXT])
+        _say_shard(config, config.stash[items.RUN_CONTEXT])
         fd = progress.terminal_fd(config)
         if fd is not None:
             config.stash[PROGRESS_FD] = fd
@@ -193,6 +194,14 @@ def _say_skipped(config: pytest.Config, ctx: "context.RunContext") -> None:
     noun = "file" if count == 1 else "files"
     reporter.write_line(f"pyglet-media: {count} {noun} skipped as not media, see {where} "
                         "(--mp-include / --mp-exclude steer it)")
+
+
+def _say_shard(config: pytest.Config, ctx: context.RunContext) -> None:
+    """Which shard this job plays and how the split weighed it (--collect-only
+    too), said by the controller only: a CI log shows what each job took."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if ctx.shard_note and reporter is not None and not hasattr(config, "workerinput"):
+        reporter.write_line(f"pyglet-media: {ctx.shard_note}")
 
 
 class _XdistHooks:

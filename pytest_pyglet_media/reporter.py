@@ -26,7 +26,7 @@ from .report.session_writer import (
     withdraw_stale_reports,
     write_session_reports,
 )
-from .store import driver_groups, sessions
+from .store import driver_groups, durations, sessions
 from .store.manifest import expected_failures
 
 
@@ -53,6 +53,11 @@ class SessionReporter:
         self.failed: set[str] = set()
         #: (sample, driver) of plays xdist workers started ahead and stopped
         self.not_taken: list[tuple[str, str | None]] = []
+        #: --mp-store-durations: each played sample's seconds (one play per
+        #: item, its drivers' items added up), and what writing them did
+        self.play_seconds: dict[str, float] = {}
+        self.durations_written: tuple[int, int] | None = None
+        self.durations_error: str | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, "mp_result", None)
@@ -65,6 +70,10 @@ class SessionReporter:
                 self.by_driver.setdefault(driver, {})[result.sample] = result
             if report.failed:
                 self.failed.add(label)
+            # the item's play time (plugin.py sets it: its plays' own seconds)
+            # over its plays: one play's time, however often it was retried
+            self.play_seconds[result.sample] = self.play_seconds.get(result.sample, 0.0) \
+                + report.duration / max(result.attempts, 1)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport,
@@ -132,9 +141,11 @@ class SessionReporter:
             if withdrawn:
                 self.error += f"; {withdrawn}"
         self._update_baseline()
-        # a run whose reports (or baseline) could not be written did not do
-        # its job, whatever its plays said: never exit 0
-        if (self.baseline_error or self.error) and session.exitstatus == pytest.ExitCode.OK:
+        self._store_durations()
+        # a run whose reports (or baseline, or durations) could not be written
+        # did not do its job, whatever its plays said: never exit 0
+        if (self.baseline_error or self.error or self.durations_error) \
+                and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         compared = self.written.comparison if self.written else None
         if compared and compared.regressions_from_perfect \
@@ -195,6 +206,23 @@ class SessionReporter:
         written = len(run) - len(self.baseline_not_updated)
         self.baseline_written = (written, len(new.entries) - written)
 
+    def _store_durations(self) -> None:
+        """--mp-store-durations: merged into the file once, here on the controller."""
+        if not self.ctx.settings.store_durations or not self.play_seconds:
+            return
+        path = durations.path_in(self.ctx.samples_dir)
+        try:
+            new = durations.update_file(path, self.play_seconds)
+        except OSError as exc:
+            self.durations_error = f"cannot write the durations file " \
+                                   f"{exc.filename or path}: {exc.strerror or exc}"
+            return
+        except durations.DurationsError as exc:  # rewritten meanwhile into something bad
+            self.durations_error = str(exc)
+            return
+        run = len(self.play_seconds)
+        self.durations_written = (run, len(new.seconds) - run)
+
     def better_than_baseline(self) -> list[str]:
         """Samples of this run that did better than their entry (not in an update run)."""
         ctx = self.ctx
@@ -231,6 +259,7 @@ class SessionReporter:
         tr = terminalreporter
         tr.section("pyglet media session")
         self._baseline_lines(tr)
+        self._durations_lines(tr)
         if self.error:
             tr.write_line(f"could not write the session reports: {self.error}", red=True)
             return
@@ -300,6 +329,16 @@ class SessionReporter:
             n = len(reasons) - no_probe
             tr.write_line(f"{n} sample{'s were' if n != 1 else ' was'} not checked against the "
                           "file (ffprobe could not describe it; see 00_summary.txt)", yellow=True)
+
+    def _durations_lines(self, tr: Any) -> None:
+        if self.durations_error:
+            tr.write_line(self.durations_error, red=True)
+        if self.durations_written:
+            run, kept = self.durations_written
+            tr.write_line(f"durations {durations.DEFAULT_NAME} written: {run} sample"
+                          f"{'s' if run != 1 else ''} of this run, {kept} other"
+                          f"{'s' if kept != 1 else ''} kept (commit it: --mp-shard "
+                          "balances by it)")
 
     def _baseline_lines(self, tr: Any) -> None:
         if self.baseline_error:
