@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from .store import durations as durations_file
+#: the durations file's default name (store/durations.py checks it is the same):
+#: said here so that the options, read by every pytest run, need not import it
+DURATIONS_NAME = "samples.durations.json"
 
 #: GitLab CI's parallel jobs: 1-based index and total
 CI_NODE_INDEX = "CI_NODE_INDEX"
@@ -146,7 +148,7 @@ def plan(sizes: Mapping[str, int], n: int, listed: Mapping[str, float] | None = 
     unlisted = frozenset(s for s in sizes if s not in known)
     if not known or (unlisted and rate is None):
         if not source:
-            why = f"no {durations_file.DEFAULT_NAME}; write it with --mp-store-durations"
+            why = f"no {DURATIONS_NAME}; write it with --mp-store-durations"
         elif not known:
             why = f"{source} lists none of the playlist's samples"
         else:  # seconds and bytes cannot be mixed without a rate
@@ -167,6 +169,8 @@ def _tuples(parts: list[list[str]]) -> tuple[tuple[str, ...], ...]:
 def plan_for(samples_dir: Path, playlist: Sequence[str], n: int) -> Split:
     """The split of `playlist` by the samples folder's durations file (a bad
     one: DurationsError naming it) and its files' sizes."""
+    from .store import durations as durations_file  # only when sharding
+
     sizes = {sample: weight(samples_dir / sample) for sample in playlist}
     found = durations_file.load_if_present(durations_file.path_in(samples_dir))
     if found is None:

@@ -94,3 +94,10 @@ def test_a_sample_s_time_is_one_play_per_item_its_drivers_added_up():
             when="call", mp_result=result.to_builtins(), mp_driver=driver, failed=False,
             duration=seconds))
     assert reporter.play_seconds == {"a.mp4": 3.5, "b.mp4": 0.25}
+
+
+def test_the_shards_name_the_durations_file_as_the_store_does():
+    from pytest_pyglet_media import shards
+    from pytest_pyglet_media.store import durations
+
+    assert shards.DURATIONS_NAME == durations.DEFAULT_NAME
