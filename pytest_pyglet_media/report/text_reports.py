@@ -115,6 +115,10 @@ def failure_message(sample: str, result: an.Verdict, recording: str) -> str:
                      + (f" a {result.duration:.2f} s source" if result.duration else ""))
     if result.counts:
         lines.extend(an.describe_counts(result.counts))
+    if result.excused:
+        n = sum(result.excused.values())
+        lines.append(f"not counted: {counted(n, 'defect')} where the player waited for a CPU "
+                     f"(the machine's): {', '.join(sorted(result.excused))}")
     lines.extend(file_check_lines(result))
     if result.anomalies:
         lines.append("first anomalies:")
