@@ -144,6 +144,8 @@ class Verdict:
     #: defects of a play with DEFECTS that came where the player waited for a
     #: CPU (blame.py): the machine's, left out of `counts`, by kind
     excused: Mapping[str, int] = field(default_factory=dict)
+    #: an OVERLOADED play: seconds the player waited for a CPU during it
+    waited: float | None = None
 
     @property
     def total_defects(self) -> int:
@@ -175,6 +177,7 @@ class Verdict:
             "file_checks": None if self.file_checks is None else dict(self.file_checks),
             "audio_driver": None if self.audio_driver is None else list(self.audio_driver),
             "excused": dict(self.excused),
+            "waited": self.waited,
         }
 
     @classmethod
@@ -447,9 +450,9 @@ def _blame_the_machine(events: Any, result: Verdict, checks: FileChecks | None =
         who = blame.blame(events, dict(result.counts), LATE_KINDS, waits, checks, reference)
         if not who.unplaced:
             if who.machines_only:
-                return replace(result, outcome=OVERLOADED, reason=_overloaded(
-                    waits.total, wall, f"each of its defects came within {blame.WINDOW:g} s "
-                                       "of a wait, so they are not counted against the sample"))
+                return replace(result, outcome=OVERLOADED, waited=waits.total, reason=_overloaded(
+                    waits.total, wall, f"its defects, each within {blame.WINDOW:g} s of a "
+                                       "wait, are not counted against the sample"))
             if not who.excused:
                 return result
             # some defects the machine's, some not: the sample answers for
@@ -465,7 +468,7 @@ def _blame_the_machine(events: Any, result: Verdict, checks: FileChecks | None =
             wait = event[2]
             if wait >= OVERLOAD_MIN_SECONDS and (wait >= OVERLOAD_MIN_FRACTION * wall
                                                  or wait >= OVERLOAD_SECONDS):
-                return replace(result, outcome=OVERLOADED, reason=_overloaded(
+                return replace(result, outcome=OVERLOADED, waited=wait, reason=_overloaded(
                     wait, wall, "its late frames are not counted against the sample"))
     return result
 

@@ -169,7 +169,7 @@ def stored_reference(paths: sessions.SessionPaths, sample: str,
 
 
 def _sample_result(paths: sessions.SessionPaths, sample: str, result: res.SampleResult | None,
-                   retry_state: Mapping[str, Mapping[str, int]], references: StoredReferences,
+                   retry_state: Mapping[str, Mapping[str, Any]], references: StoredReferences,
                    *, needs_events: Callable[[res.SampleResult], bool] | None = None
                    ) -> tuple[res.SampleResult | None,
                               an.ValidRecording | UnreadableRecordingError | None]:
@@ -206,7 +206,9 @@ def _sample_result(paths: sessions.SessionPaths, sample: str, result: res.Sample
     state = retry_state.get(sample, {})
     return res.SampleResult(sample, analysis, attempts=state.get("attempts", 1),
                             crashed_attempts=state.get("crashed_attempts", 0),
-                            recording=str(path)), rec
+                            recording=str(path),
+                            retry_reasons=tuple(tuple(r) for r in
+                                                state.get("retry_reasons", ()))), rec
 
 
 def _unfinished(marker: Path) -> an.Verdict | None:
