@@ -303,12 +303,15 @@ def crash_retries(totals: res.SessionTotals) -> str:
         sometimes_timed_out = {s for s in totals.sometimes_crashed
                                if s in totals.retry_reasons
                                and an.CRASHED not in dict(totals.retry_reasons[s])}
-        groups = [("Samples that always crashed (in every attempt to play)",
-                   [s for s in totals.always_crashed if s not in timed_out], False),
+        always = [s for s in totals.always_crashed if s not in timed_out]
+        # the original summarize always lists the crashes that finally played
+        # ("<none>"); timeouts only when there are some
+        groups = [("Samples that always crashed (in every attempt to play)", always, False),
                   ("Samples that always timed out (in every attempt to play)",
                    [s for s in totals.always_crashed if s in timed_out], False),
                   ("Samples that crashed but finally played entirely",
-                   [s for s in totals.sometimes_crashed if s not in sometimes_timed_out], True),
+                   [s for s in totals.sometimes_crashed if s not in sometimes_timed_out],
+                   bool(always) or not timed_out),
                   ("Samples that timed out but finally played entirely",
                    sorted(sometimes_timed_out), False)]
         shown = [(title, samples, always) for title, samples, always in groups
