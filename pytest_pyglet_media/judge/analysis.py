@@ -614,6 +614,9 @@ def _verdict(last: str | None, n_events: int, frame: int, counts: dict[str, int]
 # slower until its branch is written out here too.
 
 _UT10, _UT16, _UT19 = "p.P.ut.1.0", "p.P.ut.1.6", "p.P.ut.1.9"
+#: the player's waits (mp.wait), logged every 50 ms: checked here written
+#: out too while no rule names it (blame.py reads it after the scan)
+_WAIT = "mp.wait"
 #: events whose every field the fast scan checks with isinstance, as validate does
 _GENERIC = {name: (spec.arity, _FIELD_TYPES.get(name, ()))
             for name, spec in EVENTS.items()}
@@ -657,6 +660,7 @@ def _fast_scan(events: Any, judge: bool) -> Any:
     anomalies: list[Anomaly] = []
     frame = 0
     facts = _PlayFacts()
+    wait_name = "" if _WAIT in rules else _WAIT  # "": the generic branch checks it
     generic = _GENERIC
     frame_events = FRAME_EVENTS
     lim = MAX_ABS_NUMBER
@@ -685,6 +689,15 @@ def _fast_scan(events: Any, judge: bool) -> Any:
                 return None
             a = event[1]
             if not (a is None or (type(a) is float or type(a) is int) and -lim <= a <= lim):
+                return None
+            continue
+        if name == wait_name:
+            if len(event) != 4:
+                return None
+            _, a, b, c = event
+            if not ((a is None or (type(a) is float or type(a) is int) and -lim <= a <= lim)
+                    and (b is None or (type(b) is float or type(b) is int) and -lim <= b <= lim)
+                    and (c is None or (type(c) is float or type(c) is int) and -lim <= c <= lim)):
                 return None
             continue
         if name == _UT19:
