@@ -14,6 +14,8 @@ sample name's prefix:
   later play writes the players it saw in the room into `<name>.retry-saw`
   (and `<name>.saw-<play>`), then plays perfectly. `overloaded2_*`: its
   first two plays are overloaded.
+- `waiting_*`: plays perfectly once an overloaded play was played again
+  (it writes `release` into the room), or after LINGER_SECONDS.
 - `busydefects_*`: late frames while the player did not wait, though it
   waited long elsewhere (its main thread half the play: the whole-play
   rule would blame the machine): the sample's defects, never retried.
@@ -34,6 +36,7 @@ ROOM_ENV = "MP_DOUBLE_ROOM"
 TOGETHER_ENV = "MP_DOUBLE_TOGETHER"
 SECONDS_ENV = "MP_DOUBLE_SECONDS"
 WAIT_SECONDS = 60.0
+LINGER_SECONDS = 5.0  # below the stall timeout (10 s): on failure, no hang verdict
 
 
 def _log(room: Path, name: str, what: str) -> None:
@@ -85,6 +88,10 @@ def main() -> int:
                     os.abort()
                 time.sleep(0.02)
             time.sleep(0.2)  # the others see this one too
+        elif name.startswith("waiting_"):
+            deadline = time.monotonic() + LINGER_SECONDS
+            while not (room / "release").exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
         elif name.startswith("busydefects_"):
             # waited from 10 s on: far from every late frame (0.1-0.3 s)
             recording.save(out, _overloaded(name, (10.0, 10.5)))
@@ -97,6 +104,7 @@ def main() -> int:
                 saw = " ".join(_others(room, name))
                 (room / f"{name}.retry-saw").write_text(saw)
                 (room / f"{name}.saw-{done + 1}").write_text(saw)
+                (room / "release").touch()
             if done < _overloaded_plays(name):
                 time.sleep(float(os.environ.get(SECONDS_ENV, "0.5")) / 4)
                 recording.save(out, _overloaded(name))
