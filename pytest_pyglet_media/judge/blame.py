@@ -124,6 +124,9 @@ def blame(events: Sequence[Event], counts: dict[str, int], late_kinds: frozenset
             judge(kind, n, [(s[0], s[1]) for s in checks.stalls])
         elif kind == "av_offset" and checks is not None:
             judge(kind, n, _offset_episodes(checks))
+        elif checks is not None and any(m[0] == kind for m in checks.clock_marks):
+            # the audio clock's findings (late start, jump, drift) with their walls
+            judge(kind, n, [(m[1], m[2]) for m in checks.clock_marks if m[0] == kind])
         else:
             unplaced.append(kind)
     return Blame(excused, standing, tuple(unplaced), excused_events)

@@ -149,3 +149,20 @@ def test_a_stall_is_placed_where_the_picture_froze():
     assert result.outcome == an.OVERLOADED and result.counts == {"stall": 1}
     elsewhere = file_play(list(range(60)), [wait(0.2, 0.3, 0.2)], held=0.4)
     assert an.analyse(elsewhere, reference(60, "vp8")).outcome == an.DEFECTS
+
+
+def test_the_audio_clocks_findings_are_placed_at_their_walls():
+    from pytest_pyglet_media.judge.file_checks import FileChecks
+
+    checks = FileChecks(counts={"audio_clock_jump": 2},
+                        clock_marks=(("audio_clock_jump", 0.5, 0.55, 1.0, 1.3),
+                                     ("audio_clock_jump", 1.5, 1.55, 2.0, 2.3)))
+    waits = blame.Waits(((0.45, 0.5, 0.2),))
+    who = blame.blame([("p.P._sp", 0.0)], {"audio_clock_jump": 2}, an.LATE_KINDS, waits,
+                      checks, None)
+    assert (who.excused, who.standing, who.unplaced) == (
+        {"audio_clock_jump": 1}, {"audio_clock_jump": 1}, ())
+    # a late kind nothing places leaves the play to the whole-play rule
+    who = blame.blame([("p.P._sp", 0.0)], {"audio_drift": 1}, an.LATE_KINDS, waits,
+                      FileChecks(), None)
+    assert who.unplaced == ("audio_drift",)
