@@ -106,7 +106,7 @@ def blame(events: Sequence[Event], counts: dict[str, int], late_kinds: frozenset
 
     def judge(kind: str, n: int, spans: Sequence[tuple[float, float]]) -> None:
         # defects without a place (beyond the checks' detail lists) stand
-        n_excused = min(n, sum(1 for s, e in spans if waits.near(s, e) >= MIN_WAIT_NEAR))
+        n_excused = min(n, sum(1 for s, e in spans if waits.near(s, e) >= needed(s, e)))
         n_standing = n - n_excused
         if n_excused:
             excused[kind] = n_excused
@@ -130,6 +130,14 @@ def blame(events: Sequence[Event], counts: dict[str, int], late_kinds: frozenset
         else:
             unplaced.append(kind)
     return Blame(excused, standing, tuple(unplaced), excused_events)
+
+
+def needed(start: float, end: float) -> float:
+    """How long the play must have waited near a defect spanning start-end
+    for it to be the machine's: MIN_WAIT_NEAR, and for a defect longer than
+    the window (a long freeze, a drift over the whole play) as much for
+    every 2 * WINDOW it spans, so that one short wait does not excuse it."""
+    return MIN_WAIT_NEAR * max(1.0, (end - start + 2 * WINDOW) / (2 * WINDOW))
 
 
 def _event_defect_times(events: Sequence[Event]) -> dict[str, list[tuple[int, float]]]:

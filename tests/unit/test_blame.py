@@ -6,6 +6,7 @@ synthetic. No pyglet, no process.
 """
 from __future__ import annotations
 
+import pytest
 from mp_support import recordings
 
 from pytest_pyglet_media.judge import analysis as an
@@ -149,6 +150,13 @@ def test_a_stall_is_placed_where_the_picture_froze():
     assert result.outcome == an.OVERLOADED and result.counts == {"stall": 1}
     elsewhere = file_play(list(range(60)), [wait(0.2, 0.3, 0.2)], held=0.4)
     assert an.analyse(elsewhere, reference(60, "vp8")).outcome == an.DEFECTS
+
+
+def test_a_long_defect_needs_waits_all_along():
+    assert blame.needed(1.0, 1.0) == blame.MIN_WAIT_NEAR
+    assert blame.needed(0.0, 9.8) == pytest.approx(50 * blame.MIN_WAIT_NEAR)
+    drift = blame.Waits(((3.0, 3.05, 0.2),))  # one wait in a 10 s play
+    assert drift.near(0.0, 10.0) < blame.needed(0.0, 10.0)
 
 
 def test_the_audio_clocks_findings_are_placed_at_their_walls():
