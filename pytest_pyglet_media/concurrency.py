@@ -21,15 +21,17 @@ import pytest
 from .context import RunContext
 from .options import Settings
 from .core.errors import MediaTestError
-from .judge import analysis as an
 from .options import DEFAULT_PLAYER
 from .play import costs, runner
 from .play.ahead import Limits, PlayAhead, machine_cpus
-from .play.playback import Attempt, attempt, expected_cost
+from .play.playback import (ALONE, AMONG_OTHERS, AT_ONCE, Attempt, ReplayBudget, attempt,
+                            expected_cost)
 from .store import sessions
 
 #: the run's plays, in config.stash while sample items run
 AHEAD = pytest.StashKey[PlayAhead[Attempt]]()
+#: the run's budget of overloaded plays played again (replay_budget)
+BUDGET = pytest.StashKey[ReplayBudget]()
 #: set by pytest-xdist in each worker
 XDIST_WORKER_COUNT = "PYTEST_XDIST_WORKER_COUNT"
 
@@ -74,6 +76,9 @@ def start(session: pytest.Session, ctx: RunContext, samples: list[str]) -> None:
     if ctx.paths is None or option.collectonly or getattr(option, "setuponly", False) \
             or getattr(option, "setupplan", False):
         return
+    # one overloaded play played again per ten of the run's sample items,
+    # shared among xdist's workers (each collects them all)
+    config.stash[BUDGET] = ReplayBudget(len(samples), xdist_workers())
     forked = ctx.settings.spawn == "fork" and ctx.settings.player == DEFAULT_PLAYER
     limits = Limits.for_process(ctx.settings.players, xdist_workers(), forked=forked)
     if limits.max_players <= 1:
@@ -120,9 +125,10 @@ def not_taken(config: pytest.Config) -> list[tuple[str, str | None]]:
 
 
 def play_once(config: pytest.Config, ctx: RunContext, sample: str,
-              previous: Attempt | None) -> Attempt:
+              previous: Attempt | None, mode: str = AT_ONCE) -> Attempt:
     """One play of an item's sample: the one started ahead when there is one
-    (`previous` None), a retry (an overloaded play's on a calm machine), or,
+    (`previous` None), a retry as `mode` says (playback.replay_mode: an
+    overloaded play's among the others once there is room, or alone), or,
     one after another, a play here and now. Raises MediaTestError when the
     session's protection forbids it."""
     plays = config.stash.get(AHEAD, None)
@@ -130,7 +136,12 @@ def play_once(config: pytest.Config, ctx: RunContext, sample: str,
         return play_sample(ctx, sample)
     if previous is None:
         return plays.take(sample)
-    return plays.replay(sample, calm=previous.verdict.outcome == an.OVERLOADED)
+    return plays.replay(sample, calm=mode == ALONE, room=mode == AMONG_OTHERS)
+
+
+def replay_budget(config: pytest.Config) -> ReplayBudget | None:
+    """The overloaded plays this process may play again (None: no limit)."""
+    return config.stash.get(BUDGET, None)
 
 
 def play_began(config: pytest.Config, sample: str) -> float | None:

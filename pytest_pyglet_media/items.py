@@ -147,9 +147,9 @@ class SampleItem(pytest.Item):
             plays[0] += 1
             self._log_rerun(attempt)
 
-        def play(previous: Attempt | None) -> Attempt:
+        def play(previous: Attempt | None, mode: str) -> Attempt:
             try:
-                done = concurrency.play_once(self.config, ctx, self.play_key, previous)
+                done = concurrency.play_once(self.config, ctx, self.play_key, previous, mode)
             except MediaTestError as exc:  # protection switched on meanwhile
                 raise NotPlayed(f"{self.label}: not played: {exc}") from None
             seconds.append(done.seconds)
@@ -158,7 +158,8 @@ class SampleItem(pytest.Item):
         try:
             result, last = play_with_retries(concurrency.settings_for(ctx, self.driver),
                                              ctx.samples_dir, self.sample,
-                                             recording_path, on_retry=on_retry, play=play)
+                                             recording_path, on_retry=on_retry, play=play,
+                                             budget=concurrency.replay_budget(self.config))
             result = dataclasses.replace(result, verdict=drivers.judged_for(self.driver,
                                                                             result.verdict))
         except pytest.fail.Exception as exc:
@@ -176,7 +177,7 @@ class SampleItem(pytest.Item):
         if ctx.judged_by_baseline:
             self._judge_by_baseline(ctx, result, last)
         elif result.outcome != an.PERFECT:
-            raise self._failure(ctx, result.outcome, _message(self.label, last))
+            raise self._failure(ctx, result.outcome, _message(self.label, last, result))
 
     def _failure(self, ctx: RunContext, outcome: str, message: str) -> Exception:
         """SampleFailed, which samples.toml's expectation may mark xfail, when the
@@ -229,14 +230,14 @@ class SampleItem(pytest.Item):
         self._record(baseline_properties(base, now))
         if not ctx.baseline_applies(self.sample):
             if result.outcome != an.PERFECT:
-                raise self._failure(ctx, result.outcome, _message(self.label, last))
+                raise self._failure(ctx, result.outcome, _message(self.label, last, result))
             return
         verdict = bl.check_against(now, base, ctx.baseline_name, update=ctx.settings.baseline_update)
         if verdict.passed and verdict.note:  # shown by -rP; the summary lists better ones
             self.add_report_section("call", "baseline", verdict.note)
         if not verdict.passed:
             note = f"{self.label}: {verdict.note}\n" if verdict.note else ""
-            raise SampleFailed(note + _message(self.label, last))
+            raise SampleFailed(note + _message(self.label, last, result))
 
     def _record(self, props: list[tuple[str, object]]) -> None:
         """The verdict's facts: on the report (junit.py puts them where the
@@ -254,13 +255,16 @@ class SampleItem(pytest.Item):
             self.add_report_section("call", "stderr", f"{PLAYER_OUTPUT}\n{tail}")
 
     def _log_rerun(self, attempt: Attempt) -> None:
-        """Report a crashed attempt as a rerun ('R'), as pytest-rerunfailures does."""
+        """Report a play that is played again as a rerun ('R'), as
+        pytest-rerunfailures does; its text starts with why."""
         now = time.time()
+        _, why = res.retry_reason(attempt.verdict)
         duration = attempt.run.wall_time if attempt.run else 0.0
         report = pytest.TestReport(
             nodeid=self.nodeid, location=self.location,
             keywords={k: 1 for k in self.keywords}, outcome="rerun",
-            longrepr=_message(self.label, attempt), when="call", sections=[], duration=duration,
+            longrepr=f"played again: {why}\n{_message(self.label, attempt)}", when="call",
+            sections=[], duration=duration,
             start=now - duration, stop=now, user_properties=[])
         # runtest runs under output capture: logged as it is, the terminal's
         # 'R' would go into the item's captured stdout instead of the
@@ -285,9 +289,14 @@ class SampleItem(pytest.Item):
         return self.path, 0, f"play {self.label}"
 
 
-def _message(sample: str, attempt: Attempt) -> str:
-    return text_reports.attempt_message(sample, attempt.verdict, str(attempt.recording),
-                                   attempt.run.stderr_tail if attempt.run else None)
+def _message(sample: str, attempt: Attempt, result: res.SampleResult | None = None) -> str:
+    """An attempt's failure message; with the sample's `result`, why each
+    earlier play was played again."""
+    message = text_reports.attempt_message(sample, attempt.verdict, str(attempt.recording),
+                                           attempt.run.stderr_tail if attempt.run else None)
+    if result is not None and result.retry_reasons:
+        message += "\n" + "\n".join(text_reports.retry_lines(result))
+    return message
 
 
 def junit_properties(result: res.SampleResult) -> list[tuple[str, object]]:
@@ -297,6 +306,8 @@ def junit_properties(result: res.SampleResult) -> list[tuple[str, object]]:
     props: list[tuple[str, object]] = [
         ("mp_verdict", result.outcome), ("mp_defects", defects),
         ("mp_recording", result.recording), ("mp_attempts", result.attempts)]
+    if result.retry_reasons:
+        props.append(("mp_retry_reasons", "; ".join(words for _, words in result.retry_reasons)))
     driver = text_reports.driver_used(result.verdict)
     if driver is not None:
         props.append(("mp_audio_driver", driver))

@@ -30,6 +30,10 @@ from .store import driver_groups, durations, sessions
 from .store.manifest import expected_failures
 
 
+#: retries listed one by one in the terminal summary; 00_summary.txt has them all
+MAX_RETRY_LINES = 20
+
+
 class SessionReporter:
     """Collects each sample's result from the reports, ends the run, prints."""
 
@@ -277,6 +281,7 @@ class SessionReporter:
             tr.write_line(f"reports not written: session {self.ctx.paths.name} protects its "
                           "reports (protect_reports)", yellow=True)
         tr.write_line(f"recordings: {self.ctx.paths.dbg_dir}")
+        self._retry_lines(tr)
         self._reference_lines(tr)
         for note in self.written.notes:
             tr.write_line(note, yellow=True)
@@ -313,6 +318,17 @@ class SessionReporter:
         if totals is None or len(totals.perfect) != len(totals.samples):
             return "yellow"
         return "green"
+
+    def _retry_lines(self, tr: Any) -> None:
+        """Why this run played samples again ('R'), one line per retry, as
+        pytest-rerunfailures lists its reruns."""
+        lines = [f"RERUN {sample}: {words}" for sample, result in sorted(self.results.items())
+                 for _, words in result.retry_reasons]
+        for line in lines[:MAX_RETRY_LINES]:
+            tr.write_line(line, yellow=True)
+        if len(lines) > MAX_RETRY_LINES:
+            tr.write_line(f"... and {len(lines) - MAX_RETRY_LINES} more retries "
+                          "(00_summary.txt lists them all)", yellow=True)
 
     def _reference_lines(self, tr: Any) -> None:
         """Said once: the samples of this run not checked against the file."""

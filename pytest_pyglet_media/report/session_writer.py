@@ -245,7 +245,7 @@ def stored_reference(paths: sessions.SessionPaths, sample: str,
 
 
 def _sample_result(paths: sessions.SessionPaths, sample: str, result: res.SampleResult | None,
-                   retry_state: Mapping[str, Mapping[str, int]], references: StoredReferences,
+                   retry_state: Mapping[str, Mapping[str, Any]], references: StoredReferences,
                    *, needs_events: Callable[[res.SampleResult], bool] | None = None,
                    asked_driver: str | None = None
                    ) -> tuple[res.SampleResult | None,
@@ -284,11 +284,13 @@ def _sample_result(paths: sessions.SessionPaths, sample: str, result: res.Sample
     state = retry_state.get(sample, {})
     return res.SampleResult(sample, analysis, attempts=state.get("attempts", 1),
                             crashed_attempts=state.get("crashed_attempts", 0),
-                            recording=str(path)), rec
+                            recording=str(path),
+                            retry_reasons=tuple(tuple(r) for r in
+                                                state.get("retry_reasons", ()))), rec
 
 
 def _unrecorded(paths: sessions.SessionPaths, sample: str,
-                retry_state: Mapping[str, Mapping[str, int]]) -> res.SampleResult | None:
+                retry_state: Mapping[str, Mapping[str, Any]]) -> res.SampleResult | None:
     """A sample without a recording: never recorded (None), or its last play
     could not be recorded (a full disk) and moved the one before aside
     (playback._not_recorded). That one is not the last play's result; the
