@@ -55,14 +55,48 @@ class NotPlayed(Exception):
 
 
 class SamplesDir(pytest.Directory):
-    """The samples folder: yields the session playlist, never its subfolders."""
+    """The samples folder: yields the session playlist, never its other
+    subfolders. A sample in a subfolder (--mp-recursive) is collected under
+    a SampleFolder, as pytest collects a test folder, so that `samples/live`
+    and `samples/live/concert.mkv::play` select it."""
 
     def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
         ctx = self.config.stash[RUN_CONTEXT]
-        for sample in self.config.stash.get(PLAY_ORDER, None) or play_order(ctx):
-            if not ctx.plays(sample):  # another shard's (--mp-shard)
-                continue
-            yield SampleFile.from_parent(self, path=ctx.samples_dir / sample)
+        order = self.config.stash.get(PLAY_ORDER, None) or play_order(ctx)
+        return _collect_level(self, [s for s in order if ctx.plays(s)], "")
+
+
+class SampleFolder(pytest.Directory):
+    """A subfolder of the samples folder holding samples of the playlist."""
+
+    def __init__(self, *, samples: list[str], prefix: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._samples = samples
+        self._prefix = prefix
+
+    def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
+        return _collect_level(self, self._samples, self._prefix)
+
+
+def _collect_level(parent: pytest.Directory, samples: list[str], prefix: str
+                   ) -> list[pytest.Item | pytest.Collector]:
+    """The samples of one folder and its subfolders (named `prefix` + ...),
+    in play order: a subfolder where its first sample plays."""
+    ctx = parent.config.stash[RUN_CONTEXT]
+    nodes: list[pytest.Item | pytest.Collector] = []
+    folders: dict[str, list[str]] = {}
+    for sample in samples:
+        folder, sep, _rest = sample[len(prefix):].partition("/")
+        if not sep:
+            nodes.append(SampleFile.from_parent(parent, path=ctx.samples_dir / sample))
+            continue
+        if folder not in folders:
+            folders[folder] = []
+            nodes.append(SampleFolder.from_parent(
+                parent, path=ctx.samples_dir / (prefix + folder), samples=folders[folder],
+                prefix=f"{prefix}{folder}/"))
+        folders[folder].append(sample)
+    return nodes
 
 
 class SampleFile(pytest.File):
@@ -75,7 +109,7 @@ class SampleFile(pytest.File):
             # marker wins over --reruns (not over --force-reruns).
             item.add_marker(pytest.mark.flaky(reruns=0))
         spec = self.config.stash[RUN_CONTEXT].manifest
-        expectation = spec.expectation(self.path.name) if spec else None
+        expectation = spec.expectation(sample_name(self)) if spec else None
         if expectation is not None and expectation.expect != "pass":
             item.add_marker(pytest.mark.xfail(
                 reason=f"{expectation.expect}: {expectation.reason}",
@@ -94,10 +128,16 @@ PLAY_TIME = pytest.StashKey[float]()
 PLAYER_OUTPUT = "[the player's stdout and stderr, last lines]"
 
 
+def sample_name(node: pytest.Node) -> str:
+    """The sample of a node: its path relative to the samples folder, with
+    '/' (`live/concert.mkv` in a subfolder)."""
+    return node.path.relative_to(node.config.stash[RUN_CONTEXT].samples_dir).as_posix()
+
+
 class SampleItem(pytest.Item):
     @property
     def sample(self) -> str:
-        return self.path.name
+        return sample_name(self)
 
     def runtest(self) -> None:
         ctx = self.config.stash[RUN_CONTEXT]

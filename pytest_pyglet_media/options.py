@@ -51,6 +51,8 @@ class Settings:
     #: globs on sample names forced into / out of the implicit playlist
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    #: search the samples folder's subfolders too (sample names `live/concert.mkv`)
+    recursive: bool = False
 
     @property
     def active(self) -> bool:
@@ -229,6 +231,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("exclude", "--mp-exclude", "file name patterns (comma or space separated) "
                "never played, media or not (they win over --mp-include); new sessions "
                "without a playlist", _patterns, env="PYTEST_MP_EXCLUDE", metavar="GLOBS"),
+    OptionSpec("recursive", "--mp-recursive", "search the samples folder's subfolders too "
+               "(samples named live/concert.mkv); without it each subfolder is listed as not "
+               "searched; new sessions without a playlist", _flag, env="PYTEST_MP_RECURSIVE",
+               is_flag=True),
     # Command line only: left on in an ini file or a CI environment, it would
     # pass every regression and rewrite the baseline on every run.
     OptionSpec("baseline_update", "--mp-baseline-update", "write the defect counts of every "

@@ -13,7 +13,7 @@ from . import (collection_paths, concurrency, context, html_links, items, junit,
 from .core.errors import MediaTestError
 from .play import ffmpeg_check
 from .reporter import SessionReporter
-from .store import session_owner
+from .store import sample_selection, session_owner
 
 WORKER_SESSION_KEY = "mp_session"
 #: the controller's collection order, so every worker collects the same
@@ -151,12 +151,10 @@ def _say_skipped(config: pytest.Config, ctx: context.RunContext) -> None:
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is None:
         return
-    count = len(ctx.skipped)
     where = (f"the summary {ctx.paths.special_report('summary')}" if ctx.paths is not None
              else "the summary of the run that creates the session")
-    noun = "file" if count == 1 else "files"
-    reporter.write_line(f"pyglet-media: {count} {noun} skipped as not media, see {where} "
-                        "(--mp-include / --mp-exclude steer it)")
+    reporter.write_line(f"pyglet-media: {sample_selection.skipped_counts(ctx.skipped)}, "
+                        f"see {where} (--mp-include / --mp-exclude steer it)")
 
 
 class _XdistHooks:

@@ -55,7 +55,10 @@ class SessionReporter:
     def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport,
                                sched: Any) -> None:
         """pytest-xdist: the worker playing `crashitem` died under it."""
-        self.lost.add(Path(crashitem.split("::")[0]).name)
+        path = crashitem.split("::")[0]
+        # the sample is the path's end: its file name, or `live/concert.mkv`
+        named = [s for s in self.ctx.playlist if path == s or path.endswith("/" + s)]
+        self.lost.add(max(named, key=len) if named else Path(path).name)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         paths = self.ctx.paths

@@ -35,6 +35,7 @@ from ..report.session_writer import (
 )
 from ..store import manifest as manifest_mod
 from ..store import sessions
+from ..store import sample_selection
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PROTECT_TARGETS = {"raw": ("protect_raw_data",), "reports": ("protect_reports",),
@@ -73,15 +74,15 @@ def _active(args: argparse.Namespace, other_way: str = "") -> sessions.SessionPa
 
 
 def _create(samples_dir: Path, name: str | None, playlist: str | None,
-            store_dir: Path | None = None) -> sessions.SessionPaths:
-    samples, has_playlist, skipped = context.new_session_selection(samples_dir, playlist)
+            store_dir: Path | None = None, recursive: bool = False) -> sessions.SessionPaths:
+    samples, has_playlist, skipped = context.new_session_selection(
+        samples_dir, playlist, recursive=recursive)
     paths = context.create_session(samples_dir, name, samples, has_playlist,
                                    manifest_mod.load_manifest(samples_dir), DEFAULT_PLAYER,
                                    store_dir, skipped=skipped)
     if skipped:
-        print(f"note: {len(skipped)} file{'s' if len(skipped) != 1 else ''} skipped as not "
-              f"media; the session's summary ({paths.special_report('summary').name}) will "
-              "list them", file=sys.stderr)
+        print(f"note: {sample_selection.skipped_counts(skipped)}; the session's summary "
+              f"({paths.special_report('summary').name}) will list them", file=sys.stderr)
     return paths
 
 
@@ -106,9 +107,9 @@ def run_pytest(paths: sessions.SessionPaths, extra: Sequence[str] = ()) -> int:
 
 def cmd_new(args: argparse.Namespace) -> int:
     samples_dir, store_dir = _folders(args)
-    paths = _create(samples_dir, args.session, args.playlist, store_dir)
+    paths = _create(samples_dir, args.session, args.playlist, store_dir, args.recursive)
     if not args.playlist:
-        for note in sessions.left_out_samples(samples_dir):
+        for note in sessions.left_out_samples(samples_dir, args.recursive):
             print(f"note: not a sample, left out of the playlist: {note}", file=sys.stderr)
     sessions.set_active_session(store_dir, paths.name)
     print(f"created session {paths.name} in {store_dir} "
@@ -243,7 +244,7 @@ def cmd_run_test_suite(args: argparse.Namespace) -> int:
     samples_dir = _suite_folder(args)
     if samples_dir is not None:
         _, store_dir = _folders(args, samples_dir)
-        paths = _create(samples_dir, None, None, store_dir)
+        paths = _create(samples_dir, None, None, store_dir, args.recursive)
         print(f"created session {paths.name} in {store_dir}")
     else:
         paths = _active(args, ", or name the folder to play whole: "
@@ -532,6 +533,10 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["new"].add_argument("session", metavar="SESSION")
     parsers["new"].add_argument("playlist", metavar="PLAYLIST", nargs="?",
                                 help="file naming one sample a line ('#' comments)")
+    for name in ("new", "run-test-suite"):
+        parsers[name].add_argument("--recursive", action="store_true",
+                                   help="search the samples folder's subfolders too "
+                                        "(samples named live/concert.mkv)")
     parsers["activate"].add_argument("session", metavar="SESSION")
     parsers["protect"].add_argument("target", nargs="?", default="all",
                                     choices=sorted(PROTECT_TARGETS),

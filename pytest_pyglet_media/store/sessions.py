@@ -46,11 +46,12 @@ from ..core.errors import (
 from ..core.names import (
     BUNDLE_SUFFIX,
     EXCLUDED_EXTENSIONS,
+    FOLDER_SEPARATOR,
     MANIFEST_NAME,
     fit_file_name,
     sample_name_problem,
 )
-from . import sample_selection
+from . import sample_folders, sample_selection
 
 SAMPLES_DIR_ENV = "pyglet_mp_samples_dir"
 #: the CLI's store folder (the plugin's is --mp-store / PYTEST_MP_STORE)
@@ -323,32 +324,47 @@ def sample_problem(samples_dir: Path, name: str) -> str | None:
         shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         return f"{shown[:120]!r}: its name {problem}; rename the file to play it"
     path = samples_dir / name
-    if path.is_symlink():
+    if path.is_symlink() or FOLDER_SEPARATOR in name:
         target = path.resolve()
-        if target.parent != samples_dir.resolve():
+        if not target.is_relative_to(samples_dir.resolve()):
             return (f"{name!r} is a link to {target}, outside the samples folder; "
                     "copy the file into the folder to play it")
     return None
 
 
 def implicit_playlist(samples_dir: Path, include: Sequence[str] = (),
-                      exclude: Sequence[str] = ()) -> list[str]:
-    """The media files of the folder (implicit_selection); no subfolders."""
-    return list(implicit_selection(samples_dir, include, exclude).samples)
+                      exclude: Sequence[str] = (), recursive: bool = False) -> list[str]:
+    """The media files of the folder (implicit_selection)."""
+    return list(implicit_selection(samples_dir, include, exclude, recursive).samples)
 
 
 def implicit_selection(samples_dir: Path, include: Sequence[str] = (),
-                       exclude: Sequence[str] = ()) -> sample_selection.Selection:
+                       exclude: Sequence[str] = (), recursive: bool = False
+                       ) -> sample_selection.Selection:
     """The folder's files that are samples, and those skipped with the reason.
 
-    Hidden files, the store's own files, excluded extensions, subfolders and
-    names that cannot be samples' (left_out_samples) are no candidates; the
-    other files are sniffed (media_sniff.py), steered by the globs.
+    Hidden files, the store's own files, excluded extensions and names that
+    cannot be samples' (left_out_samples) are no candidates; the other files
+    are sniffed (media_sniff.py), steered by the globs. Subfolders are
+    searched when `recursive` (sample names `live/concert.mkv`), else each is
+    listed as skipped, not searched.
     """
-    candidates = (entry.name for entry in _scandir(samples_dir)
-                  if _is_listed_candidate(entry)
-                  and sample_problem(samples_dir, entry.name) is None)
-    return sample_selection.select(samples_dir, candidates, include, exclude)
+    listing = _listing(samples_dir, recursive)
+    candidates = (name for name in listing.files
+                  if _is_listed_candidate(samples_dir / name)
+                  and sample_problem(samples_dir, name) is None)
+    selection = sample_selection.select(samples_dir, candidates, include, exclude)
+    return replace(selection, skipped=selection.skipped + listing.folders)
+
+
+def _listing(samples_dir: Path, recursive: bool) -> sample_folders.Listing:
+    return sample_folders.list_samples_folder(samples_dir, recursive=recursive,
+                                              is_own_folder=_is_store_folder)
+
+
+def _is_store_folder(folder: Path) -> bool:
+    """A session folder, or a store (--mp-store) kept inside the samples folder."""
+    return (folder / CONFIGURATION_FILE).is_file() or (folder / ACTIVATION_FILE).is_file()
 
 
 def _is_listed_candidate(path: Path) -> bool:
@@ -365,10 +381,11 @@ def _is_listed_candidate(path: Path) -> bool:
         return True
 
 
-def left_out_samples(samples_dir: Path) -> list[str]:
+def left_out_samples(samples_dir: Path, recursive: bool = False) -> list[str]:
     """Messages for files that look like samples but cannot be (see sample_problem)."""
-    problems = (sample_problem(samples_dir, entry.name) for entry in _scandir(samples_dir)
-                if is_candidate_sample(entry))
+    problems = (sample_problem(samples_dir, name)
+                for name in _listing(samples_dir, recursive).files
+                if is_candidate_sample(samples_dir / name))
     return sorted(p for p in problems if p is not None)
 
 

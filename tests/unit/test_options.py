@@ -39,6 +39,8 @@ def test_resolve_ignores_os_environ_when_given_one(monkeypatch):
      ("playlist", "longest", "playlist"), ("playlist", "longest", "playlist")),
     ("players", "--mp-players", "mp_players", "PYTEST_MP_PLAYERS",
      ("1", "auto", "12"), (1, None, 12)),
+    ("recursive", "--mp-recursive", "mp_recursive", "PYTEST_MP_RECURSIVE",
+     (True, "false", "yes"), (True, False, True)),
 ])
 def test_precedence(field, flag, ini, env, values, parsed):
     cli_v, ini_v, env_v = values

@@ -14,7 +14,8 @@ from pytest_pyglet_media.core.errors import (
     SessionError,
     UsageError,
 )
-from pytest_pyglet_media.store import sessions
+from pytest_pyglet_media.core import names
+from pytest_pyglet_media.store import sample_folders, sessions
 
 
 @pytest.fixture
@@ -48,7 +49,57 @@ def test_implicit_playlist_excludes(samples_dir):
     # unlike the seed's rule (every file not excluded by its extension)
     assert sessions.implicit_playlist(samples_dir) == ["a.webm", "b.mp4", "c.MKV", "e.flv"]
     assert [(f.name, f.reason) for f in sessions.implicit_selection(samples_dir).skipped] \
-        == [("noext", "text")]
+        == [("noext", "text"), ("folder.mp4/", sample_folders.NOT_SEARCHED),
+            ("sub/", sample_folders.NOT_SEARCHED)]
+
+
+def test_recursive_selection_names_samples_by_their_relative_path(samples_dir):
+    (samples_dir / "live" / "2024").mkdir(parents=True)
+    (samples_dir / "live" / "concert.mkv").write_bytes(b"media")
+    (samples_dir / "live" / "2024" / "encore.mp4").write_bytes(b"media")
+    (samples_dir / "live" / "notes.md").write_text("# notes\n")
+    (samples_dir / "live" / ".hidden").mkdir()
+    (samples_dir / "live" / ".hidden" / "x.mp4").write_bytes(b"media")
+    os.symlink(samples_dir.parent, samples_dir / "out")  # a linked folder: not followed
+    _create(samples_dir)  # a session folder: the store's, never searched nor named
+    selection = sessions.implicit_selection(samples_dir, recursive=True)
+    assert selection.samples == ("a.webm", "b.mp4", "c.MKV", "e.flv", "live/2024/encore.mp4",
+                                 "live/concert.mkv")
+    assert [(f.name, f.reason) for f in selection.skipped] == [
+        ("live/notes.md", "text"), ("noext", "text"), ("out/", sample_folders.LINKED_FOLDER)]
+    # globs name a nested sample by its file name or its whole name
+    assert sessions.implicit_playlist(samples_dir, exclude=["live/2024/*", "a.*"],
+                                      recursive=True) == ["b.mp4", "c.MKV", "e.flv",
+                                                          "live/concert.mkv"]
+
+
+def test_nested_sample_names_keep_flat_distinct_store_names(samples_dir):
+    paths = sessions.SessionPaths(samples_dir, "s")
+    nested = paths.recording("live/concert.mkv")
+    assert nested.parent == paths.dbg_dir and nested.name == "live..concert.mkv.dbg"
+    assert paths.report("live/a.mp4", "all").parent == paths.reports_dir
+    # no flat name holds '..', so none shares a nested one's file
+    assert names.sample_name_problem("live..concert.mkv") is not None
+    for good in ("live/concert.mkv", "a/b/c.mp4", "a./b.mp4"):
+        assert names.sample_name_problem(good) is None, good
+    for bad in ("/abs.mp4", "live/", "a//b.mp4", "a/../b.mp4", "./a.mp4", "a/.h/b.mp4",
+                "a\\b.mp4", "#a/b.mp4", "a/b.json"):
+        assert names.sample_name_problem(bad) is not None, bad
+
+
+def test_nested_playlist_entry_through_a_link_out_is_refused(samples_dir, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "x.mp4").write_bytes(b"media")
+    os.symlink(outside, samples_dir / "linked")
+    (samples_dir / "live").mkdir()
+    (samples_dir / "live" / "in.mp4").write_bytes(b"media")
+    playlist = tmp_path / "list.txt"
+    playlist.write_text("live/in.mp4\n")
+    assert sessions.read_playlist_file(playlist, samples_dir) == ["live/in.mp4"]
+    playlist.write_text("linked/x.mp4\n")
+    with pytest.raises(PlaylistError, match="outside the samples folder"):
+        sessions.read_playlist_file(playlist, samples_dir)
 
 
 def test_implicit_playlist_excludes_sessions(samples_dir):
