@@ -48,6 +48,7 @@ def pytest_configure(config: pytest.Config) -> None:
                 config.stash[items.PLAY_ORDER] = tuple(workerinput[WORKER_ORDER_KEY])
         else:
             options.require_command_line_only(settings, config.invocation_params.args)
+            _warn_deprecated_names(config)
             if settings.player == options.DEFAULT_PLAYER and not config.option.collectonly:
                 ffmpeg_check.require_ffmpeg()  # one clear error before anything plays
                 # before any worker, fork server or player: they inherit its address
@@ -141,6 +142,16 @@ def _warn_left_out(config: pytest.Config, ctx: context.RunContext) -> None:
             if ctx.created and ctx.paths is not None:
                 shutil.rmtree(ctx.paths.session_dir, ignore_errors=True)
             raise pytest.UsageError(f"{message} (an error under -W error)") from None
+
+
+def _warn_deprecated_names(config: pytest.Config) -> None:
+    """A former environment variable name still read (options.old_env) is
+    named once, as pytest names its own deprecations."""
+    for note in options.deprecated_names_in(os.environ):
+        try:
+            config.issue_config_time_warning(pytest.PytestDeprecationWarning(note), stacklevel=2)
+        except pytest.PytestWarning:
+            raise pytest.UsageError(f"{note} (an error under -W error)") from None
 
 
 def _say_skipped(config: pytest.Config, ctx: context.RunContext) -> None:

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .. import __version__, context
+from .. import __version__, context, options
 from ..core import atomic
 from ..core.errors import MediaTestError, UsageError
 from ..core.names import MANIFEST_NAME, counted
@@ -73,6 +73,11 @@ def _active(args: argparse.Namespace, other_way: str = "") -> sessions.SessionPa
     return sessions.open_session(samples_dir, name, store_dir)
 
 
+def _recursive(args: argparse.Namespace) -> bool:
+    """--recursive, else the environment variable pytest reads (PYTEST_MP_RECURSIVE)."""
+    return bool(args.recursive or options.from_environment("recursive"))
+
+
 def _create(samples_dir: Path, name: str | None, playlist: str | None,
             store_dir: Path | None = None, recursive: bool = False) -> sessions.SessionPaths:
     samples, has_playlist, skipped = context.new_session_selection(
@@ -107,9 +112,10 @@ def run_pytest(paths: sessions.SessionPaths, extra: Sequence[str] = ()) -> int:
 
 def cmd_new(args: argparse.Namespace) -> int:
     samples_dir, store_dir = _folders(args)
-    paths = _create(samples_dir, args.session, args.playlist, store_dir, args.recursive)
+    recursive = _recursive(args)
+    paths = _create(samples_dir, args.session, args.playlist, store_dir, recursive)
     if not args.playlist:
-        for note in sessions.left_out_samples(samples_dir, args.recursive):
+        for note in sessions.left_out_samples(samples_dir, recursive):
             print(f"note: not a sample, left out of the playlist: {note}", file=sys.stderr)
     sessions.set_active_session(store_dir, paths.name)
     print(f"created session {paths.name} in {store_dir} "
@@ -244,7 +250,7 @@ def cmd_run_test_suite(args: argparse.Namespace) -> int:
     samples_dir = _suite_folder(args)
     if samples_dir is not None:
         _, store_dir = _folders(args, samples_dir)
-        paths = _create(samples_dir, None, None, store_dir, args.recursive)
+        paths = _create(samples_dir, None, None, store_dir, _recursive(args))
         print(f"created session {paths.name} in {store_dir}")
     else:
         paths = _active(args, ", or name the folder to play whole: "
@@ -618,6 +624,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.store = args.global_store
     if extra is not None:
         args.pytest_args = [*args.pytest_args, *extra]
+    for note in sessions.deprecated_environment():
+        print(f"pyglet-mp: warning: {note}", file=sys.stderr)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

@@ -53,9 +53,12 @@ from ..core.names import (
 )
 from . import sample_folders, sample_selection
 
-SAMPLES_DIR_ENV = "pyglet_mp_samples_dir"
-#: the CLI's store folder (the plugin's is --mp-store / PYTEST_MP_STORE)
-STORE_DIR_ENV = "pyglet_mp_store_dir"
+#: the samples folder and the store folder: one environment variable each,
+#: read by the plugin (options.py) and by `pyglet-mp` alike
+SAMPLES_DIR_ENV = "PYTEST_MP_SAMPLES_DIR"
+STORE_DIR_ENV = "PYTEST_MP_STORE"
+#: the names `pyglet-mp` read before; still read, with a warning, for one release
+DEPRECATED_ENV = {SAMPLES_DIR_ENV: "pyglet_mp_samples_dir", STORE_DIR_ENV: "pyglet_mp_store_dir"}
 ACTIVATION_FILE = "activation.json"
 CONFIGURATION_FILE = "configuration.json"
 SAMPLES_VERSION_FILE = "_version.txt"
@@ -267,11 +270,32 @@ LINKED_SPECIAL_REPORTS = tuple(SPECIAL_REPORTS[k] for k in ("summary", "pyglet_i
 # -- samples folder -----------------------------------------------------------
 
 
+def environment_setting(name: str) -> tuple[str | None, str]:
+    """The value of the environment variable `name` (SAMPLES_DIR_ENV,
+    STORE_DIR_ENV), else of its deprecated name; and the variable read."""
+    value = os.environ.get(name)
+    old = DEPRECATED_ENV.get(name)
+    if not value and old and os.environ.get(old):
+        return os.environ[old], old
+    return value or None, name
+
+
+def deprecated_environment() -> list[str]:
+    """A warning for each deprecated variable set (environment_setting)."""
+    notes = []
+    for name, old in DEPRECATED_ENV.items():
+        if os.environ.get(old):
+            notes.append(f"{old} is ignored: {name} is set too" if os.environ.get(name) else
+                         f"{old} is deprecated and will not be read after the next release; "
+                         f"set {name} instead (pytest reads it too)")
+    return notes
+
+
 def resolve_samples_dir(value: str | os.PathLike[str] | None, *, source: str) -> Path:
-    """The samples folder from an option, or from pyglet_mp_samples_dir."""
+    """The samples folder from an option, or from SAMPLES_DIR_ENV."""
     if value is None or str(value) == "":
-        value = os.environ.get(SAMPLES_DIR_ENV)
-        source = f"environment variable {SAMPLES_DIR_ENV}"
+        value, variable = environment_setting(SAMPLES_DIR_ENV)
+        source = f"environment variable {variable}"
         if not value:
             raise UsageError(
                 f"no samples folder: pass --samples-dir or set {SAMPLES_DIR_ENV}")
@@ -288,8 +312,8 @@ def resolve_store_dir(value: str | os.PathLike[str] | None, samples_dir: Path, *
     """The store folder from an option (else the environment variable `env`),
     else the samples folder; created when missing."""
     if (value is None or str(value) == "") and env:
-        value = os.environ.get(env) or None
-        source = f"environment variable {env}"
+        value, variable = environment_setting(env)
+        source = f"environment variable {variable}"
     if value is None or str(value) == "":
         return samples_dir
     path = Path(value).expanduser()

@@ -1,4 +1,4 @@
-"""pyglet-mp --store (and $pyglet_mp_store_dir); pyglet-mp prune."""
+"""pyglet-mp --store (and $PYTEST_MP_STORE); pyglet-mp prune."""
 from __future__ import annotations
 
 import json
@@ -153,3 +153,22 @@ def test_prune_refuses_a_bad_count(mp, samples_dir, keep):
     r = mp("prune", f"--keep={keep}")
     r.one_line_error("--keep", "whole number")
     assert len(_sessions(samples_dir)) == 2
+
+
+def test_former_variable_names_are_read_with_a_warning(mp, samples_dir, kept, monkeypatch):
+    """One name per setting (PYTEST_MP_SAMPLES_DIR, PYTEST_MP_STORE, read by pytest
+    too); the names pyglet-mp read before still work for a release, with a warning."""
+    monkeypatch.delenv(sessions.SAMPLES_DIR_ENV)
+    monkeypatch.setenv("pyglet_mp_samples_dir", str(samples_dir))
+    monkeypatch.setenv("pyglet_mp_store_dir", str(kept))
+    r = mp("new", "s1")
+    assert r.code == 0, r.output
+    assert sessions.SessionPaths(samples_dir, "s1", kept).exists()
+    warnings = [line for line in r.err.splitlines() if "warning" in line]
+    assert len(warnings) == 2 and "set PYTEST_MP_STORE instead" in r.err \
+        and "set PYTEST_MP_SAMPLES_DIR instead" in r.err
+    # the new name wins, and the old one is said to be ignored
+    monkeypatch.setenv(sessions.STORE_DIR_ENV, str(samples_dir))
+    r = mp("list")
+    assert "no sessions in" in r.out
+    assert "pyglet_mp_store_dir is ignored: PYTEST_MP_STORE is set too" in r.err
