@@ -443,17 +443,31 @@ def cmd_merge(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_prune(args: argparse.Namespace) -> int:
-    from . import prune
-
+def _prune_limits(args: argparse.Namespace, parse_age: Callable[[str], float]
+                  ) -> tuple[int, float | None]:
+    """--keep N (default 1: the newest always stays) and --older-than AGE; one needed."""
+    if args.keep is None and args.older_than is None:
+        raise CommandError("say what to prune: --keep N (keep the N newest, remove older "
+                           "repeats), --older-than AGE (remove older runs), or both")
     try:
-        keep = int(args.keep)
+        keep = 1 if args.keep is None else int(args.keep)
     except ValueError:
         keep = -1
     if keep < 0:
         raise CommandError(f"--keep {args.keep[:40]!r} must be a whole number, 0 or more")
+    try:
+        older_than = None if args.older_than is None else parse_age(args.older_than)
+    except ValueError as exc:
+        raise CommandError(f"--older-than {args.older_than[:40]!r}: {exc}") from None
+    return keep, older_than
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from . import prune
+
+    keep, older_than = _prune_limits(args, prune.parse_age)
     samples_dir, store_dir = _folders(args)
-    decisions = prune.plan(samples_dir, store_dir, keep)
+    decisions = prune.plan(samples_dir, store_dir, keep, older_than)
     removed = 0
     for decision in decisions:
         if not decision.remove:
@@ -465,7 +479,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
             prune.remove(sessions.SessionPaths(samples_dir, decision.name,
                                             None if store_dir == samples_dir else store_dir))
         removed += 1
-        print(f"{verb} {decision.name}: same verdicts as {decision.why}")
+        print(f"{verb} {decision.name}: {decision.why}")
     if not removed:
         print(f"nothing to prune in {store_dir}")
     return EXIT_OK
@@ -495,8 +509,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "unbundle": (cmd_unbundle, "restore a session archive into the store folder (default: the samples folder)"),
     "merge": (cmd_merge, "merge sessions or bundles of shards (--mp-shard) into one new "
                          "session, with its reports"),
-    "prune": (cmd_prune, "remove testrun_NN sessions, beyond the N newest, whose verdicts "
-                         "repeat a newer one's"),
+    "prune": (cmd_prune, "remove testrun_NN sessions, beyond the N newest by creation, "
+                         "whose verdicts repeat a newer one's, or older than an age"),
 }
 
 
@@ -591,8 +605,14 @@ def build_parser() -> argparse.ArgumentParser:
                                        "playlists; each sample's versions are kept")
     parsers["merge"].add_argument("--plots", choices=("failed", "all", "none"),
                                   default="failed", help="timeline pages to write")
-    parsers["prune"].add_argument("--keep", metavar="N", required=True,
-                                  help="testrun_NN sessions always kept, newest first")
+    parsers["prune"].add_argument("--keep", metavar="N",
+                                  help="testrun_NN sessions always kept, newest first by "
+                                       "creation (the newest always is); older ones that "
+                                       "repeat a newer one's verdicts are removed")
+    parsers["prune"].add_argument("--older-than", metavar="AGE",
+                                  help="remove testrun_NN sessions created more than AGE "
+                                       "ago (12h, 7d, 2w; a bare number is days), whatever "
+                                       "their verdicts")
     parsers["prune"].add_argument("--dry-run", action="store_true",
                                   help="print what would be removed, remove nothing")
     for name in ("playmany", "run-test-suite"):

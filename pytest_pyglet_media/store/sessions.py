@@ -30,6 +30,7 @@ import re
 import shutil
 import tempfile
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path, PurePath
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -87,6 +88,9 @@ class Configuration:
     dev_debug: bool = False
     has_playlist: bool = False
     config_vs: str = "1.0"
+    #: when the session was created, ISO 8601 in UTC (created_at reads it);
+    #: "" in a session made before it was recorded
+    created: str = ""
 
     @property
     def raw_data_writable(self) -> bool:
@@ -507,12 +511,35 @@ def list_sessions(store_dir: Path) -> list[str]:
 
 
 def next_testrun_name(store_dir: Path) -> str:
-    taken = {entry.name for entry in _scandir(store_dir, "store folder")}
-    for number in range(10000):
-        name = f"{TESTRUN_PREFIX}{number:02d}"
-        if name not in taken:
-            return name
-    raise SessionError(f"{store_dir}: no free testrun_NN name left")
+    """testrun_NN, NN one more than the highest testrun number in the store:
+    a number prune freed is never used again (prune keeps the highest:
+    cli/prune.py), and past testrun_99 the numbers widen (testrun_100)."""
+    numbers = [testrun_number(entry.name) for entry in _scandir(store_dir, "store folder")]
+    highest = max((n for n in numbers if n is not None), default=-1)
+    return f"{TESTRUN_PREFIX}{highest + 1:02d}"
+
+
+def now_stamp() -> str:
+    """The time now, as a session records its creation (ISO 8601, UTC)."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def created_at(paths: SessionPaths) -> float:
+    """When the session was created, in seconds since the epoch: recorded in
+    its configuration; for a session made before that was recorded, the time
+    its versions file was written (at creation, never rewritten since)."""
+    try:
+        stamp = load_configuration(paths).created
+        if stamp:
+            return datetime.fromisoformat(stamp).timestamp()
+    except (ValueError, BadFileError):
+        pass
+    for witness in (paths.versions, paths.configuration):
+        try:
+            return witness.stat().st_mtime
+        except OSError:
+            continue
+    return 0.0
 
 
 _TESTRUN_NAME = re.compile(rf"^{TESTRUN_PREFIX}(\d+)$")
@@ -533,7 +560,7 @@ def load_configuration(paths: SessionPaths) -> Configuration:
         raise BadFileError(paths.configuration, "is not a JSON object")
     known = {k: v for k, v in data.items() if k in Configuration.__dataclass_fields__}
     for key, value in known.items():
-        expected = str if key == "config_vs" else bool
+        expected = str if key in ("config_vs", "created") else bool
         if not isinstance(value, expected):
             raise BadFileError(paths.configuration,
                                f"{key} must be {'a string' if expected is str else 'true or false'}, "
@@ -714,7 +741,8 @@ def create_session(samples_dir: Path, name: str, samples: list[str], *,
         atomic.write_text(staged.samples_version, samples_version + "\n")
         if skipped:
             atomic.write_text(staged.skipped_files, sample_selection.to_text(skipped))
-        save_configuration(staged, Configuration(has_playlist=has_playlist))
+        save_configuration(staged, Configuration(has_playlist=has_playlist,
+                                                 created=now_stamp()))
     return paths
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import PurePosixPath
 
 import pytest
@@ -212,7 +213,8 @@ def test_create_session(samples_dir):
     assert sessions.load_versions(paths) == {"pyglet": "2.1.19",
                                           "ffmpeg_libraries": {"avcodec": 59}}
     assert paths.samples_version.read_text() == "corpus v3\n"
-    assert sessions.load_configuration(paths) == sessions.Configuration(has_playlist=True)
+    conf = sessions.load_configuration(paths)
+    assert conf == sessions.Configuration(has_playlist=True, created=conf.created)
     assert sessions.list_sessions(samples_dir) == ["s1"]
     # nothing else left beside it (no staging folder)
     assert sorted(p.name for p in samples_dir.iterdir() if p.is_dir()) == ["s1"]
@@ -326,6 +328,24 @@ def test_next_testrun_name(samples_dir):
     assert sessions.next_testrun_name(samples_dir) == "testrun_02"
 
 
+def test_testrun_numbers_never_go_back_and_widen_past_99(samples_dir):
+    _create(samples_dir, "testrun_00")
+    _create(samples_dir, "testrun_05")
+    assert sessions.next_testrun_name(samples_dir) == "testrun_06"  # not 01: never reused
+    _create(samples_dir, "testrun_99")
+    assert sessions.next_testrun_name(samples_dir) == "testrun_100"
+
+
+def test_a_session_records_when_it_was_created(samples_dir):
+    before = time.time()
+    paths = _create(samples_dir)
+    assert before - 1 <= sessions.created_at(paths) <= time.time() + 1
+    # a session from before the time was recorded: when its versions were written
+    sessions.update_configuration(paths, created="")
+    os.utime(paths.versions, (1_000_000, 1_000_000))
+    assert sessions.created_at(paths) == 1_000_000
+
+
 # -- configuration -------------------------------------------------------------------------------
 
 
@@ -376,12 +396,14 @@ def test_load_configuration_missing_and_binary(samples_dir):
 def test_load_configuration_ignores_unknown_keys(samples_dir):
     paths = _create(samples_dir)
     paths.configuration.write_text('{"dev_debug": true, "future_key": 3}')
-    assert sessions.load_configuration(paths) == sessions.Configuration(dev_debug=True)
+    conf = sessions.load_configuration(paths)
+    assert conf == sessions.Configuration(dev_debug=True, created=conf.created)
 
 
 def test_require_raw_writable(samples_dir):
     paths = _create(samples_dir)
-    assert sessions.require_raw_writable(paths) == sessions.Configuration()
+    conf = sessions.require_raw_writable(paths)
+    assert conf == sessions.Configuration(created=conf.created)
     sessions.update_configuration(paths, protect_raw_data=True)
     with pytest.raises(ProtectedSessionError) as info:
         sessions.require_raw_writable(paths)
