@@ -72,6 +72,9 @@ class SessionReporter:
             or bool(session.shouldfail)
         settings = self.ctx.settings
         try:
+            # `pyglet-mp summarize` shows the same baseline section and column
+            sessions.save_baseline_used(paths, self.ctx.baseline_path
+                                        if self.ctx.judged_by_baseline else None)
             other = sessions.open_session(paths.samples_dir, settings.compare, paths.store) \
                 if settings.compare else None
             self.written = write_session_reports(

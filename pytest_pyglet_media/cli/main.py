@@ -20,6 +20,7 @@ from ..core import atomic
 from ..core.errors import MediaTestError, UsageError
 from ..core.names import MANIFEST_NAME, counted
 from ..judge import analysis as an
+from ..judge import baseline as bl
 from ..judge import comparison
 from ..play.runner import DEFAULT_PLAYER
 from ..report import text_reports
@@ -212,9 +213,36 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     if not sessions.load_configuration(paths).reports_writable:
         raise CommandError(f"session {paths.name} protects its reports (protect_reports in "
                            f"{paths.configuration}); set dev_debug to true there to rewrite them")
-    written = write_session_reports(paths, {}, expectations=_expectations(paths.samples_dir))
+    written = write_session_reports(paths, {}, expectations=_expectations(paths.samples_dir),
+                                    baseline=_baseline_of(paths, args.baseline))
     print(f"wrote {written.summary_path}")
     return EXIT_OK
+
+
+def _baseline_of(paths: sessions.SessionPaths, given: str | None) -> bl.Baseline | None:
+    """The baseline summarize shows: --baseline FILE, else the one the
+    session's run used (remembered in the session), else for a session older
+    than that record, samples.baseline.json of the samples folder if any."""
+    if given is not None:
+        path = Path(given).expanduser()
+        if not path.is_file():
+            raise CommandError(f"--baseline {given[:120]!r}: no such file")
+    else:
+        used = sessions.load_baseline_used(paths)
+        if used is None:
+            return None
+        if used == sessions.BASELINE_NOT_RECORDED:
+            path = bl.resolve_path(paths.samples_dir, None)
+            if not path.is_file():
+                return None
+        else:
+            path = Path(used)
+            if not path.is_file():
+                print(f"pyglet-mp: warning: the baseline {path} session {paths.name}'s run "
+                      "used is gone; its section is left out (name one with --baseline)",
+                      file=sys.stderr)
+                return None
+    return bl.load(path, shown=bl.shown_name(path, paths.samples_dir))
 
 
 def _expectations(samples_dir: Path) -> dict[str, str]:
@@ -573,6 +601,9 @@ def build_parser() -> argparse.ArgumentParser:
                  "compare", "timeline", "plot"):
         parsers[name].add_argument("--session", metavar="SESSION",
                                    help="work on this session instead of the active one")
+    parsers["summarize"].add_argument("--baseline", metavar="FILE",
+                                      help="baseline file shown beside the counts (default: "
+                                           "the one the session's run used)")
     parsers["report"].add_argument("sample", metavar="SAMPLE")
     parsers["report"].add_argument("report_name", metavar="REPORT",
                                    choices=sorted(text_reports.AVAILABLE_REPORTS),

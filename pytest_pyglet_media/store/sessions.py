@@ -155,6 +155,12 @@ class SessionPaths:
         return self.dbg_dir / "_samples_version.txt"
 
     @property
+    def baseline_used(self) -> Path:
+        """Which baseline file the session's latest run was judged against
+        (save_baseline_used), so that `pyglet-mp summarize` shows it again."""
+        return self.dbg_dir / "_baseline_used.json"
+
+    @property
     def skipped_files(self) -> Path:
         """Files of the samples folder the implicit playlist left out, and why."""
         return self.dbg_dir / "_skipped_files.txt"
@@ -832,3 +838,28 @@ def load_skipped_files(paths: SessionPaths) -> tuple[sample_selection.SkippedFil
     except OSError as exc:
         raise BadFileError(paths.skipped_files, f"cannot be read: {exc.strerror}") from None
     return sample_selection.from_text(text)
+
+
+# -- the baseline a run used -----------------------------------------------------
+
+
+def save_baseline_used(paths: SessionPaths, baseline: Path | None) -> None:
+    """Remember the baseline file the run was judged against (None: none)."""
+    where = None if baseline is None else str(Path(baseline).expanduser().absolute())
+    atomic.write_text(paths.baseline_used, json.dumps({"path": where}) + "\n")
+
+
+#: load_baseline_used of a session from before runs remembered their baseline
+BASELINE_NOT_RECORDED = "not recorded"
+
+
+def load_baseline_used(paths: SessionPaths) -> Path | None | str:
+    """The baseline file the session's latest run used, None when it used
+    none, or BASELINE_NOT_RECORDED (a session older than the record)."""
+    if not paths.baseline_used.exists():
+        return BASELINE_NOT_RECORDED
+    data = _load_json(paths.baseline_used)
+    if not isinstance(data, dict) or not isinstance(data.get("path"), (str, type(None))):
+        raise BadFileError(paths.baseline_used, 'must hold {"path": FILE or null}; fix or '
+                                                "delete it")
+    return None if data["path"] is None else Path(data["path"])

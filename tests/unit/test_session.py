@@ -458,3 +458,15 @@ def test_corrupt_activation(samples_dir, content, word):
         sessions.active_session(samples_dir)
     assert str(path) in str(info.value)
     assert word in str(info.value)
+
+
+def test_the_baseline_a_run_used_is_remembered(samples_dir, tmp_path):
+    paths = _create(samples_dir)
+    assert sessions.load_baseline_used(paths) == sessions.BASELINE_NOT_RECORDED
+    sessions.save_baseline_used(paths, tmp_path / "elsewhere.json")
+    assert sessions.load_baseline_used(paths) == tmp_path / "elsewhere.json"
+    sessions.save_baseline_used(paths, None)
+    assert sessions.load_baseline_used(paths) is None
+    paths.baseline_used.write_text('{"path": 3}')
+    with pytest.raises(BadFileError, match="path"):
+        sessions.load_baseline_used(paths)
