@@ -21,6 +21,7 @@ from .play import order, timeouts
 from .play.playback import Attempt, play_limit, play_with_retries
 from .report import text_reports
 from .store import play_marker
+from .store.manifest import sample_markers
 from .store import sessions
 
 ITEM_NAME = "play"
@@ -110,6 +111,8 @@ class SampleFile(pytest.File):
             item.add_marker(pytest.mark.flaky(reruns=0))
         spec = self.config.stash[RUN_CONTEXT].manifest
         expectation = spec.expectation(sample_name(self)) if spec else None
+        for marker in sample_markers(expectation) if expectation is not None else ():
+            item.add_marker(marker)  # samples.toml's (manifest_markers.py)
         if expectation is not None and expectation.expect != "pass":
             item.add_marker(pytest.mark.xfail(
                 reason=f"{expectation.expect}: {expectation.reason}",

@@ -8,8 +8,8 @@ from typing import Any, Generator
 
 import pytest
 
-from . import (collection_paths, concurrency, context, html_links, items, junit, options,
-               progress, sound)
+from . import (collection_paths, concurrency, context, html_links, items, junit,
+               manifest_markers, options, progress, sound)
 from .core.errors import MediaTestError
 from .play import ffmpeg_check
 from .reporter import SessionReporter
@@ -44,6 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
             return  # explicit paths none of which reaches the samples: plugin idle
         if workerinput is not None:
             ctx = context.for_worker(settings, workerinput.get(WORKER_SESSION_KEY))
+            manifest_markers.register(config, ctx.manifest)
             if workerinput.get(WORKER_ORDER_KEY) is not None:
                 config.stash[items.PLAY_ORDER] = tuple(workerinput[WORKER_ORDER_KEY])
         else:
@@ -54,6 +55,7 @@ def pytest_configure(config: pytest.Config) -> None:
                 # before any worker, fork server or player: they inherit its address
                 sound.provide(config, settings.audio)
             ctx = context.prepare(settings, collect_only=config.option.collectonly)
+            _register_markers(config, ctx)
             if ctx.paths is not None and not config.option.collectonly:
                 config.stash[OWNER] = session_owner.claim(ctx.paths)
             _warn_left_out(config, ctx)
@@ -125,6 +127,17 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     with progress.Progress(fd, item.sample, lambda: progress.duration_from(ref, load),
                            began=lambda: concurrency.play_began(item.config, item.sample)):
         return (yield)
+
+
+def _register_markers(config: pytest.Config, ctx: context.RunContext) -> None:
+    """samples.toml's markers (manifest_markers.py); a refusal keeps no
+    session this run created."""
+    try:
+        manifest_markers.register(config, ctx.manifest)
+    except MediaTestError:
+        if ctx.created and ctx.paths is not None:
+            shutil.rmtree(ctx.paths.session_dir, ignore_errors=True)
+        raise
 
 
 def _warn_left_out(config: pytest.Config, ctx: context.RunContext) -> None:

@@ -1,0 +1,40 @@
+"""samples.toml's markers: a sample's `markers` and its expectation become pytest
+markers of its item (`-m` selects by them, `--markers` lists the declared ones);
+an undeclared one is refused up front under --strict-markers."""
+from __future__ import annotations
+
+MANIFEST = '''
+[markers]
+slow = "samples longer than a minute"
+
+[samples."perfect_long.mp4"]
+markers = ["slow", "h264"]
+
+[samples."defects_cut.mp4"]
+expect = "broken"
+reason = "truncated on purpose"
+'''
+
+
+def _listed(run):
+    return sorted(line for line in run.out.splitlines() if "::" in line)
+
+
+def test_markers_from_samples_toml_select_and_are_listed(mp):
+    mp.add("perfect_long.mp4", "defects_cut.mp4", "perfect_short.mp4")
+    mp.manifest(MANIFEST)
+    mp.pytester.makeini("[pytest]\nmarkers =\n    h264: the codec\n")
+    run = mp.run("--collect-only", "-q", "-m", "not broken and not slow", "--strict-markers")
+    assert run.ret == 0, run.out + run.err
+    assert _listed(run) == [mp.nodeid("perfect_short.mp4")]
+    run = mp.run("--collect-only", "-q", "-m", "h264")
+    assert _listed(run) == [mp.nodeid("perfect_long.mp4")]
+    listed = mp.run("--markers")
+    assert "@pytest.mark.slow: samples longer than a minute" in listed.out
+    assert "@pytest.mark.broken: samples.toml" in listed.out
+    # a marker declared nowhere: refused before anything plays, naming the sample
+    mp.pytester.makeini("[pytest]\n")
+    strict = mp.run("--strict-markers", "--collect-only", "-q")
+    assert strict.ret == 4
+    assert "'perfect_long.mp4' has the marker 'h264'" in strict.err
+    assert "[markers]" in strict.err and "Traceback" not in strict.err
