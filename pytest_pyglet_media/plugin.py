@@ -62,7 +62,7 @@ def pytest_configure(config: pytest.Config) -> None:
             config.stash[items.PLAY_ORDER] = play_order = items.play_order(ctx)
             config.pluginmanager.register(SessionReporter(ctx), "pyglet-media-reporter")
             config.pluginmanager.register(
-                junit.JunitRows(config, items.ITEM_NAME, ctx.samples_dir.name),
+                junit.JunitRows(config, items.ITEM_NAME, ctx.samples_dir.name, ctx.playlist),
                 "pyglet-media-junit")
             if config.pluginmanager.hasplugin("xdist"):
                 config.pluginmanager.register(_XdistHooks(ctx, play_order), "pyglet-media-xdist")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 
+from mp_support import junit
+
 NESTED = ("live/perfect_b.mp4", "live/deep/defects_c.mp4")
 
 
@@ -31,10 +33,14 @@ def test_subfolders_are_named_not_searched_without_the_option(mp):
 def test_recursive_run_names_nested_samples_by_their_path_everywhere(mp, mpcli):
     _folder(mp)
     before = _files(mp.samples)
-    run = mp.run("-v", "--mp-recursive", "--mp-exclude=other/*")
+    xml = mp.pytester.path / "out.xml"
+    run = mp.run("-v", "--mp-recursive", "--mp-exclude=other/*", f"--junitxml={xml}")
     assert run.statuses() == {mp.nodeid("perfect_a.mp4"): "PASSED",
                               mp.nodeid("live/perfect_b.mp4"): "PASSED",
                               mp.nodeid("live/deep/defects_c.mp4"): "FAILED"}
+    cases = junit.cases(xml)  # one row each, named by the whole name
+    assert sorted(cases) == ["live/deep/defects_c.mp4", "live/perfect_b.mp4", "perfect_a.mp4"]
+    assert cases["live/deep/defects_c.mp4"]["mp_verdict"] == "defects"
     # every file it wrote is in the session, each sample's under one flat name
     written = [f for f in _files(mp.samples) if f not in before]
     assert all(f.startswith("testrun_00/") for f in written), written
