@@ -189,9 +189,12 @@ def _require_writable_folder(folder: Path) -> None:
 
 def folders(settings: Settings) -> tuple[Path, Path]:
     """The samples folder and the store folder (the samples folder by default)."""
-    samples_dir = sessions.resolve_samples_dir(settings.samples_dir, source=f"--mp-samples-dir (or mp_samples_dir, {sessions.SAMPLES_DIR_ENV})")
+    samples_dir = sessions.resolve_samples_dir(
+        settings.samples_dir,
+        source=f"--mp-samples-dir (or mp_samples_dir, {sessions.SAMPLES_DIR_ENV})")
     store_dir = sessions.resolve_store_dir(settings.store, samples_dir,
-                                        source=f"--mp-store (or mp_store, {sessions.STORE_DIR_ENV})")
+                                           source=f"--mp-store (or mp_store, "
+                                                  f"{sessions.STORE_DIR_ENV})")
     return samples_dir, store_dir
 
 

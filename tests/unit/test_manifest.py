@@ -291,7 +291,8 @@ def test_description_single_line() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["/a.mp4", "sub/../a.mp4", "sub\\\\a.mp4", "..", "a..mp4", ".hidden.mp4", "", MANIFEST_NAME]
+    "name", ["/a.mp4", "sub/../a.mp4", "sub\\\\a.mp4", "..", "a..mp4", ".hidden.mp4", "",
+             MANIFEST_NAME]
 )
 def test_bad_sample_names(name: str) -> None:
     message = sample_error(f'[samples."{name}"]\ntext = "x"\n')
