@@ -6,7 +6,8 @@ facts where each junit family allows them, failure text for every --tb style.
 - xunit2 (pytest's default): a testcase may not hold properties (the JUnit
   schema pytest tests xunit2 with); the facts are properties of the
   testsuite, one per fact and sample: `mp_verdict[clip.mp4]`, ...
-- every family: testcase `name` is the sample (`clip.mp4`) and `classname` the
+- every family: testcase `name` is the sample (`clip.mp4`; `clip.mp4[pulse]`
+  for an item per driver, --mp-drivers) and `classname` the
   samples folder (`samples`), so a CI list that splits the classname at its
   last dot (Jenkins) still names the sample in every row. Node ids do not
   change (`samples/clip.mp4::play`).
@@ -54,19 +55,27 @@ def _logxml(config: pytest.Config) -> Any:
 
 def split_nodeid(nodeid: str, item_name: str, samples: Collection[str] = ()
                  ) -> tuple[str, str] | None:
-    """`samples/clip.mp4::play` -> ("samples", "clip.mp4"); None for other items.
+    """`samples/clip.mp4::play` -> ("samples", "clip.mp4"), and an item per
+    driver (--mp-drivers) `samples/clip.mp4::play[pulse]` -> ("samples",
+    "clip.mp4[pulse]"): a row per driver, named so; None for other items.
     A sample in a subfolder (--mp-recursive, one of `samples`) keeps its whole
     name: `samples/live/a.mp4::play` -> ("samples", "live/a.mp4"), so that
     live/a.mp4 and studio/a.mp4 stay two rows with their own properties."""
     path, sep, name = nodeid.rpartition("::")
-    if not sep or name != item_name or "::" in path:
+    if not sep or "::" in path:
+        return None
+    if name == item_name:
+        driver = ""
+    elif name.startswith(f"{item_name}[") and name.endswith("]"):
+        driver = name[len(item_name):]
+    else:
         return None
     nested = [s for s in samples if "/" in s and (path == s or path.endswith("/" + s))]
     if nested:
         sample = max(nested, key=len)
-        return path[:-len(sample)].rstrip("/"), sample
+        return path[:-len(sample)].rstrip("/"), sample + driver
     folder, _, sample = path.rpartition("/")
-    return folder, sample
+    return folder, sample + driver
 
 
 class JunitRows:

@@ -65,6 +65,11 @@ def sample_name_problem(name: str) -> str | None:
     problem = _part_problem(parts[-1])
     if problem is not None:
         return problem
+    if "::" in name:
+        # pytest splits a node id at its first '::': `a::b.mp4::play` names
+        # the file `a`, so its item could never be run again by its id
+        return "contains '::', which pytest reads as the end of the file's path in a " \
+               "node id; rename the file"
     if name.endswith(BUNDLE_SUFFIX):
         return f"is a session bundle ({BUNDLE_SUFFIX}), not a sample"
     suffix = PurePath(name).suffix.lower()
