@@ -50,13 +50,16 @@ def pytest_configure(config: pytest.Config) -> None:
         else:
             options.require_command_line_only(settings, config.invocation_params.args)
             _warn_deprecated_names(config)
-            if settings.player == options.DEFAULT_PLAYER and not config.option.collectonly:
+            # `pytest --markers` lists samples.toml's markers and plays nothing:
+            # like --collect-only, it creates no session
+            listing = config.option.collectonly or bool(getattr(config.option, "markers", False))
+            if settings.player == options.DEFAULT_PLAYER and not listing:
                 ffmpeg_check.require_ffmpeg()  # one clear error before anything plays
                 # before any worker, fork server or player: they inherit its address
                 sound.provide(config, settings.drivers or settings.audio)
-            ctx = context.prepare(settings, collect_only=config.option.collectonly)
+            ctx = context.prepare(settings, collect_only=listing)
             _register_markers(config, ctx)
-            if ctx.paths is not None and not config.option.collectonly:
+            if ctx.paths is not None and not listing:
                 config.stash[OWNER] = session_owner.claim(ctx.paths)
             _warn_left_out(config, ctx)
             config.stash[items.PLAY_ORDER] = play_order = items.play_order(ctx)

@@ -30,6 +30,7 @@ def test_markers_from_samples_toml_select_and_are_listed(mp):
     listed = mp.run("--markers")
     assert "@pytest.mark.slow: samples longer than a minute" in listed.out
     assert "@pytest.mark.broken: samples.toml" in listed.out
+    assert listed.sessions() == []  # listing markers plays nothing, keeps no session
     # a marker declared nowhere: refused before anything plays, naming the sample
     mp.pytester.makeini("[pytest]\n")
     strict = mp.run("--strict-markers", "--collect-only", "-q")
