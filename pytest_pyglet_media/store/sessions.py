@@ -15,8 +15,10 @@ The sessions and activation.json live in the *store* folder, which is the
 samples folder unless --mp-store / `pyglet-mp --store` names another one
 (a read-only or shared corpus): samples are read from the samples folder,
 everything written goes to the store. A store serves one samples folder;
-sessions name their samples by file name only, so two samples folders
-sharing one store would mix their sessions.
+sessions name their samples by their path in it (`clip.mp4`, or
+`live/concert.mkv` under --mp-recursive), so two samples folders sharing one
+store would mix their sessions. A sample's files in a session keep one flat
+name each (names.store_stem), never a subfolder of the session.
 
 The plugin and the `pyglet-mp` command share this module. Every name of a
 session's files and folders is spelled here, and only here: others ask
