@@ -1,6 +1,7 @@
 """samples.toml's markers: a sample's `markers` and its expectation become pytest
 markers of its item (`-m` selects by them, `--markers` lists the declared ones);
-an undeclared one is refused up front under --strict-markers."""
+an undeclared one is refused up front under --strict-markers (unit:
+tests/unit/test_manifest_markers.py)."""
 from __future__ import annotations
 
 MANIFEST = '''
@@ -31,9 +32,3 @@ def test_markers_from_samples_toml_select_and_are_listed(mp):
     assert "@pytest.mark.slow: samples longer than a minute" in listed.out
     assert "@pytest.mark.broken: samples.toml" in listed.out
     assert listed.sessions() == []  # listing markers plays nothing, keeps no session
-    # a marker declared nowhere: refused before anything plays, naming the sample
-    mp.pytester.makeini("[pytest]\n")
-    strict = mp.run("--strict-markers", "--collect-only", "-q")
-    assert strict.ret == 4
-    assert "'perfect_long.mp4' has the marker 'h264'" in strict.err
-    assert "[markers]" in strict.err and "Traceback" not in strict.err
