@@ -52,6 +52,7 @@ def clean_env() -> dict[str, str]:
     """This benchmark's runs must not inherit an outer pytest's settings."""
     env = {k: v for k, v in os.environ.items()
            if not (k.startswith("PYTEST_") or k in ("DISPLAY", "WAYLAND_DISPLAY"))}
+    env.pop("PYTEST_MP_SAMPLES_DIR", None)
     env.pop("pyglet_mp_samples_dir", None)
     return env
 

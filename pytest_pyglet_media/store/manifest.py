@@ -8,9 +8,11 @@ the file, the sample and the key, and saying what would be accepted.
 """
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -26,7 +28,7 @@ else:  # pragma: no cover - exercised only on Python 3.10
 Expectation = Literal["pass", "defect", "broken"]
 EXPECTATIONS: tuple[Expectation, ...] = ("pass", "defect", "broken")
 
-TOP_LEVEL_KEYS = ("corpus", "samples")
+TOP_LEVEL_KEYS = ("corpus", "markers", "samples")
 CORPUS_KEYS = ("version", "description")
 SAMPLE_KEYS = (
     "ffmpeg",
@@ -36,7 +38,13 @@ SAMPLE_KEYS = (
     "reason",
     "strict",
     "description",
+    "markers",
 )
+#: what a marker name may be: a Python identifier, as `pytest -m` expressions read it
+_MARKER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: pytest's own markers, which change how a test runs: never a sample's tag
+RESERVED_MARKERS = frozenset({"skip", "skipif", "xfail", "parametrize", "usefixtures",
+                              "filterwarnings", "timeout", "flaky", "tryfirst", "trylast"})
 
 # TOML names for the Python types tomllib produces, so messages speak the
 # language of the file the user edits.
@@ -62,6 +70,8 @@ class SampleSpec:
     ffmpeg: tuple[str, ...] | None
     text: str | None
     truncate: float | None
+    #: pytest markers of the sample's item (`pytest -m "not slow"`)
+    markers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,8 @@ class Manifest:
     version: str
     description: str
     samples: Mapping[str, SampleSpec]
+    #: the [markers] table: marker name -> what it means (pytest --markers shows it)
+    markers: Mapping[str, str] = dataclass_field(default_factory=dict)
 
     def expectation(self, sample_name: str) -> SampleSpec | None:
         """The entry for `sample_name`, or None when the manifest does not list it."""
@@ -113,7 +125,45 @@ def parse_manifest(text: str, path: Path) -> Manifest:
     _reject_unknown(path, "the top level", document, TOP_LEVEL_KEYS, what="table")
     version, description = _parse_corpus(path, document.get("corpus"))
     samples = _parse_samples(path, document.get("samples", {}))
-    return Manifest(path=path, version=version, description=description, samples=samples)
+    markers = _parse_markers(path, document.get("markers", {}))
+    return Manifest(path=path, version=version, description=description, samples=samples,
+                    markers=markers)
+
+
+# --- markers ---------------------------------------------------------------------
+
+
+def _marker_problem(name: str) -> str | None:
+    if not _MARKER_NAME.match(name):
+        return "is not a marker name (letters, digits and '_', not starting with a digit)"
+    if name in RESERVED_MARKERS:
+        return "is one of pytest's own markers, which change how a test runs"
+    return None
+
+
+def _parse_markers(path: Path, table: Any) -> dict[str, str]:
+    """[markers]: name = "what it means", registered with pytest."""
+    _expect_type(path, "[markers]", table, dict)
+    for name, meaning in table.items():
+        problem = _marker_problem(name)
+        if problem is not None:
+            raise ManifestError(path, f"[markers]: {name[:60]!r} {problem}")
+        _expect_type(path, f"[markers] key {name!r}", meaning, str)
+    return dict(table)
+
+
+def _parse_sample_markers(path: Path, name: str, entry: dict[str, Any]) -> tuple[str, ...]:
+    where = f"sample {name!r} key 'markers'"
+    value = entry.get("markers", [])
+    if not isinstance(value, list):
+        raise ManifestError(path, f"{where}: expected an array of strings, got {_toml_type(value)}")
+    for item in value:
+        if not isinstance(item, str):
+            raise ManifestError(path, f"{where}: expected strings, got {_toml_type(item)}")
+        problem = _marker_problem(item)
+        if problem is not None:
+            raise ManifestError(path, f"{where}: {item[:60]!r} {problem}")
+    return tuple(dict.fromkeys(value))
 
 
 # --- the [corpus] table --------------------------------------------------------
@@ -178,6 +228,7 @@ def _parse_sample(path: Path, name: str, entry: Any) -> SampleSpec:
         ffmpeg=ffmpeg,
         text=text,
         truncate=truncate,
+        markers=_parse_sample_markers(path, name, entry),
     )
 
 
@@ -311,3 +362,17 @@ def expected_failures(manifest: Manifest | None) -> dict[str, str]:
         return {}
     return {name: f"{spec.expect}: {spec.reason}" for name, spec in manifest.samples.items()
             if spec.expect != "pass"}
+
+
+#: the marker each expectation gives its samples, so `pytest -m "not broken"`
+#: leaves out what samples.toml calls broken
+EXPECTATION_MARKERS = {"broken": "samples.toml: a broken input that must fail cleanly "
+                                 "(expect = \"broken\")",
+                       "defect": "samples.toml: a known defect, reported as xfail "
+                                 "(expect = \"defect\")"}
+
+
+def sample_markers(spec: SampleSpec) -> tuple[str, ...]:
+    """The pytest markers of a sample's item: its expectation's, then its own."""
+    own = (spec.expect,) if spec.expect in EXPECTATION_MARKERS else ()
+    return tuple(dict.fromkeys(own + spec.markers))

@@ -171,7 +171,7 @@ def test_expectation_wins_over_baseline(mp):
                                  mp.nodeid("defects_other.mp4"): "PASSED"}, update.out
 
 
-def test_custom_baseline_path(mp):
+def test_custom_baseline_path(mp, mpcli):
     mp.add("defects_a.mp4")
     target = mp.pytester.path / "elsewhere.json"
     run = mp.run(f"--mp-baseline={target}", "--mp-baseline-update")
@@ -180,6 +180,21 @@ def test_custom_baseline_path(mp):
     assert json.loads(target.read_text())["samples"] == {"defects_a.mp4": counts(**DOUBLE_COUNTS)}
     later = mp.run(f"--mp-baseline={target}")
     assert later.ret == 0 and later.outcomes() == {"passed": 1}
+    # summarize remembers the baseline the run used, outside the samples folder
+    summary, index = later.summary("testrun_01"), later.reports("testrun_01") / "index.html"
+    assert f"Baseline {target}" in summary and "<th>baseline</th>" in index.read_text()
+    again = mpcli("summarize", "--samples-dir", mp.samples, "--session", "testrun_01")
+    assert again.code == 0, again.output
+    section = summary[summary.index(f"Baseline {target}"):]
+    assert later.summary("testrun_01").endswith(section)
+    assert "<th>baseline</th>" in index.read_text()
+    # or is told which one to show
+    other = mp.pytester.path / "other.json"
+    other.write_text(target.read_text())
+    named = mpcli("summarize", "--samples-dir", mp.samples, "--session", "testrun_01",
+                  "--baseline", other)
+    assert named.code == 0, named.output
+    assert f"Baseline {other}" in later.summary("testrun_01")
 
 
 BAD_FILES = [
