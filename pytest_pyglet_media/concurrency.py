@@ -113,7 +113,8 @@ def _cost(ctx: RunContext, sample: str) -> float:
         return 0.0  # not played at all
     try:
         return expected_cost(ctx.samples_dir, sample, ctx.paths.recording(sample),
-                             ctx.paths.reference(sample), ctx.references)
+                             ctx.paths.reference(sample), ctx.references,
+                             ctx.settings.timeout)
     except OSError:  # an unreadable store: the play says what is wrong
         return costs.from_reference(None)
 
