@@ -3,13 +3,18 @@
 pyglet's event stream only says what pyglet did; to tell a frame pyglet lost
 from a frame the file never had, we need the file's own account: container
 duration, each stream's start and duration, and the presentation time of
-every video frame. ffprobe gives all of it by demuxing only (no decoding), so
-probing costs a small fraction of the play (benchmarks/bench_probe.py).
+every video frame. ffprobe gives all of it by demuxing only (no decoding):
+one run describes the container and streams, a second lists the video
+stream's packets (never audio's), each bounded in time and output
+(ffprobe_run.py), so probing costs a small fraction of the play
+(benchmarks/bench_probe.py).
 
-A reference is stored as JSON next to the session's recordings, with a key
-(size, mtime_ns, content hash) that tells whether it still describes the
-sample. Loading one validates every field, as recordings are: references
-travel in bug reports too.
+A reference is keyed by the file's identity (device, inode, size, mtime and
+a hash of its first and last MiB: file_identity, never a whole read) and
+FFmpeg's version. The store's reference cache (reference_cache.py) keeps the
+references plays trust; a session keeps a copy as JSON next to its
+recordings, for its reports. Loading one validates every field, as
+recordings are: references travel in bug reports too.
 
 No pyglet, no pytest: this module runs in the test process.
 """
