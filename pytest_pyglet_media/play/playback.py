@@ -21,6 +21,7 @@ from ..judge import analysis as an
 from ..judge import results as res
 from ..store import play_marker, recording, reference
 from ..store import sessions
+from ..store.ffprobe_run import ProbeHung
 from ..store.stored_references import StoredReferences
 from . import costs, runner, timeouts
 
@@ -172,6 +173,8 @@ def file_reference(sample_path: Path, reference_path: Path | None,
     except ProbeUnavailable as exc:
         cause = "not on PATH" if shutil.which("ffprobe") is None else str(exc)
         return None, f"{PROBE_UNAVAILABLE} ({cause}); install it: {INSTALL_FFPROBE}"
+    except ProbeHung as exc:
+        return None, f"ffprobe hung: {exc.problem}"
     except ProbeFailed as exc:
         # ffprobe names the file in its message: the verdict names it already
         problem = exc.problem.replace(f"{sample_path}: ", "")

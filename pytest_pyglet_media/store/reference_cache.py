@@ -111,7 +111,7 @@ class ReferenceCache:
         if held is None:
             hung = self._hung.get(stamp)
             if hung is not None:
-                raise ProbeFailed(sample_path, hung)
+                raise ffprobe_run.ProbeHung(sample_path, hung)
             identity = reference.file_identity(sample_path)
             key = {**identity, "ffmpeg": version}
             # the stamp of what was hashed: the file may have changed since the stat
@@ -133,7 +133,7 @@ class ReferenceCache:
         except ffprobe_run.ProbeHung as exc:
             # for this process only: the machine may be busier than ffprobe is slow
             self._hung[stamp] = f"{exc.problem}; not probed again in this run"
-            raise ProbeFailed(sample_path, self._hung[stamp]) from None
+            raise ffprobe_run.ProbeHung(sample_path, self._hung[stamp]) from None
         except ffprobe_run.ProbeKilled:
             raise  # neither the file's fault nor remembered
         except ProbeFailed as exc:
@@ -157,15 +157,16 @@ class ReferenceCache:
                 try:
                     version = reference.ffprobe_version(timeout)
                 except ffprobe_run.ProbeHung as exc:
-                    version = ProbeFailed(exc.path, f"{exc.problem} (ffprobe -version); "
-                                                    "ffprobe is not run again in this run")
+                    version = ffprobe_run.ProbeHung(
+                        exc.path, f"{exc.problem} (ffprobe -version); ffprobe is not run "
+                                  "again in this run")
                 except ProbeFailed as exc:
                     # an ffprobe that cannot say its version describes no file
                     # we would trust either; not asked again for this ffprobe
                     version = exc
                 self._versions[which] = version
         if isinstance(version, ProbeFailed):
-            raise ProbeFailed(version.path, version.problem)
+            raise type(version)(version.path, version.problem)
         return version
 
     # -- the entries on disk -------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -253,3 +254,22 @@ def test_the_runs_references_are_read_once_and_the_probed_one_not_at_all(
     for _ in range(3):
         assert playback.file_reference(sample, stored, later) == (first, "")
     assert reads == [stored, stored] and ffprobe() == 1
+
+
+def test_runs_filling_the_cache_at_once_agree(store, ffprobe, sample):
+    """xdist workers and runs beside each other: each makes the store's
+    secret or takes the first one's, each entry is one whole file."""
+    found: list = []
+    runs = [a_run(store) for _ in range(6)]
+    threads = [threading.Thread(target=lambda run=run: found.append(
+        playback.file_reference(sample, None, run))) for run in runs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(found) == 6 and all(why == "" and ref == found[0][0] for ref, why in found)
+    probes = ffprobe()
+    assert [p.name for p in sessions.reference_cache_dir(store).iterdir()
+            if p.name.startswith(".")] == []  # no temporary file left
+    assert playback.file_reference(sample, None, a_run(store)) == found[0]
+    assert ffprobe() == probes  # the entry written is one a later run proves
