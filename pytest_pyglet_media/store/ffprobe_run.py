@@ -49,6 +49,8 @@ def _yield_to_players() -> None:
 
 
 def _kill_group(pgid: int) -> None:
+    if not hasattr(os, "killpg"):  # not POSIX: no groups to kill
+        return
     try:
         os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
