@@ -22,7 +22,9 @@ is trusted is this cache, which only probing fills:
 
 In one process (a run, or an xdist worker) the answers are also held in
 memory, checked by the file's stamp (a stat), so that the order, the
-time limit, the play and the reports ask as often as they like. A probe that
+time limit, the play and the reports ask as often as they like; up to
+MAX_HELD_FRAMES frame times in all, as stored_references.py holds its
+copies: beyond, a reference is read from the cache's entry at each request. A probe that
 hung is remembered for the process: the file is not probed again, and when
 ffprobe itself hangs (`-version`) no file is.
 
@@ -53,6 +55,8 @@ FORMAT_VERSION = 1
 SECRET_NAME = "secret"
 #: an entry larger than this is not one of ours (a reference of MAX_FRAMES frames fits)
 MAX_ENTRY_BYTES = reference.MAX_REFERENCE_BYTES
+#: frame times held in memory in all (about 32 bytes each): ~16 MB
+MAX_HELD_FRAMES = 500_000
 _SECRET_BYTES = 32
 _DIGEST_BYTES = 32
 
@@ -65,8 +69,10 @@ class ReferenceCache:
     threads asking for one file probe it once.
     """
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, max_frames: int = MAX_HELD_FRAMES) -> None:
         self.folder = folder
+        self._max_frames = max_frames
+        self._frames = 0
         self._secret: bytes | None = None
         self._lock = threading.Lock()
         #: per file stamp: a lock held while it is looked up or probed
@@ -120,7 +126,12 @@ class ReferenceCache:
             known = self._read_entry(key)
             if known is None:
                 known = self._probe(sample_path, stamp, key, limit)
-            held = self._known[(stamp, version)] = (known, key)
+            held = (known, key)
+            frames = 0 if isinstance(known, str) else len(known.frame_times)
+            with self._lock:
+                if self._frames + frames <= self._max_frames:
+                    self._known[(stamp, version)] = held
+                    self._frames += frames
         known, key = held
         if isinstance(known, str):
             raise ProbeFailed(sample_path, known)

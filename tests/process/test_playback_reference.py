@@ -18,6 +18,7 @@ from pytest_pyglet_media.options import Settings
 from pytest_pyglet_media.play import playback
 from pytest_pyglet_media.store import reference as r
 from pytest_pyglet_media.store import sessions
+from pytest_pyglet_media.store.reference_cache import ReferenceCache
 from pytest_pyglet_media.store.sessions import SessionPaths
 from pytest_pyglet_media.store.stored_references import StoredReferences
 
@@ -273,3 +274,13 @@ def test_runs_filling_the_cache_at_once_agree(store, ffprobe, sample):
             if p.name.startswith(".")] == []  # no temporary file left
     assert playback.file_reference(sample, None, a_run(store)) == found[0]
     assert ffprobe() == probes  # the entry written is one a later run proves
+
+
+def test_beyond_its_budget_the_cache_reads_its_entry_again(store, ffprobe, sample):
+    """Memory holds MAX_HELD_FRAMES frame times in all; a reference beyond
+    is read from the store's cache at each request, never probed again."""
+    run = a_run(store)
+    run.cache = ReferenceCache(sessions.reference_cache_dir(store), max_frames=4)  # 5 frames
+    first = playback.file_reference(sample, None, run)
+    assert playback.file_reference(sample, None, run) == first and ffprobe() == 1
+    assert not run.cache._known
