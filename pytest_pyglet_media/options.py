@@ -9,6 +9,7 @@ value is a usage error naming the option and where the value came from.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -20,6 +21,11 @@ from .play.timeouts import STALL_TIMEOUT
 from .store.sample_selection import parse_patterns
 
 KNOWN_AUDIO_DRIVERS = ("silent", "openal", "pulse", "xaudio2", "directsound")
+#: the drivers pyglet has on each platform (pyglet.media.drivers): asking for
+#: another can only end in pyglet's silent fallback, so it is refused first
+PLATFORM_AUDIO_DRIVERS = {"linux": ("silent", "openal", "pulse"),
+                          "win32": ("silent", "openal", "xaudio2", "directsound"),
+                          "darwin": ("silent", "openal")}
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,9 @@ class Settings:
     stall_timeout: float = STALL_TIMEOUT
     retries: int = 5
     audio: tuple[str, ...] = ("silent",)
+    #: --mp-drivers: one item per sample and driver, each played with that
+    #: driver alone; () plays one item per sample with `audio`
+    drivers: tuple[str, ...] = ()
     player: str = DEFAULT_PLAYER
     compare: str | None = None
     plots: str = "failed"
@@ -124,6 +133,23 @@ def _audio(value: str) -> tuple[str, ...]:
     return drivers
 
 
+def _drivers(value: str) -> tuple[str, ...]:
+    drivers = _audio(value)
+    repeated = sorted({d for d in drivers if drivers.count(d) > 1})
+    if repeated:
+        raise ValueError(f"{repeated[0]!r} is named twice; each driver is played once")
+    return drivers
+
+
+def platform_drivers(platform: str | None = None) -> tuple[str, ...]:
+    """The audio drivers pyglet has on `platform` (sys.platform by default)."""
+    platform = sys.platform if platform is None else platform
+    for prefix, drivers in PLATFORM_AUDIO_DRIVERS.items():
+        if platform.startswith(prefix):
+            return drivers
+    return ("silent", "openal")  # other Unixes: pyglet tries OpenAL, else silence
+
+
 def _patterns(value: str) -> tuple[str, ...]:
     patterns = parse_patterns(value)
     if not patterns:
@@ -196,6 +222,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("audio", "--mp-audio", "pyglet audio drivers to try, comma separated "
                "(default silent; openal plays through OpenAL Soft's null device when "
                "headless)", _audio, env="PYTEST_MP_AUDIO", metavar="DRIVERS"),
+    OptionSpec("drivers", "--mp-drivers", "play every sample once per audio driver, comma "
+               "separated (silent,openal,pulse): one item each, `clip.mp4::play[pulse]`, "
+               "that fails when pyglet used another driver; not with --mp-audio",
+               _drivers, env="PYTEST_MP_DRIVERS", metavar="DRIVERS"),
     OptionSpec("compare", "--mp-compare", "compare with session OTHER at the end; fail the "
                "run when a sample that played perfectly there now has defects or crashes",
                _text, metavar="OTHER"),
@@ -261,6 +291,7 @@ def resolve(option_values: Mapping[str, Any], ini_values: Mapping[str, Any],
     """Resolve every option by precedence; raise UsageError naming the source."""
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
+    given: dict[str, str] = {}  # field -> where its value came from
     for spec in OPTIONS:
         candidates = [
             (option_values.get(f"mp_{spec.field}"), f"{spec.flag} on the command line"),
@@ -276,6 +307,7 @@ def resolve(option_values: Mapping[str, Any], ini_values: Mapping[str, Any],
             except ValueError as exc:
                 raise UsageError(f"{spec.flag}: bad value {str(raw)!r} from {source}: {exc}") \
                     from None
+            given[spec.field] = source
             break
     if "shard" not in values and all(environ.get(name) for name in shards.CI_ENV_VARS):
         raw = f"{environ[shards.CI_NODE_INDEX]}/{environ[shards.CI_NODE_TOTAL]}"
@@ -284,10 +316,31 @@ def resolve(option_values: Mapping[str, Any], ini_values: Mapping[str, Any],
         except ValueError as exc:
             raise UsageError(f"--mp-shard: bad value {raw!r} from environment variables "
                              f"{shards.CI_NODE_INDEX} and {shards.CI_NODE_TOTAL}: {exc}") from None
+    _check_drivers(values, given)
     for field in ("samples_dir", "store"):
         if values.get(field) is not None:
             values[field] = str(Path(values[field]).expanduser())
     return Settings(**values)
+
+
+def _check_drivers(values: Mapping[str, Any], given: Mapping[str, str],
+                   platform: str | None = None) -> None:
+    """--mp-drivers and --mp-audio say two different things (one item per
+    driver; pyglet's preference list): both at once is a usage error. A
+    driver this platform's pyglet does not have is refused before anything
+    plays, not found as a silent fallback in every recording."""
+    if "drivers" in values and "audio" in given:
+        raise UsageError(f"--mp-drivers ({given['drivers']}) and --mp-audio "
+                         f"({given['audio']}) cannot be used together: --mp-drivers plays "
+                         "each sample once per driver, --mp-audio is pyglet's preference "
+                         "list for one play; keep one")
+    here = platform_drivers(platform)
+    for field, flag in (("drivers", "--mp-drivers"), ("audio", "--mp-audio")):
+        missing = [d for d in values.get(field, ()) if d not in here]
+        if missing:
+            raise UsageError(f"{flag}: pyglet has no {missing[0]!r} audio driver on "
+                             f"{platform or sys.platform} (from {given[field]}); it has "
+                             f"{', '.join(here)} here")
 
 
 def require_command_line_only(settings: Settings, command_line: Sequence[str]) -> None:

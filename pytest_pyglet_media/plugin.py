@@ -51,7 +51,7 @@ def pytest_configure(config: pytest.Config) -> None:
             if settings.player == options.DEFAULT_PLAYER and not config.option.collectonly:
                 ffmpeg_check.require_ffmpeg()  # one clear error before anything plays
                 # before any worker, fork server or player: they inherit its address
-                sound.provide(config, settings.audio)
+                sound.provide(config, settings.drivers or settings.audio)
             ctx = context.prepare(settings, collect_only=config.option.collectonly)
             if ctx.paths is not None and not config.option.collectonly:
                 config.stash[OWNER] = session_owner.claim(ctx.paths)
@@ -84,14 +84,14 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     """Plays start ahead of their items, as many as the CPU allows (concurrency.py)."""
     ctx = session.config.stash.get(items.RUN_CONTEXT, None)
     if ctx is not None:
-        concurrency.start(session, ctx, [i.sample for i in session.items
+        concurrency.start(session, ctx, [i.play_key for i in session.items
                                          if isinstance(i, items.SampleItem)])
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
     """An xdist worker learns its next item here: its play may start ahead."""
-    concurrency.plan_next(item.config, [i.sample for i in (item, nextitem)
+    concurrency.plan_next(item.config, [i.play_key for i in (item, nextitem)
                                         if isinstance(i, items.SampleItem)])
 
 
@@ -119,10 +119,10 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     ctx = item.config.stash.get(items.RUN_CONTEXT, None)
     if fd is None or ctx is None or not isinstance(item, items.SampleItem):
         return (yield)
-    ref = ctx.paths.reference(item.sample) if ctx.paths is not None else None
+    ref = ctx.session_of(item.driver).reference(item.sample) if ctx.paths is not None else None
     load = ctx.references.load
-    with progress.Progress(fd, item.sample, lambda: progress.duration_from(ref, load),
-                           began=lambda: concurrency.play_began(item.config, item.sample)):
+    with progress.Progress(fd, item.label, lambda: progress.duration_from(ref, load),
+                           began=lambda: concurrency.play_began(item.config, item.play_key)):
         return (yield)
 
 
@@ -192,13 +192,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
     if isinstance(item, items.SampleItem) and call.when == "call" \
             and items.RESULT in item.stash:
         report.mp_result = item.stash[items.RESULT]  # type: ignore[attr-defined]
+        report.mp_driver = item.driver  # type: ignore[attr-defined]
         # the facts for junit (junit.py), as lists: they cross xdist too
         report.mp_properties = [list(p) for p in  # type: ignore[attr-defined]
                                 item.stash.get(items.PROPERTIES, [])]
         if html_links.active(item.config):
             html_links.add_extras(item.config, item.config.stash[items.RUN_CONTEXT],
                                   item.sample, item.stash[items.RESULT]["verdict"]["outcome"],
-                                  report)
+                                  report, item.driver)
     return report
 
 

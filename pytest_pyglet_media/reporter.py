@@ -13,15 +13,20 @@ from typing import Any
 
 import pytest
 
-from . import sound
+from . import concurrency, sound
 from .context import RunContext
 from .core.errors import MediaTestError
+from .judge import analysis as an
 from .judge import baseline as bl
 from .judge import results as res
 from .play.playback import INSTALL_FFPROBE, PROBE_UNAVAILABLE
 from .report.text_reports import headline
-from .report.session_writer import WrittenSummary, write_session_reports
-from .store import sessions
+from .report.session_writer import (
+    WrittenSummary,
+    withdraw_stale_reports,
+    write_session_reports,
+)
+from .store import driver_groups, sessions
 from .store.manifest import expected_failures
 
 
@@ -30,7 +35,11 @@ class SessionReporter:
 
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
+        #: each item's result, by its label: the sample, or `clip.mp4[pulse]`
+        #: for an item of one driver (--mp-drivers; baseline entries alike)
         self.results: dict[str, res.SampleResult] = {}
+        #: --mp-drivers: driver -> sample -> its result, for each group's reports
+        self.by_driver: dict[str, dict[str, res.SampleResult]] = {}
         self.written: WrittenSummary | None = None
         self.lost: set[str] = set()
         self.discarded = False
@@ -42,25 +51,56 @@ class SessionReporter:
         self.baseline_not_updated: dict[str, str] = {}
         #: samples whose play item failed in pytest's eyes (the headline's red)
         self.failed: set[str] = set()
+        #: (sample, driver) of plays xdist workers started ahead and stopped
+        self.not_taken: list[tuple[str, str | None]] = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, "mp_result", None)
         if data is not None and report.when == "call":
             result = res.SampleResult.from_builtins(data)
-            self.results[result.sample] = result
+            driver = getattr(report, "mp_driver", None)
+            label = bl.driver_key(result.sample, driver)
+            self.results[label] = result
+            if driver is not None:
+                self.by_driver.setdefault(driver, {})[result.sample] = result
             if report.failed:
-                self.failed.add(result.sample)
+                self.failed.add(label)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport,
                                sched: Any) -> None:
         """pytest-xdist: the worker playing `crashitem` died under it."""
-        self.lost.add(Path(crashitem.split("::")[0]).name)
+        path, _, name = crashitem.partition("::")
+        driver = name[len("play["):-1] if name.startswith("play[") else None
+        self.lost.add(bl.driver_key(Path(path).name, driver))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """pytest-xdist: a worker's plays started ahead that its items never took."""
+        output = getattr(node, "workeroutput", None) or {}
+        for key in output.get(concurrency.WORKER_NOT_TAKEN, ()):
+            self.not_taken.append(concurrency.split_key(key))
+
+    def _count_not_taken(self, config: pytest.Config) -> None:
+        """Plays started ahead whose items never ran (-x, --maxfail, Ctrl-C)
+        are interrupted, whatever they recorded: pytest ran no item for them,
+        so the session's counts stay pytest's."""
+        for sample, driver in [*self.not_taken, *concurrency.not_taken(config)]:
+            label = bl.driver_key(sample, driver)
+            if label in self.results:
+                continue
+            result = res.SampleResult(sample, an.Verdict(
+                an.INTERRUPTED, reason="started ahead of its item, which the run stopped "
+                                       "before it ran (-x, --maxfail or Ctrl-C)"))
+            self.results[label] = result
+            if driver is not None:
+                self.by_driver.setdefault(driver, {})[sample] = result
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         paths = self.ctx.paths
         if paths is None or session.config.option.collectonly:
             return
+        self._count_not_taken(session.config)
         if self._discard_if_nothing_played(paths):
             return
         # -x/--maxfail stop the run through session.shouldfail, not shouldstop:
@@ -71,9 +111,10 @@ class SessionReporter:
         try:
             other = sessions.open_session(paths.samples_dir, settings.compare, paths.store) \
                 if settings.compare else None
+            top_results, top_lost = self._write_driver_groups(session.config, interrupted)
             self.written = write_session_reports(
-                paths, self.results, interrupted=interrupted, plots=settings.plots,
-                compare_with=other, lost=self.lost,
+                paths, top_results, interrupted=interrupted, plots=settings.plots,
+                compare_with=other, lost=top_lost,
                 expectations=expected_failures(self.ctx.manifest),
                 baseline=self._baseline(), baseline_updated=settings.baseline_update,
                 references=self.ctx.references, sound_server=sound.described(session.config))
@@ -81,16 +122,49 @@ class SessionReporter:
             self.error = str(exc)
         except OSError as exc:
             # a session folder the run cannot write (a read-only reports/ or
-            # dbg/): one error line after the plays, not an INTERNALERROR
+            # dbg/, a full disk): one error line after the plays, not an
+            # INTERNALERROR
             self.error = f"cannot write {exc.filename or paths.session_dir}: " \
                          f"{exc.strerror or exc}"
+        if self.error:
+            # an earlier run's summary must not stand as this run's
+            withdrawn = withdraw_stale_reports(paths, self.error)
+            if withdrawn:
+                self.error += f"; {withdrawn}"
         self._update_baseline()
-        if self.baseline_error and session.exitstatus == pytest.ExitCode.OK:
+        # a run whose reports (or baseline) could not be written did not do
+        # its job, whatever its plays said: never exit 0
+        if (self.baseline_error or self.error) and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         compared = self.written.comparison if self.written else None
         if compared and compared.regressions_from_perfect \
                 and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _write_driver_groups(self, config: pytest.Config, interrupted: bool
+                             ) -> tuple[dict[str, res.SampleResult], set[str]]:
+        """--mp-drivers: each driver's group gets its reports, then the top
+        level takes, per sample, the first driver's play (driver_groups.py);
+        the top level's results and lost samples. Without: the run's own."""
+        ctx = self.ctx
+        if not ctx.drivers or ctx.paths is None:
+            return self.results, self.lost
+        baseline = self._baseline()
+        for driver, group in ctx.driver_sessions:
+            results = self.by_driver.get(driver, {})
+            lost = {label[:-len(f"[{driver}]")] for label in self.lost
+                    if label.endswith(f"[{driver}]")}
+            write_session_reports(
+                group, results, interrupted=interrupted, plots=ctx.settings.plots, lost=lost,
+                expectations=expected_failures(ctx.manifest),
+                baseline=None if baseline is None else bl.for_driver(
+                    baseline, driver, sessions.session_playlist(group)),
+                baseline_updated=ctx.settings.baseline_update, references=ctx.references,
+                sound_server=sound.described(config) if driver == "pulse" else None)
+        played = {sample for results in self.by_driver.values() for sample in results}
+        shown = driver_groups.fill_top_level(ctx.paths, ctx.drivers, sorted(played))
+        return ({sample: self.by_driver[driver][sample] for sample, driver in shown.items()
+                 if sample in self.by_driver.get(driver, {})}, set())
 
     def _baseline(self) -> bl.Baseline | None:
         """The baseline the run was judged against (empty when the update creates it)."""
@@ -162,8 +236,11 @@ class SessionReporter:
             return
         if self.written is None:
             return
-        tr.write_line(f"session {self.ctx.paths.name}: {headline(self.written.totals)}",
-                      **{self.headline_colour(): True})
+        if self.ctx.drivers:
+            self._driver_lines(tr)
+        else:
+            tr.write_line(f"session {self.ctx.paths.name}: {headline(self.written.totals)}",
+                          **{self.headline_colour(): True})
         if self.written.reports_written:
             tr.write_line(f"reports: {self.ctx.paths.special_report('index')} "
                           f"(summary: {self.written.summary_path.name})")
@@ -181,6 +258,20 @@ class SessionReporter:
                           f"({path or 'not written: the session protects its reports'})")
             for change in result.regressed:
                 tr.write_line(f"  regressed: {change.describe()}", red=True)
+
+    def _driver_lines(self, tr: Any) -> None:
+        """--mp-drivers: the session line per driver, each coloured as one."""
+        assert self.ctx.paths is not None
+        tr.write_line(f"session {self.ctx.paths.name}, per audio driver:")
+        for driver in self.ctx.drivers:
+            results = self.by_driver.get(driver, {})
+            if not results:
+                continue
+            totals = res.session_totals(results.values(), list(results))
+            failed = any(bl.driver_key(s, driver) in self.failed for s in results)
+            colour = "red" if failed else (
+                "green" if len(totals.perfect) == len(totals.samples) else "yellow")
+            tr.write_line(f"  {driver}: {headline(totals)}", **{colour: True})
 
     def headline_colour(self) -> str:
         """The session line's colour, as pytest colours its own summary line:

@@ -6,6 +6,9 @@ Each file is written under a temporary name in DEST and renamed into place
 only when complete, so an interrupted build never leaves a half-written
 sample that a later run would mistake for a real (broken) one. The manifest
 is copied into DEST as samples.toml so its expectations apply there.
+
+A recipe makes its own sample and nothing else (store/ffmpeg_recipe.py
+says what it may ask of FFmpeg): every recipe is checked before any runs.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..core.errors import ManifestError, MediaTestError, UsageError
+from ..store import ffmpeg_recipe
 from ..store.manifest import MANIFEST_NAME, Manifest, SampleSpec, read_manifest
 
 FFMPEG_PREFIX = ("-v", "error", "-y", "-nostdin")
@@ -45,6 +49,11 @@ def build_corpus(
     ends with dest/samples.toml when the manifest was copied there.
     """
     dest = Path(dest)
+    # every recipe is checked before any runs: a manifest that asks FFmpeg
+    # for more than its samples builds nothing
+    for spec in manifest.samples.values():
+        if spec.ffmpeg is not None:
+            ffmpeg_recipe.ffmpeg_arguments(manifest, spec)
     dest.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     ffmpeg_path: str | None = None
@@ -153,7 +162,10 @@ def _temporary_sibling(target: Path) -> Iterator[Path]:
 
 def _run_ffmpeg(manifest: Manifest, spec: SampleSpec, ffmpeg: str, output: Path) -> None:
     assert spec.ffmpeg is not None
-    command = [ffmpeg, *FFMPEG_PREFIX, *spec.ffmpeg, str(output)]
+    # the one output, named through the file protocol: a folder name with a
+    # ':' in it is not taken for another protocol
+    command = [ffmpeg, *FFMPEG_PREFIX, *ffmpeg_recipe.ffmpeg_arguments(manifest, spec),
+               f"file:{output.resolve()}"]
     try:
         result = subprocess.run(
             command,

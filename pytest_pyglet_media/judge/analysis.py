@@ -46,8 +46,11 @@ NOT_RELEVANT = RETRYABLE | frozenset({UNPLAYABLE, UNREADABLE, MISSING, OVERLOADE
 #: against the file, audio and picture apart, a frozen picture, or frames
 #: never shown (measured with 14 players on 2 CPUs: an MJPEG clip whose
 #: player waited 23 % of its play lost 2 frames it shows on an idle machine)
+#: An audio clock that starts late, jumps or drifts may be a starved player
+#: (its audio thread) or sound server too.
 LATE_KINDS = frozenset({"discarded_late", "scheduling_in_past", "av_offset", "stall",
-                        "frames_not_shown"})
+                        "frames_not_shown", "audio_late_start", "audio_clock_jump",
+                        "audio_drift"})
 #: the player waited for a CPU this fraction of the play's wall time ...
 OVERLOAD_MIN_FRACTION = 0.05
 #: ... and at least this long: an idle machine makes it wait ~0.1 %
@@ -421,7 +424,8 @@ def _trimmed(checks: FileChecks) -> dict[str, Any]:
     n = MAX_FILE_DETAIL
     step = max(1, -(-len(checks.av_offsets) // n))
     return replace(checks, missing_frames=checks.missing_frames[:n], stalls=checks.stalls[:n],
-                   av_offsets=checks.av_offsets[::step][:n]).to_builtins()
+                   av_offsets=checks.av_offsets[::step][:n],
+                   clock_marks=checks.clock_marks[:n]).to_builtins()
 
 
 def _blame_the_machine(events: Any, result: Verdict) -> Verdict:

@@ -118,18 +118,33 @@ def _same_file(path: Path, before: os.stat_result) -> bool:
         (before.st_ino, before.st_dev, before.st_mtime_ns)
 
 
-def _placeholder(recording_path: Path, sample: str) -> os.stat_result | str:
+def _placeholder(recording_path: Path, sample: str,
+                 superseded: Path | None = None) -> os.stat_result | str:
     """Replace the previous recording with a crash placeholder before playing.
 
     A player that writes nothing must not leave the previous recording in
     place to be judged as this attempt. Returns the placeholder's stat, or
-    why it cannot be written (the attempt is then a crash saying so).
+    why it cannot be written (the attempt is then a crash saying so); then
+    the previous recording is moved aside to `superseded` (None: removed),
+    for no later reader to take it for this play's result.
     """
     try:
         recording.save(recording_path, recording.crash_placeholder(sample))
-        return recording_path.stat()
+        placeholder = recording_path.stat()
     except OSError as exc:
-        return f"cannot write the recording {recording_path}: {exc.strerror or exc}"
+        return _not_recorded(recording_path, exc, superseded)
+    if superseded is not None:
+        # this play's recording stands now: an earlier one moved aside is history
+        superseded.unlink(missing_ok=True)
+    return placeholder
+
+
+def _not_recorded(recording_path: Path, exc: OSError, superseded: Path | None) -> str:
+    """Why the play cannot be recorded, after moving the previous recording
+    out of the way (a full disk once left a perfect one standing, which a
+    later `summarize` took for this play's result)."""
+    done = recording.supersede(recording_path, superseded)
+    return f"cannot write the recording {recording_path}: {exc.strerror or exc}; {done}"
 
 
 def _unusable(sample_path: Path) -> an.Verdict | None:
@@ -238,12 +253,15 @@ def play_limit(settings: Settings, samples_dir: Path, sample: str,
 def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,
             reference_path: Path | None = None, marker: Path | None = None,
             cancel: threading.Event | None = None,
-            references: StoredReferences | None = None) -> Attempt:
+            references: StoredReferences | None = None,
+            superseded: Path | None = None) -> Attempt:
     """One play of `sample`, judged; against the file when ffprobe can
     describe it (its reference stored in, or reused from, `reference_path`,
     through the run's `references`). `marker` (SessionPaths.playing) says
     who plays it meanwhile; `cancel`, set from another thread, stops the
-    play (runner.Cancelled is raised)."""
+    play (runner.Cancelled is raised). A play that cannot be recorded moves
+    the previous recording aside to `superseded` (SessionPaths.superseded;
+    None: removes it)."""
     started = time.monotonic()
     sample_path = samples_dir / sample
     problem = _unusable(sample_path)
@@ -251,12 +269,16 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
         if problem.outcome == an.UNPLAYABLE:
             # judged without a player, recorded as the player would have: the
             # session then has a recording that says why for every sample
-            recording.save(recording_path, [("version", VERSION), ("mp.im", sample),
-                                            ("mp.err", problem.reason)])
+            try:
+                recording.save(recording_path, [("version", VERSION), ("mp.im", sample),
+                                                ("mp.err", problem.reason)])
+            except OSError as exc:
+                problem = replace(problem, reason=f"{problem.reason}; "
+                                  f"{_not_recorded(recording_path, exc, superseded)}")
         return Attempt(problem, None, recording_path, started, time.monotonic())
     ref, no_reference = file_reference(sample_path, reference_path, references,
                                        settings.timeout)
-    placeholder = _placeholder(recording_path, sample)
+    placeholder = _placeholder(recording_path, sample, superseded)
     if isinstance(placeholder, str):
         return Attempt(an.Verdict(an.CRASHED, reason=placeholder), None, recording_path,
                        started, time.monotonic())

@@ -171,6 +171,9 @@ def file_check_report(result: an.Verdict) -> str:
                      "the file's interval:")
         lines.extend(f"  {start:.3f} s - {end:.3f} s  frame {t:.3f} s  held {end - start:.3f} s"
                      f"  file {expected:.3f} s" for start, end, t, expected in checks.stalls)
+    if checks.av_slope is not None:
+        # measured on plays long enough: audio_drift when beyond its threshold
+        lines.append(f"A/V offset slope: {checks.av_slope * 1000:+.2f} ms per second of play")
     if checks.note:
         lines.append(f"note: {checks.note}")
     return "\n".join(lines) + "\n"
@@ -188,6 +191,17 @@ def attempt_message(sample: str, result: an.Verdict, recording: str,
 
 
 # -- session reports ---------------------------------------------------------
+
+
+def reports_not_written(session: str, problem: str) -> str:
+    """00_summary.txt of a run that could not write its reports: says so in
+    place of an earlier run's summary, which no longer describes the session."""
+    return (f"Session: {session}\n"
+            f"*** The reports of the last run into this session could not be written: "
+            f"{problem}\n"
+            "The earlier summary and index were removed: they described an earlier run. "
+            "Other reports in this folder may be an earlier run's too.\n"
+            "Write them again from the recordings with: pyglet-mp summarize\n")
 
 
 def summary(session: str, samples_version: str, totals: res.SessionTotals, *,

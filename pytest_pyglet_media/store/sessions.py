@@ -63,6 +63,9 @@ TESTRUN_PREFIX = "testrun_"
 PLAYING_SUFFIX = ".playing"
 #: ends the name of a recording in dbg/
 RECORDING_SUFFIX = ".dbg"
+#: ends the name of a recording moved aside because the play after it could
+#: not be recorded (not a ".dbg": no reader takes it for the sample's result)
+SUPERSEDED_SUFFIX = ".dbg.superseded"
 # the folders of a session
 _DBG_DIR = "dbg"
 _REPORTS_DIR = "reports"
@@ -164,6 +167,11 @@ class SessionPaths:
 
     def recording(self, sample: str) -> Path:
         return self.dbg_dir / recording_file_name(sample)
+
+    def superseded(self, sample: str) -> Path:
+        """The sample's earlier recording, moved aside when a later play could
+        not be recorded (a full disk): kept, but never read as its result."""
+        return self.dbg_dir / fit_file_name(sample, SUPERSEDED_SUFFIX)
 
     def report(self, sample: str, report_name: str, ext: str = "txt") -> Path:
         return self.reports_dir / report_file_name(sample, report_name, ext)

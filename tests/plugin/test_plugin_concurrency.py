@@ -104,12 +104,16 @@ def test_x_stops_the_plays_started_ahead(mp, monkeypatch):
     not crashed."""
     marker = f"mp-ahead-{uuid.uuid4().hex}"
     monkeypatch.setenv("MP_DOUBLE_MARKER", marker)
-    mp.add("defects_a.mp4", "hang_b.mp4", "hang_c.mp4")
+    mp.add("defects_a.mp4", "hang_b.mp4", "hang_c.mp4", "perfect_d.mp4")
     run = mp.run("-p", "no:xdist", "-x", "--mp-order=playlist", "--mp-timeout=100",
                  "--mp-stall-timeout=100")
     assert run.outcomes() == {"failed": 1}, run.out
+    # counted as pytest counted: perfect_d, when it played ahead (to its end,
+    # the double is instant), was judged by no item: interrupted, not perfect
+    assert "session testrun_00: 4 samples, 0 perfect, 1 with defects, " in run.out, run.out
     assert mp.live_processes_with(marker) == []
     assert mp.live_processes_with(str(mp.samples / "hang_b.mp4")) == []
     summary = run.summary()
     assert "Samples that always crashed" not in summary
-    assert "Samples interrupted or being played, without a verdict: 2" in summary, summary
+    assert re.search("Samples interrupted or being played, without a verdict: [23] ",
+                     summary), summary
