@@ -92,6 +92,11 @@ class RunContext:
             return self.paths
         return dict(self.driver_sessions)[driver]
 
+    def __post_init__(self) -> None:
+        # the store's reference cache serves every session of the store
+        store = self.store_dir if self.store_dir is not None else self.samples_dir
+        self.references.use_cache_in(sessions.reference_cache_dir(store))
+
     def plays(self, sample: str) -> bool:
         """The sample is in this run's shard (always, without --mp-shard)."""
         return self.shard is None or sample in self.shard

@@ -75,6 +75,9 @@ _DBG_DIR = "dbg"
 _REPORTS_DIR = "reports"
 _REFERENCE_DIR = "reference"
 _GROUPS_DIR = "groups"
+#: the store's reference cache (reference_cache.py): hidden, so that no
+#: session can take its name (session names never start with '.')
+_REFERENCE_CACHE_DIR = ".reference-cache"
 #: begins the name of a comparison report (comparison_file_name)
 _COMPARISON_PREFIX = "comparison_"
 
@@ -197,6 +200,11 @@ class SessionPaths:
 
     def reference(self, sample: str) -> Path:
         return self.reference_dir / fit_file_name(sample, ".json")
+
+    @property
+    def reference_cache_dir(self) -> Path:
+        """The store's reference cache, shared by its sessions (see reference_cache_dir)."""
+        return reference_cache_dir(self.store)
 
     @property
     def groups_dir(self) -> Path:
@@ -515,6 +523,12 @@ def check_session_name(name: str) -> None:
                          "are the store's work in progress)")
     if len(name.encode("utf-8")) > 200:
         raise UsageError(f"session name {name[:20]!r}... is too long (200 bytes at most)")
+
+
+def reference_cache_dir(store_dir: Path) -> Path:
+    """The folder of the store's reference cache (store/reference_cache.py):
+    inside the store, never elsewhere; made when first written."""
+    return store_dir / _REFERENCE_CACHE_DIR
 
 
 def list_sessions(store_dir: Path) -> list[str]:
