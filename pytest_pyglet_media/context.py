@@ -19,7 +19,7 @@ from .options import Settings
 from .play import versions
 from .store import manifest as manifest_mod
 from .store import driver_groups, durations, sessions
-from .store.manifest import Manifest
+from .store.manifest import Manifest, SampleSpec
 from .store.sample_selection import SkippedFile
 from .store.stored_references import StoredReferences
 
@@ -58,10 +58,17 @@ class RunContext:
             return ""
         return baseline_mod.shown_name(self.baseline_path, self.samples_dir)
 
-    def baseline_applies(self, sample: str) -> bool:
+    def baseline_applies(self, sample: str, driver: str | None = None) -> bool:
         """samples.toml's expectation wins for its sample; the baseline judges the rest."""
-        spec = self.manifest.expectation(sample) if self.manifest else None
+        spec = self.expectation(sample, driver)
         return self.judged_by_baseline and (spec is None or spec.expect == "pass")
+
+    def expectation(self, sample: str, driver: str | None = None) -> "SampleSpec | None":
+        """samples.toml's entry for a play of `sample` asking for `driver`
+        (an item's own, --mp-drivers; else the first --mp-audio driver)."""
+        if self.manifest is None:
+            return None
+        return self.manifest.expectation(sample, driver or self.settings.audio[0])
 
     #: the folder of the sessions and activation.json (the samples folder by default)
     store_dir: Path | None = None

@@ -131,8 +131,7 @@ class SampleFile(pytest.File):
             # --reruns would multiply them and rerun unplayable files. Its
             # marker wins over --reruns (not over --force-reruns).
             item.add_marker(pytest.mark.flaky(reruns=0))
-        spec = self.config.stash[RUN_CONTEXT].manifest
-        expectation = spec.expectation(sample_name(self)) if spec else None
+        expectation = self.config.stash[RUN_CONTEXT].expectation(sample_name(self), driver)
         for marker in sample_markers(expectation) if expectation is not None else ():
             item.add_marker(marker)  # samples.toml's (manifest_markers.py)
         if expectation is not None and expectation.expect != "pass":
@@ -231,7 +230,7 @@ class SampleItem(pytest.Item):
     def _failure(self, ctx: RunContext, outcome: str, message: str) -> Exception:
         """SampleFailed, which samples.toml's expectation may mark xfail, when the
         outcome is one the expectation names; else a failure it cannot excuse."""
-        spec = ctx.manifest.expectation(self.sample) if ctx.manifest else None
+        spec = ctx.expectation(self.sample, self.driver)
         if spec is None or spec.expect == "pass" or outcome in EXCUSED_BY[spec.expect]:
             return SampleFailed(message)
         return NotTheExpectedFailure(
@@ -277,7 +276,7 @@ class SampleItem(pytest.Item):
         now = bl.entry_of(result.outcome, result.verdict.counts)
         base = bl.entry_for(ctx.baseline, self.sample, self.driver)
         self._record(baseline_properties(base, now))
-        if not ctx.baseline_applies(self.sample):
+        if not ctx.baseline_applies(self.sample, self.driver):
             if result.outcome != an.PERFECT:
                 raise self._failure(ctx, result.outcome, _message(self.label, last, result))
             return

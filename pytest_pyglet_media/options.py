@@ -18,9 +18,9 @@ from . import shards
 from .core.errors import UsageError
 from .play.defaults import DEFAULT_PLAYER, DEFAULT_SPAWN, SPAWN_METHODS
 from .play.timeouts import STALL_TIMEOUT
-from .core.setting_names import DEPRECATED_ENV, SAMPLES_DIR_ENV, STORE_DIR_ENV
+from .core.setting_names import AUDIO_DRIVERS, DEPRECATED_ENV, SAMPLES_DIR_ENV, STORE_DIR_ENV
 
-KNOWN_AUDIO_DRIVERS = ("silent", "openal", "pulse", "xaudio2", "directsound")
+KNOWN_AUDIO_DRIVERS = AUDIO_DRIVERS
 #: the drivers pyglet has on each platform (pyglet.media.drivers): asking for
 #: another can only end in pyglet's silent fallback, so it is refused first
 PLATFORM_AUDIO_DRIVERS = {"linux": ("silent", "openal", "pulse"),

@@ -134,7 +134,8 @@ class SessionReporter:
             self.written = write_session_reports(
                 paths, top_results, interrupted=interrupted, plots=settings.plots,
                 compare_with=other, lost=top_lost,
-                expectations=expected_failures(self.ctx.manifest),
+                expectations=expected_failures(
+                    self.ctx.manifest, None if self.ctx.drivers else settings.audio[0]),
                 baseline=self._baseline(), baseline_updated=settings.baseline_update,
                 references=self.ctx.references, sound_server=sound.described(session.config))
         except MediaTestError as exc:
@@ -177,7 +178,7 @@ class SessionReporter:
                     if label.endswith(f"[{driver}]")}
             write_session_reports(
                 group, results, interrupted=interrupted, plots=ctx.settings.plots, lost=lost,
-                expectations=expected_failures(ctx.manifest),
+                expectations=expected_failures(ctx.manifest, driver),
                 baseline=None if baseline is None else bl.for_driver(
                     baseline, driver, sessions.session_playlist(group)),
                 baseline_updated=ctx.settings.baseline_update, references=ctx.references,

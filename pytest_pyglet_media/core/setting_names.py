@@ -8,3 +8,6 @@ SAMPLES_DIR_ENV = "PYTEST_MP_SAMPLES_DIR"
 STORE_DIR_ENV = "PYTEST_MP_STORE"
 #: the names `pyglet-mp` read before; still read, with a warning, for one release
 DEPRECATED_ENV = {SAMPLES_DIR_ENV: "pyglet_mp_samples_dir", STORE_DIR_ENV: "pyglet_mp_store_dir"}
+
+#: the audio drivers pyglet knows (pyglet.media.drivers), on any platform
+AUDIO_DRIVERS = ("silent", "openal", "pulse", "xaudio2", "directsound")

@@ -18,6 +18,7 @@ from typing import Any, Literal, cast
 
 from ..core.errors import ManifestError
 from ..core.names import MANIFEST_NAME, sample_name_problem
+from ..core.setting_names import AUDIO_DRIVERS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -39,6 +40,7 @@ SAMPLE_KEYS = (
     "strict",
     "description",
     "markers",
+    "drivers",
 )
 #: what a marker name may be: a Python identifier, as `pytest -m` expressions read it
 _MARKER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -72,6 +74,9 @@ class SampleSpec:
     truncate: float | None
     #: pytest markers of the sample's item (`pytest -m "not slow"`)
     markers: tuple[str, ...] = ()
+    #: the audio drivers its expectation holds for (--mp-drivers items, or
+    #: the first --mp-audio driver); () for every driver
+    drivers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,9 +90,15 @@ class Manifest:
     #: the [markers] table: marker name -> what it means (pytest --markers shows it)
     markers: Mapping[str, str] = dataclass_field(default_factory=dict)
 
-    def expectation(self, sample_name: str) -> SampleSpec | None:
-        """The entry for `sample_name`, or None when the manifest does not list it."""
-        return self.samples.get(sample_name)
+    def expectation(self, sample_name: str, driver: str | None = None) -> SampleSpec | None:
+        """The entry for `sample_name`, or None when the manifest does not list
+        it, or lists it for other audio drivers than `driver` (the driver a
+        play asks for; None: any)."""
+        spec = self.samples.get(sample_name)
+        if spec is not None and spec.drivers and driver is not None \
+                and driver not in spec.drivers:
+            return None
+        return spec
 
 
 def load_manifest(samples_dir: Path) -> Manifest | None:
@@ -229,7 +240,25 @@ def _parse_sample(path: Path, name: str, entry: Any) -> SampleSpec:
         text=text,
         truncate=truncate,
         markers=_parse_sample_markers(path, name, entry),
+        drivers=_parse_drivers(path, name, entry),
     )
+
+
+def _parse_drivers(path: Path, name: str, entry: dict[str, Any]) -> tuple[str, ...]:
+    """`drivers = ["pulse"]`: the expectation holds for those drivers' plays only."""
+    where = f"sample {name!r} key 'drivers'"
+    value = entry.get("drivers", [])
+    if not isinstance(value, list) or not all(isinstance(d, str) for d in value):
+        raise ManifestError(path, f"{where}: expected an array of driver names, got "
+                                  f"{_toml_type(value)}")
+    unknown = [d for d in value if d not in AUDIO_DRIVERS]
+    if unknown:
+        raise ManifestError(path, f"{where}: {unknown[0][:40]!r} is not an audio driver pyglet "
+                                  f"knows ({', '.join(AUDIO_DRIVERS)})")
+    if value and entry.get("expect", "pass") == "pass":
+        raise ManifestError(path, f"{where}: names the drivers an expectation holds for; "
+                                  "give the sample an 'expect' too")
+    return tuple(dict.fromkeys(value))
 
 
 def _check_sample_name(path: Path, name: str) -> None:
@@ -356,12 +385,13 @@ def _quoted(name: str) -> str:
     return f'"{name}"' if not name.replace("_", "").replace("-", "").isalnum() else name
 
 
-def expected_failures(manifest: Manifest | None) -> dict[str, str]:
-    """Samples not expected to pass, with "expect: reason" (shown beside verdicts)."""
+def expected_failures(manifest: Manifest | None, driver: str | None = None) -> dict[str, str]:
+    """Samples not expected to pass (by plays of `driver`: None, any), with
+    "expect: reason" (shown beside verdicts)."""
     if manifest is None:
         return {}
     return {name: f"{spec.expect}: {spec.reason}" for name, spec in manifest.samples.items()
-            if spec.expect != "pass"}
+            if spec.expect != "pass" and manifest.expectation(name, driver) is not None}
 
 
 #: the marker each expectation gives its samples, so `pytest -m "not broken"`
