@@ -107,7 +107,10 @@ def plan(samples_dir: Path, store_dir: Path, keep: int, older_than: float | None
         # held by a run from before its first play to its last report, between
         # plays too (the marker lives only while a player runs)
         holder = session_owner.busy(paths)
-        if index == 0:
+        # the reason that matters most is said first: a run plays into it now
+        if holder is not None:
+            keep_why = f"being played into by a run ({holder})"
+        elif index == 0:
             keep_why = "the newest"
         elif index < keep:
             keep_why = f"one of the {keep} newest"
@@ -117,8 +120,6 @@ def plan(samples_dir: Path, store_dir: Path, keep: int, older_than: float | None
             keep_why = "the active session"
         elif conf.protect_raw_data or conf.protect_reports:
             keep_why = "protected"
-        elif holder is not None:
-            keep_why = f"being played into by a run ({holder})"
         elif play_marker.any_marked(paths):
             keep_why = "being played (a .playing marker in dbg/)"
         same = next((other for other, theirs in staying if theirs == mine), None)

@@ -145,9 +145,12 @@ def test_index_lists_every_sample_and_links_only_to_existing_files(plug, index_p
     assert len(odd["hrefs"]) == 4  # all, anomalies, timeline, recording
     assert rows["perfect_b.mp4"]["cells"][1] == "perfect"
     assert rows["perfect_b.mp4"]["hrefs"] == ["../dbg/perfect_b.mp4.dbg"]
-    assert rows["segfault_c.mp4"]["cells"][3] == "2"  # retried twice
+    # retried twice, each retry's reason beside the count
+    assert rows["segfault_c.mp4"]["cells"][3] == \
+        "2" + "crashed: the player was killed by SIGSEGV" * 2
     assert rows["flaky_e.mp4"]["cells"][1] == "perfect"
-    assert rows["flaky_e.mp4"]["cells"][3] == "2"  # crashed twice, then played
+    assert rows["flaky_e.mp4"]["cells"][3] == \
+        "2" + "crashed: the player exited with status 1" * 2  # crashed twice, then played
     text = (reports / "index.html").read_text()
     assert ODD not in text and html.escape(ODD) in text
     assert "<b>" not in text
