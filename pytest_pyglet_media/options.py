@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from . import shards
 from .core.errors import UsageError
+from .play.frame_keeper import DEFAULT_MODE as DEFAULT_PICTURES, MODES as PICTURE_MODES
 from .play.runner import DEFAULT_PLAYER, DEFAULT_SPAWN, SPAWN_METHODS
 from .play.timeouts import STALL_TIMEOUT
 from .store.sample_selection import parse_patterns
@@ -39,6 +40,9 @@ class Settings:
     compare: str | None = None
     plots: str = "failed"
     spawn: str = DEFAULT_SPAWN
+    #: which pictures pyglet shows the player keeps, to compare with FFmpeg's
+    #: (play/frame_keeper.py): sample, all or off
+    pictures: str = DEFAULT_PICTURES
     #: the baseline file (None: samples.baseline.json in the samples folder)
     baseline: str | None = None
     baseline_update: bool = False
@@ -146,6 +150,12 @@ def _order(value: str) -> str:
     return value
 
 
+def _pictures(value: str) -> str:
+    if value not in PICTURE_MODES:
+        raise ValueError(f"choose one of {', '.join(PICTURE_MODES)}")
+    return value
+
+
 def _spawn(value: str) -> str:
     if value not in SPAWN_METHODS:
         raise ValueError(f"choose one of {', '.join(SPAWN_METHODS)}")
@@ -207,6 +217,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "server that imported pyglet once; default on Linux) or fresh (a new "
                "interpreter per play); --mp-player doubles always run fresh", _spawn,
                env="PYTEST_MP_SPAWN", metavar="HOW"),
+    OptionSpec("pictures", "--mp-pictures", "pictures pyglet shows that are compared with "
+               "FFmpeg's decode of the same frames: sample (default: the first, the last "
+               "and one a second), all, or off", _pictures, env="PYTEST_MP_PICTURES",
+               metavar="WHICH"),
     OptionSpec("players", "--mp-players", "samples played at once, at most: auto (default: "
                "as many as the CPUs can play without a player waiting for one, judged by "
                "each sample's cost) or N (1: one after another)", _players,

@@ -79,6 +79,9 @@ class FileChecks:
     pyglet_duration: float | None = None
     #: what pyglet subtracted from the file's times (Reference.pyglet_start)
     time_shift: float = 0.0
+    #: the kept pictures compared with FFmpeg's (pictures.PictureChecks.to_builtins());
+    #: None: none was compared
+    pictures: Mapping[str, Any] | None = None
 
     def to_builtins(self) -> dict[str, Any]:
         return {
@@ -92,6 +95,7 @@ class FileChecks:
             "worst_av_offset": None if self.worst_av_offset is None else list(self.worst_av_offset),
             "play_duration": self.play_duration, "file_duration": self.file_duration,
             "pyglet_duration": self.pyglet_duration, "time_shift": self.time_shift,
+            "pictures": None if self.pictures is None else dict(self.pictures),
         }
 
     @classmethod

@@ -76,6 +76,7 @@ FILE_KINDS: dict[str, str] = {
     "short_play": "The play was shorter than the file (its streams' times, from ffprobe)",
     "av_offset": "Audio and picture apart beyond the ITU-R BT.1359 window",
     "stall": "The picture froze on a frame while the file had the next one",
+    "picture_differs": "A picture pyglet showed is not FFmpeg's picture of the same file frame",
 }
 
 

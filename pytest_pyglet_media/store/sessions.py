@@ -8,7 +8,9 @@ Layout (from the manual of pyglet's original scripts):
         <session>/           (the store's: see below)
             configuration.json
             dbg/             <sample>.dbg, _session_playlist.txt, ...
+                             <sample>.pictures while they are judged
             reference/       <sample>.json: what ffprobe says the sample holds
+                             <sample>.frames: FFmpeg's pictures of compared frames
             reports/         00_summary.txt, ...
 
 The sessions and activation.json live in the *store* folder, which is the
@@ -51,6 +53,8 @@ from ..core.names import (
     sample_name_problem,
 )
 from . import sample_selection
+from .picture_reference import frames_beside
+from .pictures import pictures_beside
 
 SAMPLES_DIR_ENV = "pyglet_mp_samples_dir"
 #: the CLI's store folder (the plugin's is --mp-store / PYTEST_MP_STORE)
@@ -176,6 +180,15 @@ class SessionPaths:
 
     def reference(self, sample: str) -> Path:
         return self.reference_dir / fit_file_name(sample, ".json")
+
+    def pictures(self, sample: str) -> Path:
+        """The pictures the player kept of its last play (store/pictures.py),
+        while they are judged."""
+        return pictures_beside(self.recording(sample))
+
+    def decoded_frames(self, sample: str) -> Path:
+        """FFmpeg's pictures of the frames compared (store/picture_reference.py)."""
+        return frames_beside(self.reference(sample))
 
     @property
     def groups_dir(self) -> Path:

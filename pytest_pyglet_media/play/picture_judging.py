@@ -1,0 +1,70 @@
+"""After a play: the pictures the player kept, judged against FFmpeg's.
+
+The player child keeps pictures (frame_keeper.py); the judge compares them
+(judge/pictures.py) but runs no process. This module, of the play stage,
+does what lies between: reads the kept pictures, has FFmpeg decode the same
+file frames (store/picture_reference.py, cached beside the reference), asks
+the judge, and deletes the kept pictures: full pictures live only while
+they are judged; the verdict keeps the numbers.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from ..core.errors import ProbeFailed, ProbeUnavailable, UnreadableRecordingError
+from ..judge import analysis as an
+from ..judge import pictures as judge_pictures
+from ..store import picture_reference, pictures
+from ..store.reference import Reference
+
+#: seconds the last comparisons took, for the benchmark (not for verdicts)
+LAST_COST: dict[str, float] = {}
+
+
+def forget(pictures_path: Path) -> None:
+    """Remove pictures a previous play left, before a new play writes its own."""
+    try:
+        os.unlink(pictures_path)
+    except FileNotFoundError:
+        pass
+
+
+def judged(verdict: an.Verdict, sample_path: Path, pictures_path: Path,
+           ref: Reference | None, frames_path: Path | None) -> an.Verdict:
+    """`verdict` with the kept pictures judged, when there are any to judge.
+
+    Only finished plays that were checked against the file; audio-only
+    samples and cover art keep no pictures (no video stream to compare).
+    """
+    if not pictures_path.exists():
+        return verdict
+    try:
+        if verdict.outcome not in (an.PERFECT, an.DEFECTS) or verdict.checked is not True \
+                or ref is None or not ref.has_video or ref.video_index is None:
+            return verdict
+        started = time.perf_counter()
+        try:
+            kept = pictures.load(pictures_path)
+        except UnreadableRecordingError as exc:
+            return _noted(verdict, f"pictures not compared: {exc.problem}")
+        LAST_COST["read"] = time.perf_counter() - started
+        times = [t for t in judge_pictures.file_times(kept, ref) if t is not None]
+        started = time.perf_counter()
+        try:
+            decoded = picture_reference.reference_pictures(sample_path, ref.video_index, times,
+                                                           frames_path)
+        except (ProbeUnavailable, ProbeFailed, OSError) as exc:
+            return _noted(verdict, f"pictures not compared: {exc}")
+        LAST_COST["ffmpeg"] = time.perf_counter() - started
+        started = time.perf_counter()
+        checks = judge_pictures.check(kept, ref, decoded)
+        LAST_COST["compare"] = time.perf_counter() - started
+        return judge_pictures.with_pictures(verdict, checks)
+    finally:
+        forget(pictures_path)
+
+
+def _noted(verdict: an.Verdict, note: str) -> an.Verdict:
+    return judge_pictures.with_pictures(verdict, judge_pictures.PictureChecks(note=note))
