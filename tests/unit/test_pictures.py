@@ -1,0 +1,238 @@
+"""The picture itself: kept pictures stored, compared and explained, on built pixel data."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from pytest_pyglet_media.core.errors import UnreadableRecordingError
+from pytest_pyglet_media.judge import analysis as an
+from pytest_pyglet_media.judge import pictures as jp
+from pytest_pyglet_media.judge.file_checks import FileChecks
+from pytest_pyglet_media.play.frame_keeper import FrameKeeper
+from pytest_pyglet_media.store import pictures
+from pytest_pyglet_media.store.picture_reference import Decoded, FileLooks, Frame
+from pytest_pyglet_media.store.reference import Reference, Stream
+
+W, H = 6, 4
+
+
+def rgb(seed: int = 0, width: int = W, height: int = H) -> bytes:
+    return bytes((seed + 7 * i) % 256 for i in range(width * height * 3))
+
+
+def rgba(data: bytes) -> bytes:
+    out = bytearray()
+    for i in range(0, len(data), 3):
+        out += data[i:i + 3] + b"\xff"
+    return bytes(out)
+
+
+REF = Reference(duration=1.0, start=0.0,
+                streams=(Stream(0, "video", "h264", 0.0, 1.0, width=W, height=H),),
+                video_index=0, frame_times=(0.0, 0.1, 0.2))
+
+
+def decoded(frames: dict[float, bytes], looks: FileLooks = FileLooks(),
+            variants: dict[str, dict[float, Frame]] | None = None) -> Decoded:
+    d = Decoded(looks, {"": {t: Frame(t, W, H, px) for t, px in frames.items()}})
+    d.frames.update(variants or {})
+    return d
+
+
+# -- the file of kept pictures ------------------------------------------------------
+
+
+def test_kept_pictures_round_trip_without_alpha(tmp_path):
+    path = tmp_path / "a.mp4.pictures"
+    pictures.save(path, [pictures.encode(0.0, W, H, rgba(rgb(1))),
+                         pictures.encode(0.1, W, H, rgba(rgb(2)))])
+    kept = pictures.load(path)
+    assert [(p.video_time, p.width, p.height, p.rgb) for p in kept] == \
+        [(0.0, W, H, rgb(1)), (0.1, W, H, rgb(2))]
+
+
+def test_pictures_are_named_beside_the_recording(tmp_path):
+    assert pictures.pictures_beside(tmp_path / "a.mp4.dbg") == tmp_path / "a.mp4.pictures"
+
+
+@pytest.mark.parametrize("damage, why", [
+    (lambda d: b"not pictures" + d[40:], "does not start"),
+    (lambda d: d[:-5], "size 107 is outside"),
+    (lambda d: d + b"\x00\x00", "truncated"),
+    (lambda d: d.replace(b'"width": 6', b'"width": 9'), "not 9x4 RGBA"),
+    (lambda d: d.replace(b'"width": 6', b'"width":-1'), "width -1"),
+    (lambda d: d.replace(b'"video_time"', b'"video_tame"'), "lacks fields"),
+])
+def test_damaged_kept_pictures_are_refused_saying_why(tmp_path, damage, why):
+    path = tmp_path / "a.pictures"
+    pictures.save(path, [pictures.encode(0.0, W, H, rgba(rgb(1)))])
+    path.write_bytes(damage(path.read_bytes()))
+    with pytest.raises(UnreadableRecordingError, match=why):
+        pictures.load(path)
+
+
+# -- numbers ----------------------------------------------------------------------
+
+
+def test_identical_pictures_have_infinite_psnr():
+    d = jp.difference(rgb(3), rgb(3), W)
+    assert (d.psnr, d.worst, d.same) == (math.inf, 0, True)
+
+
+def test_psnr_and_worst_pixel_in_numbers_people_know():
+    a = bytearray(rgb(0))
+    b = bytearray(a)
+    b[3 * (2 * W + 5) + 1] = (a[3 * (2 * W + 5) + 1] + 100) % 256  # pixel (5, 2), green
+    d = jp.difference(bytes(a), bytes(b), W)
+    diff = abs(a[3 * (2 * W + 5) + 1] - b[3 * (2 * W + 5) + 1])
+    assert d.worst == diff and d.worst_at == (5, 2)
+    assert d.psnr == pytest.approx(10 * math.log10(255 ** 2 / (diff ** 2 / len(a))))
+    assert not d.same
+
+
+def test_rounding_by_a_level_is_the_same_picture():
+    a = rgb(0)
+    b = bytes(min(255, v + 1) if i % 5 == 0 else v for i, v in enumerate(a))
+    assert jp.difference(a, b, W).same
+
+
+@pytest.mark.parametrize("pix_fmt, words", [
+    ("yuv420p", ""), ("yuvj420p", ""), ("nv12", ""), ("yuv444p", "4:4:4"),
+    ("yuv420p10le", "10-bit"), ("yuv422p10le", "4:2:2 10-bit"), ("gbrp", ""),
+])
+def test_chroma_layout_names_what_is_unusual(pix_fmt, words):
+    assert jp.chroma_layout(pix_fmt) == words
+
+
+# -- verdicts and causes -------------------------------------------------------------
+
+
+def kept(*items: tuple[float, bytes]) -> list[pictures.Picture]:
+    return [pictures.Picture(t, W, H, px) for t, px in items]
+
+
+def test_the_same_pictures_are_perfect():
+    checks = jp.check(kept((0.0, rgb(0)), (0.2, rgb(2))), REF, decoded({0.0: rgb(0), 0.2: rgb(2)}))
+    assert len(checks.compared) == 2 and checks.counts == {} and checks.message() == ""
+
+
+def test_a_picture_that_differs_names_time_psnr_worst_pixel():
+    checks = jp.check(kept((0.0, rgb(0)), (0.1, rgb(50))), REF,
+                      decoded({0.0: rgb(0), 0.1: rgb(1)}))
+    assert checks.counts == {"picture_differs": 1}
+    assert checks.message().startswith(
+        "1 of 2 pictures compared are not FFmpeg's picture of the same file frame: "
+        "frame 0.100 s: PSNR ")
+    assert "worst pixel (" in checks.message() and "Likely cause" not in checks.message()
+
+
+def test_colour_matrix_named_when_pyglet_matches_a_bt601_conversion():
+    looks = FileLooks(pix_fmt="yuv420p", color_space="bt709")
+    checks = jp.check(kept((0.0, rgb(9))), REF,
+                      decoded({0.0: rgb(0)}, looks, {"bt601": {0.0: Frame(0.0, W, H, rgb(9))}}))
+    assert checks.differing[0].cause == (
+        "colour matrix: the file says BT.709; pyglet's picture matches a BT.601 conversion")
+
+
+def test_a_bt709_file_whose_picture_matches_neither_names_no_matrix():
+    looks = FileLooks(pix_fmt="yuv420p", color_space="bt709")
+    checks = jp.check(kept((0.0, rgb(9))), REF,
+                      decoded({0.0: rgb(0)}, looks, {"bt601": {0.0: Frame(0.0, W, H, rgb(5))}}))
+    assert checks.differing[0].cause == ""
+
+
+def test_rotation_named_when_pyglet_shows_the_unrotated_picture():
+    looks = FileLooks(pix_fmt="yuv420p", rotation=90)
+    d = Decoded(looks, {"": {0.0: Frame(0.0, H, W, rgb(0, H, W))},
+                        "unrotated": {0.0: Frame(0.0, W, H, rgb(4))}})
+    checks = jp.check(kept((0.0, rgb(4))), REF, d)
+    bad = checks.differing[0]
+    assert bad.difference is None and bad.reference_size == (H, W)
+    assert bad.cause == "rotation: the file says 90°; pyglet's picture is not rotated"
+    assert f"pyglet's picture is {W}x{H}, FFmpeg's {H}x{W}" in checks.message()
+
+
+def test_rows_flipped_named():
+    checks = jp.check(kept((0.0, jp.flipped(rgb(0), W, H))), REF, decoded({0.0: rgb(0)}))
+    assert checks.differing[0].cause == "rows flipped: pyglet's picture is FFmpeg's upside down"
+
+
+def test_chroma_layout_named_for_a_444_file():
+    checks = jp.check(kept((0.0, rgb(3))), REF,
+                      decoded({0.0: rgb(0)}, FileLooks(pix_fmt="yuv444p")))
+    assert checks.differing[0].cause == "chroma layout: the file is yuv444p (4:4:4)"
+
+
+def test_size_or_crop_named_when_nothing_else_fits():
+    d = Decoded(FileLooks(pix_fmt="yuv420p"), {"": {0.0: Frame(0.0, 8, 4, rgb(0, 8, 4))}})
+    checks = jp.check(kept((0.0, rgb(0))), REF, d)
+    assert checks.differing[0].cause == f"size or crop: pyglet's picture is {W}x{H}, the file's 8x4"
+
+
+def test_video_times_are_file_times_minus_pyglets_start():
+    ref = Reference(duration=1.0, start=0.5,
+                    streams=(Stream(0, "video", "h264", 0.5, 1.0),), video_index=0,
+                    frame_times=(0.5, 0.6))
+    assert jp.file_times(kept((0.1, rgb(0)), (0.33, rgb(0))), ref) == [0.6, None]
+
+
+def test_pictures_join_a_verdict_checked_against_the_file():
+    verdict = an.Verdict(an.PERFECT, checked=True, file_checks=FileChecks().to_builtins())
+    checks = jp.check(kept((0.0, rgb(50))), REF, decoded({0.0: rgb(0)}))
+    joined = jp.with_pictures(verdict, checks)
+    assert joined.outcome == an.DEFECTS and joined.counts == {"picture_differs": 1}
+    assert joined.checks.messages["picture_differs"] == checks.message()
+    assert joined.checks.pictures["compared"][0][0] == 0.0
+    same = jp.with_pictures(verdict, jp.check(kept((0.0, rgb(0))), REF, decoded({0.0: rgb(0)})))
+    assert same.outcome == an.PERFECT and same.checks.pictures["compared"][0][4] is None
+    assert an.Verdict.from_builtins(joined.to_builtins()) == joined
+
+
+# -- the child's choice of pictures --------------------------------------------------
+
+
+class FakeImage:
+    def __init__(self, seed: int) -> None:
+        self.width, self.height = W, H
+        self._data = bytearray(rgba(rgb(seed)) + b"\x00" * 64)  # pyglet pads its buffers
+
+    def get_bytes(self, fmt: str, pitch: int) -> bytearray:
+        assert (fmt, pitch) == ("RGBA", W * 4)
+        return self._data
+
+
+@pytest.mark.parametrize("mode, times", [
+    ("sample", [0.0, 1.0, 2.0, 2.4]),  # first, one a second, last
+    ("all", [0.0, 0.4, 0.8, 1.0, 1.2, 1.6, 2.0, 2.4]),
+])
+def test_the_child_keeps_first_last_and_one_a_second(tmp_path, mode, times):
+    keeper = FrameKeeper(tmp_path / "a.pictures", mode)
+    for n, t in enumerate([0.0, 0.4, 0.8, 1.0, 1.2, 1.6, 2.0, 2.4]):
+        keeper.shown(t, FakeImage(n))
+    keeper.save()
+    kept_pictures = pictures.load(tmp_path / "a.pictures")
+    assert [p.video_time for p in kept_pictures] == times
+    assert kept_pictures[-1].rgb == rgb(7)
+
+
+def test_the_child_keeps_only_the_frame_pyglet_is_about_to_show(tmp_path):
+    class Logger:
+        closed = False
+        log_entries: list = [("p.P.ut.1.5", 0.0)]
+
+    class Source:
+        def get_next_video_frame(self):
+            return FakeImage(1)
+
+    logger, source = Logger(), Source()
+    keeper = FrameKeeper(tmp_path / "a.pictures")
+    keeper.watch(source, logger)
+    source.get_next_video_frame()  # a discarded frame: not shown
+    logger.log_entries.append(("p.P.ut.1.6", 0.5))
+    source.get_next_video_frame()
+    logger.closed = True
+    logger.log_entries.append(("p.P.ut.1.6", 0.0))
+    source.get_next_video_frame()  # after the play: pyglet rewinds to the first frame
+    keeper.save()
+    assert [p.video_time for p in pictures.load(tmp_path / "a.pictures")] == [0.5]
