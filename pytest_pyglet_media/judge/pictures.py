@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from ..store.picture_reference import Decoded, FileLooks, Frame
 from ..store.pictures import Picture
 from ..store.reference import Reference
-from .analysis import DEFECTS, PERFECT, Verdict
 from .file_checks import FrameMatcher
 
 KIND = "picture_differs"
@@ -43,6 +42,8 @@ MIN_PSNR_DB = 40.0
 MAX_WORST = 8
 #: pictures named in a message
 MAX_LISTED = 3
+#: compared pictures a stored result may hold (store/pictures.MAX_PICTURES)
+MAX_COMPARED = 10_000
 
 #: (d * d) for d in -255..255, indexed by d (negative indexes from the end)
 _SQUARES = [d * d for d in range(256)] + [d * d for d in range(-255, 0)]
@@ -97,6 +98,22 @@ class PictureCheck:
     def differs(self) -> bool:
         return self.difference is None or not self.difference.same
 
+    @classmethod
+    def from_builtins(cls, data: Any) -> "PictureCheck":
+        """The check to_builtins gave; ValueError names what is wrong."""
+        if not isinstance(data, list) or len(data) != 8:
+            raise ValueError("a compared picture is not a list of 8 fields")
+        time, width, height, size, psnr, worst, at, cause = data
+        if psnr is None and worst is None:
+            diff = None
+        else:
+            psnr = math.inf if psnr is None else _number(psnr, "PSNR", 0.0, 1000.0)
+            diff = Difference(psnr, _whole(worst, "worst", 0, 255),
+                              _pair(at, "worst pixel", 1 << 16))
+        return cls(_number(time, "file time", -1e7, 1e7), _whole(width, "width", 1, 1 << 16),
+                   _whole(height, "height", 1, 1 << 16), _pair(size, "size", 1 << 16), diff,
+                   cause[:300] if isinstance(cause, str) else "")
+
     def to_builtins(self) -> list[Any]:
         d = self.difference
         return [self.file_time, self.width, self.height, list(self.reference_size),
@@ -134,6 +151,35 @@ class PictureChecks:
 
     def to_builtins(self) -> dict[str, Any]:
         return {"compared": [c.to_builtins() for c in self.compared], "note": self.note}
+
+    @classmethod
+    def from_builtins(cls, data: Any) -> "PictureChecks":
+        """The checks to_builtins gave (kept in the session); ValueError names what is wrong."""
+        if not isinstance(data, dict) or set(data) != {"compared", "note"} \
+                or not isinstance(data["compared"], list) or not isinstance(data["note"], str) \
+                or len(data["compared"]) > MAX_COMPARED:
+            raise ValueError("not the pictures' checks")
+        return cls(tuple(PictureCheck.from_builtins(c) for c in data["compared"]),
+                   data["note"][:500])
+
+
+def _number(value: Any, what: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not low <= value <= high:
+        raise ValueError(f"{what} {value!r:.30} is not a number in {low:g}..{high:g}")
+    return float(value)
+
+
+def _whole(value: Any, what: str, low: int, high: int) -> int:
+    if type(value) is not int or not low <= value <= high:
+        raise ValueError(f"{what} {value!r:.30} is not a whole number in {low}..{high}")
+    return value
+
+
+def _pair(value: Any, what: str, high: int) -> tuple[int, int]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError(f"{what} is not two numbers")
+    return _whole(value[0], what, 0, high), _whole(value[1], what, 0, high)
 
 
 def _describe(check: PictureCheck) -> str:
@@ -232,20 +278,3 @@ def check(pictures: Sequence[Picture], ref: Reference, decoded: Decoded) -> Pict
         f"{unmatched} kept pictures name no frame of the file FFmpeg decoded"
     return PictureChecks(tuple(compared), note)
 
-
-def with_pictures(verdict: Verdict, checks: PictureChecks) -> Verdict:
-    """`verdict` (of a finished play checked against the file) with the
-    pictures' verdict joined: their count, message and numbers."""
-    file_checks = dict(verdict.file_checks or {})
-    if not file_checks:
-        return verdict  # not checked against the file: nothing to join
-    file_checks["pictures"] = checks.to_builtins()
-    counts = dict(verdict.counts)
-    if checks.counts:
-        counts.update(checks.counts)
-        file_checks["counts"] = {**file_checks.get("counts", {}), **checks.counts}
-        file_checks["messages"] = {**file_checks.get("messages", {}), KIND: checks.message()}
-    outcome = verdict.outcome
-    if counts and outcome == PERFECT:
-        outcome = DEFECTS
-    return replace(verdict, outcome=outcome, counts=counts, file_checks=file_checks)

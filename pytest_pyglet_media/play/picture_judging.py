@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from ..core.errors import ProbeFailed, ProbeUnavailable, UnreadableRecordingError
+from ..core.file_stamp import FileStamp
 from ..judge import analysis as an
 from ..judge import pictures as judge_pictures
 from ..store import picture_reference, pictures
@@ -31,13 +32,19 @@ def forget(pictures_path: Path) -> None:
         pass
 
 
-def judged(verdict: an.Verdict, sample_path: Path, pictures_path: Path,
-           ref: Reference | None, frames_path: Path | None) -> an.Verdict:
-    """`verdict` with the kept pictures judged, when there are any to judge.
+def judged(verdict: an.Verdict, sample_path: Path, recording_path: Path,
+           stamp: FileStamp | None, ref: Reference | None,
+           frames_path: Path | None) -> an.Verdict:
+    """`verdict` (of the recording's version `stamp`) with the kept pictures
+    judged, when there are any to judge; their numbers are kept beside the
+    recording, for whoever reads that version again (analysis.read).
 
     Only finished plays that were checked against the file; audio-only
     samples and cover art keep no pictures (no video stream to compare).
     """
+    pictures_path = pictures.pictures_beside(recording_path)
+    checks_path = pictures.checks_beside(recording_path)
+    forget(checks_path)
     if not pictures_path.exists():
         return verdict
     try:
@@ -61,10 +68,15 @@ def judged(verdict: an.Verdict, sample_path: Path, pictures_path: Path,
         started = time.perf_counter()
         checks = judge_pictures.check(kept, ref, decoded)
         LAST_COST["compare"] = time.perf_counter() - started
-        return judge_pictures.with_pictures(verdict, checks)
+        if stamp is not None:
+            try:
+                pictures.save_checks(checks_path, stamp.to_builtins(), checks.to_builtins())
+            except OSError:
+                pass  # the run's verdict has them; a later reading will not
+        return an.with_pictures(verdict, checks)
     finally:
         forget(pictures_path)
 
 
 def _noted(verdict: an.Verdict, note: str) -> an.Verdict:
-    return judge_pictures.with_pictures(verdict, judge_pictures.PictureChecks(note=note))
+    return an.with_pictures(verdict, judge_pictures.PictureChecks(note=note))

@@ -27,7 +27,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 from ..core import atomic
 from ..core.errors import UnreadableRecordingError
@@ -45,6 +45,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024
 #: a picture's JSON header is a few dozen bytes
 MAX_HEADER_BYTES = 1024
 _LENGTH = struct.Struct(">I")
+CHECKS_FORMAT = "pytest-pyglet-media picture checks 1"
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,40 @@ def pictures_beside(recording: Path) -> Path:
     the child knows its recording's path, and finds this one from it."""
     recording = Path(recording)
     return recording.with_name(fit_file_name(recording.stem, SUFFIX))
+
+
+#: the suffix of the numbers the comparison kept, beside the recording
+CHECKS_SUFFIX = ".pictures.json"
+#: those numbers are a few hundred bytes a picture
+MAX_CHECKS_BYTES = 4 * 1024 * 1024
+
+
+def checks_beside(recording: Path) -> Path:
+    """Where the numbers of a play's compared pictures are kept (SessionPaths.picture_checks)."""
+    recording = Path(recording)
+    return recording.with_name(fit_file_name(recording.stem, CHECKS_SUFFIX))
+
+
+def save_checks(path: Path, stamp: list[int], checks: Mapping[str, Any]) -> None:
+    """Keep the comparison's numbers for the recording version `stamp`
+    (core/file_stamp.py): re-reading that recording later finds them."""
+    atomic.write_text(Path(path), json.dumps({"format": CHECKS_FORMAT, "recording": stamp,
+                                              "checks": dict(checks)}, allow_nan=False))
+
+
+def load_checks(path: Path) -> tuple[list[int], dict[str, Any]] | None:
+    """(recording stamp, checks) as save_checks kept them; None when there are
+    none or they are not usable (the caller validates the checks)."""
+    try:
+        if Path(path).stat().st_size > MAX_CHECKS_BYTES:
+            return None
+        data = json.loads(Path(path).read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != CHECKS_FORMAT \
+            or not isinstance(data.get("recording"), list) or not isinstance(data.get("checks"), dict):
+        return None
+    return data["recording"], data["checks"]
 
 
 def _bad(path: Path, why: str) -> UnreadableRecordingError:

@@ -8,7 +8,8 @@ Layout (from the manual of pyglet's original scripts):
         <session>/           (the store's: see below)
             configuration.json
             dbg/             <sample>.dbg, _session_playlist.txt, ...
-                             <sample>.pictures while they are judged
+                             <sample>.pictures while they are judged,
+                             <sample>.pictures.json: the numbers of the comparison
             reference/       <sample>.json: what ffprobe says the sample holds
                              <sample>.frames: FFmpeg's pictures of compared frames
             reports/         00_summary.txt, ...
@@ -54,7 +55,7 @@ from ..core.names import (
 )
 from . import sample_selection
 from .picture_reference import frames_beside
-from .pictures import pictures_beside
+from .pictures import checks_beside, pictures_beside
 
 SAMPLES_DIR_ENV = "pyglet_mp_samples_dir"
 #: the CLI's store folder (the plugin's is --mp-store / PYTEST_MP_STORE)
@@ -185,6 +186,10 @@ class SessionPaths:
         """The pictures the player kept of its last play (store/pictures.py),
         while they are judged."""
         return pictures_beside(self.recording(sample))
+
+    def picture_checks(self, sample: str) -> Path:
+        """The numbers of the pictures compared at the last play (store/pictures.py)."""
+        return checks_beside(self.recording(sample))
 
     def decoded_frames(self, sample: str) -> Path:
         """FFmpeg's pictures of the frames compared (store/picture_reference.py)."""

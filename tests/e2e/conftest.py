@@ -185,6 +185,19 @@ def clips(tmp_path_factory: pytest.TempPathFactory, ffmpeg) -> Path:
 
 
 @pytest.fixture(scope="session")
+def picture_clips(tmp_path_factory: pytest.TempPathFactory, ffmpeg) -> Path:
+    """Two tiny H.264 clips alike but for the colour matrix they declare:
+    `bt709.mp4` (tagged BT.709, as every HD file is) and `untagged.mp4`.
+    No B-frames: pyglet 2.1.19 shows pictures of B-frame H.264 damaged."""
+    folder = tmp_path_factory.mktemp("picture_clips")
+    recipe = ("-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10:duration=0.3",
+              "-c:v", "libx264", "-preset", "ultrafast", "-bf", "0", "-pix_fmt", "yuv420p")
+    ffmpeg(*recipe, "-colorspace", "bt709", str(folder / "bt709.mp4"))
+    ffmpeg(*recipe, str(folder / "untagged.mp4"))
+    return folder
+
+
+@pytest.fixture(scope="session")
 def real_clip(tmp_path_factory, ffmpeg) -> Path:
     target = tmp_path_factory.mktemp("real_clip") / "clip.mp4"
     ffmpeg("-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30:duration=0.5",

@@ -270,3 +270,31 @@ def test_correct_unusual_plays_on_a_busy_machine_stay_perfect(case):
         events, reference = play(times, cpu=busy), ref(times, cover=True)
     result = an.analyse(events, reference)
     assert result.outcome == an.PERFECT, (result.counts, result.reason)
+
+
+def test_the_pictures_compared_at_the_play_join_every_later_reading(tmp_path):
+    """The comparison's numbers, kept beside the recording, join its verdict
+    when it is read again (reports, compare), while it is that version."""
+    from pytest_pyglet_media.core.file_stamp import FileStamp
+    from pytest_pyglet_media.judge.pictures import Difference, PictureCheck, PictureChecks
+    from pytest_pyglet_media.store import pictures, recording
+
+    times = frames(25)
+    path = tmp_path / "clip.mp4.dbg"
+    recording.save(path, play(times))
+    differs = PictureChecks((PictureCheck(0.0, 6, 4, (6, 4), Difference(28.1, 43, (1, 2)),
+                                          "colour matrix: ..."),))
+    checks = pictures.checks_beside(path)
+    pictures.save_checks(checks, FileStamp.of(path).to_builtins(), differs.to_builtins())
+    verdict = an.read(path, ref(times)).verdict
+    assert verdict.outcome == an.DEFECTS and verdict.counts == {"picture_differs": 1}
+    assert verdict.checks.messages["picture_differs"] == (
+        "1 of 1 pictures compared are not FFmpeg's picture of the same file frame: frame "
+        "0.000 s: PSNR 28.1 dB, worst pixel (1, 2) off by 43. Likely cause: colour matrix: ...")
+    assert PictureChecks.from_builtins(verdict.checks.pictures) == differs
+
+    recording.save(path, play(times))  # played again: another version
+    assert an.read(path, ref(times)).verdict.outcome == an.PERFECT
+    checks.write_text('{"format": "pytest-pyglet-media picture checks 1", "recording": '
+                      f'{FileStamp.of(path).to_builtins()}, "checks": {{"compared": 3}}}}')
+    assert an.read(path, ref(times)).verdict.outcome == an.PERFECT  # damaged: ignored

@@ -180,11 +180,11 @@ def test_video_times_are_file_times_minus_pyglets_start():
 def test_pictures_join_a_verdict_checked_against_the_file():
     verdict = an.Verdict(an.PERFECT, checked=True, file_checks=FileChecks().to_builtins())
     checks = jp.check(kept((0.0, rgb(50))), REF, decoded({0.0: rgb(0)}))
-    joined = jp.with_pictures(verdict, checks)
+    joined = an.with_pictures(verdict, checks)
     assert joined.outcome == an.DEFECTS and joined.counts == {"picture_differs": 1}
     assert joined.checks.messages["picture_differs"] == checks.message()
     assert joined.checks.pictures["compared"][0][0] == 0.0
-    same = jp.with_pictures(verdict, jp.check(kept((0.0, rgb(0))), REF, decoded({0.0: rgb(0)})))
+    same = an.with_pictures(verdict, jp.check(kept((0.0, rgb(0))), REF, decoded({0.0: rgb(0)})))
     assert same.outcome == an.PERFECT and same.checks.pictures["compared"][0][4] is None
     assert an.Verdict.from_builtins(joined.to_builtins()) == joined
 
@@ -236,3 +236,4 @@ def test_the_child_keeps_only_the_frame_pyglet_is_about_to_show(tmp_path):
     source.get_next_video_frame()  # after the play: pyglet rewinds to the first frame
     keeper.save()
     assert [p.video_time for p in pictures.load(tmp_path / "a.pictures")] == [0.5]
+
