@@ -24,12 +24,14 @@ from ..store.reference import Reference
 LAST_COST: dict[str, float] = {}
 
 
-def forget(pictures_path: Path) -> None:
-    """Remove pictures a previous play left, before a new play writes its own."""
-    try:
-        os.unlink(pictures_path)
-    except FileNotFoundError:
-        pass
+def forget(path: Path) -> None:
+    """Remove what a previous play left (kept pictures, the numbers of their
+    comparison), before a new play writes its own."""
+    for leftover in (path, pictures.partial(path)):
+        try:
+            os.unlink(leftover)
+        except FileNotFoundError:
+            pass
 
 
 def judged(verdict: an.Verdict, sample_path: Path, recording_path: Path,

@@ -324,7 +324,7 @@ def play(sample_path: str, outfile: str, name: str, audio: Sequence[str],
 
     keeper = None
     if pictures != "off" and source.video_format is not None:
-        keeper = FrameKeeper(pictures_beside(Path(outfile)), pictures)
+        keeper = FrameKeeper(pictures_beside(Path(outfile)), pictures, source.duration)
         keeper.watch(source, logger)
     player = pyglet.media.Player()
     player.queue(source)

@@ -4,18 +4,22 @@ The player child keeps a few of the pictures pyglet uploads to its video
 texture (play/frame_keeper.py) and writes them here; the play stage reads
 them back for the judge to compare with FFmpeg's own decode of the same
 frames (judge/pictures.py), then deletes the file: full pictures live only
-while they are judged.
+while they are judged. The comparison's numbers stay, beside the recording
+(`checks_beside`), for every later reading of that recording.
 
-Format, version 1: a first line `pytest-pyglet-media pictures 1\\n`, then one
+Format, version 1: a first line "pytest-pyglet-media pictures 1", then one
 record per picture: a 4-byte big-endian length and that many bytes of JSON
-(`{"video_time": t, "width": w, "height": h, "size": n}`), then `n` bytes of
-zlib-compressed pixels, rows top first, 4 bytes a pixel (pyglet's RGBA; the
-alpha byte is dropped on reading). The pixels are compressed as pyglet gave
-them: no conversion in the child, whose time is the play's.
+({"video_time": t, "width": w, "height": h, "size": n}), then the n =
+w * h * 4 bytes of pixels, rows top first, 4 bytes a pixel (pyglet's RGBA;
+the alpha byte is dropped on reading). The pixels are written as pyglet gave
+them, uncompressed: the child's time is the play's, and compressing costs
+it more than the play's 10 % (zlib's fastest level takes 55 ms for a 1080p
+test pattern, 380 ms for camera-like noise; writing the raw pixels a few
+ms). The child writes them to `partial(path)` as it keeps them and renames
+that file at the end of the play.
 
-Loading validates every field, and bounds memory: a picture decompresses to
-at most width * height * 4 bytes, a file holds at most MAX_PICTURES of them
-(pictures travel in bug reports, as recordings do).
+Loading validates every field and reads one picture at a time: a file holds
+at most MAX_PICTURES of them, each of the size its header says.
 
 Stdlib only: the player child imports this module.
 """
@@ -23,11 +27,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import struct
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, BinaryIO, Iterable, Mapping
 
 from ..core import atomic
 from ..core.errors import UnreadableRecordingError
@@ -40,12 +44,14 @@ SUFFIX = ".pictures"
 MAX_PICTURES = 10_000
 #: the largest side believed (8K is 7680)
 MAX_SIDE = 16384
-#: a file larger than this is not kept pictures of a test sample
-MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024
 #: a picture's JSON header is a few dozen bytes
 MAX_HEADER_BYTES = 1024
 _LENGTH = struct.Struct(">I")
+#: the suffix of the numbers the comparison kept, beside the recording
+CHECKS_SUFFIX = ".pictures.json"
 CHECKS_FORMAT = "pytest-pyglet-media picture checks 1"
+#: those numbers are a few dozen bytes a picture
+MAX_CHECKS_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -59,14 +65,16 @@ class Picture:
     rgb: bytes
 
 
+def header(video_time: float, width: int, height: int) -> bytes:
+    """One record's header; its pixels (width * height * 4 bytes) follow it."""
+    text = json.dumps({"video_time": video_time, "width": width, "height": height,
+                       "size": width * height * 4}).encode()
+    return _LENGTH.pack(len(text)) + text
+
+
 def encode(video_time: float, width: int, height: int, rgba: bytes | memoryview) -> bytes:
-    """One record: header and compressed pixels (the child calls this off its main thread)."""
-    # level 1: 3-4x smaller than raw for camera video, and the fastest level
-    # (zlib releases the GIL, so the play's thread keeps running)
-    pixels = zlib.compress(rgba, 1)
-    header = json.dumps({"video_time": video_time, "width": width, "height": height,
-                         "size": len(pixels)}).encode()
-    return _LENGTH.pack(len(header)) + header + pixels
+    """One whole record (the child writes header and pixels apart, without this copy)."""
+    return header(video_time, width, height) + bytes(rgba)
 
 
 def save(path: Path, records: Iterable[bytes]) -> None:
@@ -81,10 +89,64 @@ def pictures_beside(recording: Path) -> Path:
     return recording.with_name(fit_file_name(recording.stem, SUFFIX))
 
 
-#: the suffix of the numbers the comparison kept, beside the recording
-CHECKS_SUFFIX = ".pictures.json"
-#: those numbers are a few hundred bytes a picture
-MAX_CHECKS_BYTES = 4 * 1024 * 1024
+def partial(path: Path) -> Path:
+    """Where the child writes pictures as it keeps them, renamed to `path` at the end."""
+    path = Path(path)
+    return path.with_name(path.name + ".part")
+
+
+def _bad(path: Path, why: str) -> UnreadableRecordingError:
+    return UnreadableRecordingError(path, f"not usable kept pictures: {why}")
+
+
+def load(path: Path) -> list[Picture]:
+    """The pictures in `path`; UnreadableRecordingError says why they are not usable."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if f.read(len(MAGIC)) != MAGIC:
+                raise _bad(path, "it does not start as kept pictures do")
+            pictures: list[Picture] = []
+            while f.tell() < size:
+                if len(pictures) >= MAX_PICTURES:
+                    raise _bad(path, f"more than {MAX_PICTURES} pictures")
+                pictures.append(_record(path, f, size))
+            return pictures
+    except OSError as exc:
+        raise UnreadableRecordingError(path, f"cannot read it: {exc.strerror or exc}") from None
+
+
+def _record(path: Path, f: BinaryIO, end: int) -> Picture:
+    pos = f.tell()
+    if pos + _LENGTH.size > end:
+        raise _bad(path, f"truncated at byte {pos}")
+    (length,) = _LENGTH.unpack(f.read(_LENGTH.size))
+    pos += _LENGTH.size
+    if length > MAX_HEADER_BYTES or pos + length > end:
+        raise _bad(path, f"a header of {length} bytes at byte {pos}")
+    try:
+        fields = json.loads(f.read(length))
+    except (ValueError, RecursionError):
+        raise _bad(path, f"the header at byte {pos} is not JSON") from None
+    if not isinstance(fields, dict) or set(fields) != {"video_time", "width", "height", "size"}:
+        raise _bad(path, f"the header at byte {pos} lacks fields or has others")
+    pos += length
+    time, width, height, size = (fields[k] for k in ("video_time", "width", "height", "size"))
+    if isinstance(time, bool) or not isinstance(time, (int, float)) or not math.isfinite(time):
+        raise _bad(path, f"video_time {time!r:.30} is not a time")
+    for name, value, high in (("width", width, MAX_SIDE), ("height", height, MAX_SIDE),
+                              ("size", size, end - pos)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= high:
+            raise _bad(path, f"{name} {value!r:.30} is outside 1..{high}")
+    if size != width * height * 4:
+        raise _bad(path, f"the picture at {time} s is not {width}x{height} RGBA pixels")
+    rgb = bytearray(f.read(size))
+    del rgb[3::4]  # pyglet's alpha is always opaque
+    return Picture(float(time), width, height, bytes(rgb))
+
+
+# -- the comparison's numbers ------------------------------------------------------
 
 
 def checks_beside(recording: Path) -> Path:
@@ -95,7 +157,7 @@ def checks_beside(recording: Path) -> Path:
 
 def save_checks(path: Path, stamp: list[int], checks: Mapping[str, Any]) -> None:
     """Keep the comparison's numbers for the recording version `stamp`
-    (core/file_stamp.py): re-reading that recording later finds them."""
+    (core/file_stamp.py): reading that recording again finds them."""
     atomic.write_text(Path(path), json.dumps({"format": CHECKS_FORMAT, "recording": stamp,
                                               "checks": dict(checks)}, allow_nan=False))
 
@@ -110,66 +172,7 @@ def load_checks(path: Path) -> tuple[list[int], dict[str, Any]] | None:
     except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("format") != CHECKS_FORMAT \
-            or not isinstance(data.get("recording"), list) or not isinstance(data.get("checks"), dict):
+            or not isinstance(data.get("recording"), list) \
+            or not isinstance(data.get("checks"), dict):
         return None
     return data["recording"], data["checks"]
-
-
-def _bad(path: Path, why: str) -> UnreadableRecordingError:
-    return UnreadableRecordingError(path, f"not usable kept pictures: {why}")
-
-
-def load(path: Path) -> list[Picture]:
-    """The pictures in `path`; UnreadableRecordingError says why they are not usable."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _bad(path, f"{size} bytes is too large")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableRecordingError(path, f"cannot read it: {exc.strerror or exc}") from None
-    if not data.startswith(MAGIC):
-        raise _bad(path, "it does not start as kept pictures do")
-    pictures: list[Picture] = []
-    pos = len(MAGIC)
-    while pos < len(data):
-        if len(pictures) >= MAX_PICTURES:
-            raise _bad(path, f"more than {MAX_PICTURES} pictures")
-        picture, pos = _record(path, data, pos)
-        pictures.append(picture)
-    return pictures
-
-
-def _record(path: Path, data: bytes, pos: int) -> tuple[Picture, int]:
-    if pos + _LENGTH.size > len(data):
-        raise _bad(path, f"truncated at byte {pos}")
-    (length,) = _LENGTH.unpack_from(data, pos)
-    pos += _LENGTH.size
-    if length > MAX_HEADER_BYTES or pos + length > len(data):
-        raise _bad(path, f"a header of {length} bytes at byte {pos}")
-    try:
-        header = json.loads(data[pos:pos + length])
-    except (ValueError, RecursionError):
-        raise _bad(path, f"the header at byte {pos} is not JSON") from None
-    pos += length
-    if not isinstance(header, dict) or set(header) != {"video_time", "width", "height", "size"}:
-        raise _bad(path, f"the header at byte {pos - length} lacks fields or has others")
-    time, width, height, size = (header[k] for k in ("video_time", "width", "height", "size"))
-    if isinstance(time, bool) or not isinstance(time, (int, float)) or not math.isfinite(time):
-        raise _bad(path, f"video_time {time!r:.30} is not a time")
-    for name, value, high in (("width", width, MAX_SIDE), ("height", height, MAX_SIDE),
-                              ("size", size, len(data) - pos)):
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= high:
-            raise _bad(path, f"{name} {value!r:.30} is outside 1..{high}")
-    expected = width * height * 4
-    inflater = zlib.decompressobj()
-    try:
-        rgba = inflater.decompress(data[pos:pos + size], expected)
-    except zlib.error as exc:
-        raise _bad(path, f"the picture at {time} s does not decompress: {exc}") from None
-    if len(rgba) != expected or inflater.unconsumed_tail or not inflater.eof:
-        raise _bad(path, f"the picture at {time} s is not {width}x{height} RGBA pixels")
-    rgb = bytearray(rgba)
-    del rgb[3::4]  # pyglet's alpha is always opaque
-    return Picture(float(time), width, height, bytes(rgb)), pos + size

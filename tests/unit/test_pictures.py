@@ -58,7 +58,7 @@ def test_pictures_are_named_beside_the_recording(tmp_path):
 
 @pytest.mark.parametrize("damage, why", [
     (lambda d: b"not pictures" + d[40:], "does not start"),
-    (lambda d: d[:-5], "size 107 is outside"),
+    (lambda d: d[:-5], "size 96 is outside 1..91"),
     (lambda d: d + b"\x00\x00", "truncated"),
     (lambda d: d.replace(b'"width": 6', b'"width": 9'), "not 9x4 RGBA"),
     (lambda d: d.replace(b'"width": 6', b'"width":-1'), "width -1"),
@@ -214,6 +214,16 @@ def test_the_child_keeps_first_last_and_one_a_second(tmp_path, mode, times):
     kept_pictures = pictures.load(tmp_path / "a.pictures")
     assert [p.video_time for p in kept_pictures] == times
     assert kept_pictures[-1].rgb == rgb(7)
+
+
+def test_a_long_play_keeps_about_thirty_pictures(tmp_path):
+    keeper = FrameKeeper(tmp_path / "a.pictures", "sample", duration=600.0)
+    for n in range(600):
+        keeper.shown(float(n), FakeImage(n % 7))
+    keeper.save()
+    times = [p.video_time for p in pictures.load(tmp_path / "a.pictures")]
+    assert times[:3] == [0.0, 20.0, 40.0] and times[-1] == 599.0 and len(times) == 31
+    assert not pictures.partial(tmp_path / "a.pictures").exists()
 
 
 def test_the_child_keeps_only_the_frame_pyglet_is_about_to_show(tmp_path):
