@@ -252,6 +252,9 @@ def _write(staged: sessions.SessionPaths, sources: list[_Source], playlist: list
         source = chosen.get(sample)
         if source is not None:
             shutil.copyfile(source.paths.recording(sample), staged.recording(sample))
+            # the numbers of its pictures' comparison go with it (they name its content)
+            if source.paths.picture_checks(sample).is_file():
+                shutil.copyfile(source.paths.picture_checks(sample), staged.picture_checks(sample))
             if sample in states.get(id(source), {}):
                 retries[sample] = states[id(source)][sample]
         # the reference of the source that played it, else of any source

@@ -15,7 +15,6 @@ from typing import Any, Mapping, Sequence
 from ..core.errors import UnreadableRecordingError
 from ..core.events import END_OF_PLAY, EVENTS, FRAME_EVENTS, VERSION, Event
 from ..core.events import body as _body
-from ..core.file_stamp import FileStamp
 from ..store import pictures as picture_store
 from ..store import recording
 from ..store.reference import Reference
@@ -244,23 +243,26 @@ def read(path: Path, reference: Reference | None = None, *,
     their numbers kept beside the recording), join the verdict while they
     are those of this version of the recording.
     """
-    stamp = FileStamp.of(path)  # before the read: see file_stamp.py
     events = recording.load(path)
     try:
         rec = judge(events, reference, no_reference=no_reference)
     except RecordingProblem as problem:
         raise UnreadableRecordingError(path, str(problem)) from None
-    checks = stored_picture_checks(path, stamp)
+    checks = stored_picture_checks(path)
     if checks is None:
         return rec
     return replace(rec, verdict=with_pictures(rec.verdict, checks))
 
 
-def stored_picture_checks(recording_path: Path, stamp: FileStamp | None
-                          ) -> pictures.PictureChecks | None:
-    """The pictures' checks kept for the version `stamp` of a recording, or None."""
+def stored_picture_checks(recording_path: Path) -> pictures.PictureChecks | None:
+    """The pictures' checks kept for the recording as it is now, or None.
+
+    Another play since (or a recording replaced): its content differs, the
+    numbers are not its own. A race with a play rewriting both meanwhile
+    costs at worst this reading's pictures, never a wrong count.
+    """
     kept = picture_store.load_checks(picture_store.checks_beside(recording_path))
-    if kept is None or stamp is None or kept[0] != stamp.to_builtins():
+    if kept is None or kept[0] != picture_store.recording_digest(recording_path):
         return None
     try:
         return pictures.PictureChecks.from_builtins(kept[1])

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 from ..core.errors import ProbeFailed, ProbeUnavailable, UnreadableRecordingError
-from ..core.file_stamp import FileStamp
 from ..judge import analysis as an
 from ..judge import pictures as judge_pictures
 from ..store import picture_reference, pictures
@@ -35,11 +34,10 @@ def forget(path: Path) -> None:
 
 
 def judged(verdict: an.Verdict, sample_path: Path, recording_path: Path,
-           stamp: FileStamp | None, ref: Reference | None,
-           frames_path: Path | None) -> an.Verdict:
-    """`verdict` (of the recording's version `stamp`) with the kept pictures
-    judged, when there are any to judge; their numbers are kept beside the
-    recording, for whoever reads that version again (analysis.read).
+           ref: Reference | None, frames_path: Path | None) -> an.Verdict:
+    """`verdict` (of the recording) with the kept pictures judged, when there
+    are any to judge; their numbers are kept beside the recording, for
+    whoever reads it again (analysis.read), here or where it is copied.
 
     Only finished plays that were checked against the file; audio-only
     samples and cover art keep no pictures (no video stream to compare).
@@ -70,9 +68,10 @@ def judged(verdict: an.Verdict, sample_path: Path, recording_path: Path,
         started = time.perf_counter()
         checks = judge_pictures.check(kept, ref, decoded)
         LAST_COST["compare"] = time.perf_counter() - started
-        if stamp is not None:
+        digest = pictures.recording_digest(recording_path)
+        if digest is not None:
             try:
-                pictures.save_checks(checks_path, stamp.to_builtins(), checks.to_builtins())
+                pictures.save_checks(checks_path, digest, checks.to_builtins())
             except OSError:
                 pass  # the run's verdict has them; a later reading will not
         return an.with_pictures(verdict, checks)

@@ -277,7 +277,7 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
     verdict, stamp = attempt_verdict(sample, recording_path, run, placeholder, ref,
                                      no_reference)
     verdict = picture_judging.judged(
-        verdict, sample_path, recording_path, stamp, ref,
+        verdict, sample_path, recording_path, ref,
         frames_beside(reference_path) if reference_path is not None else None)
     return Attempt(verdict, run, recording_path, started, time.monotonic(), stamp)
 

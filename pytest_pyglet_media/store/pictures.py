@@ -25,6 +25,7 @@ Stdlib only: the player child imports this module.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -155,15 +156,25 @@ def checks_beside(recording: Path) -> Path:
     return recording.with_name(fit_file_name(recording.stem, CHECKS_SUFFIX))
 
 
-def save_checks(path: Path, stamp: list[int], checks: Mapping[str, Any]) -> None:
-    """Keep the comparison's numbers for the recording version `stamp`
-    (core/file_stamp.py): reading that recording again finds them."""
-    atomic.write_text(Path(path), json.dumps({"format": CHECKS_FORMAT, "recording": stamp,
+def recording_digest(recording: Path) -> str | None:
+    """What names a recording's content (BLAKE2b of its bytes): the numbers kept
+    for it hold while the recording is the same, copied (a bundle, a merge) or not.
+    None when it cannot be read. Recordings are small: a few ms."""
+    try:
+        return hashlib.blake2b(Path(recording).read_bytes(), digest_size=16).hexdigest()
+    except OSError:
+        return None
+
+
+def save_checks(path: Path, digest: str, checks: Mapping[str, Any]) -> None:
+    """Keep the comparison's numbers for the recording whose content has `digest`:
+    reading that recording again finds them."""
+    atomic.write_text(Path(path), json.dumps({"format": CHECKS_FORMAT, "recording": digest,
                                               "checks": dict(checks)}, allow_nan=False))
 
 
-def load_checks(path: Path) -> tuple[list[int], dict[str, Any]] | None:
-    """(recording stamp, checks) as save_checks kept them; None when there are
+def load_checks(path: Path) -> tuple[str, dict[str, Any]] | None:
+    """(recording digest, checks) as save_checks kept them; None when there are
     none or they are not usable (the caller validates the checks)."""
     try:
         if Path(path).stat().st_size > MAX_CHECKS_BYTES:
@@ -172,7 +183,7 @@ def load_checks(path: Path) -> tuple[list[int], dict[str, Any]] | None:
     except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("format") != CHECKS_FORMAT \
-            or not isinstance(data.get("recording"), list) \
+            or not isinstance(data.get("recording"), str) \
             or not isinstance(data.get("checks"), dict):
         return None
     return data["recording"], data["checks"]

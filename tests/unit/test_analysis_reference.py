@@ -274,8 +274,8 @@ def test_correct_unusual_plays_on_a_busy_machine_stay_perfect(case):
 
 def test_the_pictures_compared_at_the_play_join_every_later_reading(tmp_path):
     """The comparison's numbers, kept beside the recording, join its verdict
-    when it is read again (reports, compare), while it is that version."""
-    from pytest_pyglet_media.core.file_stamp import FileStamp
+    when it is read again (reports, compare), here or copied (a bundle, a
+    merge), while it is that recording."""
     from pytest_pyglet_media.judge.pictures import Difference, PictureCheck, PictureChecks
     from pytest_pyglet_media.store import pictures, recording
 
@@ -285,7 +285,7 @@ def test_the_pictures_compared_at_the_play_join_every_later_reading(tmp_path):
     differs = PictureChecks((PictureCheck(0.0, 6, 4, (6, 4), Difference(28.1, 43, (1, 2)),
                                           "colour matrix: ..."),))
     checks = pictures.checks_beside(path)
-    pictures.save_checks(checks, FileStamp.of(path).to_builtins(), differs.to_builtins())
+    pictures.save_checks(checks, pictures.recording_digest(path), differs.to_builtins())
     verdict = an.read(path, ref(times)).verdict
     assert verdict.outcome == an.DEFECTS and verdict.counts == {"picture_differs": 1}
     assert verdict.checks.messages["picture_differs"] == (
@@ -293,8 +293,14 @@ def test_the_pictures_compared_at_the_play_join_every_later_reading(tmp_path):
         "0.000 s: PSNR 28.1 dB, worst pixel (1, 2) off by 43. Likely cause: colour matrix: ...")
     assert PictureChecks.from_builtins(verdict.checks.pictures) == differs
 
-    recording.save(path, play(times))  # played again: another version
-    assert an.read(path, ref(times)).verdict.outcome == an.PERFECT
+    copy = tmp_path / "copied" / "clip.mp4.dbg"
+    copy.parent.mkdir()
+    copy.write_bytes(path.read_bytes())
+    pictures.checks_beside(copy).write_bytes(checks.read_bytes())
+    assert an.read(copy, ref(times)).verdict.counts == {"picture_differs": 1}
+
+    recording.save(path, play(times[1:]))  # played again: another recording
+    assert "picture_differs" not in an.read(path, ref(times)).verdict.counts
     checks.write_text('{"format": "pytest-pyglet-media picture checks 1", "recording": '
-                      f'{FileStamp.of(path).to_builtins()}, "checks": {{"compared": 3}}}}')
-    assert an.read(path, ref(times)).verdict.outcome == an.PERFECT  # damaged: ignored
+                      f'"{pictures.recording_digest(path)}", "checks": {{"compared": 3}}}}')
+    assert "picture_differs" not in an.read(path, ref(times)).verdict.counts  # damaged
