@@ -278,3 +278,50 @@ def check(pictures: Sequence[Picture], ref: Reference, decoded: Decoded) -> Pict
         f"{unmatched} kept pictures name no frame of the file FFmpeg decoded"
     return PictureChecks(tuple(compared), note)
 
+
+
+# -- previews ----------------------------------------------------------------------
+
+#: a preview's pictures are at most this wide (and as high as the aspect says)
+PREVIEW_WIDTH = 320
+#: previews kept of one play: the first pictures that differ
+MAX_PREVIEWS = 2
+#: a difference this many times brighter, so that a few levels show
+DIFFERENCE_GAIN = 4
+_GAP = 4  # pixels of white between the three pictures
+
+
+def _shrunk(rgb: bytes, width: int, height: int, step: int) -> tuple[int, int, bytes]:
+    """Every `step`-th pixel of every `step`-th row (nearest neighbour: exact colours)."""
+    if step == 1:
+        return width, height, rgb
+    row = width * 3
+    out = bytearray()
+    for y in range(0, height, step):
+        line = rgb[y * row:(y + 1) * row]
+        for x in range(0, width, step):
+            out += line[x * 3:x * 3 + 3]
+    return -(-width // step), -(-height // step), bytes(out)
+
+
+def preview(picture: Picture, reference: Frame) -> tuple[int, int, bytes]:
+    """(width, height, RGB) of pyglet's picture, FFmpeg's and their difference
+    (DIFFERENCE_GAIN times brighter; black when the sizes differ), side by side."""
+    step = max(1, -(-max(picture.width, reference.width) // PREVIEW_WIDTH))
+    pw, ph, prgb = _shrunk(picture.rgb, picture.width, picture.height, step)
+    rw, rh, rrgb = _shrunk(reference.rgb, reference.width, reference.height, step)
+    if (pw, ph) == (rw, rh):
+        drgb = bytes(min(255, abs(a - b) * DIFFERENCE_GAIN) for a, b in zip(prgb, rrgb))
+    else:
+        drgb = bytes(pw * ph * 3)
+    parts = [(pw, ph, prgb), (rw, rh, rrgb), (pw, ph, drgb)]
+    height = max(h for _, h, _ in parts)
+    width = sum(w for w, _, _ in parts) + _GAP * (len(parts) - 1)
+    gap = b"\xff" * (_GAP * 3)
+    rows = []
+    for y in range(height):
+        line = []
+        for w, h, rgb in parts:
+            line.append(rgb[y * w * 3:(y + 1) * w * 3] if y < h else b"\xff" * (w * 3))
+        rows.append(gap.join(line))
+    return width, height, b"".join(rows)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Callable
 
 from ..core.errors import ProbeFailed, ProbeUnavailable, UnreadableRecordingError
 from ..judge import analysis as an
 from ..judge import pictures as judge_pictures
-from ..store import picture_reference, pictures
+from ..store import picture_reference, pictures, png
 from ..store.reference import Reference
 
 #: seconds the last comparisons took, for the benchmark (not for verdicts)
@@ -34,10 +35,12 @@ def forget(path: Path) -> None:
 
 
 def judged(verdict: an.Verdict, sample_path: Path, recording_path: Path,
-           ref: Reference | None, frames_path: Path | None) -> an.Verdict:
+           ref: Reference | None, frames_path: Path | None,
+           preview_path: Callable[[int], Path] | None = None) -> an.Verdict:
     """`verdict` (of the recording) with the kept pictures judged, when there
     are any to judge; their numbers are kept beside the recording, for
-    whoever reads it again (analysis.read), here or where it is copied.
+    whoever reads it again (analysis.read), here or where it is copied, and
+    a preview of the first differing pictures at `preview_path(n)`, n = 1, 2...
 
     Only finished plays that were checked against the file; audio-only
     samples and cover art keep no pictures (no video stream to compare).
@@ -45,6 +48,9 @@ def judged(verdict: an.Verdict, sample_path: Path, recording_path: Path,
     pictures_path = pictures.pictures_beside(recording_path)
     checks_path = pictures.checks_beside(recording_path)
     forget(checks_path)
+    for number in range(1, judge_pictures.MAX_PREVIEWS + 1):
+        if preview_path is not None:
+            forget(preview_path(number))
     if not pictures_path.exists():
         return verdict
     try:
@@ -74,9 +80,27 @@ def judged(verdict: an.Verdict, sample_path: Path, recording_path: Path,
                 pictures.save_checks(checks_path, digest, checks.to_builtins())
             except OSError:
                 pass  # the run's verdict has them; a later reading will not
+        if preview_path is not None:
+            _previews(checks, kept, ref, decoded, preview_path)
         return an.with_pictures(verdict, checks)
     finally:
         forget(pictures_path)
+
+
+def _previews(checks: judge_pictures.PictureChecks, kept: list[pictures.Picture],
+              ref: Reference, decoded: picture_reference.Decoded,
+              preview_path: Callable[[int], Path]) -> None:
+    """PNG previews of the first MAX_PREVIEWS differing pictures, in the
+    order checks.differing lists them (the pages number them so)."""
+    by_time = dict(zip(judge_pictures.file_times(kept, ref), kept))
+    for number, bad in enumerate(checks.differing[:judge_pictures.MAX_PREVIEWS], start=1):
+        picture, frame = by_time.get(bad.file_time), decoded.frame(bad.file_time)
+        if picture is None or frame is None:
+            continue
+        try:
+            png.save(preview_path(number), *judge_pictures.preview(picture, frame))
+        except OSError:
+            return  # numbers without pictures: the pages say the preview is missing
 
 
 def _noted(verdict: an.Verdict, note: str) -> an.Verdict:

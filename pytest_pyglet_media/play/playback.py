@@ -278,7 +278,8 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
                                      no_reference)
     verdict = picture_judging.judged(
         verdict, sample_path, recording_path, ref,
-        frames_beside(reference_path) if reference_path is not None else None)
+        frames_beside(reference_path) if reference_path is not None else None,
+        lambda n: recording_path.parent / sessions.picture_preview_file_name(sample, n))
     return Attempt(verdict, run, recording_path, started, time.monotonic(), stamp)
 
 

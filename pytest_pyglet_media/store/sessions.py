@@ -191,6 +191,11 @@ class SessionPaths:
         """The numbers of the pictures compared at the last play (store/pictures.py)."""
         return checks_beside(self.recording(sample))
 
+    def picture_preview(self, sample: str, number: int) -> Path:
+        """A preview of the `number`-th differing picture (1, 2, ...): pyglet's,
+        FFmpeg's and their difference side by side (store/png.py)."""
+        return self.dbg_dir / picture_preview_file_name(sample, number)
+
     def decoded_frames(self, sample: str) -> Path:
         """FFmpeg's pictures of the frames compared (store/picture_reference.py)."""
         return frames_beside(self.reference(sample))
@@ -254,6 +259,15 @@ def recording_link_from_reports(sample: str) -> str:
     """The recording of `sample` relative to the reports folder, for a link
     from a report page."""
     return f"../{_DBG_DIR}/{recording_file_name(sample)}"
+
+
+def picture_preview_file_name(sample: str, number: int) -> str:
+    return fit_file_name(sample, f".picture-{number}.png")
+
+
+def picture_preview_link_from_reports(sample: str, number: int) -> str:
+    """A picture preview of `sample` relative to the reports folder."""
+    return f"../{_DBG_DIR}/{picture_preview_file_name(sample, number)}"
 
 
 def report_file_name(sample: str, report_name: str, ext: str = "txt") -> str:

@@ -247,3 +247,46 @@ def test_the_child_keeps_only_the_frame_pyglet_is_about_to_show(tmp_path):
     keeper.save()
     assert [p.video_time for p in pictures.load(tmp_path / "a.pictures")] == [0.5]
 
+
+
+# -- previews ------------------------------------------------------------------------
+
+
+def test_a_preview_is_pyglets_ffmpegs_and_their_difference_side_by_side(tmp_path):
+    import struct
+    import zlib
+
+    from pytest_pyglet_media.store import png
+
+    mine, theirs = rgb(0), rgb(2)
+    width, height, data = jp.preview(pictures.Picture(0.0, W, H, mine), Frame(0.0, W, H, theirs))
+    assert (width, height) == (3 * W + 2 * 4, H)
+    row = data[:width * 3]
+    assert row[:W * 3] == mine[:W * 3] and row[(W + 4) * 3:(2 * W + 4) * 3] == theirs[:W * 3]
+    assert row[(2 * W + 8) * 3:] == bytes(min(255, abs(a - b) * 4)
+                                          for a, b in zip(mine[:W * 3], theirs[:W * 3]))
+    path = tmp_path / "p.png"
+    png.save(path, width, height, data)
+    blob = path.read_bytes()
+    assert blob[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", blob[16:24]) == (width, height)
+    idat = blob.index(b"IDAT")
+    size = struct.unpack(">I", blob[idat - 4:idat])[0]
+    raw = zlib.decompress(blob[idat + 4:idat + 4 + size])
+    assert raw == b"".join(b"\x00" + data[y * width * 3:(y + 1) * width * 3] for y in range(height))
+
+
+def test_a_large_picture_is_previewed_small():
+    big = Frame(0.0, 1920, 1080, bytes(1920 * 1080 * 3))
+    width, height, _ = jp.preview(pictures.Picture(0.0, 1920, 1080, big.rgb), big)
+    assert (width, height) == (3 * 320 + 8, 180)
+
+
+def test_the_index_shows_the_previews_of_the_pictures_that_differ():
+    from pytest_pyglet_media.report import index_page
+
+    checks = jp.check(kept((0.0, rgb(50)), (0.1, rgb(1))), REF, decoded({0.0: rgb(0), 0.1: rgb(1)}))
+    cell = index_page._picture_previews("a b.mp4", checks.to_builtins())
+    assert cell.count("<img") == 1
+    assert 'src="../dbg/a%20b.mp4.picture-1.png"' in cell
+    assert "frame 0.000 s: pyglet | FFmpeg | difference x4" in cell
