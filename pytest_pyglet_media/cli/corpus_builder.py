@@ -86,7 +86,13 @@ def build_sample(manifest: Manifest, spec: SampleSpec, target: Path, ffmpeg: str
             temporary.write_text(spec.text, encoding="utf-8")
         else:
             assert spec.ffmpeg is not None and ffmpeg is not None
-            _run_ffmpeg(manifest, spec, ffmpeg, temporary)
+            if spec.remux is None:
+                _run_ffmpeg(manifest, spec, ffmpeg, temporary)
+            else:
+                with _temporary_sibling(target) as first:
+                    _run_ffmpeg(manifest, spec, ffmpeg, first)
+                    _run_ffmpeg(manifest, spec, ffmpeg, temporary,
+                                ("-i", str(first), *spec.remux))
             if spec.truncate is not None:
                 _truncate(temporary, spec.truncate)
         os.replace(temporary, target)
@@ -151,9 +157,11 @@ def _temporary_sibling(target: Path) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
 
 
-def _run_ffmpeg(manifest: Manifest, spec: SampleSpec, ffmpeg: str, output: Path) -> None:
+def _run_ffmpeg(manifest: Manifest, spec: SampleSpec, ffmpeg: str, output: Path,
+                arguments: tuple[str, ...] | None = None) -> None:
+    """ffmpeg with the recipe's `arguments` (by default its 'ffmpeg' ones) into `output`."""
     assert spec.ffmpeg is not None
-    command = [ffmpeg, *FFMPEG_PREFIX, *spec.ffmpeg, str(output)]
+    command = [ffmpeg, *FFMPEG_PREFIX, *(arguments or spec.ffmpeg), str(output)]
     try:
         result = subprocess.run(
             command,

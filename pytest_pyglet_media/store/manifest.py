@@ -30,6 +30,7 @@ TOP_LEVEL_KEYS = ("corpus", "samples")
 CORPUS_KEYS = ("version", "description")
 SAMPLE_KEYS = (
     "ffmpeg",
+    "remux",
     "text",
     "truncate",
     "expect",
@@ -62,6 +63,9 @@ class SampleSpec:
     ffmpeg: tuple[str, ...] | None
     text: str | None
     truncate: float | None
+    #: a second ffmpeg pass over the first one's output (its output options):
+    #: FFmpeg 5.1 writes an mp4's display matrix (rotate=90) only when copying
+    remux: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -178,7 +182,17 @@ def _parse_sample(path: Path, name: str, entry: Any) -> SampleSpec:
         ffmpeg=ffmpeg,
         text=text,
         truncate=truncate,
+        remux=_parse_remux(path, name, entry.get("remux"), ffmpeg),
     )
+
+
+def _parse_remux(path: Path, name: str, value: Any,
+                 ffmpeg: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    remux = _parse_ffmpeg(path, name, value, key="remux")
+    if remux is not None and ffmpeg is None:
+        raise ManifestError(path, f"sample {name!r} key 'remux': only applies to an 'ffmpeg' "
+                                  "recipe")
+    return remux
 
 
 def _check_sample_name(path: Path, name: str) -> None:
@@ -234,10 +248,11 @@ def _parse_recipe(
     return ffmpeg, text, truncate
 
 
-def _parse_ffmpeg(path: Path, name: str, value: Any) -> tuple[str, ...] | None:
+def _parse_ffmpeg(path: Path, name: str, value: Any,
+                  key: str = "ffmpeg") -> tuple[str, ...] | None:
     if value is None:
         return None
-    where = f"sample {name!r} key 'ffmpeg'"
+    where = f"sample {name!r} key {key!r}"
     if not isinstance(value, list):
         raise ManifestError(path, f"{where}: expected an array of strings, got {_toml_type(value)}")
     if not value:
