@@ -31,6 +31,7 @@ import math
 import pickle
 from dataclasses import astuple, dataclass, fields
 from typing import Any, Sequence
+from urllib.parse import quote
 
 from ..core.errors import UsageError
 from ..core.events import EVENTS, FRAME_EVENTS, Event, crashed, iter_states
@@ -42,8 +43,10 @@ from ..judge.file_checks import (
     FileChecks,
     FrameMatcher,
 )
+from ..judge.pictures import DIFFERENCE_GAIN, MAX_PREVIEWS, PictureChecks
 from ..judge.rules import DEFECT_KINDS, broken_rule, end_noise
 from ..store.reference import Reference
+from ..store.sessions import picture_preview_link_from_reports
 
 #: export formats, as `export` accepts them
 FORMATS = ("csv", "json", "pkl")
@@ -486,9 +489,38 @@ def _bokeh_page(rec: ValidRecording, rows: Sequence[TimelineRow], sample: str,
         plots.append(_note(f"Not checked against the file: {checks.note}", "not-checked"))
     elif checks is not None:
         plots.extend(_av_offset_plot(checks, sample, timeline.x_range))
+    compared = compared_pictures(rec)
     if reference is not None and reference.has_video:
-        plots.append(_frames_plot(frame_status(rec, reference), checks, sample))
+        plots.append(_frames_plot(frame_status(rec, reference), checks, sample, compared))
+    if compared is not None and compared.differing:
+        plots.append(_previews(compared, sample))
     return file_html(column(*plots), INLINE, title)
+
+
+def compared_pictures(rec: ValidRecording) -> PictureChecks | None:
+    """The pictures of the play compared with FFmpeg's (judge/pictures.py), if any."""
+    data = (rec.verdict.file_checks or {}).get("pictures")
+    if not data:
+        return None
+    try:
+        return PictureChecks.from_builtins(data)
+    except ValueError:
+        return None
+
+
+def _previews(compared: PictureChecks, sample: str) -> Any:
+    """The previews the play stage wrote of the first pictures that differ."""
+    from bokeh.models import Div
+
+    figures = []
+    for number, bad in enumerate(compared.differing[:MAX_PREVIEWS], start=1):
+        src = html.escape(quote(picture_preview_link_from_reports(sample, number)), quote=True)
+        caption = html.escape(f"frame {bad.file_time:.3f} s: pyglet | FFmpeg | difference "
+                              f"x{DIFFERENCE_GAIN}" + (f"; {bad.cause}" if bad.cause else ""))
+        figures.append(f'<figure><img src="{src}" alt="{caption}" style="max-width:100%">'
+                       f"<figcaption>{caption}</figcaption></figure>")
+    return Div(text=f"<h3>{html.escape(sample)}: pictures that are not FFmpeg's</h3>"
+                    + "".join(figures), name="picture-previews", width=PLOT_WIDTH)
 
 
 def _note(message: str, name: str) -> Any:
@@ -556,19 +588,23 @@ def _av_offset_plot(checks: FileChecks, sample: str, x_range: Any) -> list[Any]:
     return [plot]
 
 
-def _frames_plot(frames: FrameStatus, checks: FileChecks | None, sample: str) -> Any:
+def _frames_plot(frames: FrameStatus, checks: FileChecks | None, sample: str,
+                 compared: PictureChecks | None = None) -> Any:
     """The file's frames on their file times, one lane per state, the frames
     never shown also as red lines across, and the stalls as bands: from the
-    frame the picture froze on to the next frame pyglet showed."""
+    frame the picture froze on to the next frame pyglet showed. The frames
+    whose pictures were compared with FFmpeg's, in a lane of their own."""
     from bokeh.models import ColumnDataSource, FixedTicker, HoverTool, Range1d
     from bokeh.plotting import figure
 
     plot = figure(
         title=f"{sample}: file frames vs frames shown",
         width=PLOT_WIDTH, height=FRAMES_HEIGHT, tools=_TOOLS, active_scroll="wheel_zoom",
-        x_axis_label="file time (s, ffprobe)", y_range=Range1d(-0.6, 3.4))
+        x_axis_label="file time (s, ffprobe)", y_range=Range1d(-0.6, 3.6))
     plot.yaxis.ticker = FixedTicker(ticks=sorted(FRAME_LANES.values()))
     plot.yaxis.major_label_overrides = {lane: state for state, lane in FRAME_LANES.items()}
+    if compared is not None and compared.compared:
+        _compared_lane(plot, compared)
     if checks is not None and checks.stalls:
         shown = frames.times(SHOWN)
         ends = []
@@ -608,6 +644,35 @@ def _frames_plot(frames: FrameStatus, checks: FileChecks | None, sample: str) ->
     plot.legend.orientation = "horizontal"
     plot.legend.click_policy = "hide"
     return plot
+
+
+#: the lane of the frames whose pictures were compared, above the others
+COMPARED_LANE = 3
+
+
+def _compared_lane(plot: Any, compared: PictureChecks) -> None:
+    from bokeh.models import ColumnDataSource, FixedTicker, HoverTool
+
+    plot.yaxis.ticker = FixedTicker(ticks=sorted([*FRAME_LANES.values(), COMPARED_LANE]))
+    plot.yaxis.major_label_overrides = {**plot.yaxis.major_label_overrides,
+                                        COMPARED_LANE: "picture compared"}
+    for differs, colour, label in ((False, COLORS["frame_num"], "same picture"),
+                                   (True, COLORS["missing"], "picture differs")):
+        picked = [c for c in compared.compared if c.differs == differs]
+        if not picked:
+            continue
+        source = ColumnDataSource(data={
+            "file_time": [c.file_time for c in picked],
+            "lane": [COMPARED_LANE] * len(picked),
+            "psnr": ["sizes differ" if c.difference is None else
+                     ("identical" if math.isinf(c.difference.psnr)
+                      else f"{c.difference.psnr:.1f} dB") for c in picked],
+            "cause": [c.cause for c in picked]})
+        renderer = plot.scatter("file_time", "lane", source=source, marker="square", size=10,
+                                color=colour, fill_alpha=0.3,
+                                legend_label=f"{label} ({len(picked)})")
+        plot.add_tools(HoverTool(renderers=[renderer], tooltips=[
+            ("file time", "@file_time{0.000} s"), ("PSNR", "@psnr"), ("", "@cause")]))
 
 
 def _value_text(kind: str, value: float | None) -> str:
