@@ -10,7 +10,6 @@ they are judged; the verdict keeps the numbers.
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Callable
 
@@ -19,10 +18,6 @@ from ..judge import analysis as an
 from ..judge import pictures as judge_pictures
 from ..store import picture_reference, pictures, png
 from ..store.reference import Reference
-
-#: seconds the last comparisons took, for the benchmark (not for verdicts)
-LAST_COST: dict[str, float] = {}
-
 
 def forget(path: Path) -> None:
     """Remove what a previous play left (kept pictures, the numbers of their
@@ -51,29 +46,23 @@ def judged(verdict: an.Verdict, sample_path: Path, recording_path: Path,
     for number in range(1, judge_pictures.MAX_PREVIEWS + 1):
         if preview_path is not None:
             forget(preview_path(number))
-    if not pictures_path.exists():
-        return verdict
     try:
+        if not pictures_path.exists():
+            return verdict  # none kept (or a crash left only a partial file)
         if verdict.outcome not in (an.PERFECT, an.DEFECTS) or verdict.checked is not True \
                 or ref is None or not ref.has_video or ref.video_index is None:
             return verdict
-        started = time.perf_counter()
         try:
             kept = pictures.load(pictures_path)
         except UnreadableRecordingError as exc:
             return _noted(verdict, f"pictures not compared: {exc.problem}")
-        LAST_COST["read"] = time.perf_counter() - started
         times = [t for t in judge_pictures.file_times(kept, ref) if t is not None]
-        started = time.perf_counter()
         try:
             decoded = picture_reference.reference_pictures(sample_path, ref.video_index, times,
                                                            frames_path)
         except (ProbeUnavailable, ProbeFailed, OSError) as exc:
             return _noted(verdict, f"pictures not compared: {exc}")
-        LAST_COST["ffmpeg"] = time.perf_counter() - started
-        started = time.perf_counter()
         checks = judge_pictures.check(kept, ref, decoded)
-        LAST_COST["compare"] = time.perf_counter() - started
         digest = pictures.recording_digest(recording_path)
         if digest is not None:
             try:
