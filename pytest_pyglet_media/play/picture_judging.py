@@ -59,7 +59,7 @@ def judged(verdict: an.Verdict, sample_path: Path, recording_path: Path,
         times = [t for t in judge_pictures.file_times(kept, ref) if t is not None]
         try:
             decoded = picture_reference.reference_pictures(sample_path, ref.video_index, times,
-                                                           frames_path)
+                                                           frames_path, ref.video)
         except (ProbeUnavailable, ProbeFailed, OSError) as exc:
             return _noted(verdict, f"pictures not compared: {exc}")
         checks = judge_pictures.check(kept, ref, decoded)

@@ -34,7 +34,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from ..core import atomic
 from ..core.errors import ProbeFailed, ProbeUnavailable
 from ..core.names import fit_file_name
-from .reference import _run_ffprobe, _yield_to_players, file_key, is_current
+from .reference import Stream, _run_ffprobe, _yield_to_players, file_key, is_current
 
 #: how long decoding the kept frames of one file may take
 DECODE_TIMEOUT = 120.0
@@ -195,11 +195,20 @@ def frames_beside(reference: Path) -> Path:
     return reference.with_name(fit_file_name(reference.stem, SUFFIX))
 
 
+def looks_of(stream: Stream) -> FileLooks:
+    """What the reference's probe said of a video stream's pictures."""
+    return FileLooks(pix_fmt=stream.pix_fmt or "", color_space=stream.color_space or "",
+                     color_range=stream.color_range or "", rotation=stream.rotation or 0,
+                     width=stream.width or 0, height=stream.height or 0)
+
+
 def reference_pictures(sample: Path, stream: int, times: Iterable[float],
-                       stored: Path | None) -> Decoded:
+                       stored: Path | None, given: Stream | None = None) -> Decoded:
     """FFmpeg's pictures (its own and the variants the file calls for) of
     the frames at `times`: from `stored` when it describes the sample and
-    holds them, else decoded now and added to it.
+    holds them, else decoded now and added to it. What the file says of its
+    pictures comes from `given`, the reference's stream, when its probe said
+    it (else ffprobe is asked).
 
     Raises ProbeUnavailable without ffmpeg, ProbeFailed when it fails.
     """
@@ -208,7 +217,8 @@ def reference_pictures(sample: Path, stream: int, times: Iterable[float],
     key = None
     if decoded is None:
         key = file_key(sample)
-        decoded = Decoded(looks(sample, stream))
+        decoded = Decoded(looks_of(given) if given is not None and given.rotation is not None
+                          else looks(sample, stream))
     changed = key is not None
     for variant in ("", *decoded.looks.variants()):
         have = decoded.frames.setdefault(variant, {})
