@@ -19,14 +19,13 @@ off by more than MAX_WORST levels: the defects measured are far beyond both
 (BT.601 for BT.709: 25-28 dB, worst 43; 10-bit: 33 dB, worst 109; 4:4:4:
 23 dB, worst 255; rotation: sizes differ).
 
-Plain Python on bytes (no numpy: one comparison of equal pictures is one
-bytes comparison at C speed; only pictures that differ are walked, at about
-0.1 s per million pixels). Pure: data in, data out.
+Plain Python on bytes (no numpy): equal pictures are one bytes comparison;
+pictures that differ are compared as large integers, every byte at once
+(absolute_differences), at C speed. Pure: data in, data out.
 """
 from __future__ import annotations
 
 import math
-import operator
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -42,11 +41,11 @@ MIN_PSNR_DB = 40.0
 MAX_WORST = 8
 #: pictures named in a message
 MAX_LISTED = 3
+#: differing pictures whose cause is looked for (the message names these first)
+MAX_EXPLAINED = MAX_LISTED
 #: compared pictures a stored result may hold (store/pictures.MAX_PICTURES)
 MAX_COMPARED = 10_000
 
-#: (d * d) for d in -255..255, indexed by d (negative indexes from the end)
-_SQUARES = [d * d for d in range(256)] + [d * d for d in range(-255, 0)]
 
 
 @dataclass(frozen=True)
@@ -68,12 +67,46 @@ def difference(a: bytes, b: bytes, width: int) -> Difference:
         raise ValueError(f"pictures of {len(a)} and {len(b)} bytes")
     if a == b:
         return Difference(math.inf, 0, (0, 0))
-    diffs = list(map(operator.sub, a, b))
-    squares = sum(map(_SQUARES.__getitem__, diffs))
-    worst = max(map(abs, diffs))
-    at = next(i for i, d in enumerate(diffs) if abs(d) == worst) // 3
+    diffs = absolute_differences(a, b)
+    worst = max(diffs)
+    at = diffs.index(worst) // 3
+    # d * d in two bytes, each summed by sum() over bytes (no int objects made)
+    squares = sum(diffs.translate(_SQUARE_LOW)) + 256 * sum(diffs.translate(_SQUARE_HIGH))
     mse = squares / len(a)
     return Difference(10 * math.log10(255 * 255 / mse), worst, (at % width, at // width))
+
+
+# Whole pictures in plain Python, without a loop over their bytes: each byte
+# goes into a lane of a large integer, and the integer's own operations
+# (|, -, >>, &) work on every lane at once. Half the time of a loop over a
+# 1080p picture's bytes (measured: 1.0 s against 2.0 s on a busy machine).
+
+
+def _lanes(data: bytes, size: int) -> int:
+    """`data` as an integer with each byte in the low byte of a `size`-byte lane."""
+    spread = bytearray(len(data) * size)
+    spread[size - 1::size] = data
+    return int.from_bytes(spread, "big")
+
+
+def absolute_differences(a: bytes, b: bytes) -> bytes:
+    """|a[i] - b[i]| for every byte."""
+    n = len(a)
+    big_a, big_b = _lanes(a, 2), _lanes(b, 2)
+    ones = _lanes(b"\x01" * n, 2)
+    high = ones << 8
+    # each lane 256 + a - b (1..511): no lane borrows from the next
+    a_minus_b = (big_a | high) - big_b
+    b_minus_a = (big_b | high) - big_a
+    # keep a lane's low byte where its difference was not negative (bit 8 set)
+    keep_ab = ((a_minus_b >> 8) & ones) * 0xFF
+    keep_ba = ((b_minus_a >> 8) & ones) * 0xFF
+    both = (a_minus_b & keep_ab) | (b_minus_a & keep_ba)
+    return both.to_bytes(2 * n, "big")[1::2]
+
+
+_SQUARE_LOW = bytes((d * d) & 0xFF for d in range(256))
+_SQUARE_HIGH = bytes((d * d) >> 8 for d in range(256))
 
 
 def flipped(rgb: bytes, width: int, height: int) -> bytes:
@@ -254,7 +287,7 @@ def file_times(pictures: Sequence[Picture], ref: Reference) -> list[float | None
 def check(pictures: Sequence[Picture], ref: Reference, decoded: Decoded) -> PictureChecks:
     """Each kept picture against FFmpeg's picture of its file frame."""
     compared: list[PictureCheck] = []
-    unmatched = 0
+    unmatched = explained = 0
     seen: set[float] = set()
     for picture, time in zip(pictures, file_times(pictures, ref)):
         reference = None if time is None else decoded.frame(time)
@@ -270,7 +303,8 @@ def check(pictures: Sequence[Picture], ref: Reference, decoded: Decoded) -> Pict
         else:
             diff = None
         cause = ""
-        if diff is None or not diff.same:
+        if (diff is None or not diff.same) and explained < MAX_EXPLAINED:
+            explained += 1  # each cause tried costs a comparison of the whole picture
             variants = {v: decoded.frame(time, v) for v in decoded.looks.variants()}
             cause = _cause(picture, decoded.looks, variants, reference)
         compared.append(PictureCheck(time, picture.width, picture.height, size, diff, cause))

@@ -11,8 +11,9 @@ that the judge can name the likely cause of a difference:
   pyglet 2.1.19 converts every video with swscale's default, BT.601;
 - "unrotated": without the rotation the file asks for.
 
-ffprobe says what the file says (pix_fmt, colour matrix and range, rotation).
-Decoded pictures are kept in the session beside the reference, keyed like
+What the file says (pix_fmt, colour matrix and range, rotation) comes from
+the reference's probe (reference.Stream), or from ffprobe for a reference
+stored before it said so. Decoded pictures are kept in the session beside the reference, keyed like
 it by the file's content (reference.file_key), and added to as later plays
 keep other frames: FFmpeg decodes each frame once per file.
 

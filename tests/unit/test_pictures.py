@@ -290,3 +290,27 @@ def test_the_index_shows_the_previews_of_the_pictures_that_differ():
     assert cell.count("<img") == 1
     assert 'src="../dbg/a%20b.mp4.picture-1.png"' in cell
     assert "frame 0.000 s: pyglet | FFmpeg | difference x4" in cell
+
+
+def test_absolute_differences_of_every_byte_at_once():
+    import random
+
+    rnd = random.Random(7)
+    a = bytes(rnd.randrange(256) for _ in range(3000))
+    b = bytes(rnd.randrange(256) for _ in range(3000))
+    assert jp.absolute_differences(a, b) == bytes(abs(x - y) for x, y in zip(a, b))
+    assert jp.absolute_differences(bytes([0, 255, 7]), bytes([255, 0, 7])) == bytes([255, 255, 0])
+    d = jp.difference(a, b, 1000)
+    mse = sum((x - y) ** 2 for x, y in zip(a, b)) / len(a)
+    assert d.psnr == pytest.approx(10 * math.log10(255 ** 2 / mse))
+
+
+def test_causes_are_looked_for_in_the_first_pictures_that_differ_only():
+    looks = FileLooks(pix_fmt="yuv444p")
+    times = [i / 10 for i in range(5)]
+    ref = Reference(duration=1.0, start=0.0, streams=REF.streams, video_index=0,
+                    frame_times=tuple(times))
+    checks = jp.check(kept(*[(t, rgb(50)) for t in times]), ref,
+                      decoded({t: rgb(0) for t in times}, looks))
+    assert [c.cause != "" for c in checks.differing] == [True] * jp.MAX_EXPLAINED + \
+        [False] * (5 - jp.MAX_EXPLAINED)
