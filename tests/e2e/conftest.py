@@ -147,9 +147,13 @@ class E2E:
             (self.samples / "samples.toml").write_text(MANIFEST)
 
     def run(self, *args: str) -> E2ERun:
+        # pictures off unless asked: FFmpeg's decode of each video sample's
+        # frames adds 0.1-0.3 s a play; test_pictures_e2e compares them
+        pictures = () if any(a.startswith("--mp-pictures") for a in args) else \
+            ("--mp-pictures=off",)
         result = self.pytester.runpytest_subprocess(
             "-p", "no:cacheprovider", "--mp-samples-dir=samples", "--mp-timeout=60",
-            "--mp-retries=1", *args, timeout=120)
+            "--mp-retries=1", *pictures, *args, timeout=120)
         return E2ERun(result, self.samples)
 
     @staticmethod

@@ -67,8 +67,7 @@ def test_b_frames_fail_naming_the_frames_never_shown(plays):
     assert "frames never shown, file times:\n  0.040 s\n  0.160 s\n  0.920 s\n  0.960 s\n" \
         in anomalies.read_text()
     stored = plays.samples / "testrun_00" / "reference"
-    # (beside them, FFmpeg's pictures of the frames compared: test_pictures_e2e)
-    assert sorted(p.name for p in stored.glob("*.json")) == [
+    assert sorted(p.name for p in stored.iterdir()) == [
         "cover.mp3.json", "h264_bf.mp4.json", "vp8.webm.json"]
     cover = json.loads((stored / "cover.mp3.json").read_text())["reference"]
     assert cover["video_index"] is None and any(s["attached_pic"] for s in cover["streams"])
@@ -79,10 +78,8 @@ def test_reference_reused_then_renewed_when_the_clip_changes(plays, reference_cl
     baseline = plays.pytester.path / "baseline.json"
     first = plays.run("--mp-session=s", f"--mp-baseline={baseline}", "--mp-baseline-update")
     assert first.result.ret == 0, first.out
-    # the frames pyglet skips at the start are references of the later ones:
-    # its last picture is damaged (test_pictures_e2e)
     assert json.loads(baseline.read_text())["samples"]["h264_bf.mp4"]["counts"] == {
-        "frames_not_shown": 4, "picture_differs": 1}
+        "frames_not_shown": 4}
     stored = plays.samples / "s" / "reference" / "h264_bf.mp4.json"
     mtime = stored.stat().st_mtime_ns
 
