@@ -33,8 +33,9 @@ from ..store.picture_reference import Decoded, FileLooks, Frame
 from ..store.pictures import Picture
 from ..store.reference import Reference
 from .file_checks import FrameMatcher
+from .rules import PICTURE_DIFFERS
 
-KIND = "picture_differs"
+KIND = PICTURE_DIFFERS
 #: below this PSNR (over R, G and B) a picture is not the file's ...
 MIN_PSNR_DB = 40.0
 #: ... nor when one colour value is off by more than this many levels
