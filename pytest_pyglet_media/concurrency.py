@@ -12,24 +12,54 @@ shared among the workers.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 
 import pytest
 
 from .context import RunContext
+from .options import Settings
 from .core.errors import MediaTestError
-from .judge import analysis as an
 from .options import DEFAULT_PLAYER
 from .play import costs, runner
 from .play.ahead import Limits, PlayAhead, machine_cpus
-from .play.playback import Attempt, attempt, expected_cost
+from .play.playback import (ALONE, AMONG_OTHERS, AT_ONCE, Attempt, ReplayBudget, attempt,
+                            expected_cost)
 from .store import sessions
 
 #: the run's plays, in config.stash while sample items run
 AHEAD = pytest.StashKey[PlayAhead[Attempt]]()
+#: the run's budget of overloaded plays played again (replay_budget)
+BUDGET = pytest.StashKey[ReplayBudget]()
 #: set by pytest-xdist in each worker
 XDIST_WORKER_COUNT = "PYTEST_XDIST_WORKER_COUNT"
+
+
+#: how a play of one driver's item is known: `clip.mp4::play[pulse]`
+_DRIVER_KEY = "::play["
+
+
+def play_key(sample: str, driver: str | None) -> str:
+    """The name the run's plays know a play by: the sample, or, for an item
+    of one driver (--mp-drivers), the sample and its driver."""
+    return sample if driver is None else f"{sample}{_DRIVER_KEY}{driver}]"
+
+
+def split_key(key: str) -> tuple[str, str | None]:
+    """play_key's (sample, driver) again."""
+    sample, sep, rest = key.rpartition(_DRIVER_KEY)
+    if not sep or not rest.endswith("]"):
+        return key, None
+    return sample, rest[:-1]
+
+
+def settings_for(ctx: RunContext, driver: str | None) -> Settings:
+    """The settings a play plays with: an item of one driver asks pyglet for
+    that driver alone, so a failing driver is not hidden by the next one."""
+    if driver is None:
+        return ctx.settings
+    return dataclasses.replace(ctx.settings, audio=(driver,))
 
 
 def xdist_workers() -> int:
@@ -46,6 +76,9 @@ def start(session: pytest.Session, ctx: RunContext, samples: list[str]) -> None:
     if ctx.paths is None or option.collectonly or getattr(option, "setuponly", False) \
             or getattr(option, "setupplan", False):
         return
+    # one overloaded play played again per ten of the run's sample items,
+    # shared among xdist's workers (each collects them all)
+    config.stash[BUDGET] = ReplayBudget(len(samples), xdist_workers())
     forked = ctx.settings.spawn == "fork" and ctx.settings.player == DEFAULT_PLAYER
     limits = Limits.for_process(ctx.settings.players, xdist_workers(), forked=forked)
     if limits.max_players <= 1:
@@ -66,19 +99,36 @@ def plan_next(config: pytest.Config, samples: list[str]) -> None:
         plays.plan(samples)
 
 
+#: the plays started ahead that no item took (play keys), once the run stopped them
+NOT_TAKEN = pytest.StashKey[list[str]]()
+#: the same, in an xdist worker's output to the controller
+WORKER_NOT_TAKEN = "mp_not_taken"
+
+
 def stop(config: pytest.Config) -> None:
     """Stop the plays no item took (-x, --maxfail, Ctrl-C): their players are
-    killed and their samples marked interrupted, as an interrupted play is."""
+    killed, and the run's reporter counts them as interrupted (not_taken),
+    whatever their recordings say: pytest never judged them."""
     plays = config.stash.get(AHEAD, None)
     if plays is not None:
         del config.stash[AHEAD]
-        plays.shutdown()
+        left = plays.shutdown()
+        config.stash[NOT_TAKEN] = left
+        workeroutput = getattr(config, "workeroutput", None)
+        if workeroutput is not None:  # crosses to the controller's reporter
+            workeroutput[WORKER_NOT_TAKEN] = list(left)
+
+
+def not_taken(config: pytest.Config) -> list[tuple[str, str | None]]:
+    """(sample, driver) of the plays this process stopped before their items ran."""
+    return [split_key(key) for key in config.stash.get(NOT_TAKEN, [])]
 
 
 def play_once(config: pytest.Config, ctx: RunContext, sample: str,
-              previous: Attempt | None) -> Attempt:
+              previous: Attempt | None, mode: str = AT_ONCE) -> Attempt:
     """One play of an item's sample: the one started ahead when there is one
-    (`previous` None), a retry (an overloaded play's on a calm machine), or,
+    (`previous` None), a retry as `mode` says (playback.replay_mode: an
+    overloaded play's among the others once there is room, or alone), or,
     one after another, a play here and now. Raises MediaTestError when the
     session's protection forbids it."""
     plays = config.stash.get(AHEAD, None)
@@ -86,7 +136,12 @@ def play_once(config: pytest.Config, ctx: RunContext, sample: str,
         return play_sample(ctx, sample)
     if previous is None:
         return plays.take(sample)
-    return plays.replay(sample, calm=previous.verdict.outcome == an.OVERLOADED)
+    return plays.replay(sample, calm=mode == ALONE, room=mode == AMONG_OTHERS)
+
+
+def replay_budget(config: pytest.Config) -> ReplayBudget | None:
+    """The overloaded plays this process may play again (None: no limit)."""
+    return config.stash.get(BUDGET, None)
 
 
 def play_began(config: pytest.Config, sample: str) -> float | None:
@@ -95,25 +150,31 @@ def play_began(config: pytest.Config, sample: str) -> float | None:
     return plays.began(sample) if plays is not None else None
 
 
-def play_sample(ctx: RunContext, sample: str, cancel: threading.Event | None = None) -> Attempt:
-    """Play `sample` into the run's session, in this thread; protection may
-    have been switched on since the run started: checked as each play starts."""
+def play_sample(ctx: RunContext, key: str, cancel: threading.Event | None = None) -> Attempt:
+    """Play the sample of `key` (play_key) into the run's session, or its
+    driver's group, in this thread; protection may have been switched on
+    since the run started: checked as each play starts."""
     assert ctx.paths is not None
+    sample, driver = split_key(key)
     sessions.require_raw_writable(ctx.paths)  # the item says "not played" if this fails
-    return attempt(ctx.settings, ctx.samples_dir, sample, ctx.paths.recording(sample),
-                   reference_path=ctx.paths.reference(sample),
-                   marker=ctx.paths.playing(sample), cancel=cancel, references=ctx.references)
+    paths = ctx.session_of(driver)
+    return attempt(settings_for(ctx, driver), ctx.samples_dir, sample, paths.recording(sample),
+                   reference_path=paths.reference(sample),
+                   marker=paths.playing(sample), cancel=cancel, references=ctx.references,
+                   superseded=paths.superseded(sample))
 
 
-def _cost(ctx: RunContext, sample: str) -> float:
+def _cost(ctx: RunContext, key: str) -> float:
     assert ctx.paths is not None
     try:
         sessions.require_raw_writable(ctx.paths)
     except MediaTestError:
         return 0.0  # not played at all
+    sample, driver = split_key(key)
+    paths = ctx.session_of(driver)
     try:
-        return expected_cost(ctx.samples_dir, sample, ctx.paths.recording(sample),
-                             ctx.paths.reference(sample), ctx.references)
+        return expected_cost(ctx.samples_dir, sample, paths.recording(sample),
+                             paths.reference(sample), ctx.references)
     except OSError:  # an unreadable store: the play says what is wrong
         return costs.from_reference(None)
 

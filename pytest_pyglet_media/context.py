@@ -18,7 +18,7 @@ from .judge import baseline as baseline_mod
 from .options import Settings
 from .play import versions
 from .store import manifest as manifest_mod
-from .store import sessions
+from .store import driver_groups, durations, sessions
 from .store.manifest import Manifest
 from .store.sample_selection import SkippedFile
 from .store.stored_references import StoredReferences
@@ -68,11 +68,29 @@ class RunContext:
 
     #: the samples this run plays (--mp-shard), None: the whole playlist
     shard: frozenset[str] | None = None
+    #: the line saying which shard this is and how it was weighed (shards.Split)
+    shard_note: str = ""
 
     #: the session's stored references, each read once by this process in
     #: this run (the order, the plays and the end of the run all ask)
     references: StoredReferences = dataclasses.field(default_factory=StoredReferences,
                                                      compare=False, repr=False)
+
+    #: --mp-drivers: each driver's group session (driver_groups.py), in the
+    #: order given; () when the run plays one item per sample
+    driver_sessions: tuple[tuple[str, sessions.SessionPaths], ...] = ()
+
+    @property
+    def drivers(self) -> tuple[str, ...]:
+        """The drivers of --mp-drivers (one item per sample and driver), or ()."""
+        return self.settings.drivers
+
+    def session_of(self, driver: str | None) -> sessions.SessionPaths:
+        """Where a play of `driver`'s item is recorded (None: the run's session)."""
+        assert self.paths is not None, "a run that plays samples always has a session"
+        if driver is None:
+            return self.paths
+        return dict(self.driver_sessions)[driver]
 
     def plays(self, sample: str) -> bool:
         """The sample is in this run's shard (always, without --mp-shard)."""
@@ -198,19 +216,49 @@ def with_shard(ctx: RunContext) -> RunContext:
     keeps the whole playlist; collection yields the shard's samples only."""
     if ctx.settings.shard is None:
         return ctx
-    return dataclasses.replace(ctx, shard=shards.shard_samples(ctx.samples_dir, ctx.playlist,
-                                                                ctx.settings.shard))
+    k, n = ctx.settings.shard
+    split = shards.plan_for(ctx.samples_dir, ctx.playlist, n)
+    return dataclasses.replace(ctx, shard=split.samples(k), shard_note=split.describe(k))
 
 
 def prepare(settings: Settings, *, collect_only: bool) -> RunContext:
     """Open or create the session this run records into (controller side)."""
-    return with_shard(_prepare(settings, collect_only=collect_only))
+    return with_shard(with_driver_groups(_prepare(settings, collect_only=collect_only),
+                                         create=not collect_only))
+
+
+def with_driver_groups(ctx: RunContext, *, create: bool) -> RunContext:
+    """The context with each --mp-drivers driver's group session (made by the
+    controller, found by workers). A session played per driver is refused to
+    a run without --mp-drivers: its one recording per sample would no longer
+    match the groups the summary shows beside it."""
+    if ctx.paths is None:
+        return ctx
+    if not ctx.drivers:
+        if create and driver_groups.is_drivers_session(ctx.paths):
+            raise UsageError(f"session {ctx.paths.name!r} holds plays per audio driver "
+                             "(--mp-drivers); play it with --mp-drivers, or record into "
+                             "another session")
+        return ctx
+    if create:
+        captured = {k: v for k, v in sessions.load_versions(ctx.paths).items()
+                    if k not in ("audio", driver_groups.DRIVERS_KEY)}
+        made = driver_groups.ensure_groups(ctx.paths, ctx.drivers, captured)
+    else:
+        made = driver_groups.driver_groups(ctx.paths)
+        missing = [d for d in ctx.drivers if d not in made]
+        if missing:
+            raise SessionError(f"session {ctx.paths.name!r} has no group for audio driver "
+                               f"{missing[0]!r}")
+    return dataclasses.replace(ctx, driver_sessions=tuple((d, made[d]) for d in ctx.drivers))
 
 
 def _prepare(settings: Settings, *, collect_only: bool) -> RunContext:
     samples_dir, store_dir = folders(settings)
     manifest = _manifest(samples_dir)
     baseline, baseline_path = load_baseline(settings, samples_dir)
+    if settings.store_durations and not collect_only:  # not found bad after every play
+        durations.require_updatable(durations.path_in(samples_dir))
     if settings.compare:  # fail before playing anything, not at the end
         sessions.open_session(samples_dir, settings.compare, store_dir)
     name = settings.session or sessions.active_session(store_dir)
@@ -239,7 +287,8 @@ def _prepare(settings: Settings, *, collect_only: bool) -> RunContext:
                           skipped=skipped, baseline=baseline, baseline_path=baseline_path,
                           store_dir=store_dir)
     paths = create_session(samples_dir, name, samples, has_playlist, manifest, settings.player,
-                           store_dir, audio=settings.audio, skipped=skipped)
+                           store_dir, audio=settings.drivers[:1] or settings.audio,
+                           skipped=skipped)
     return RunContext(settings, samples_dir, tuple(samples), manifest, paths, left_out,
                       skipped=skipped, created=True, baseline=baseline, baseline_path=baseline_path,
                       store_dir=store_dir)
@@ -248,7 +297,7 @@ def _prepare(settings: Settings, *, collect_only: bool) -> RunContext:
 def for_worker(settings: Settings, session_name: str | None) -> RunContext:
     """Open the session the controller chose (xdist worker side): the worker
     resolves the same options, --mp-store and --mp-shard included."""
-    return with_shard(_for_worker(settings, session_name))
+    return with_shard(with_driver_groups(_for_worker(settings, session_name), create=False))
 
 
 def _for_worker(settings: Settings, session_name: str | None) -> RunContext:

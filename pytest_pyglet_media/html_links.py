@@ -22,11 +22,13 @@ def active(config: pytest.Config) -> bool:
         and config.pluginmanager.hasplugin("html")
 
 
-def links(ctx: RunContext, sample: str, outcome: str) -> list[tuple[str, Path]]:
-    """(label, target) of each link of a sample's row."""
+def links(ctx: RunContext, sample: str, outcome: str,
+          driver: str | None = None) -> list[tuple[str, Path]]:
+    """(label, target) of each link of a sample's row (an item of one driver,
+    --mp-drivers: its driver's group session; the index is the run's)."""
     assert ctx.paths is not None
-    paths = ctx.paths
-    found: list[tuple[str, Path]] = [("index", paths.special_report("index"))]
+    paths = ctx.session_of(driver)
+    found: list[tuple[str, Path]] = [("index", ctx.paths.special_report("index"))]
     judged = outcome not in (an.PERFECT, an.MISSING)
     if judged:
         found += [("all", paths.report(sample, "all")),
@@ -39,12 +41,12 @@ def links(ctx: RunContext, sample: str, outcome: str) -> list[tuple[str, Path]]:
 
 
 def add_extras(config: pytest.Config, ctx: RunContext, sample: str, outcome: str,
-               report: pytest.TestReport) -> None:
+               report: pytest.TestReport, driver: str | None = None) -> None:
     import pytest_html  # only here: pytest-html is active
 
     html_dir = Path(os.path.abspath(config.option.htmlpath)).parent
     extras = list(getattr(report, "extras", []))
-    for label, target in links(ctx, sample, outcome):
+    for label, target in links(ctx, sample, outcome, driver):
         href = Path(os.path.relpath(Path(target).absolute(), html_dir)).as_posix()
         extras.append(pytest_html.extras.url(href, name=f"{sample} {label}"))
     report.extras = extras  # type: ignore[attr-defined]

@@ -5,6 +5,8 @@ file, so IDE runners and copy-pasted node ids select one sample.
 """
 from __future__ import annotations
 
+import dataclasses
+import os
 import time
 from pathlib import Path
 from typing import Any, Iterable
@@ -16,6 +18,7 @@ from .context import RunContext
 from .core.errors import MediaTestError
 from .judge import analysis as an
 from .judge import baseline as bl
+from .judge import drivers
 from .judge import results as res
 from .play import order, timeouts
 from .play.playback import Attempt, play_limit, play_with_retries
@@ -59,15 +62,28 @@ class SamplesDir(pytest.Directory):
 
     def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
         ctx = self.config.stash[RUN_CONTEXT]
+        folder = folder_nodeid(self.path, self.config.rootpath)
         for sample in self.config.stash.get(PLAY_ORDER, None) or play_order(ctx):
             if not ctx.plays(sample):  # another shard's (--mp-shard)
                 continue
-            yield SampleFile.from_parent(self, path=ctx.samples_dir / sample)
+            yield SampleFile.from_parent(
+                self, path=ctx.samples_dir / sample,
+                nodeid=None if folder is None else f"{folder}/{sample}")
+
+
+def item_name(driver: str | None) -> str:
+    """`play`, or `play[pulse]` for an item of one driver (--mp-drivers): the
+    parametrized look pytest users know, selectable with `-k pulse`."""
+    return ITEM_NAME if driver is None else f"{ITEM_NAME}[{driver}]"
 
 
 class SampleFile(pytest.File):
     def collect(self) -> Iterable[pytest.Item]:
-        item = SampleItem.from_parent(self, name=ITEM_NAME)
+        for driver in self.config.stash[RUN_CONTEXT].drivers or (None,):
+            yield self._item(driver)
+
+    def _item(self, driver: str | None) -> pytest.Item:
+        item = SampleItem.from_parent(self, name=item_name(driver), driver=driver)
         if self.config.pluginmanager.hasplugin("rerunfailures"):
             # One retry policy: the plugin retries crashes, timeouts
             # and overloaded plays itself (--mp-retries); pytest-rerunfailures'
@@ -80,7 +96,7 @@ class SampleFile(pytest.File):
             item.add_marker(pytest.mark.xfail(
                 reason=f"{expectation.expect}: {expectation.reason}",
                 strict=expectation.strict, raises=SampleFailed))
-        yield item
+        return item
 
 
 #: the verdict of a played item, as builtins (it crosses xdist on the report)
@@ -94,15 +110,36 @@ PLAY_TIME = pytest.StashKey[float]()
 PLAYER_OUTPUT = "[the player's stdout and stderr, last lines]"
 
 
+class DriverNotUsed(Exception):
+    """The item names an audio driver (--mp-drivers) and pyglet played with
+    another: never a pass, never an expected failure."""
+
+
 class SampleItem(pytest.Item):
+    def __init__(self, *args: Any, driver: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: the audio driver this item plays with alone (--mp-drivers), or
+        #: None: the run's --mp-audio preference list
+        self.driver = driver
+
     @property
     def sample(self) -> str:
         return self.path.name
 
+    @property
+    def label(self) -> str:
+        """How messages name this item's play: `clip.mp4`, `clip.mp4[pulse]`."""
+        return self.sample if self.driver is None else f"{self.sample}[{self.driver}]"
+
+    @property
+    def play_key(self) -> str:
+        """What the run's concurrent plays know this item's play by."""
+        return concurrency.play_key(self.sample, self.driver)
+
     def runtest(self) -> None:
         ctx = self.config.stash[RUN_CONTEXT]
         assert ctx.paths is not None, "a run that plays samples always has a session"
-        recording_path = ctx.paths.recording(self.sample)
+        recording_path = ctx.session_of(self.driver).recording(self.sample)
         plays = [0]
         seconds: list[float] = []  # each play's own time
 
@@ -110,17 +147,21 @@ class SampleItem(pytest.Item):
             plays[0] += 1
             self._log_rerun(attempt)
 
-        def play(previous: Attempt | None) -> Attempt:
+        def play(previous: Attempt | None, mode: str) -> Attempt:
             try:
-                done = concurrency.play_once(self.config, ctx, self.sample, previous)
+                done = concurrency.play_once(self.config, ctx, self.play_key, previous, mode)
             except MediaTestError as exc:  # protection switched on meanwhile
-                raise NotPlayed(f"{self.sample}: not played: {exc}") from None
+                raise NotPlayed(f"{self.label}: not played: {exc}") from None
             seconds.append(done.seconds)
             return done
 
         try:
-            result, last = play_with_retries(ctx.settings, ctx.samples_dir, self.sample,
-                                             recording_path, on_retry=on_retry, play=play)
+            result, last = play_with_retries(concurrency.settings_for(ctx, self.driver),
+                                             ctx.samples_dir, self.sample,
+                                             recording_path, on_retry=on_retry, play=play,
+                                             budget=concurrency.replay_budget(self.config))
+            result = dataclasses.replace(result, verdict=drivers.judged_for(self.driver,
+                                                                            result.verdict))
         except pytest.fail.Exception as exc:
             if not str(exc).startswith(PYTEST_TIMEOUT_MESSAGE):
                 raise
@@ -130,10 +171,13 @@ class SampleItem(pytest.Item):
         self.stash[RESULT] = result.to_builtins()
         self._record(junit_properties(result))
         self._add_player_output(last)
+        wrong = drivers.mismatch(self.driver, result.verdict)
+        if wrong:
+            raise DriverNotUsed(f"{self.label}: {wrong}\n{_message(self.label, last)}")
         if ctx.judged_by_baseline:
             self._judge_by_baseline(ctx, result, last)
         elif result.outcome != an.PERFECT:
-            raise self._failure(ctx, result.outcome, _message(self.sample, last))
+            raise self._failure(ctx, result.outcome, _message(self.label, last, result))
 
     def _failure(self, ctx: RunContext, outcome: str, message: str) -> Exception:
         """SampleFailed, which samples.toml's expectation may mark xfail, when the
@@ -142,7 +186,7 @@ class SampleItem(pytest.Item):
         if spec is None or spec.expect == "pass" or outcome in EXCUSED_BY[spec.expect]:
             return SampleFailed(message)
         return NotTheExpectedFailure(
-            f"{self.sample}: samples.toml expects {spec.expect!r} ({spec.reason}), "
+            f"{self.label}: samples.toml expects {spec.expect!r} ({spec.reason}), "
             f"which does not excuse {outcome!r}\n{message}")
 
     def _stopped_by_pytest_timeout(self, ctx: RunContext, why: str, attempts: int) -> None:
@@ -150,8 +194,9 @@ class SampleItem(pytest.Item):
         killed the player group; the verdict is a timeout, with its junit
         properties, not an interrupted play nor a crash."""
         assert ctx.paths is not None
-        play_marker.remove(ctx.paths.playing(self.sample))
-        recording_path = ctx.paths.recording(self.sample)
+        session = ctx.session_of(self.driver)
+        play_marker.remove(session.playing(self.sample))
+        recording_path = session.recording(self.sample)
         analysis = an.Verdict(an.TIMEOUT, reason=f"stopped by pytest-timeout ({why}); "
                                    "killed with its process group")
         result = res.SampleResult(sample=self.sample, verdict=analysis, attempts=attempts,
@@ -159,7 +204,7 @@ class SampleItem(pytest.Item):
         self.stash[RESULT] = result.to_builtins()
         self.user_properties.extend(junit_properties(result))
         raise self._failure(ctx, an.TIMEOUT, text_reports.attempt_message(
-            self.sample, analysis, str(recording_path), None)) from None
+            self.label, analysis, str(recording_path), None)) from None
 
     def pytest_timeout_limit(self, given: float) -> float:
         """The pytest-timeout limit of this item: at least `given`, and enough
@@ -169,7 +214,7 @@ class SampleItem(pytest.Item):
         if ctx.paths is not None:
             try:
                 sessions.require_raw_writable(ctx.paths)
-                reference_path = ctx.paths.reference(self.sample)
+                reference_path = ctx.session_of(self.driver).reference(self.sample)
             except MediaTestError:
                 pass  # runtest says it is not played
         play = play_limit(ctx.settings, ctx.samples_dir, self.sample, reference_path,
@@ -181,18 +226,18 @@ class SampleItem(pytest.Item):
         """Fail only where the play is worse than the sample's baseline entry
         (samples.toml's expectation wins for its sample: judged as without)."""
         now = bl.entry_of(result.outcome, result.verdict.counts)
-        base = ctx.baseline.entries.get(self.sample) if ctx.baseline else None
+        base = bl.entry_for(ctx.baseline, self.sample, self.driver)
         self._record(baseline_properties(base, now))
         if not ctx.baseline_applies(self.sample):
             if result.outcome != an.PERFECT:
-                raise self._failure(ctx, result.outcome, _message(self.sample, last))
+                raise self._failure(ctx, result.outcome, _message(self.label, last, result))
             return
         verdict = bl.check_against(now, base, ctx.baseline_name, update=ctx.settings.baseline_update)
         if verdict.passed and verdict.note:  # shown by -rP; the summary lists better ones
             self.add_report_section("call", "baseline", verdict.note)
         if not verdict.passed:
-            note = f"{self.sample}: {verdict.note}\n" if verdict.note else ""
-            raise SampleFailed(note + _message(self.sample, last))
+            note = f"{self.label}: {verdict.note}\n" if verdict.note else ""
+            raise SampleFailed(note + _message(self.label, last, result))
 
     def _record(self, props: list[tuple[str, object]]) -> None:
         """The verdict's facts: on the report (junit.py puts them where the
@@ -210,13 +255,16 @@ class SampleItem(pytest.Item):
             self.add_report_section("call", "stderr", f"{PLAYER_OUTPUT}\n{tail}")
 
     def _log_rerun(self, attempt: Attempt) -> None:
-        """Report a crashed attempt as a rerun ('R'), as pytest-rerunfailures does."""
+        """Report a play that is played again as a rerun ('R'), as
+        pytest-rerunfailures does; its text starts with why."""
         now = time.time()
+        _, why = res.retry_reason(attempt.verdict)
         duration = attempt.run.wall_time if attempt.run else 0.0
         report = pytest.TestReport(
             nodeid=self.nodeid, location=self.location,
             keywords={k: 1 for k in self.keywords}, outcome="rerun",
-            longrepr=_message(self.sample, attempt), when="call", sections=[], duration=duration,
+            longrepr=f"played again: {why}\n{_message(self.label, attempt)}", when="call",
+            sections=[], duration=duration,
             start=now - duration, stop=now, user_properties=[])
         # runtest runs under output capture: logged as it is, the terminal's
         # 'R' would go into the item's captured stdout instead of the
@@ -230,19 +278,25 @@ class SampleItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> Any:
-        if isinstance(excinfo.value, (SampleFailed, NotPlayed, NotTheExpectedFailure)):
+        if isinstance(excinfo.value, (SampleFailed, NotPlayed, NotTheExpectedFailure,
+                                      DriverNotUsed)):
             return junit.message_repr(self.location[0], str(excinfo.value),
                                       self.config.getoption("tbstyle", "auto"))
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         # line 0: tools print `clip.mp4:1` (pytest shows line + 1), never `:None`
-        return self.path, 0, f"play {self.sample}"
+        return self.path, 0, f"play {self.label}"
 
 
-def _message(sample: str, attempt: Attempt) -> str:
-    return text_reports.attempt_message(sample, attempt.verdict, str(attempt.recording),
-                                   attempt.run.stderr_tail if attempt.run else None)
+def _message(sample: str, attempt: Attempt, result: res.SampleResult | None = None) -> str:
+    """An attempt's failure message; with the sample's `result`, why each
+    earlier play was played again."""
+    message = text_reports.attempt_message(sample, attempt.verdict, str(attempt.recording),
+                                           attempt.run.stderr_tail if attempt.run else None)
+    if result is not None and result.retry_reasons:
+        message += "\n" + "\n".join(text_reports.retry_lines(result))
+    return message
 
 
 def junit_properties(result: res.SampleResult) -> list[tuple[str, object]]:
@@ -252,6 +306,8 @@ def junit_properties(result: res.SampleResult) -> list[tuple[str, object]]:
     props: list[tuple[str, object]] = [
         ("mp_verdict", result.outcome), ("mp_defects", defects),
         ("mp_recording", result.recording), ("mp_attempts", result.attempts)]
+    if result.retry_reasons:
+        props.append(("mp_retry_reasons", "; ".join(words for _, words in result.retry_reasons)))
     driver = text_reports.driver_used(result.verdict)
     if driver is not None:
         props.append(("mp_audio_driver", driver))
@@ -279,8 +335,23 @@ def play_order(ctx: RunContext) -> tuple[str, ...]:
 def collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     ctx = parent.config.stash.get(RUN_CONTEXT, None)
     if ctx is not None and path == ctx.samples_dir:
-        return SamplesDir.from_parent(parent, path=path)
+        return SamplesDir.from_parent(parent, path=path,
+                                      nodeid=folder_nodeid(path, parent.config.rootpath))
     return None
+
+
+def folder_nodeid(folder: Path, rootpath: Path) -> str | None:
+    """The samples folder's node id when it lies outside the rootdir: its path
+    from the rootdir (`../long`), as pytest writes the location of a failure
+    there, so `../long/clip.mp4::play` pastes back into `pytest`, `--deselect`
+    and IDE runners from the rootdir. pytest's own choice there is the path
+    from the argument given (`clip.mp4::play`), which names no file. None
+    inside the rootdir: pytest's ids are right."""
+    try:
+        folder.relative_to(rootpath)
+        return None
+    except ValueError:
+        return Path(os.path.relpath(folder, rootpath)).as_posix()
 
 
 def ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

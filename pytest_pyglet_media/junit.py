@@ -6,7 +6,8 @@ facts where each junit family allows them, failure text for every --tb style.
 - xunit2 (pytest's default): a testcase may not hold properties (the JUnit
   schema pytest tests xunit2 with); the facts are properties of the
   testsuite, one per fact and sample: `mp_verdict[clip.mp4]`, ...
-- every family: testcase `name` is the sample (`clip.mp4`) and `classname` the
+- every family: testcase `name` is the sample (`clip.mp4`; `clip.mp4[pulse]`
+  for an item per driver, --mp-drivers) and `classname` the
   samples folder (`samples`), so a CI list that splits the classname at its
   last dot (Jenkins) still names the sample in every row. Node ids do not
   change (`samples/clip.mp4::play`).
@@ -53,12 +54,20 @@ def _logxml(config: pytest.Config) -> Any:
 
 
 def split_nodeid(nodeid: str, item_name: str) -> tuple[str, str] | None:
-    """`samples/clip.mp4::play` -> ("samples", "clip.mp4"); None for other items."""
+    """`samples/clip.mp4::play` -> ("samples", "clip.mp4"), and an item per
+    driver (--mp-drivers) `samples/clip.mp4::play[pulse]` -> ("samples",
+    "clip.mp4[pulse]"): a row per driver, named so; None for other items."""
     path, sep, name = nodeid.rpartition("::")
-    if not sep or name != item_name or "::" in path:
+    if not sep or "::" in path:
+        return None
+    if name == item_name:
+        driver = ""
+    elif name.startswith(f"{item_name}[") and name.endswith("]"):
+        driver = name[len(item_name):]
+    else:
         return None
     folder, _, sample = path.rpartition("/")
-    return folder, sample
+    return folder, sample + driver
 
 
 class JunitRows:

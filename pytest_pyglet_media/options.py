@@ -9,18 +9,23 @@ value is a usage error naming the option and where the value came from.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from . import shards
 from .core.errors import UsageError
-from .play.frame_keeper import DEFAULT_MODE as DEFAULT_PICTURES, MODES as PICTURE_MODES
-from .play.runner import DEFAULT_PLAYER, DEFAULT_SPAWN, SPAWN_METHODS
+from .play.defaults import (DEFAULT_PICTURES, DEFAULT_PLAYER, DEFAULT_SPAWN, PICTURE_MODES,
+                            SPAWN_METHODS)
 from .play.timeouts import STALL_TIMEOUT
-from .store.sample_selection import parse_patterns
 
 KNOWN_AUDIO_DRIVERS = ("silent", "openal", "pulse", "xaudio2", "directsound")
+#: the drivers pyglet has on each platform (pyglet.media.drivers): asking for
+#: another can only end in pyglet's silent fallback, so it is refused first
+PLATFORM_AUDIO_DRIVERS = {"linux": ("silent", "openal", "pulse"),
+                          "win32": ("silent", "openal", "xaudio2", "directsound"),
+                          "darwin": ("silent", "openal")}
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,9 @@ class Settings:
     stall_timeout: float = STALL_TIMEOUT
     retries: int = 5
     audio: tuple[str, ...] = ("silent",)
+    #: --mp-drivers: one item per sample and driver, each played with that
+    #: driver alone; () plays one item per sample with `audio`
+    drivers: tuple[str, ...] = ()
     player: str = DEFAULT_PLAYER
     compare: str | None = None
     plots: str = "failed"
@@ -46,6 +54,9 @@ class Settings:
     #: the baseline file (None: samples.baseline.json in the samples folder)
     baseline: str | None = None
     baseline_update: bool = False
+    #: --mp-store-durations: merge each played sample's play time into the
+    #: samples folder's durations file (store/durations.py), which shards weigh by
+    store_durations: bool = False
     #: the collection (so play) order: longest first, or the playlist's (order.py)
     order: str = "longest"
     #: (K, N): play only shard K of N of the playlist (shards.py); None: all of it
@@ -128,7 +139,27 @@ def _audio(value: str) -> tuple[str, ...]:
     return drivers
 
 
+def _drivers(value: str) -> tuple[str, ...]:
+    drivers = _audio(value)
+    repeated = sorted({d for d in drivers if drivers.count(d) > 1})
+    if repeated:
+        raise ValueError(f"{repeated[0]!r} is named twice; each driver is played once")
+    return drivers
+
+
+def platform_drivers(platform: str | None = None) -> tuple[str, ...]:
+    """The audio drivers pyglet has on `platform` (sys.platform by default)."""
+    platform = sys.platform if platform is None else platform
+    for prefix, drivers in PLATFORM_AUDIO_DRIVERS.items():
+        if platform.startswith(prefix):
+            return drivers
+    return ("silent", "openal")  # other Unixes: pyglet tries OpenAL, else silence
+
+
 def _patterns(value: str) -> tuple[str, ...]:
+    # imported here: every pytest run of the environment reads these options
+    from .store.sample_selection import parse_patterns
+
     patterns = parse_patterns(value)
     if not patterns:
         raise ValueError("name at least one pattern, such as *.mp4")
@@ -174,6 +205,9 @@ class OptionSpec:
     is_flag: bool = False
     #: read from the command line only (no ini key, no env var)
     cli_only: bool = False
+    #: what a command-line-only switch would do if left on in PYTEST_ADDOPTS
+    #: or an ini addopts line ("rewrite the baseline ..."), for its refusal
+    left_on_would: str = ""
 
     @property
     def ini(self) -> str:
@@ -206,6 +240,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("audio", "--mp-audio", "pyglet audio drivers to try, comma separated "
                "(default silent; openal plays through OpenAL Soft's null device when "
                "headless)", _audio, env="PYTEST_MP_AUDIO", metavar="DRIVERS"),
+    OptionSpec("drivers", "--mp-drivers", "play every sample once per audio driver, comma "
+               "separated (silent,openal,pulse): one item each, `clip.mp4::play[pulse]`, "
+               "that fails when pyglet used another driver; not with --mp-audio",
+               _drivers, env="PYTEST_MP_DRIVERS", metavar="DRIVERS"),
     OptionSpec("compare", "--mp-compare", "compare with session OTHER at the end; fail the "
                "run when a sample that played perfectly there now has defects or crashes",
                _text, metavar="OTHER"),
@@ -233,7 +271,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "where it is worse than its entry", _text, env="PYTEST_MP_BASELINE",
                metavar="FILE"),
     OptionSpec("shard", "--mp-shard", "play only shard K of N of the playlist (K counted "
-               "from 1), balanced by file size, the same split on every machine; default: "
+               "from 1), balanced by expected play time (samples.durations.json, else file "
+               "size), the same split on every machine; default: "
                "GitLab's CI_NODE_INDEX/CI_NODE_TOTAL when both are set", shards.parse,
                env="PYTEST_MP_SHARD", metavar="K/N"),
     OptionSpec("include", "--mp-include", "file name patterns (comma or space separated, "
@@ -248,7 +287,15 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("baseline_update", "--mp-baseline-update", "write the defect counts of every "
                "sample played to the baseline file (other samples' entries are kept); its "
                "plays pass, crashes and timeouts still fail", _flag, is_flag=True,
-               cli_only=True),
+               cli_only=True,
+               left_on_would="rewrite the baseline and pass every regression on every run"),
+    # Command line only: left on in CI, every job would rewrite the committed
+    # file with its own times on every run, and the shards would follow them.
+    OptionSpec("store_durations", "--mp-store-durations", "write the play time of every "
+               "sample played to samples.durations.json in the samples folder (other "
+               "samples' entries are kept); commit it: --mp-shard balances by it",
+               _flag, is_flag=True, cli_only=True,
+               left_on_would="rewrite the durations file, and so the shards, on every run"),
 )
 
 #: the options read from an ini file
@@ -275,6 +322,7 @@ def resolve(option_values: Mapping[str, Any], ini_values: Mapping[str, Any],
     """Resolve every option by precedence; raise UsageError naming the source."""
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
+    given: dict[str, str] = {}  # field -> where its value came from
     for spec in OPTIONS:
         candidates = [
             (option_values.get(f"mp_{spec.field}"), f"{spec.flag} on the command line"),
@@ -290,6 +338,7 @@ def resolve(option_values: Mapping[str, Any], ini_values: Mapping[str, Any],
             except ValueError as exc:
                 raise UsageError(f"{spec.flag}: bad value {str(raw)!r} from {source}: {exc}") \
                     from None
+            given[spec.field] = source
             break
     if "shard" not in values and all(environ.get(name) for name in shards.CI_ENV_VARS):
         raw = f"{environ[shards.CI_NODE_INDEX]}/{environ[shards.CI_NODE_TOTAL]}"
@@ -298,10 +347,31 @@ def resolve(option_values: Mapping[str, Any], ini_values: Mapping[str, Any],
         except ValueError as exc:
             raise UsageError(f"--mp-shard: bad value {raw!r} from environment variables "
                              f"{shards.CI_NODE_INDEX} and {shards.CI_NODE_TOTAL}: {exc}") from None
+    _check_drivers(values, given)
     for field in ("samples_dir", "store"):
         if values.get(field) is not None:
             values[field] = str(Path(values[field]).expanduser())
     return Settings(**values)
+
+
+def _check_drivers(values: Mapping[str, Any], given: Mapping[str, str],
+                   platform: str | None = None) -> None:
+    """--mp-drivers and --mp-audio say two different things (one item per
+    driver; pyglet's preference list): both at once is a usage error. A
+    driver this platform's pyglet does not have is refused before anything
+    plays, not found as a silent fallback in every recording."""
+    if "drivers" in values and "audio" in given:
+        raise UsageError(f"--mp-drivers ({given['drivers']}) and --mp-audio "
+                         f"({given['audio']}) cannot be used together: --mp-drivers plays "
+                         "each sample once per driver, --mp-audio is pyglet's preference "
+                         "list for one play; keep one")
+    here = platform_drivers(platform)
+    for field, flag in (("drivers", "--mp-drivers"), ("audio", "--mp-audio")):
+        missing = [d for d in values.get(field, ()) if d not in here]
+        if missing:
+            raise UsageError(f"{flag}: pyglet has no {missing[0]!r} audio driver on "
+                             f"{platform or sys.platform} (from {given[field]}); it has "
+                             f"{', '.join(here)} here")
 
 
 def require_command_line_only(settings: Settings, command_line: Sequence[str]) -> None:
@@ -310,10 +380,11 @@ def require_command_line_only(settings: Settings, command_line: Sequence[str]) -
     pytest puts PYTEST_ADDOPTS and an ini file's addopts in front of the
     arguments before they are parsed, so the parsed value cannot tell where
     it came from; the arguments as invoked can. --mp-baseline-update left
-    on there would pass every regression and rewrite the baseline on every run.
+    on there would pass every regression and rewrite the baseline on every run;
+    --mp-store-durations would rewrite the committed durations file.
     """
     for spec in OPTIONS:
         if spec.cli_only and getattr(settings, spec.field) and spec.flag not in command_line:
             raise UsageError(f"{spec.flag} is read from the command line only: it was given "
                              "through PYTEST_ADDOPTS or an ini addopts line, where it would "
-                             "rewrite the baseline and pass every regression on every run")
+                             f"{spec.left_on_would or 'be on for every run'}")

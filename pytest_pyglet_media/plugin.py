@@ -1,19 +1,25 @@
-"""The pytest11 entry point: hooks only, each delegating in a few lines."""
+"""The pytest11 entry point: hooks only, each delegating in a few lines.
+
+pytest imports this module in every run of the environment, media or not:
+it imports only the options at first. The rest of the package is imported
+inside the hooks, once a run turns the plugin on (--mp-samples-dir or
+mp_samples_dir) and `_active` says so, so that a plain test run pays for the
+options alone (benchmarks/bench_idle.py).
+"""
 from __future__ import annotations
 
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Generator
+from typing import TYPE_CHECKING, Any, Generator
 
 import pytest
 
-from . import (collection_paths, concurrency, context, html_links, items, junit, options,
-               progress, sound)
+from . import options
 from .core.errors import MediaTestError
-from .play import ffmpeg_check
-from .reporter import SessionReporter
-from .store import session_owner
+
+if TYPE_CHECKING:
+    from . import context
 
 WORKER_SESSION_KEY = "mp_session"
 #: the controller's collection order, so every worker collects the same
@@ -21,7 +27,13 @@ WORKER_ORDER_KEY = "mp_order"
 #: a duplicate of the terminal's descriptor, when plays show their progress
 PROGRESS_FD = pytest.StashKey[int]()
 #: this run's hold on its session (store/session_owner.py), released last
-OWNER = pytest.StashKey[session_owner.Claim]()
+OWNER = pytest.StashKey[Any]()  # a session_owner.Claim
+#: set when this run plays samples: the other hooks do nothing without it
+ACTIVE = pytest.StashKey[bool]()
+
+
+def _active(config: pytest.Config) -> bool:
+    return config.stash.get(ACTIVE, False)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,6 +51,11 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = _settings(config)
         if not settings.active:
             return
+        from . import collection_paths, context, items, junit, sound
+        from .play import ffmpeg_check
+        from .reporter import SessionReporter
+        from .store import session_owner
+
         workerinput = getattr(config, "workerinput", None)
         if workerinput is None and not collection_paths.samples_wanted(config, settings):
             return  # explicit paths none of which reaches the samples: plugin idle
@@ -51,7 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
             if settings.player == options.DEFAULT_PLAYER and not config.option.collectonly:
                 ffmpeg_check.require_ffmpeg()  # one clear error before anything plays
                 # before any worker, fork server or player: they inherit its address
-                sound.provide(config, settings.audio)
+                sound.provide(config, settings.drivers or settings.audio)
             ctx = context.prepare(settings, collect_only=config.option.collectonly)
             if ctx.paths is not None and not config.option.collectonly:
                 config.stash[OWNER] = session_owner.claim(ctx.paths)
@@ -66,14 +83,18 @@ def pytest_configure(config: pytest.Config) -> None:
     except MediaTestError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[items.RUN_CONTEXT] = ctx
+    config.stash[ACTIVE] = True
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = collection_paths.default_args(config, ctx.samples_dir)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
-    if items.RUN_CONTEXT in config.stash:
+    if _active(config):
+        from . import items, progress
+
         _say_skipped(config, config.stash[items.RUN_CONTEXT])
+        _say_shard(config, config.stash[items.RUN_CONTEXT])
         fd = progress.terminal_fd(config)
         if fd is not None:
             config.stash[PROGRESS_FD] = fd
@@ -82,26 +103,38 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> None:
     """Plays start ahead of their items, as many as the CPU allows (concurrency.py)."""
-    ctx = session.config.stash.get(items.RUN_CONTEXT, None)
-    if ctx is not None:
-        concurrency.start(session, ctx, [i.sample for i in session.items
+    if _active(session.config):
+        from . import concurrency, items
+
+        ctx = session.config.stash[items.RUN_CONTEXT]
+        concurrency.start(session, ctx, [i.play_key for i in session.items
                                          if isinstance(i, items.SampleItem)])
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
     """An xdist worker learns its next item here: its play may start ahead."""
-    concurrency.plan_next(item.config, [i.sample for i in (item, nextitem)
-                                        if isinstance(i, items.SampleItem)])
+    if _active(item.config):
+        from . import concurrency, items
+
+        concurrency.plan_next(item.config, [i.play_key for i in (item, nextitem)
+                                            if isinstance(i, items.SampleItem)])
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Plays no item took are stopped before the session's reports are written."""
-    concurrency.stop(session.config)
+    if _active(session.config):
+        from . import concurrency
+
+        concurrency.stop(session.config)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if not _active(config):
+        return
+    from . import sound
+
     sound.release(config)
     claim = config.stash.get(OWNER, None)
     if claim is not None:  # after the reporter wrote the session's files
@@ -116,17 +149,21 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     """Show a long play's progress on a terminal (progress.py)."""
     fd = item.config.stash.get(PROGRESS_FD, None)
-    ctx = item.config.stash.get(items.RUN_CONTEXT, None)
-    if fd is None or ctx is None or not isinstance(item, items.SampleItem):
+    if fd is None or not _active(item.config):
         return (yield)
-    ref = ctx.paths.reference(item.sample) if ctx.paths is not None else None
+    from . import concurrency, items, progress
+
+    ctx = item.config.stash[items.RUN_CONTEXT]
+    if not isinstance(item, items.SampleItem):
+        return (yield)
+    ref = ctx.session_of(item.driver).reference(item.sample) if ctx.paths is not None else None
     load = ctx.references.load
-    with progress.Progress(fd, item.sample, lambda: progress.duration_from(ref, load),
-                           began=lambda: concurrency.play_began(item.config, item.sample)):
+    with progress.Progress(fd, item.label, lambda: progress.duration_from(ref, load),
+                           began=lambda: concurrency.play_began(item.config, item.play_key)):
         return (yield)
 
 
-def _warn_left_out(config: pytest.Config, ctx: context.RunContext) -> None:
+def _warn_left_out(config: pytest.Config, ctx: "context.RunContext") -> None:
     """A warning per file left out of a new session's playlist.
 
     Under `-W error` pytest raises the warning here; it becomes a usage
@@ -143,7 +180,7 @@ def _warn_left_out(config: pytest.Config, ctx: context.RunContext) -> None:
             raise pytest.UsageError(f"{message} (an error under -W error)") from None
 
 
-def _say_skipped(config: pytest.Config, ctx: context.RunContext) -> None:
+def _say_skipped(config: pytest.Config, ctx: "context.RunContext") -> None:
     """One line for every file the implicit playlist skipped as not media:
     the summary lists them (a warning each would bury the run's own)."""
     if not ctx.skipped:
@@ -159,11 +196,19 @@ def _say_skipped(config: pytest.Config, ctx: context.RunContext) -> None:
                         "(--mp-include / --mp-exclude steer it)")
 
 
+def _say_shard(config: pytest.Config, ctx: context.RunContext) -> None:
+    """Which shard this job plays and how the split weighed it (--collect-only
+    too), said by the controller only: a CI log shows what each job took."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if ctx.shard_note and reporter is not None and not hasattr(config, "workerinput"):
+        reporter.write_line(f"pyglet-media: {ctx.shard_note}")
+
+
 class _XdistHooks:
     """Tells every worker which session the controller chose, and the
     collection order (stored references may appear while workers start)."""
 
-    def __init__(self, ctx: context.RunContext, play_order: tuple[str, ...]) -> None:
+    def __init__(self, ctx: "context.RunContext", play_order: tuple[str, ...]) -> None:
         self.ctx = ctx
         self.play_order = play_order
 
@@ -173,10 +218,18 @@ class _XdistHooks:
 
 
 def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if not _active(parent.config):
+        return None
+    from . import items
+
     return items.collect_directory(path, parent)
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if not _active(config):
+        return None
+    from . import items
+
     return items.ignore_collect(collection_path, config)
 
 
@@ -184,6 +237,10 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
                               ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    if not _active(item.config):
+        return report
+    from . import html_links, items
+
     if call.when == "call" and items.PLAY_TIME in item.stash:
         # the item's own play time (its play may have started ahead of it):
         # what junit's time and --durations show
@@ -192,13 +249,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
     if isinstance(item, items.SampleItem) and call.when == "call" \
             and items.RESULT in item.stash:
         report.mp_result = item.stash[items.RESULT]  # type: ignore[attr-defined]
+        report.mp_driver = item.driver  # type: ignore[attr-defined]
         # the facts for junit (junit.py), as lists: they cross xdist too
         report.mp_properties = [list(p) for p in  # type: ignore[attr-defined]
                                 item.stash.get(items.PROPERTIES, [])]
         if html_links.active(item.config):
             html_links.add_extras(item.config, item.config.stash[items.RUN_CONTEXT],
                                   item.sample, item.stash[items.RESULT]["verdict"]["outcome"],
-                                  report)
+                                  report, item.driver)
     return report
 
 
@@ -214,6 +272,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
             return None
     except MediaTestError:
         return None  # pytest_configure reports it
+    from . import concurrency
+
     return concurrency.auto_workers()
 
 
@@ -224,6 +284,10 @@ def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool | None:
     A global --timeout (or timeout ini, PYTEST_TIMEOUT) is raised, for a
     sample item, to what its plays may take; an explicit timeout marker is
     left alone. pytest-timeout then arms its timer as usual."""
+    if not _active(item.config):
+        return None
+    from . import items
+
     if not isinstance(item, items.SampleItem) or item.get_closest_marker("timeout"):
         return None
     import pytest_timeout

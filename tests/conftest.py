@@ -104,11 +104,12 @@ class MediaRun:
         found = {}
         status = r"(PASSED|FAILED|XFAIL|XPASS|ERROR)"
         for line in self.out.splitlines():
-            m = re.match(rf"^(samples/.+?::play) {status}", line)  # serial
+            m = re.match(rf"^(samples/.+?::play(?:\[\w+\])?) {status}", line)  # serial
             if m:
                 found[m.group(1)] = m.group(2)
                 continue
-            m = re.match(rf"^\[gw\d+\] \[\s*\d+%\] {status} (samples/.+?::play)", line)  # xdist
+            m = re.match(rf"^\[gw\d+\] \[\s*\d+%\] {status} (samples/.+?::play(?:\[\w+\])?)",
+                         line)  # xdist
             if m:
                 assert m.group(2) not in found, f"{m.group(2)} reported twice"
                 found[m.group(2)] = m.group(1)

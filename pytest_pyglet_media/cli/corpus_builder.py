@@ -6,6 +6,9 @@ Each file is written under a temporary name in DEST and renamed into place
 only when complete, so an interrupted build never leaves a half-written
 sample that a later run would mistake for a real (broken) one. The manifest
 is copied into DEST as samples.toml so its expectations apply there.
+
+A recipe makes its own sample and nothing else (store/ffmpeg_recipe.py
+says what it may ask of FFmpeg): every recipe is checked before any runs.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..core.errors import ManifestError, MediaTestError, UsageError
+from ..store import ffmpeg_recipe
 from ..store.manifest import MANIFEST_NAME, Manifest, SampleSpec, read_manifest
 
 FFMPEG_PREFIX = ("-v", "error", "-y", "-nostdin")
@@ -45,6 +49,13 @@ def build_corpus(
     ends with dest/samples.toml when the manifest was copied there.
     """
     dest = Path(dest)
+    # every recipe is checked before any runs: a manifest that asks FFmpeg
+    # for more than its samples builds nothing
+    for spec in manifest.samples.values():
+        if spec.ffmpeg is not None:
+            ffmpeg_recipe.ffmpeg_arguments(manifest, spec)
+        if spec.remux is not None:
+            ffmpeg_recipe.remux_arguments(manifest, spec, dest / spec.name)
     dest.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     ffmpeg_path: str | None = None
@@ -92,7 +103,7 @@ def build_sample(manifest: Manifest, spec: SampleSpec, target: Path, ffmpeg: str
                 with _temporary_sibling(target) as first:
                     _run_ffmpeg(manifest, spec, ffmpeg, first)
                     _run_ffmpeg(manifest, spec, ffmpeg, temporary,
-                                ("-i", str(first), *spec.remux))
+                                ffmpeg_recipe.remux_arguments(manifest, spec, first))
             if spec.truncate is not None:
                 _truncate(temporary, spec.truncate)
         os.replace(temporary, target)
@@ -158,10 +169,14 @@ def _temporary_sibling(target: Path) -> Iterator[Path]:
 
 
 def _run_ffmpeg(manifest: Manifest, spec: SampleSpec, ffmpeg: str, output: Path,
-                arguments: tuple[str, ...] | None = None) -> None:
+                arguments: list[str] | None = None) -> None:
     """ffmpeg with the recipe's `arguments` (by default its 'ffmpeg' ones) into `output`."""
     assert spec.ffmpeg is not None
-    command = [ffmpeg, *FFMPEG_PREFIX, *(arguments or spec.ffmpeg), str(output)]
+    # the one output, named through the file protocol: a folder name with a
+    # ':' in it is not taken for another protocol
+    command = [ffmpeg, *FFMPEG_PREFIX,
+               *(arguments or ffmpeg_recipe.ffmpeg_arguments(manifest, spec)),
+               f"file:{output.resolve()}"]
     try:
         result = subprocess.run(
             command,

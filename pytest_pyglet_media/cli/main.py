@@ -30,6 +30,7 @@ from ..report.session_writer import (
     session_results,
     write_comparison,
     write_sample_page,
+    withdraw_stale_reports,
     write_session_reports,
     write_timeline_export,
 )
@@ -205,7 +206,12 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     if not sessions.load_configuration(paths).reports_writable:
         raise CommandError(f"session {paths.name} protects its reports (protect_reports in "
                            f"{paths.configuration}); set dev_debug to true there to rewrite them")
-    written = write_session_reports(paths, {}, expectations=_expectations(paths.samples_dir))
+    try:
+        written = write_session_reports(paths, {}, expectations=_expectations(paths.samples_dir))
+    except OSError as exc:
+        problem = f"cannot write {exc.filename or paths.reports_dir}: {exc.strerror or exc}"
+        withdrawn = withdraw_stale_reports(paths, problem)
+        raise CommandError(f"{problem}; {withdrawn}" if withdrawn else problem) from None
     print(f"wrote {written.summary_path}")
     return EXIT_OK
 

@@ -35,7 +35,7 @@ from ..core import atomic
 from ..core.errors import MediaTestError, SessionExistsError, UsageError
 from ..core.names import counted
 from ..judge import groups
-from ..store import sessions
+from ..store import driver_groups, sessions
 
 
 class MergeRefused(MediaTestError):
@@ -159,7 +159,11 @@ def _merge(final: sessions.SessionPaths, sources: list[_Source], *,
     playlists = [sessions.session_playlist(s.paths) for s in sources]
     keys = [groups.key(s.where()) for s in sources]
     # one merged session given alone was merged with --allow-mixed already
-    if len(set(keys)) > 1 and not allow_mixed and len({s.given for s in sources}) > 1:
+    # CI jobs split by audio driver (--mp-drivers) merge as shards do: their
+    # driver groups differ in the driver only, and each stays a group
+    by_driver = _only_drivers_differ(sources, keys)
+    if len(set(keys)) > 1 and not (allow_mixed or by_driver) \
+            and len({s.given for s in sources}) > 1:
         shown = "; ".join(f"{s.label}: {groups.full_label(s.where())}" for s in sources)
         raise MergeRefused(f"the sources were played by different versions or platforms "
                            f"({shown}); merge with --allow-mixed to keep each place's "
@@ -195,6 +199,11 @@ def _merge(final: sessions.SessionPaths, sources: list[_Source], *,
             per_sample = {sample: {**source.where(), "source": source.label[:200]}
                           for sample, source in sorted(chosen.items())}
             versions = {**sessions.load_versions(staged), groups.MIXED_VERSIONS_KEY: per_sample}
+            # the top level shows several drivers' plays: not one driver's group
+            versions.pop(driver_groups.DRIVER_GROUP_KEY, None)
+            if by_driver:  # every driver of every source, in the order first met
+                versions[driver_groups.DRIVERS_KEY] = list(dict.fromkeys(
+                    str(s.where()["audio"]) for s in sources))
             atomic.write_text(staged.versions, json.dumps(versions, indent=2) + "\n")
             staged.groups_dir.mkdir()
             for number, (group_sources, group_chosen) in enumerate(
@@ -205,6 +214,16 @@ def _merge(final: sessions.SessionPaths, sources: list[_Source], *,
         write_session_reports(staged, {}, plots=plots, expectations=expectations)
     return Merged(final, len(chosen), len(playlist),
                   tuple(s for s in playlist if s not in chosen), mixed, len(members))
+
+
+def _only_drivers_differ(sources: list[_Source], keys: list[tuple[str, ...]]) -> bool:
+    """Every source is one driver's group of a drivers run, and the places
+    differ in nothing but the driver."""
+    if not all(sessions.load_versions(s.paths).get(driver_groups.DRIVER_GROUP_KEY) is True
+               for s in sources):
+        return False
+    audio = groups.PARTS.index("audio")
+    return len({k[:audio] + k[audio + 1:] for k in keys}) == 1
 
 
 def _choose(playlist: list[str], sources: list[_Source], prefer_last: bool

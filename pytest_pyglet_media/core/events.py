@@ -4,7 +4,7 @@ A recording is a list of tuples, each an event: its name, then its fields.
 pyglet's `Player` logs the `p.P.*` events through its buffered logger; the
 `mp.*` events are written by our own player (pyglet's original scripts wrote
 `crash` and `mp.im`; ours adds the source, the audio driver pyglet used, the
-player's CPU use, the end of play and why a file could not be opened).
+player's CPU use, when it waited for a CPU, the end of play and why a file could not be opened).
 
 This module imports nothing: analysing a recording must never need pyglet
 (importing `pyglet.media` opens a GL context).
@@ -47,6 +47,10 @@ EVENTS: dict[str, EventSpec] = _specs(
     EventSpec("mp.err", "Cannot play the source:", ("reason",)),
     EventSpec("mp.cpu", "Player CPU use during the play (seconds):",
               ("cpu_time", "cpu_wait")),
+    # the player's threads (and the sound server's) waited `waited` s for a
+    # CPU between these two wall times (play/cpu_waits.py); Linux only
+    EventSpec("mp.wait", "Player waited for a CPU (from, until, seconds):",
+              ("waited_from", "waited_until", "waited")),
     EventSpec("mp.end", "End of stream reached", ("end_wall_time",)),
     # pyglet's Player
     EventSpec("p.P._sp", "Start playing", ("wall_time",)),
@@ -91,6 +95,9 @@ STATE_FIELDS: dict[str, Any] = {
     "end_wall_time": None,
     "cpu_time": None,
     "cpu_wait": None,
+    "waited_from": None,
+    "waited_until": None,
+    "waited": None,
     "version": VERSION,
     # synthetic, probably invalid after a seek (as in pyglet's iterator)
     "pyglet_time": 0.0,

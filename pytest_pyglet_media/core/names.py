@@ -49,6 +49,11 @@ def sample_name_problem(name: str) -> str | None:
         return "starts with '.' (hidden files are not samples)"
     if ".." in name:
         return "contains '..'"
+    if "::" in name:
+        # pytest splits a node id at its first '::': `a::b.mp4::play` names
+        # the file `a`, so its item could never be run again by its id
+        return "contains '::', which pytest reads as the end of the file's path in a " \
+               "node id; rename the file"
     if len(name.encode("utf-8")) > NAME_MAX:
         return f"is longer than {NAME_MAX} bytes"
     if name.endswith(BUNDLE_SUFFIX):

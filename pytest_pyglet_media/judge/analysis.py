@@ -18,7 +18,7 @@ from ..core.events import body as _body
 from ..store import pictures as picture_store
 from ..store import recording
 from ..store.reference import Reference
-from . import file_checks, pictures
+from . import blame, file_checks, pictures
 from .file_checks import FileChecks
 from .rules import DEFECT_KINDS, EVENT_RULES, EventRule, broken_rule, end_noise
 
@@ -47,8 +47,11 @@ NOT_RELEVANT = RETRYABLE | frozenset({UNPLAYABLE, UNREADABLE, MISSING, OVERLOADE
 #: against the file, audio and picture apart, a frozen picture, or frames
 #: never shown (measured with 14 players on 2 CPUs: an MJPEG clip whose
 #: player waited 23 % of its play lost 2 frames it shows on an idle machine)
+#: An audio clock that starts late, jumps or drifts may be a starved player
+#: (its audio thread) or sound server too.
 LATE_KINDS = frozenset({"discarded_late", "scheduling_in_past", "av_offset", "stall",
-                        "frames_not_shown"})
+                        "frames_not_shown", "audio_late_start", "audio_clock_jump",
+                        "audio_drift"})
 #: the player waited for a CPU this fraction of the play's wall time ...
 OVERLOAD_MIN_FRACTION = 0.05
 #: ... and at least this long: an idle machine makes it wait ~0.1 %
@@ -75,6 +78,7 @@ _FIELD_TYPES: dict[str, tuple[tuple[type, ...], ...]] = {
     "mp.src": (_NUMBER, _FORMAT, _FORMAT),
     "mp.end": (_NUMBER,),
     "mp.cpu": (_NUMBER, _NUMBER),
+    "mp.wait": (_NUMBER, _NUMBER, _NUMBER),
     "mp.drv": (_TEXT, _TEXT, _TEXT),
     "p.P._sp": (_NUMBER,),
     "p.P.sk": (_NUMBER,),
@@ -141,6 +145,11 @@ class Verdict:
     #: drivers asked for before it failed), from the player's mp.drv; None
     #: for a recording without one (pyglet's own logger, older players)
     audio_driver: tuple[str, str, str] | None = None
+    #: defects of a play with DEFECTS that came where the player waited for a
+    #: CPU (blame.py): the machine's, left out of `counts`, by kind
+    excused: Mapping[str, int] = field(default_factory=dict)
+    #: an OVERLOADED play: seconds the player waited for a CPU during it
+    waited: float | None = None
 
     @property
     def total_defects(self) -> int:
@@ -171,6 +180,8 @@ class Verdict:
             "checked": self.checked,
             "file_checks": None if self.file_checks is None else dict(self.file_checks),
             "audio_driver": None if self.audio_driver is None else list(self.audio_driver),
+            "excused": dict(self.excused),
+            "waited": self.waited,
         }
 
     @classmethod
@@ -406,7 +417,7 @@ def _judged(events: Any, reference: Reference | None,
     if result is None:
         result = _analyse_slow(events)
     result, checks = checked_against_file(events, result, reference, no_reference)
-    return _blame_the_machine(events, result), checks
+    return _blame_the_machine(events, result, checks, reference), checks
 
 
 #: at most this many of each detail list (frame times, stalls, A/V offset
@@ -465,31 +476,55 @@ def _trimmed(checks: FileChecks) -> dict[str, Any]:
     n = MAX_FILE_DETAIL
     step = max(1, -(-len(checks.av_offsets) // n))
     return replace(checks, missing_frames=checks.missing_frames[:n], stalls=checks.stalls[:n],
-                   av_offsets=checks.av_offsets[::step][:n]).to_builtins()
+                   av_offsets=checks.av_offsets[::step][:n],
+                   clock_marks=checks.clock_marks[:n]).to_builtins()
 
 
-def _blame_the_machine(events: Any, result: Verdict) -> Verdict:
+def _blame_the_machine(events: Any, result: Verdict, checks: FileChecks | None = None,
+                       reference: Reference | None = None) -> Verdict:
     """Late frames while the player waited for a CPU say nothing of the sample.
 
-    Our player records, just before the end of play, how long it waited on
-    the kernel's run queue (`mp.cpu`). On an idle machine that is ~0.1 % of
-    the play; with more players than cores it is 10-40 %, and frames come
-    late whatever the sample. Such a play is judged OVERLOADED, not DEFECTS.
+    A recording with the player's waits (mp.wait) is judged per defect
+    (blame.py): the play is OVERLOADED only when each of its defects came
+    where the player waited; one that did not stands, and the play has
+    DEFECTS. Older recordings have only the main thread's wait over the
+    whole play (`mp.cpu`), judged by the whole-play rule below.
     """
-    if result.outcome != DEFECTS or not set(result.counts) <= LATE_KINDS:
+    if result.outcome != DEFECTS or not set(result.counts) & LATE_KINDS:
         return result
     wall = result.end_wall_time
+    waits = blame.waits_of(events)
+    if waits is not None and wall:
+        who = blame.blame(events, dict(result.counts), LATE_KINDS, waits, checks, reference)
+        if not who.unplaced:
+            if who.machines_only:
+                return replace(result, outcome=OVERLOADED, waited=waits.total, reason=_overloaded(
+                    waits.total, wall, f"its defects, each within {blame.WINDOW:g} s of a "
+                                       "wait, are not counted against the sample"))
+            if not who.excused:
+                return result
+            # some defects the machine's, some not: the sample answers for
+            # those that stand; the others are the machine's, said apart
+            return replace(result, counts=who.standing, excused=who.excused,
+                           anomalies=tuple(a for a in result.anomalies
+                                           if a.kind in who.standing
+                                           and a.index not in who.excused_events))
+    if not set(result.counts) <= LATE_KINDS:
+        return result
     for event in events[-4:]:  # mp.cpu, mp.end, p.P.oe close the recording
         if event[0] == "mp.cpu" and wall and event[2] is not None:  # None: not measured
             wait = event[2]
             if wait >= OVERLOAD_MIN_SECONDS and (wait >= OVERLOAD_MIN_FRACTION * wall
                                                  or wait >= OVERLOAD_SECONDS):
-                return replace(result, outcome=OVERLOADED, reason=(
-                    f"the player waited {wait:.2f} s of its {wall:.2f} s play for a CPU "
-                    f"({100 * wait / wall:.0f} %): the machine was overloaded, so its late "
-                    "frames are not counted against the sample; run fewer players at once "
-                    "(-n) or on an idle machine"))
+                return replace(result, outcome=OVERLOADED, waited=wait, reason=_overloaded(
+                    wait, wall, "its late frames are not counted against the sample"))
     return result
+
+
+def _overloaded(wait: float, wall: float, why: str) -> str:
+    return (f"the player waited {wait:.2f} s of its {wall:.2f} s play for a CPU "
+            f"({100 * wait / wall:.0f} %): the machine was overloaded, so {why}; run "
+            "fewer players at once (-n) or on an idle machine")
 
 
 def _analyse_slow(events: Any) -> Verdict:
@@ -627,6 +662,9 @@ def _verdict(last: str | None, n_events: int, frame: int, counts: dict[str, int]
 # slower until its branch is written out here too.
 
 _UT10, _UT16, _UT19 = "p.P.ut.1.0", "p.P.ut.1.6", "p.P.ut.1.9"
+#: the player's waits (mp.wait), logged every 50 ms: checked here written
+#: out too while no rule names it (blame.py reads it after the scan)
+_WAIT = "mp.wait"
 #: events whose every field the fast scan checks with isinstance, as validate does
 _GENERIC = {name: (spec.arity, _FIELD_TYPES.get(name, ()))
             for name, spec in EVENTS.items()}
@@ -670,6 +708,7 @@ def _fast_scan(events: Any, judge: bool) -> Any:
     anomalies: list[Anomaly] = []
     frame = 0
     facts = _PlayFacts()
+    wait_name = "" if _WAIT in rules else _WAIT  # "": the generic branch checks it
     generic = _GENERIC
     frame_events = FRAME_EVENTS
     lim = MAX_ABS_NUMBER
@@ -698,6 +737,15 @@ def _fast_scan(events: Any, judge: bool) -> Any:
                 return None
             a = event[1]
             if not (a is None or (type(a) is float or type(a) is int) and -lim <= a <= lim):
+                return None
+            continue
+        if name == wait_name:
+            if len(event) != 4:
+                return None
+            _, a, b, c = event
+            if not ((a is None or (type(a) is float or type(a) is int) and -lim <= a <= lim)
+                    and (b is None or (type(b) is float or type(b) is int) and -lim <= b <= lim)
+                    and (c is None or (type(c) is float or type(c) is int) and -lim <= c <= lim)):
                 return None
             continue
         if name == _UT19:

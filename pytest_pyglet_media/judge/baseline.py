@@ -22,7 +22,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Collection, Iterator, Mapping
+from typing import Any, Collection, Iterable, Iterator, Mapping
 
 try:
     import fcntl
@@ -95,6 +95,31 @@ class BaselineCheck:
     passed: bool
     note: str = ""
     change: Change = Change()
+
+
+# -- audio drivers -----------------------------------------------------------------
+
+
+def driver_key(sample: str, driver: str | None) -> str:
+    """The entry name of a sample played with one driver (--mp-drivers):
+    `clip.mp4[pulse]`; the sample's own name without a driver."""
+    return sample if driver is None else f"{sample}[{driver}]"
+
+
+def entry_for(baseline: Baseline | None, sample: str, driver: str | None) -> Entry | None:
+    """The entry a play is judged by: its driver's (`clip.mp4[pulse]`) where
+    the file has one, else the sample's, which holds for every driver."""
+    if baseline is None:
+        return None
+    own = baseline.entries.get(driver_key(sample, driver))
+    return own if own is not None else baseline.entries.get(sample)
+
+
+def for_driver(baseline: Baseline, driver: str, samples: Iterable[str]) -> Baseline:
+    """The baseline as one driver's plays see it, keyed by sample (for the
+    reports of that driver's group)."""
+    entries = {s: e for s in samples if (e := entry_for(baseline, s, driver)) is not None}
+    return Baseline(baseline.path, entries, baseline.shown)
 
 
 # -- paths -------------------------------------------------------------------------

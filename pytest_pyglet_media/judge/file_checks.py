@@ -6,7 +6,9 @@ it never showed and never reported discarding, a play shorter than the file,
 audio and picture apart, a picture frozen while the file had frames to show.
 
 The kinds it counts, and their descriptions, are listed with every other
-kind in rules.FILE_KINDS. Which file frame a video time names is
+kind in rules.FILE_KINDS. The audio clock's own rules (a late start, jumps,
+drift) are audio_clock's; they are judged here, where the file says when its
+audio starts and ends. Which file frame a video time names is
 FrameMatcher's to say, for these checks and the timeline's frames plot.
 
 Pure: data in, data out (no pyglet, pytest or subprocess); the result turns
@@ -27,6 +29,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ..core.events import END_OF_PLAY, Event, body
 from ..store.reference import Reference
+from . import audio_clock
 
 #: a shown video_time and a file frame time this close are the same frame:
 #: pyglet rounds to microseconds after subtracting a start time, Matroska
@@ -45,6 +48,11 @@ AV_AUDIO_BEHIND_MAX = 0.125
 #: an offset must last this many shown frames in a row: shorter excursions
 #: are start-up or scheduling jitter nobody can judge lip sync on
 AV_OFFSET_MIN_FRAMES = 5
+#: a clock standing still to the last frame this close before the file's
+#: audio end (ffprobe) is the audio's end, not a clock that stopped: pyglet's
+#: clock stopped 3-18 ms before it (2 s of AAC under a 4 s video, and the
+#: ends of 4 s clips, under each driver: 20 plays)
+AUDIO_END_SLACK_SECONDS = 0.1
 #: a frame held this much longer than the file holds it is a visible freeze ...
 STALL_MIN_SECONDS = 0.1
 #: ... and also this many of the file's frame intervals (slow frame rates)
@@ -79,6 +87,13 @@ class FileChecks:
     pyglet_duration: float | None = None
     #: what pyglet subtracted from the file's times (Reference.pyglet_start)
     time_shift: float = 0.0
+    #: the audio clock's findings, for plots: (kind, wall from, wall to,
+    #: value at the start, value at the end): audio_late_start (the clock,
+    #: twice), audio_clock_jump (the clock before and after, file times),
+    #: audio_drift (the fitted offset at both ends)
+    clock_marks: tuple[tuple[str, float, float, float, float], ...] = ()
+    #: the A/V offset's slope (s per s of play) where it was measured
+    av_slope: float | None = None
     #: the kept pictures compared with FFmpeg's (pictures.PictureChecks.to_builtins());
     #: None: none was compared
     pictures: Mapping[str, Any] | None = None
@@ -95,6 +110,7 @@ class FileChecks:
             "worst_av_offset": None if self.worst_av_offset is None else list(self.worst_av_offset),
             "play_duration": self.play_duration, "file_duration": self.file_duration,
             "pyglet_duration": self.pyglet_duration, "time_shift": self.time_shift,
+            "clock_marks": [list(m) for m in self.clock_marks], "av_slope": self.av_slope,
             "pictures": None if self.pictures is None else dict(self.pictures),
         }
 
@@ -106,6 +122,8 @@ class FileChecks:
         fields["av_offsets"] = tuple(tuple(s) for s in fields["av_offsets"])
         if fields["worst_av_offset"] is not None:
             fields["worst_av_offset"] = tuple(fields["worst_av_offset"])
+        # verdicts stored before the clock rules have no clock_marks
+        fields["clock_marks"] = tuple(tuple(m) for m in fields.get("clock_marks", ()))
         return cls(**fields)
 
 
@@ -120,6 +138,11 @@ class _Play:
     end_wall: float | None
     pyglet_duration: float | None
     pyglet_has_audio: bool | None  # None: no mp.src event (pyglet's own logger)
+    #: every look at the audio clock: (wall, audio_time, video_time on
+    #: screen or None), one tuple per stretch between seeks
+    readings: tuple[tuple[tuple[float, float, float | None], ...], ...] = ()
+    driver: str | None = None  # the audio driver pyglet used (mp.drv); None: not said
+    driver_detail: str = ""  # where it played (mp.drv: a server, a device)
 
 
 def _read(events: Sequence[Event]) -> _Play:
@@ -129,12 +152,18 @@ def _read(events: Sequence[Event]) -> _Play:
     wall = audio = previous_audio = None
     end_wall = duration = None
     has_audio = None
+    driver = None
+    driver_detail = ""
     pending: float | None = None  # a 1.6 waiting to see whether pyglet blits it
+    on_screen: float | None = None
+    readings: list[list[tuple[float, float, float | None]]] = [[]]
     for event in events:
         name = event[0]
         if name == "p.P.ut.1.0":
             previous_audio, audio, wall = audio, event[3], event[4]
             pending = None
+            if audio is not None and wall is not None:
+                readings[-1].append((wall, audio, on_screen))
         elif name == "p.P.ut.1.6":
             pending = event[1]
             if event[1] is not None:
@@ -148,13 +177,18 @@ def _read(events: Sequence[Event]) -> _Play:
             # from (ts > time returns before 1.8/1.9)
             if pending is not None and wall is not None:
                 presented.append((wall, audio, previous_audio, pending))
+                on_screen = pending
             pending = None
+        elif name == "p.P.sk":  # a seek: the clock starts again elsewhere
+            readings.append([])
         elif name == "mp.end":
             end_wall = event[1]
         elif name == "mp.src":
             duration, has_audio = event[1], event[3] is not None
+        elif name == "mp.drv":
+            driver, driver_detail = event[1], event[2]
     return _Play(tuple(sorted(accounted)), discarded, tuple(presented), end_wall, duration,
-                 has_audio)
+                 has_audio, tuple(tuple(r) for r in readings), driver, driver_detail)
 
 
 def check(events: Sequence[Event], ref: Reference) -> FileChecks:
@@ -186,10 +220,16 @@ def check(events: Sequence[Event], ref: Reference) -> FileChecks:
     elif play.end_wall is None:
         notes.append("no end-of-play time in the recording: its length is not checked")
 
-    offsets, episodes, worst = _av_offsets(play, ref, frames)
+    with_audio = _audio_frames(play, ref)
+    late, lip_sync, excused = _late_start(play, with_audio, shift, notes)
+    offsets, episodes, worst = _av_offsets(lip_sync, shift)
     if episodes:
         counts["av_offset"] = len(episodes)
         messages["av_offset"] = _av_message(episodes)
+
+    clock = _clock(play, ref, with_audio, offsets, late, excused)
+    counts.update(clock.counts)
+    messages.update(clock.messages)
 
     stalls = _stalls(play, matcher)
     if stalls:
@@ -202,9 +242,10 @@ def check(events: Sequence[Event], ref: Reference) -> FileChecks:
         frames_shown=len(shown_idx) if ref.has_video else 0,
         frames_discarded=play.discarded,
         missing_frames=missing[:MAX_DETAIL], stalls=tuple(stalls[:MAX_DETAIL]),
-        av_offsets=_thin(offsets), worst_av_offset=worst,
+        av_offsets=_thin([(w, o) for w, o, _ in offsets]), worst_av_offset=worst,
         play_duration=play.end_wall, file_duration=ref.length,
-        pyglet_duration=play.pyglet_duration, time_shift=shift)
+        pyglet_duration=play.pyglet_duration, time_shift=shift,
+        clock_marks=clock.marks, av_slope=clock.slope)
 
 
 # -- frames ------------------------------------------------------------------
@@ -321,30 +362,59 @@ def _short_play(play: _Play, ref: Reference) -> str:
 # -- lip sync ------------------------------------------------------------------
 
 
-def _av_offsets(play: _Play, ref: Reference, frames: Sequence[float]
-                ) -> tuple[list[tuple[float, float]], list[list[tuple[float, float, float]]],
-                           tuple[float, float] | None]:
-    """(wall, offset) per shown frame; the episodes out of the window; the worst.
+def _audio_frames(play: _Play, ref: Reference) -> list[tuple[float, float | None, float]]:
+    """(wall, audio_time, video_time) of the frames shown while the file has
+    audio: from its audio start to its audio end (file times).
 
-    Sampled when a frame goes on screen, where the picture is newest: the
-    offset then is the smallest it gets for that frame. Not sampled while the
-    audio clock stands still (audio not started yet, or ended: video longer
-    than audio is fine), nor outside the file's audio stream.
+    Video longer than audio: the clock stops where the audio ends, and the
+    frames after it are correct. pyglet's clock may stop a little before
+    the end ffprobe gives (its last packet): a clock standing still to the
+    last frame, within AUDIO_END_SLACK_SECONDS of the file's audio end, or
+    anywhere when the file does not say where its audio ends, after it had
+    moved, is the audio's end too, and its frames are left out.
     """
     audio = ref.audio
     if not (ref.has_video and audio is not None and play.pyglet_has_audio is not False):
-        return [], [], None
+        return []
     shift = ref.pyglet_start
-    samples: list[tuple[float, float, float]] = []  # wall, offset, frame file time
-    for n, (wall, audio_time, previous, video_time) in enumerate(play.presented):
-        if audio_time is None or (n and previous is not None and audio_time == previous):
-            continue
+    frames = []
+    for wall, audio_time, _previous, video_time in play.presented:
         frame_time = video_time + shift
         if audio.start is not None and frame_time < audio.start - MATCH_TOLERANCE:
-            continue
+            continue  # the file's audio has not started: pyglet skips these
         if audio.end is not None and frame_time > audio.end:
             continue
-        samples.append((wall, (audio_time + shift) - frame_time, frame_time))
+        frames.append((wall, audio_time, video_time))
+    clocks = [f[1] for f in frames if f[1] is not None]
+    if len(clocks) < 2 or abs(clocks[-1] - clocks[0]) <= audio_clock.STILL_EPSILON:
+        return frames  # never moved: not an end, audio that never started
+    final = clocks[-1]
+    if audio.end is not None and final + shift < audio.end - AUDIO_END_SLACK_SECONDS:
+        return frames  # stopped well before the file's audio ends: judged
+    while len(frames) > 1 and (frames[-1][1] is None or abs(frames[-1][1] - final)
+                               <= audio_clock.STILL_EPSILON) and (
+            frames[-2][1] is None or abs(frames[-2][1] - final) <= audio_clock.STILL_EPSILON):
+        frames.pop()  # the audio ended; the first frame at the final clock stays
+    return frames
+
+
+def _av_offsets(frames: Sequence[tuple[float, float | None, float]], shift: float
+                ) -> tuple[list[tuple[float, float, float]], list[list[tuple[float, float, float]]],
+                           tuple[float, float] | None]:
+    """(wall, offset, frame file time) per shown frame with audio; the
+    episodes out of the window; the worst (wall, offset).
+
+    Sampled when a frame goes on screen, where the picture is newest: the
+    offset then is the smallest it gets for that frame. Every frame shown
+    while the file has audio is sampled (_audio_frames), the clock standing
+    still or not: picture shown while the sound has not started is picture
+    without sound.
+    """
+    samples: list[tuple[float, float, float]] = []  # wall, offset, frame file time
+    for wall, audio_time, video_time in frames:
+        if audio_time is None:
+            continue
+        samples.append((wall, audio_time - video_time, video_time + shift))
     episodes: list[list[tuple[float, float, float]]] = []
     run: list[tuple[float, float, float]] = []
     for sample in samples + [(0.0, 0.0, 0.0)]:  # a sentinel in the window ends the last run
@@ -355,8 +425,7 @@ def _av_offsets(play: _Play, ref: Reference, frames: Sequence[float]
             episodes.append(run)
         run = []
     worst = max(samples, key=lambda s: _excess(s[1]), default=None)
-    return ([(w, o) for w, o, _ in samples], episodes,
-            None if worst is None else (worst[0], worst[1]))
+    return samples, episodes, None if worst is None else (worst[0], worst[1])
 
 
 def _excess(offset: float) -> float:
@@ -373,6 +442,136 @@ def _av_message(episodes: list[list[tuple[float, float, float]]]) -> str:
             f"{wall:.2f} s of the play, frame {_seconds(frame)}); outside the ITU-R BT.1359 "
             f"window (audio {AV_AUDIO_AHEAD_MAX * 1000:.0f} ms ahead to "
             f"{AV_AUDIO_BEHIND_MAX * 1000:.0f} ms behind) for {frames} frames in {stretches}")
+
+
+# -- the audio clock ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ClockVerdict:
+    counts: dict[str, int] = field(default_factory=dict)
+    messages: dict[str, str] = field(default_factory=dict)
+    marks: tuple[tuple[str, float, float, float, float], ...] = ()
+    slope: float | None = None
+
+
+def _late_start(play: _Play, with_audio: Sequence[tuple[float, float | None, float]],
+                shift: float, notes: list[str]
+                ) -> tuple[audio_clock.LateStart | None,
+                           Sequence[tuple[float, float | None, float]],
+                           tuple[float, float] | None]:
+    """The late start to count (audio_clock.late_start), the frames whose
+    lip sync is judged, and the (wall from, to] of the private null sink's
+    start-up (audio_clock.null_sink_start_up), which is noted in `notes`
+    instead: not the sample's, neither a late start nor an offset, and the
+    clock's leaps meanwhile no jump."""
+    if not with_audio or not audio_clock.judged(play.driver):
+        return None, with_audio, None
+    late = audio_clock.late_start(with_audio, shift)
+    if late is None or not audio_clock.on_private_null_sink(play.driver, play.driver_detail):
+        return late, with_audio, None
+    start_up = audio_clock.null_sink_start_up(late, with_audio)
+    if start_up is None:
+        return late, with_audio, None
+    until, recovered = start_up
+    notes.append(_null_sink_note(late, until, recovered))
+    judged = [f for f in with_audio
+              if not late.start <= f[0] < until and (recovered or f[0] != until)]
+    return None, judged, (late.end, until)
+
+
+def _clock(play: _Play, ref: Reference, with_audio: Sequence[tuple[float, float | None, float]],
+           offsets: Sequence[tuple[float, float, float]],
+           late: audio_clock.LateStart | None,
+           excused: tuple[float, float] | None) -> _ClockVerdict:
+    """The audio clock's rules (audio_clock) on a play under a real driver;
+    `late`: its late start (audio_clock.late_start), when counted;
+    `excused`: (wall from, to] of a null sink's start-up, whose leap back
+    beside the picture is no jump."""
+    if not with_audio or not audio_clock.judged(play.driver):
+        return _ClockVerdict()
+    shift = ref.pyglet_start
+    counts: dict[str, int] = {}
+    messages: dict[str, str] = {}
+    marks: list[tuple[str, float, float, float, float]] = []
+
+    if late is not None:
+        counts["audio_late_start"] = 1
+        messages["audio_late_start"] = _late_start_message(late, shift)
+        marks.append(("audio_late_start", late.start, late.end, late.clock + shift,
+                      late.clock + shift))
+
+    # the clock's looks from the file's audio start to the last frame judged
+    # (a look at the clock standing at the audio's end is no leap)
+    first_wall, last_wall = with_audio[0][0], with_audio[-1][0]
+    jumps: list[audio_clock.Jump] = []
+    for stretch in play.readings:
+        kept = [r for r in stretch if first_wall <= r[0] <= last_wall]
+        jumps += audio_clock.jumps(kept, shift, excused)
+    if jumps:
+        counts["audio_clock_jump"] = len(jumps)
+        messages["audio_clock_jump"] = _jump_message(jumps)
+        marks += [("audio_clock_jump", j.before, j.at, j.from_clock, j.to_clock) for j in jumps]
+
+    started = _clock_started(with_audio)
+    drift, slope = (None, None) if started is None else audio_clock.drift(offsets, started)
+    if drift is not None:
+        counts["audio_drift"] = 1
+        messages["audio_drift"] = _drift_message(drift)
+        marks.append(("audio_drift", drift.start, drift.end, drift.offset_start,
+                      drift.offset_end))
+    return _ClockVerdict(counts, messages, tuple(marks[:MAX_DETAIL]), slope)
+
+
+def _null_sink_note(late: audio_clock.LateStart, until: float, recovered: bool) -> str:
+    then = (f"was back beside the picture at {until:.2f} s" if recovered
+            else "the file's audio ended before it could be back beside the picture")
+    return (f"the audio clock stood still from {late.start:.2f} s to {late.end:.2f} s of the "
+            f"play ({late.frames} frames, file times {_seconds(late.first_frame)} to "
+            f"{_seconds(late.last_frame)}) and {then}: the start-up of the run's private "
+            "PulseAudio null sink (up to "
+            f"{audio_clock.NULL_SINK_START_MAX_SECONDS:.0f} s), not counted; judge a late "
+            "start under pulse on a real device")
+
+
+def _clock_started(frames: Sequence[tuple[float, float | None, float]]) -> float | None:
+    """The wall of the first frame shown after the clock moved, or None."""
+    clocks = [(w, a) for w, a, _ in frames if a is not None]
+    return next((w for w, a in clocks if abs(a - clocks[0][1]) > audio_clock.STILL_EPSILON),
+                None)
+
+
+def _late_start_message(late: audio_clock.LateStart, shift: float) -> str:
+    frames = "1 frame" if late.frames == 1 else f"{late.frames} frames"
+    then = "" if late.moved else ", and never moved while the file had audio"
+    return (f"the audio clock stood at {_seconds(late.clock + shift)} from {late.start:.2f} s "
+            f"to {late.end:.2f} s of the play while {frames} were shown (file times "
+            f"{_seconds(late.first_frame)} to {_seconds(late.last_frame)}){then}: picture "
+            f"{late.end - late.start:.2f} s ahead of sound that had not started (ITU-R BT.1359: "
+            f"audio behind the picture is detectable from "
+            f"{audio_clock.LATE_START_MAX_SECONDS * 1000:.0f} ms)")
+
+
+def _jump_message(jumps: Sequence[audio_clock.Jump]) -> str:
+    parts = []
+    for j in jumps[:3]:
+        side = "forward" if j.step > 0 else "back"
+        frame = "" if j.frame is None else f", frame {_seconds(j.frame)} on screen"
+        parts.append(f"{abs(j.step):.2f} s {side} at {j.at:.2f} s of the play (file time "
+                     f"{_seconds(j.from_clock)} to {_seconds(j.to_clock)} in "
+                     f"{j.at - j.before:.2f} s{frame})")
+    more = f", and {len(jumps) - 3} more" if len(jumps) > 3 else ""
+    count = "1 jump" if len(jumps) == 1 else f"{len(jumps)} jumps"
+    return f"the audio clock leapt: {count}: {'; '.join(parts)}{more}"
+
+
+def _drift_message(drift: audio_clock.Drift) -> str:
+    side = "ahead of" if drift.slope > 0 else "behind"
+    return (f"audio drifted {abs(drift.slope) * 1000:.1f} ms per second {side} the picture "
+            f"from {drift.start:.2f} s to {drift.end:.2f} s of the play ({drift.frames} frames, "
+            f"file times {_seconds(drift.first_frame)} to {_seconds(drift.last_frame)}; "
+            f"offset {drift.offset_start * 1000:+.0f} ms to {drift.offset_end * 1000:+.0f} ms); "
+            f"beyond {audio_clock.DRIFT_MAX_SLOPE * 1000:.0f} ms per second")
 
 
 # -- freezes -------------------------------------------------------------------

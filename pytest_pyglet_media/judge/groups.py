@@ -149,6 +149,46 @@ def side_by_side(rows: list[Row], playlist: list[str] | tuple[str, ...]) -> str:
                       line(head), *(line(r) for r in lines)]) + "\n"
 
 
+def _verdict_words(result: Any) -> str:
+    counts = getattr(getattr(result, "verdict", None), "counts", None) or {}
+    outcome = getattr(result, "outcome", "no recording")
+    if counts and outcome != "perfect":
+        return f"{outcome} ({', '.join(f'{k} {n}' for k, n in sorted(counts.items()))})"
+    return outcome
+
+
+def differences(rows: list[Row]) -> str:
+    """The samples the groups disagree on, first those only one group plays
+    badly: "clip.mp4: audio pulse: defects (av_start_late 1); perfect in the
+    others". What reads at a glance before the table of totals."""
+    if len(rows) < 2:
+        return ""
+    by_sample: dict[str, list[tuple[str, Any]]] = {}
+    for label, results in rows:
+        for sample, result in results.items():
+            by_sample.setdefault(sample, []).append((label, result))
+    alone: list[str] = []
+    other: list[str] = []
+    for sample, played in sorted(by_sample.items()):
+        bad = [(label, r) for label, r in played if getattr(r, "outcome", None) != "perfect"]
+        if not bad or len(bad) == len(played) and len({_verdict_words(r) for _l, r in bad}) == 1:
+            continue  # every group agrees
+        words = "; ".join(f"{label}: {_verdict_words(r)}" for label, r in bad)
+        if len(bad) == 1:
+            alone.append(f"\t{sample}: {words}; perfect in the others")
+        else:
+            other.append(f"\t{sample}: {words}")
+    if not alone and not other:
+        return "*** The groups agree on every sample they all played\n"
+    lines = []
+    if alone:
+        lines += ["*** Played badly in one group only (the others played it perfectly):",
+                  *alone]
+    if other:
+        lines += ["*** Played differently by the groups:", *other]
+    return "\n".join(lines) + "\n"
+
+
 def against_first(rows: list[Row]) -> str:
     """Each later group compared with the first, on the samples both played
     (comparison.compare): what `pyglet-mp compare --between` details."""

@@ -7,7 +7,7 @@ a session's samples as pyglet's original summarize did.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from ..core.file_stamp import FileStamp
@@ -20,10 +20,32 @@ from .analysis import (
     PERFECT,
     PLAYING,
     RETRYABLE,
+    TIMEOUT,
     UNPLAYABLE,
     UNREADABLE,
     Verdict,
 )
+
+
+#: why a play was played again, as every report names it (RETRY_KINDS' keys);
+#: UNRECORDED: a retry of an older run, whose state kept no reason
+RETRY_KINDS = {CRASHED: "crash", TIMEOUT: "timeout", OVERLOADED: "overload"}
+UNRECORDED = "unrecorded"
+
+
+def retry_reason(verdict: Verdict) -> tuple[str, str]:
+    """(kind, words) of why a play with this verdict is played again:
+    ("crashed", "crashed: killed by SIGSEGV"), ("timeout", "timed out: ..."),
+    ("overloaded", "overloaded: waited 0.42 s of a 2.10 s play")."""
+    outcome = verdict.outcome
+    if outcome == OVERLOADED:
+        wall = verdict.end_wall_time
+        if verdict.waited is not None and wall:
+            return outcome, f"overloaded: waited {verdict.waited:.2f} s of a {wall:.2f} s play"
+        return outcome, f"overloaded: {verdict.reason}"
+    if outcome == TIMEOUT:
+        return outcome, f"timed out: {verdict.reason}"
+    return outcome, f"{outcome}: {verdict.reason}"
 
 
 @dataclass(frozen=True)
@@ -39,6 +61,30 @@ class SampleResult:
     #: judged, or not by this run): while the file is still that version,
     #: the end of the run takes its events as judged (judge.rereading)
     recording_stamp: FileStamp | None = None
+    #: why each play before the last was played again: (kind, words), as
+    #: retry_reason gives them; empty for a result without retries, or one
+    #: of an older run that kept none
+    retry_reasons: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def retries_by_kind(self) -> dict[str, int]:
+        """How many retries of each kind (crashed, timeout, overloaded).
+
+        An older run kept no reasons: its crashed attempts (timeouts among
+        them, which it did not tell apart) count as crashes, any other
+        retry as UNRECORDED."""
+        kinds: dict[str, int] = {}
+        for kind, _ in self.retry_reasons:
+            kinds[kind] = kinds.get(kind, 0) + 1
+        rest = self.attempts - 1 - len(self.retry_reasons)
+        if rest > 0 and not self.retry_reasons:
+            crashes = min(rest, self.crashed_attempts)
+            if crashes:
+                kinds[CRASHED] = crashes
+            rest -= crashes
+        if rest > 0:
+            kinds[UNRECORDED] = rest
+        return kinds
 
     @property
     def outcome(self) -> str:
@@ -49,14 +95,16 @@ class SampleResult:
         return {"sample": self.sample, "verdict": self.verdict.to_builtins(),
                 "attempts": self.attempts, "crashed_attempts": self.crashed_attempts,
                 "recording": self.recording,
-                "recording_stamp": None if stamp is None else stamp.to_builtins()}
+                "recording_stamp": None if stamp is None else stamp.to_builtins(),
+                "retry_reasons": [list(r) for r in self.retry_reasons]}
 
     @classmethod
     def from_builtins(cls, data: Mapping[str, Any]) -> "SampleResult":
         return cls(sample=data["sample"], verdict=Verdict.from_builtins(data["verdict"]),
                    attempts=data["attempts"], crashed_attempts=data["crashed_attempts"],
                    recording=data["recording"],
-                   recording_stamp=FileStamp.from_builtins(data.get("recording_stamp")))
+                   recording_stamp=FileStamp.from_builtins(data.get("recording_stamp")),
+                   retry_reasons=tuple(tuple(r) for r in data.get("retry_reasons", ())))
 
 
 @dataclass(frozen=True)
@@ -78,6 +126,17 @@ class SessionTotals:
     overloaded: tuple[str, ...] = ()
     #: interrupted while playing, or being played now: no verdict, no crash
     unfinished: tuple[str, ...] = ()
+    #: retries by why (SampleResult.retries_by_kind), all samples together
+    retries_by_kind: Mapping[str, int] = field(default_factory=dict)
+    #: per sample played again, why each retry was (SampleResult.retry_reasons)
+    retry_reasons: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    #: of `crashed`, the samples whose last play timed out (not a crash)
+    timed_out: tuple[str, ...] = ()
+
+    @property
+    def crash_retries(self) -> int:
+        """Retries after a crash, and only those (not timeouts nor overloads)."""
+        return self.retries_by_kind.get(CRASHED, 0)
 
     @property
     def relevant(self) -> int:
@@ -100,6 +159,9 @@ def session_totals(results: Iterable[SampleResult], playlist: Iterable[str] = ()
     non_perfect: dict[str, Mapping[str, int]] = {}
     overall: dict[str, int] = {}
     retries = 0
+    by_kind: dict[str, int] = {}
+    reasons: dict[str, tuple[tuple[str, str], ...]] = {}
+    timed_out: list[str] = []
     sometimes: list[str] = []
     always: list[str] = []
     for sample in samples:
@@ -108,6 +170,12 @@ def session_totals(results: Iterable[SampleResult], playlist: Iterable[str] = ()
             groups[MISSING].append(sample)
             continue
         retries += result.attempts - 1
+        for kind, n in result.retries_by_kind.items():
+            by_kind[kind] = by_kind.get(kind, 0) + n
+        if result.retry_reasons:
+            reasons[sample] = result.retry_reasons
+        if result.outcome == TIMEOUT:
+            timed_out.append(sample)
         # a crash known only from its recording (no retry state) still counts
         if result.outcome in RETRYABLE:
             always.append(sample)
@@ -130,4 +198,5 @@ def session_totals(results: Iterable[SampleResult], playlist: Iterable[str] = ()
         unreadable=tuple(groups[UNREADABLE]), missing=tuple(groups[MISSING]),
         overall_counts=overall, total_retries=retries,
         sometimes_crashed=tuple(sometimes), always_crashed=tuple(always),
-        overloaded=tuple(groups[OVERLOADED]), unfinished=tuple(groups[INTERRUPTED]))
+        overloaded=tuple(groups[OVERLOADED]), unfinished=tuple(groups[INTERRUPTED]),
+        retries_by_kind=by_kind, retry_reasons=reasons, timed_out=tuple(timed_out))

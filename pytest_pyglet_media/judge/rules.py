@@ -81,7 +81,17 @@ FILE_KINDS: dict[str, str] = {
     "av_offset": "Audio and picture apart beyond the ITU-R BT.1359 window",
     "stall": "The picture froze on a frame while the file had the next one",
     PICTURE_DIFFERS: "A picture pyglet showed is not FFmpeg's picture of the same file frame",
+    # the audio clock as a listener hears it (judge/audio_clock.py), under a
+    # real audio driver: the silent one plays nothing to hear
+    "audio_late_start": "Audio started late: its clock stood still while frames were shown",
+    "audio_clock_jump": "The audio clock jumped forward or back",
+    "audio_drift": "Audio drifted away from the picture over the play",
 }
+
+
+#: the kind of a play of one driver's item (--mp-drivers) that pyglet played
+#: with another driver: judged by judge/drivers.py, not on an event's values
+DRIVER_NOT_USED = "driver_not_used"
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,8 @@ DEFECT_KINDS: dict[str, DefectKind] = {
                    "Play ended well before the source's duration (truncated or cut short)"),
         *(DefectKind(key, AGAINST_THE_FILE, description)
           for key, description in FILE_KINDS.items()),
+        DefectKind(DRIVER_NOT_USED, "mp.drv",
+                   "pyglet played with another audio driver than the one the item names"),
     )
 }
 

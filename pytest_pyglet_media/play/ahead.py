@@ -9,8 +9,11 @@ expected costs of the plays running, its own included, fit `budget` CPUs,
 and at most `max_players` play at once. The item then waits for its own
 play; its verdict, retries, report and junit row are its own, as before.
 
-A retry of a play judged overloaded waits for a calm machine: no new play
-starts, the others finish, and it plays alone. The scheduler never imports
+A play judged overloaded is played again among the others once the machine
+has room: no new play starts before it, and it starts as soon as the plays
+running leave its cost free in the budget. Overloaded a second time, it
+waits for a calm machine: no new play starts, the others finish, and it
+plays alone. The scheduler never imports
 pyglet: `play(sample, cancel)` (playback.attempt, in a thread) does the work.
 `cancel` is set when the play must stop (its item interrupted, the run
 ending first): the runner then kills the player's process group.
@@ -117,6 +120,8 @@ class PlayAhead(Generic[T]):
         self._cost_pool = ThreadPoolExecutor(max_workers=COST_THREADS,
                                              thread_name_prefix="mp-cost")
         self._calm = False  # an overloaded play's retry runs: start nothing else
+        #: an overloaded play's replay waits for room: nothing starts before it
+        self._waiting = False
         #: the most plays that ran at once (for the benchmark and the summary)
         self.peak = 0
 
@@ -160,7 +165,7 @@ class PlayAhead(Generic[T]):
 
     def fill(self) -> None:
         """Start planned plays, in order, while they fit the limits."""
-        while self._planned and not self._calm:
+        while self._planned and not self._calm and not self._waiting:
             count, used = self._used()
             sample = self._planned[0]
             cost = self.cost(sample)
@@ -200,19 +205,37 @@ class PlayAhead(Generic[T]):
             play = self._start(sample, self.cost(sample))
         return self._wait(play)
 
-    def replay(self, sample: str, calm: bool) -> T:
-        """Play `sample` again (a retry). `calm`: alone, once the plays
+    def replay(self, sample: str, calm: bool = False, room: bool = False) -> T:
+        """Play `sample` again (a retry): at once; `room`: among the others,
+        as soon as the plays running leave room for it in the budget (no
+        planned play starts before it); `calm`: alone, once the plays
         running have ended, and nothing starts until it ends."""
         self._plays.pop(sample, None)
-        if not calm:
-            return self._wait(self._start(sample, self.cost(sample)))
-        self._calm = True
-        try:
-            while self.running():
-                time.sleep(POLL)
-            return self._wait(self._start(sample, self.cost(sample)))
-        finally:
-            self._calm = False
+        if calm:
+            self._calm = True
+            try:
+                while self.running():
+                    time.sleep(POLL)
+                return self._wait(self._start(sample, self.cost(sample)))
+            finally:
+                self._calm = False
+        if room:
+            cost = self.cost(sample)
+            self._waiting = True
+            try:
+                while not self._room_for(cost):
+                    time.sleep(POLL)
+                play = self._start(sample, cost)
+            finally:
+                self._waiting = False
+            return self._wait(play)
+        return self._wait(self._start(sample, self.cost(sample)))
+
+    def _room_for(self, cost: float) -> bool:
+        """Whether a play of `cost` fits beside the plays running (always, alone)."""
+        count, used = self._used()
+        return not count or (count < self.limits.max_players
+                             and used + cost <= self.limits.budget)
 
     def _wait(self, play: _Play[T]) -> T:
         try:

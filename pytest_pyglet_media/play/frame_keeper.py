@@ -30,9 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from ..store import pictures
+from .defaults import DEFAULT_PICTURES, PICTURE_MODES
 
-MODES = ("sample", "all", "off")
-DEFAULT_MODE = "sample"
+MODES = PICTURE_MODES
+DEFAULT_MODE = DEFAULT_PICTURES
 #: seconds of video time between two kept pictures in "sample" mode ...
 EVERY_SECONDS = 1.0
 #: ... but no more than about this many in one play (8 MB each at 1080p, while they are judged)

@@ -120,18 +120,33 @@ def _same_file(path: Path, before: os.stat_result) -> bool:
         (before.st_ino, before.st_dev, before.st_mtime_ns)
 
 
-def _placeholder(recording_path: Path, sample: str) -> os.stat_result | str:
+def _placeholder(recording_path: Path, sample: str,
+                 superseded: Path | None = None) -> os.stat_result | str:
     """Replace the previous recording with a crash placeholder before playing.
 
     A player that writes nothing must not leave the previous recording in
     place to be judged as this attempt. Returns the placeholder's stat, or
-    why it cannot be written (the attempt is then a crash saying so).
+    why it cannot be written (the attempt is then a crash saying so); then
+    the previous recording is moved aside to `superseded` (None: removed),
+    for no later reader to take it for this play's result.
     """
     try:
         recording.save(recording_path, recording.crash_placeholder(sample))
-        return recording_path.stat()
+        placeholder = recording_path.stat()
     except OSError as exc:
-        return f"cannot write the recording {recording_path}: {exc.strerror or exc}"
+        return _not_recorded(recording_path, exc, superseded)
+    if superseded is not None:
+        # this play's recording stands now: an earlier one moved aside is history
+        superseded.unlink(missing_ok=True)
+    return placeholder
+
+
+def _not_recorded(recording_path: Path, exc: OSError, superseded: Path | None) -> str:
+    """Why the play cannot be recorded, after moving the previous recording
+    out of the way (a full disk once left a perfect one standing, which a
+    later `summarize` took for this play's result)."""
+    done = recording.supersede(recording_path, superseded)
+    return f"cannot write the recording {recording_path}: {exc.strerror or exc}; {done}"
 
 
 def _unusable(sample_path: Path) -> an.Verdict | None:
@@ -231,12 +246,15 @@ def play_limit(settings: Settings, samples_dir: Path, sample: str,
 def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,
             reference_path: Path | None = None, marker: Path | None = None,
             cancel: threading.Event | None = None,
-            references: StoredReferences | None = None) -> Attempt:
+            references: StoredReferences | None = None,
+            superseded: Path | None = None) -> Attempt:
     """One play of `sample`, judged; against the file when ffprobe can
     describe it (its reference stored in, or reused from, `reference_path`,
     through the run's `references`). `marker` (SessionPaths.playing) says
     who plays it meanwhile; `cancel`, set from another thread, stops the
-    play (runner.Cancelled is raised)."""
+    play (runner.Cancelled is raised). A play that cannot be recorded moves
+    the previous recording aside to `superseded` (SessionPaths.superseded;
+    None: removes it)."""
     started = time.monotonic()
     sample_path = samples_dir / sample
     problem = _unusable(sample_path)
@@ -244,11 +262,15 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
         if problem.outcome == an.UNPLAYABLE:
             # judged without a player, recorded as the player would have: the
             # session then has a recording that says why for every sample
-            recording.save(recording_path, [("version", VERSION), ("mp.im", sample),
-                                            ("mp.err", problem.reason)])
+            try:
+                recording.save(recording_path, [("version", VERSION), ("mp.im", sample),
+                                                ("mp.err", problem.reason)])
+            except OSError as exc:
+                problem = replace(problem, reason=f"{problem.reason}; "
+                                  f"{_not_recorded(recording_path, exc, superseded)}")
         return Attempt(problem, None, recording_path, started, time.monotonic())
     ref, no_reference = file_reference(sample_path, reference_path, references)
-    placeholder = _placeholder(recording_path, sample)
+    placeholder = _placeholder(recording_path, sample, superseded)
     if isinstance(placeholder, str):
         return Attempt(an.Verdict(an.CRASHED, reason=placeholder), None, recording_path,
                        started, time.monotonic())
@@ -283,35 +305,95 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
     return Attempt(verdict, run, recording_path, started, time.monotonic(), stamp)
 
 
+#: how an overloaded play is played again (ahead.PlayAhead.replay): among the
+#: others once the machine has room; alone after it was overloaded twice
+AMONG_OTHERS = "room"
+ALONE = "calm"
+#: crashes and timeouts are played again at once, as ever
+AT_ONCE = "now"
+#: plays overloaded this many times are replayed alone
+ALONE_AFTER = 2
+#: samples per overloaded play the run may replay: on a busy runner, at most
+#: one extra play per ten samples (a replay on a machine that stays busy
+#: is overloaded again, and a run of such replays is a run twice as long)
+SAMPLES_PER_REPLAY = 10
+
+
+class ReplayBudget:
+    """The overloaded plays a run (one pytest process) may play again."""
+
+    def __init__(self, samples: int, processes: int = 1) -> None:
+        share = -(-max(1, samples) // max(1, processes))  # this process's samples
+        self.total = max(1, -(-share // SAMPLES_PER_REPLAY))
+        self.used = 0
+
+    def take(self) -> bool:
+        """One replay, when any is left."""
+        if self.used >= self.total:
+            return False
+        self.used += 1
+        return True
+
+    def spent_note(self) -> str:
+        return (f"not played again: the run replayed {self.used} overloaded "
+                f"play{'s' if self.used != 1 else ''} already, its budget (one per "
+                f"{SAMPLES_PER_REPLAY} samples)")
+
+
+def replay_mode(previous: Attempt, overloaded: int) -> str:
+    """How to play again after `previous`, the sample's play overloaded
+    `overloaded` times so far (previous included)."""
+    if previous.verdict.outcome != an.OVERLOADED:
+        return AT_ONCE
+    return ALONE if overloaded >= ALONE_AFTER else AMONG_OTHERS
+
+
 def play_with_retries(settings: Settings, samples_dir: Path, sample: str, recording_path: Path,
                       on_retry: Callable[[Attempt], None] = lambda a: None,
                       reference_path: Path | None = None, marker: Path | None = None,
-                      play: Callable[[Attempt | None], Attempt] | None = None,
+                      play: Callable[[Attempt | None, str], Attempt] | None = None,
+                      budget: ReplayBudget | None = None,
                       ) -> tuple[res.SampleResult, Attempt]:
     """Play until a play is not a crash, timeout or overloaded play (RETRIED),
-    or retries run out.
+    or retries run out. A play with defects is never played again: its
+    defects are the sample's (judge/blame.py blames the machine per defect).
 
-    `play(previous)` plays once: `previous` is None for the first play, else
-    the attempt it retries (ahead.py plays an overloaded one's retry on a
-    calm machine). By default each play is `attempt()`, here and now.
+    `play(previous, mode)` plays once: `previous` is None for the first
+    play, else the attempt it retries, and `mode` (replay_mode) says how:
+    at once, among the others once the machine has room, or alone. By
+    default each play is `attempt()`, here and now. `budget` (None: no
+    limit) caps the overloaded plays played again in the run.
     """
     if play is None:
-        def play(previous: Attempt | None) -> Attempt:
+        def play(previous: Attempt | None, mode: str) -> Attempt:
             return attempt(settings, samples_dir, sample, recording_path, reference_path, marker)
     crashed = 0
+    overloaded = 0
     attempts = 0
+    reasons: list[tuple[str, str]] = []
     last: Attempt | None = None
+    mode = AT_ONCE
     while True:
         attempts += 1
-        last = play(last)
-        if last.verdict.outcome not in RETRIED:
+        last = play(last, mode)
+        outcome = last.verdict.outcome
+        if outcome not in RETRIED:
             break
-        if last.verdict.outcome in an.RETRYABLE:
+        if outcome in an.RETRYABLE:
             crashed += 1
         if attempts > settings.retries:
             break
+        if outcome == an.OVERLOADED:
+            overloaded += 1
+            if budget is not None and not budget.take():
+                last = replace(last, verdict=replace(
+                    last.verdict, reason=f"{last.verdict.reason}; {budget.spent_note()}"))
+                break
+        mode = replay_mode(last, overloaded)
+        reasons.append(res.retry_reason(last.verdict))
         on_retry(last)
     result = res.SampleResult(sample=sample, verdict=last.verdict, attempts=attempts,
                              crashed_attempts=crashed, recording=str(recording_path),
-                             recording_stamp=last.recording_stamp)
+                             recording_stamp=last.recording_stamp,
+                             retry_reasons=tuple(reasons))
     return result, last

@@ -34,6 +34,7 @@ from ..core.events import VERSION
 from ..core.exits import EXIT_CRASHED, EXIT_PLAYED, EXIT_UNPLAYABLE, HEARTBEAT_ENV
 from ..store import recording
 from ..store.pictures import pictures_beside
+from . import cpu_waits
 from .frame_keeper import DEFAULT_MODE as PICTURES_DEFAULT, MODES as PICTURE_MODES, FrameKeeper
 
 #: seconds between two looks for progress; the runner's stall timeout is many of these
@@ -213,6 +214,8 @@ def _make_logger(base: type, outfile: str) -> Any:
         closed = False
 
         cpu_at_start: tuple[float, float] | None = None
+        #: called at the end of play, before our closing events (cpu_waits)
+        on_end: Any = None
 
         def init_wall_time(self) -> None:
             super().init_wall_time()
@@ -222,6 +225,8 @@ def _make_logger(base: type, outfile: str) -> Any:
             if args and args[0] == "p.P.oe" and self.start_wall_time is not None:
                 # our own events, before the end of play so that a finished
                 # recording still ends with p.P.oe, as pyglet's tools expect
+                if self.on_end is not None:
+                    self.on_end()
                 cpu_now = _cpu_use()
                 if cpu_now is not None and self.cpu_at_start is not None:
                     self.log_entries.append(("mp.cpu", cpu_now[0] - self.cpu_at_start[0],
@@ -327,6 +332,8 @@ def play(sample_path: str, outfile: str, name: str, audio: Sequence[str],
         keeper = FrameKeeper(pictures_beside(Path(outfile)), pictures, source.duration)
         keeper.watch(source, logger)
     player = pyglet.media.Player()
+    logger.on_end = cpu_waits.start(
+        pyglet, logger, cpu_waits.sound_server_pid(os.environ) if used == "pulse" else None)
     player.queue(source)
     player.push_handlers(on_eos=lambda: pyglet.app.exit())
     if heartbeat:

@@ -34,12 +34,8 @@ from pathlib import Path
 
 from ..core.exits import HEARTBEAT_ENV
 from . import forkserver, frame_keeper, procgroup, sound_servers
+from .defaults import DEFAULT_PLAYER, DEFAULT_SPAWN, SPAWN_METHODS  # noqa: F401 (named here too)
 
-#: the module run as the player; tests substitute doubles that crash or hang
-DEFAULT_PLAYER = "pytest_pyglet_media.play.player"
-#: how a play's process starts (see runner.py)
-SPAWN_METHODS = ("fork", "fresh")
-DEFAULT_SPAWN = "fork" if sys.platform.startswith("linux") else "fresh"
 #: how much of the child's stderr a failure message shows
 STDERR_TAIL_BYTES = 4096
 #: times a process may start a fork server again after one died

@@ -75,7 +75,10 @@ def render(session: str, samples_version: str, totals: res.SessionTotals,
             defects += ("<br>" if defects else "") + (
                 f'<small title="{html.escape(not_checked, quote=True)}">'
                 "not checked against the file</small>")
-        retries = (result.attempts - 1) if result else 0
+        retries = str((result.attempts - 1) if result else 0)
+        if result is not None and result.retry_reasons:
+            retries += "".join(f"<br><small>{html.escape(words)}</small>"
+                               for _, words in result.retry_reasons)
         reports = [(report_file_name(sample, name, ext), label) for name, ext, label in
                    (("all", "txt", "all"), ("anomalies", "txt", "anomalies"),
                     ("timeline", "html", "timeline"))]

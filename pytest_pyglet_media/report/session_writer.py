@@ -24,12 +24,12 @@ from ..core.errors import BadReferenceError, MediaTestError, UnreadableRecording
 from ..core.names import counted
 from ..judge import analysis as an
 from ..judge import baseline as bl
-from ..judge import comparison, groups
+from ..judge import comparison, drivers, groups
 from ..judge import results as res
 from ..judge.file_checks import FileChecks
 from ..judge.rereading import read_judged
 from ..store import play_marker, recording
-from ..store import sample_selection, sessions
+from ..store import driver_groups, sample_selection, sessions
 from ..store.reference import Reference
 from ..store.stored_references import StoredReferences
 from . import index_page, text_reports, timeline
@@ -94,9 +94,10 @@ def write_session_reports(paths: sessions.SessionPaths,
         return conf.reports_writable and (result.outcome not in (an.PERFECT, an.MISSING)
                                           or pages.wants(result))
 
+    asked = group_driver(paths)
     for sample in sessions.session_playlist(paths):
         result, rec = _sample_result(paths, sample, run_results.get(sample), retry_state,
-                                     references, needs_events=shown)
+                                     references, needs_events=shown, asked_driver=asked)
         everything[sample] = result
         if conf.reports_writable:
             _write_sample_reports(paths, sample, result, rec)
@@ -121,7 +122,9 @@ def write_session_reports(paths: sessions.SessionPaths,
         summary += "\n" + skipped
     places = labelled_groups(paths)
     group_rows = session_groups(places, versions, everything)
+    summary = _drivers_head(versions, places, group_rows) + summary
     if group_rows:
+        summary += "\n" + groups.differences(group_rows)
         summary += "\n" + groups.side_by_side(group_rows, list(everything))
         if places:  # groups of their own: compare --between works
             summary += "\n" + groups.against_first(group_rows)
@@ -134,7 +137,8 @@ def write_session_reports(paths: sessions.SessionPaths,
     if baseline is not None:
         summary += "\n" + bl.summary_section(baseline, _entries(results),
                                               updated_by_run=baseline_updated)
-    drivers = text_reports.audio_drivers_section(results, groups.asked_drivers(versions))
+    drivers = _drivers_section(places, group_rows) \
+        or text_reports.audio_drivers_section(results, groups.asked_drivers(versions))
     if sound_server:
         drivers += f"PulseAudio server for pyglet's pulse driver: {sound_server}\n"
     if drivers:
@@ -148,6 +152,78 @@ def write_session_reports(paths: sessions.SessionPaths,
                              compared_path, tuple(notes))
     _write_index(paths, written, expectations or {}, baseline, played_by)
     return written
+
+
+def _drivers_head(versions: Mapping[str, object], places: list[tuple[str, sessions.SessionPaths]],
+                  group_rows: list[groups.Row]) -> str:
+    """A session played per driver opens with each driver's verdict in one
+    line ("audio pulse: 3 with defects; audio silent: perfect"): the counts
+    that follow are of the first driver's plays."""
+    if not isinstance(versions.get(driver_groups.DRIVERS_KEY), list) or not group_rows:
+        return ""
+    words = []
+    for label, played in group_rows:
+        results = [r for r in played.values() if r is not None]
+        bad = sum(1 for r in results if r.outcome != an.PERFECT)
+        words.append(f"{label}: " + ("perfect" if results and not bad else
+                                     f"{bad} of {len(results)} not perfect"))
+    first = places[0][0] if places else "the first driver"
+    return (f"Played once per audio driver (--mp-drivers): {'; '.join(words)}\n"
+            f"(the counts below are {first}'s plays; the drivers side by side at the end)\n\n")
+
+
+def _drivers_section(places: list[tuple[str, sessions.SessionPaths]],
+                     group_rows: list[groups.Row]) -> str:
+    """For a session played per driver (--mp-drivers): each driver's group
+    and the drivers its plays really used; "" for any other session."""
+    sections = []
+    for (_label, group), (_l, played) in zip(places, group_rows):
+        versions = sessions.load_versions(group)
+        if versions.get(driver_groups.DRIVER_GROUP_KEY) is not True:
+            return ""
+        driver = str(versions.get("audio") or "")
+        sections.append(text_reports.audio_drivers_section(
+            {s: r for s, r in played.items() if r is not None}, [driver]))
+    return "".join(sections)
+
+
+#: the reports a run writes for the whole session: the ones a reader opens
+#: first, withdrawn when a run cannot write its own (withdraw_stale_reports)
+SESSION_REPORTS = ("summary", "index", "pyglet_info", "pyglet_revision")
+
+
+def withdraw_stale_reports(paths: sessions.SessionPaths, problem: str) -> str:
+    """After write_session_reports failed (`problem`: why, e.g. a full disk):
+    remove the session-wide reports an earlier run wrote, for nobody to read
+    them as this run's, and leave, if the disk allows, a summary saying so.
+    Removing needs no free space. Returns what was done, for one line.
+    """
+    try:
+        if not sessions.load_configuration(paths).reports_writable:
+            return ""  # never written by a run: nothing of ours is stale
+    except MediaTestError:
+        pass  # an unreadable configuration: the reports are stale all the same
+    removed, kept = [], []
+    for name in SESSION_REPORTS:
+        target = paths.special_report(name)
+        try:
+            target.unlink()
+            removed.append(target.name)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            kept.append(target.name)
+    try:
+        atomic.write_text(paths.special_report("summary"), text_reports.reports_not_written(
+            paths.name, problem))
+    except OSError:
+        pass  # the disk is still full: no summary is better than a stale one
+    said = []
+    if removed:
+        said.append(f"the earlier reports it would replace were removed ({', '.join(removed)})")
+    if kept:
+        said.append(f"earlier reports could not be removed and are stale ({', '.join(kept)})")
+    return "; ".join(said)
 
 
 def _entries(results: Mapping[str, res.SampleResult]) -> dict[str, bl.Entry]:
@@ -169,8 +245,9 @@ def stored_reference(paths: sessions.SessionPaths, sample: str,
 
 
 def _sample_result(paths: sessions.SessionPaths, sample: str, result: res.SampleResult | None,
-                   retry_state: Mapping[str, Mapping[str, int]], references: StoredReferences,
-                   *, needs_events: Callable[[res.SampleResult], bool] | None = None
+                   retry_state: Mapping[str, Mapping[str, Any]], references: StoredReferences,
+                   *, needs_events: Callable[[res.SampleResult], bool] | None = None,
+                   asked_driver: str | None = None
                    ) -> tuple[res.SampleResult | None,
                               an.ValidRecording | UnreadableRecordingError | None]:
     """A sample's result (None: never recorded) and its judged recording
@@ -193,7 +270,7 @@ def _sample_result(paths: sessions.SessionPaths, sample: str, result: res.Sample
         except UnreadableRecordingError as exc:
             return result, exc
     if not path.exists():
-        return None, None
+        return _unrecorded(paths, sample, retry_state), None
     try:
         rec: an.ValidRecording | UnreadableRecordingError = an.read(
             path, reference(), no_reference=NO_STORED_REFERENCE)
@@ -203,10 +280,31 @@ def _sample_result(paths: sessions.SessionPaths, sample: str, result: res.Sample
         else an.Verdict(an.UNREADABLE, reason=rec.problem)
     if analysis.outcome == an.CRASHED:
         analysis = _unfinished(paths.playing(sample)) or analysis
+    analysis = drivers.judged_for(asked_driver, analysis)
     state = retry_state.get(sample, {})
     return res.SampleResult(sample, analysis, attempts=state.get("attempts", 1),
                             crashed_attempts=state.get("crashed_attempts", 0),
-                            recording=str(path)), rec
+                            recording=str(path),
+                            retry_reasons=tuple(tuple(r) for r in
+                                                state.get("retry_reasons", ()))), rec
+
+
+def _unrecorded(paths: sessions.SessionPaths, sample: str,
+                retry_state: Mapping[str, Mapping[str, Any]]) -> res.SampleResult | None:
+    """A sample without a recording: never recorded (None), or its last play
+    could not be recorded (a full disk) and moved the one before aside
+    (playback._not_recorded). That one is not the last play's result; the
+    run that played it called the play a crash, and so does this."""
+    aside = paths.superseded(sample)
+    if not aside.exists():
+        return None
+    state = retry_state.get(sample, {})
+    reason = (f"its last play could not be recorded; the recording before it "
+              f"({aside.name}) is not that play's")
+    return res.SampleResult(sample, an.Verdict(an.CRASHED, reason=reason),
+                            attempts=state.get("attempts", 1),
+                            crashed_attempts=state.get("crashed_attempts", 1),
+                            recording=str(paths.recording(sample)))
 
 
 def _unfinished(marker: Path) -> an.Verdict | None:
@@ -230,8 +328,21 @@ def session_results(paths: sessions.SessionPaths) -> dict[str, res.SampleResult 
     """Every playlist sample's result from its recording (None: no recording)."""
     retry_state = sessions.load_retry_state(paths)
     references = StoredReferences()
-    return {sample: _sample_result(paths, sample, None, retry_state, references)[0]
+    asked = group_driver(paths)
+    return {sample: _sample_result(paths, sample, None, retry_state, references,
+                                   asked_driver=asked)[0]
             for sample in sessions.session_playlist(paths)}
+
+
+def group_driver(paths: sessions.SessionPaths) -> str | None:
+    """The driver a driver group's plays asked for (--mp-drivers), else None:
+    read again later, its plays are judged on the driver they got as the run
+    judged them (judge/drivers.py)."""
+    versions = sessions.load_versions(paths)
+    if versions.get(driver_groups.DRIVER_GROUP_KEY) is not True:
+        return None
+    audio = versions.get("audio")
+    return audio if isinstance(audio, str) else None
 
 
 def session_groups(places: list[tuple[str, sessions.SessionPaths]], versions: Mapping[str, object],

@@ -115,6 +115,10 @@ def failure_message(sample: str, result: an.Verdict, recording: str) -> str:
                      + (f" a {result.duration:.2f} s source" if result.duration else ""))
     if result.counts:
         lines.extend(an.describe_counts(result.counts))
+    if result.excused:
+        n = sum(result.excused.values())
+        lines.append(f"not counted: {counted(n, 'defect')} where the player waited for a CPU "
+                     f"(the machine's): {', '.join(sorted(result.excused))}")
     lines.extend(file_check_lines(result))
     if result.anomalies:
         lines.append("first anomalies:")
@@ -171,6 +175,9 @@ def file_check_report(result: an.Verdict) -> str:
                      "the file's interval:")
         lines.extend(f"  {start:.3f} s - {end:.3f} s  frame {t:.3f} s  held {end - start:.3f} s"
                      f"  file {expected:.3f} s" for start, end, t, expected in checks.stalls)
+    if checks.av_slope is not None:
+        # measured on plays long enough: audio_drift when beyond its threshold
+        lines.append(f"A/V offset slope: {checks.av_slope * 1000:+.2f} ms per second of play")
     if checks.note:
         lines.append(f"note: {checks.note}")
     return "\n".join(lines) + "\n"
@@ -188,6 +195,17 @@ def attempt_message(sample: str, result: an.Verdict, recording: str,
 
 
 # -- session reports ---------------------------------------------------------
+
+
+def reports_not_written(session: str, problem: str) -> str:
+    """00_summary.txt of a run that could not write its reports: says so in
+    place of an earlier run's summary, which no longer describes the session."""
+    return (f"Session: {session}\n"
+            f"*** The reports of the last run into this session could not be written: "
+            f"{problem}\n"
+            "The earlier summary and index were removed: they described an earlier run. "
+            "Other reports in this folder may be an earlier run's too.\n"
+            "Write them again from the recordings with: pyglet-mp summarize\n")
 
 
 def summary(session: str, samples_version: str, totals: res.SessionTotals, *,
@@ -213,9 +231,12 @@ def summary(session: str, samples_version: str, totals: res.SessionTotals, *,
         parts.append(f"Samples with no .dbg recording: {len(totals.missing)}")
     else:
         parts.append("All samples have a .dbg recording.")
-    if totals.crashed:
-        parts.append(f"Samples that always crashed: {len(totals.crashed)}")
-    else:
+    crashed = len(totals.crashed) - len(totals.timed_out)
+    if crashed:
+        parts.append(f"Samples that always crashed: {crashed}")
+    if totals.timed_out:
+        parts.append(f"Samples that always timed out: {len(totals.timed_out)}")
+    if not totals.crashed:
         parts.append("All samples (finally) got a report with no crash.")
     if totals.unplayable:
         parts.append(f"Samples the player could not open: {len(totals.unplayable)}")
@@ -265,32 +286,83 @@ def summary(session: str, samples_version: str, totals: res.SessionTotals, *,
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
+#: how summaries name the retries of each kind (results.retry_reason's kinds)
+RETRY_LABELS = {an.CRASHED: ("crash retry", "crash retries"),
+                an.TIMEOUT: ("timeout retry", "timeout retries"),
+                an.OVERLOADED: ("overload retry", "overload retries"),
+                res.UNRECORDED: ("retry of an older run (no reason kept)",
+                                 "retries of an older run (no reason kept)")}
+
+
+def retry_counts(totals: res.SessionTotals) -> list[str]:
+    """'2 crash retries', '1 timeout retry', ...: each kind apart, crashes
+    counting crashes only."""
+    return [counted(totals.retries_by_kind[kind], *RETRY_LABELS[kind])
+            for kind in RETRY_LABELS if totals.retries_by_kind.get(kind)]
+
+
 def crash_retries(totals: res.SessionTotals) -> str:
+    """The summary's retries section: how many of each kind, the samples
+    that crashed or timed out (each said as what it was), and why each
+    sample was played again."""
+    parts = []
+    if totals.total_retries and set(totals.retries_by_kind) != {an.CRASHED}:
+        parts.append(f"Retries in this run: {totals.total_retries} "
+                     f"({', '.join(retry_counts(totals))})")
     if not totals.sometimes_crashed and not totals.always_crashed:
-        return "No sample crashed the player."
-    parts = [f"Crash retries in this run: {totals.total_retries}"]
-    if totals.always_crashed:
-        parts.append("Samples that always crashed (in every attempt to play)")
-        parts.extend(sorted(totals.always_crashed))
-    if totals.always_crashed and totals.sometimes_crashed:
+        parts.append("No sample crashed the player.")
+    else:
+        parts.append(f"Crash retries in this run: {totals.crash_retries}")
+        timed_out = set(totals.timed_out)
+        sometimes_timed_out = {s for s in totals.sometimes_crashed
+                               if s in totals.retry_reasons
+                               and an.CRASHED not in dict(totals.retry_reasons[s])}
+        always = [s for s in totals.always_crashed if s not in timed_out]
+        # the original summarize always lists the crashes that finally played
+        # ("<none>"); timeouts only when there are some
+        groups = [("Samples that always crashed (in every attempt to play)", always, False),
+                  ("Samples that always timed out (in every attempt to play)",
+                   [s for s in totals.always_crashed if s in timed_out], False),
+                  ("Samples that crashed but finally played entirely",
+                   [s for s in totals.sometimes_crashed if s not in sometimes_timed_out],
+                   bool(always) or not timed_out),
+                  ("Samples that timed out but finally played entirely",
+                   sorted(sometimes_timed_out), False)]
+        shown = [(title, samples, always) for title, samples, always in groups
+                 if samples or always]
+        for n, (title, samples, _) in enumerate(shown):
+            if n and samples:
+                parts.append("")
+            parts.append(title)
+            parts.extend(sorted(samples) or ["<none>"])
+    if totals.retry_reasons:
         parts.append("")
-    parts.append("Samples that crashed but finally played entirely")
-    parts.extend(sorted(totals.sometimes_crashed) or ["<none>"])
+        parts.append("Why samples were played again (each retry)")
+        for sample, reasons in sorted(totals.retry_reasons.items()):
+            parts.extend(f"\t{sample}: {words}" for _, words in reasons)
     return "\n".join(parts)
+
+
+def retry_lines(result: res.SampleResult) -> list[str]:
+    """Why a sample was played again, one line per retry: for its failure message."""
+    return [f"played again after play {n}: {words}"
+            for n, (_, words) in enumerate(result.retry_reasons, 1)]
 
 
 def headline(totals: res.SessionTotals) -> str:
     """One line for the terminal summary."""
     bits = [counted(len(totals.samples), "sample"), f"{len(totals.perfect)} perfect",
             f"{len(totals.non_perfect)} with defects"]
-    for label, group in (("crashed", totals.crashed), ("unplayable", totals.unplayable),
+    timed_out = set(totals.timed_out)
+    crashed = tuple(s for s in totals.crashed if s not in timed_out)
+    for label, group in (("crashed", crashed), ("timed out", totals.timed_out),
+                         ("unplayable", totals.unplayable),
                          ("overloaded", totals.overloaded),
                          ("interrupted or playing", totals.unfinished),
                          ("unreadable", totals.unreadable), ("not played", totals.missing)):
         if group:
             bits.append(f"{len(group)} {label}")
-    if totals.total_retries:
-        bits.append(counted(totals.total_retries, "crash retry", "crash retries"))
+    bits.extend(retry_counts(totals))
     return ", ".join(bits)
 
 

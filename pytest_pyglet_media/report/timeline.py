@@ -313,6 +313,10 @@ COLORS = {
     "av_window": "#98df8a",
     "av_offset": "#393b79",
     "av_outside": "#d62728",
+    # the audio clock's findings, on the A/V offset plot
+    "audio_late_start": "#c7c7c7",
+    "audio_clock_jump": "#ff7f0e",
+    "audio_drift": "#8c564b",
     SHOWN: "#2ca02c",
     DISCARDED: "#e377c2",
     NEVER_SHOWN: "#d62728",
@@ -578,14 +582,43 @@ def _av_offset_plot(checks: FileChecks, sample: str, x_range: Any) -> list[Any]:
             legend_label=f"outside the window ({sum(outside)})"))
     plot.add_tools(HoverTool(renderers=renderers, tooltips=[
         ("wall time", "@wall{0.000} s"), ("audio - picture", "@av_offset{+0.000} s")]))
+    _clock_marks(plot, checks)
     plot.legend.location = "top_left"
     plot.legend.background_fill_alpha = 0.6
     plot.legend.click_policy = "hide"
     if not samples:
         return [plot, _note("No A/V offset sample: the file has no audio or no video, "
-                            "or pyglet's audio clock never moved while it showed frames.",
-                            "no-av-offset")]
+                            "or no frame was shown while it had audio.", "no-av-offset")]
     return [plot]
+
+
+def _clock_marks(plot: Any, checks: FileChecks) -> None:
+    """The audio clock's findings (file_checks.clock_marks) over the offset:
+    a late start as a band, each jump as a vertical line, a drift as its
+    fitted line."""
+    from bokeh.models import ColumnDataSource
+
+    by_kind: dict[str, list[tuple[str, float, float, float, float]]] = {}
+    for mark in checks.clock_marks:
+        by_kind.setdefault(mark[0], []).append(mark)
+    late = by_kind.get("audio_late_start", [])
+    if late:
+        plot.vstrip(x0="start", x1="end", source=ColumnDataSource(data={
+            "start": [m[1] for m in late], "end": [m[2] for m in late]}),
+            fill_color=COLORS["audio_late_start"], fill_alpha=0.4, line_alpha=0,
+            level="underlay", legend_label="audio_late_start: clock standing still")
+    jumps = by_kind.get("audio_clock_jump", [])
+    if jumps:
+        plot.vspan(x="at", source=ColumnDataSource(data={
+            "at": [m[2] for m in jumps], "from_clock": [m[3] for m in jumps],
+            "to_clock": [m[4] for m in jumps]}),
+            line_color=COLORS["audio_clock_jump"], line_width=2, line_dash="dotted",
+            legend_label=f"audio_clock_jump ({len(jumps)})")
+    for _kind, start, end, offset_start, offset_end in by_kind.get("audio_drift", []):
+        slope = (offset_end - offset_start) / (end - start) if end > start else 0.0
+        plot.line([start, end], [offset_start, offset_end], line_width=3, line_dash="dashed",
+                  color=COLORS["audio_drift"],
+                  legend_label=f"audio_drift ({slope * 1000:+.1f} ms/s)")
 
 
 def _frames_plot(frames: FrameStatus, checks: FileChecks | None, sample: str,

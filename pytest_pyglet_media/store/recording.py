@@ -8,6 +8,7 @@ opcode check admits only what a recording holds before the C unpickler runs.
 from __future__ import annotations
 
 import io
+import os
 import pickle
 import pickletools
 import re
@@ -411,6 +412,35 @@ def dumps(events: list[Event]) -> bytes:
 def save(path: Path, events: list[Event]) -> None:
     """Write a recording atomically and read-only."""
     atomic.write_bytes(Path(path), dumps(events), mode=RECORDING_MODE)
+
+
+def supersede(path: Path, aside: Path | None) -> str:
+    """Move the recording at `path` out of the way, to `aside` (None: remove
+    it): a play that
+    could not write over it (a full disk) must not leave it standing as the
+    play's result. Renaming needs no free space, and keeps what was played
+    before; removing it is the last resort (its session let this play
+    replace it anyway). Returns what was done, for the play's verdict.
+    """
+    path = Path(path)
+    if aside is not None:
+        try:
+            os.replace(path, aside)
+            return f"the previous recording was moved aside to {Path(aside).name}"
+        except FileNotFoundError:
+            if Path(aside).exists():  # an earlier attempt (a retry's) moved it
+                return f"the previous recording is kept aside as {Path(aside).name}"
+            return "there was no previous recording"
+        except OSError:
+            pass
+    try:
+        path.unlink()
+        return "the previous recording was removed"
+    except FileNotFoundError:
+        return "there was no previous recording"
+    except OSError as exc:
+        return f"the previous recording {path} could not be moved aside either " \
+               f"({exc.strerror or exc}): it is not this play's"
 
 
 def crash_placeholder(sample: str) -> list[Event]:

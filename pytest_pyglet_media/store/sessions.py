@@ -68,6 +68,9 @@ TESTRUN_PREFIX = "testrun_"
 PLAYING_SUFFIX = ".playing"
 #: ends the name of a recording in dbg/
 RECORDING_SUFFIX = ".dbg"
+#: ends the name of a recording moved aside because the play after it could
+#: not be recorded (not a ".dbg": no reader takes it for the sample's result)
+SUPERSEDED_SUFFIX = ".dbg.superseded"
 # the folders of a session
 _DBG_DIR = "dbg"
 _REPORTS_DIR = "reports"
@@ -166,6 +169,11 @@ class SessionPaths:
 
     def recording(self, sample: str) -> Path:
         return self.dbg_dir / recording_file_name(sample)
+
+    def superseded(self, sample: str) -> Path:
+        """The sample's earlier recording, moved aside when a later play could
+        not be recorded (a full disk): kept, but never read as its result."""
+        return self.dbg_dir / fit_file_name(sample, SUPERSEDED_SUFFIX)
 
     def report(self, sample: str, report_name: str, ext: str = "txt") -> Path:
         return self.reports_dir / report_file_name(sample, report_name, ext)
@@ -746,8 +754,16 @@ def load_versions(paths: SessionPaths) -> dict[str, Any]:
 # -- crash retries -----------------------------------------------------------
 
 
-def load_retry_state(paths: SessionPaths) -> dict[str, dict[str, int]]:
-    """Per sample {"attempts": N, "crashed_attempts": N}; {} when there is none.
+#: most retry reasons kept per sample, and longest reason text: a state file
+#: from someone else's session must not be able to carry anything larger
+MAX_RETRY_REASONS = 1000
+MAX_RETRY_REASON_CHARS = 4096
+
+
+def load_retry_state(paths: SessionPaths) -> dict[str, dict[str, Any]]:
+    """Per sample {"attempts": N, "crashed_attempts": N}, and, since runs
+    say why they retried, "retry_reasons": [[kind, words], ...]
+    (results.retry_reason); {} when there is none.
 
     The original scripts kept this as _crashes_light.pkl; a JSON file cannot
     run code when a session from someone else is read.
@@ -764,6 +780,14 @@ def load_retry_state(paths: SessionPaths) -> dict[str, dict[str, int]]:
             raise BadFileError(paths.retry_state,
                                f"the entry of {sample[:80]!r} is not {{\"attempts\": N, "
                                "\"crashed_attempts\": N}; fix or delete the file")
+        reasons = state.get("retry_reasons", [])
+        if not isinstance(reasons, list) or len(reasons) > MAX_RETRY_REASONS or not all(
+                isinstance(r, list) and len(r) == 2
+                and all(type(x) is str and len(x) <= MAX_RETRY_REASON_CHARS for x in r)
+                for r in reasons):
+            raise BadFileError(paths.retry_state,
+                               f"the retry reasons of {sample[:80]!r} are not a list of "
+                               "[kind, words]; fix or delete the file")
     return data
 
 
@@ -772,6 +796,8 @@ def save_retry_state(paths: SessionPaths, results: Iterable[Any]) -> None:
     state = load_retry_state(paths)
     for r in results:
         state[r.sample] = {"attempts": r.attempts, "crashed_attempts": r.crashed_attempts}
+        if r.retry_reasons:
+            state[r.sample]["retry_reasons"] = [list(reason) for reason in r.retry_reasons]
     atomic.write_text(paths.retry_state, json.dumps(state, indent=1, sort_keys=True) + "\n")
 
 

@@ -291,3 +291,31 @@ def test_one_merged_source_says_one_source(two_shards, mp):
     result = mp("merge", "all", "shard-1", "--plots=none", "--allow-mixed")
     assert result.code == 0, result.output
     assert "merged 1 source into session all" in result.out
+
+
+def test_ci_jobs_split_by_audio_driver_merge_as_shards_do(samples, mp):
+    """Each job played `--mp-drivers=<its driver>`: their driver groups merge
+    without --allow-mixed, one group per driver, side by side."""
+    from pytest_pyglet_media.store import driver_groups
+
+    samples_dir = samples.samples_dir
+    for job, driver in (("job-silent", "silent"), ("job-pulse", "pulse")):
+        paths = shard(samples, job, {})
+        group = driver_groups.ensure_groups(paths, [driver], sessions.load_versions(paths))
+        for sample in PLAYLIST:
+            recording.save(group[driver].recording(sample), bare_play(sample))
+    result = mp("merge", "all", "job-silent", "job-pulse", "--plots=none")
+    assert result.code == 0, result.output
+    merged = sessions.SessionPaths(samples_dir, "all")
+    assert [sessions.load_versions(merged.group(n))["audio"] for n in (1, 2)] == \
+        ["silent", "pulse"]
+    top = sessions.load_versions(merged)
+    assert top[driver_groups.DRIVERS_KEY] == ["silent", "pulse"]
+    assert driver_groups.DRIVER_GROUP_KEY not in top
+    summary = merged.special_report("summary").read_text()
+    assert summary.startswith("Played once per audio driver (--mp-drivers): audio silent: "
+                              "perfect; audio pulse: perfect")
+    # other differences than the driver still need --allow-mixed
+    _set_versions(samples_dir, "job-pulse/groups/01", pyglet="2.0-other")
+    mp("merge", "again", "job-silent", "job-pulse").one_line_error(
+        "played by different versions")

@@ -133,7 +133,9 @@ def test_retry_crashed_plays_a_still_crashing_sample_max_retries_times(
     assert r.code == 1, r.output
     assert h.plays(doubles) == ["crash b.ogv"] * plays
     state = json.loads(h.paths(samples_dir, session).retry_state.read_text())
+    reasons = state["b.ogv"].pop("retry_reasons", [])
     assert state["b.ogv"] == {"attempts": plays, "crashed_attempts": plays}
+    assert [kind for kind, _ in reasons] == ["crashed"] * (plays - 1)
 
 
 @pytest.mark.parametrize("clean", [False, True])

@@ -159,8 +159,23 @@ def flaky(args: argparse.Namespace) -> int:
     return perfect(args)
 
 
+def driven(args: argparse.Namespace) -> int:
+    """Says which audio driver it used, as the player does: the first asked
+    for, except pulse, which it cannot have (it falls back to silent, as
+    pyglet does, and says why); under openal it plays with defects, so the
+    drivers disagree on it."""
+    placeholder(args)
+    asked = args.audio.split(",")[0]
+    used, why = (("silent", "pulse: Connection refused (double)") if asked == "pulse"
+                 else (asked, ""))
+    events = synthetic_events(args.name, defects=asked == "openal")
+    events.insert(2, ("mp.drv", used, "", why))
+    recording.save(Path(args.recording), events)
+    return 0
+
+
 BEHAVIOURS = {f.__name__: f for f in (perfect, defects, segfault, abort, hang, no_recording,
-                                      noisy_crash, flaky, unplayable)}
+                                      noisy_crash, flaky, unplayable, driven)}
 
 
 def by_name(args: argparse.Namespace) -> int:

@@ -30,8 +30,10 @@ import pytest
 from mp_support.inner_runs import (ctrl_c, eventually, processes_mentioning, reap,
                                    start_inner_run, wait_until)
 
+from pytest_pyglet_media.judge import analysis, audio_clock
 from pytest_pyglet_media.play import sound_servers
 from pytest_pyglet_media.store import recording as rec
+from pytest_pyglet_media.store import reference
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="the run provides sound servers on Linux only")
@@ -158,34 +160,85 @@ def driver_event(recording: Path) -> tuple:
 
 # --- the drivers, really used ---------------------------------------------------------
 
-@pytest.mark.parametrize("driver", ["silent", "openal", "pulse"])
-def test_each_driver_plays_and_the_run_leaves_nothing(av_e2e, sound_tmp, driver):
+DRIVERS = ("silent", "openal", "pulse")
+
+
+def test_each_driver_plays_its_own_item_and_the_run_leaves_nothing(av_e2e, sound_tmp):
+    """One run, every driver (--mp-drivers), two xdist workers: an item per
+    driver, each recording naming the driver pyglet really created."""
     av_e2e.add(WHOLE_PLAY, manifest=False)
     av_e2e.pytester.makeconftest(INNER_CONFTEST)
-    run = av_e2e.run(f"--mp-audio={driver}")
+    run = av_e2e.run(f"--mp-drivers={','.join(DRIVERS)}", "-n", "2", "-v")
     assert "INTERNALERROR" not in run.out
-    _, used, detail, failures = driver_event(
-        run.samples / "testrun_00" / "dbg" / f"{WHOLE_PLAY}.dbg")
-    # not a fallback: pyglet created the driver asked for, and none failed
-    assert (used, failures) == (driver, ""), detail
-    if driver == "pulse":
-        # the run's own daemon, in its TMPDIR, served the play
-        match = re.fullmatch(rf"server unix:({re.escape(str(sound_tmp))}/"
-                             rf"{sound_servers.FOLDER_PREFIX}\d+-\w+)/pulse/native", detail)
-        assert match, detail
-    elif driver == "openal":
-        assert detail.startswith("device "), detail
-    # the summary, 03_pyglet_info.txt and the index say which driver played
-    reports = run.samples / "testrun_00" / "reports"
-    summary = (reports / "00_summary.txt").read_text()
-    assert f"Audio drivers pyglet used (asked for: {driver}): {driver}" in summary
-    assert ("PulseAudio server for pyglet's pulse driver: " in summary) == (driver == "pulse")
-    assert f"Audio drivers pyglet used (asked for: {driver})" in \
-        (reports / "03_pyglet_info.txt").read_text()
-    assert "<th>audio</th>" in (reports / "index.html").read_text()
+    for driver in DRIVERS:
+        assert re.search(rf"PASSED samples/{re.escape(WHOLE_PLAY)}::play\[{driver}\]",
+                         run.out), run.out
+    session = run.samples / "testrun_00"
+    for number, driver in enumerate(DRIVERS, start=1):
+        group = session / "groups" / f"{number:02d}"
+        _, used, detail, failures = driver_event(group / "dbg" / f"{WHOLE_PLAY}.dbg")
+        # not a fallback: pyglet created the driver asked for, and none failed
+        assert (used, failures) == (driver, ""), detail
+        if driver == "pulse":
+            # the run's own daemon, in its TMPDIR, served the play
+            match = re.fullmatch(rf"server unix:({re.escape(str(sound_tmp))}/"
+                                 rf"{sound_servers.FOLDER_PREFIX}\d+-\w+)/pulse/native", detail)
+            assert match, detail
+        elif driver == "openal":
+            assert detail.startswith("device "), detail
+        # each group's summary and 03_pyglet_info.txt say which driver played
+        reports = group / "reports"
+        summary = (reports / "00_summary.txt").read_text()
+        assert f"Audio drivers pyglet used (asked for: {driver}): {driver}" in summary
+        assert ("PulseAudio server for pyglet's pulse driver: " in summary) == \
+            (driver == "pulse")
+        assert f"Audio drivers pyglet used (asked for: {driver})" in \
+            (reports / "03_pyglet_info.txt").read_text()
+    # the session's summary sets the drivers side by side; its index says the driver
+    summary = (session / "reports" / "00_summary.txt").read_text()
+    assert "Played once per audio driver (--mp-drivers): audio silent: " in summary
+    assert "audio pulse" in summary.split("Side by side")[1]
+    assert "<th>audio</th>" in (session / "reports" / "index.html").read_text()
     # stopped by the run's end, before its process exited
     assert left_at_exit(av_e2e.pytester) == []
     assert_nothing_left(sound_tmp)
+    for number, driver in enumerate(DRIVERS, start=1):
+        assert_clock_judged(session / "groups" / f"{number:02d}" / "dbg" / f"{WHOLE_PLAY}.dbg",
+                            run.samples / WHOLE_PLAY, driver)
+
+
+#: the audio clock's kinds (judge/audio_clock.py)
+CLOCK_KINDS = ("audio_late_start", "audio_clock_jump", "audio_drift")
+
+
+def standstill(recording: Path) -> float:
+    """How long the audio clock stood at its first value while frames were
+    shown, read from the recording itself (wall of the last such frame)."""
+    looks = [e for e in rec.load(recording) if e[0] == "p.P.ut.1.0" and e[3] is not None]
+    first = looks[0][3]
+    still = [e[4] for e in looks if e[3] == first]
+    return still[-1] - looks[0][4] if still else 0.0
+
+
+def assert_clock_judged(recording: Path, clip: Path, driver: str) -> None:
+    """The clock rules on a real play: quiet under silent (not applied) and
+    OpenAL's null backend (its clock starts within 0.04 s, steps 30 ms:
+    measured); under the private null sink a real play varies run to run,
+    so no verdict is asserted, only that a standstill at the start is never
+    ignored: counted as audio_late_start, or noted as the sink's start-up."""
+    judged = analysis.read(recording, reference.probe(clip))
+    checks, counts = judged.full_checks, judged.verdict.counts
+    assert checks is not None and checks.judged, judged.verdict
+    if driver != "pulse":
+        assert not set(CLOCK_KINDS) & set(counts), checks.messages
+        return
+    stood = standstill(recording)
+    said = "audio_late_start" in counts or "private PulseAudio null sink" in checks.note
+    # (within a frame of the threshold, looks and frames shown may disagree)
+    if stood > audio_clock.LATE_START_MAX_SECONDS + 0.05:
+        assert said, (stood, checks.messages, checks.note)
+    elif stood < audio_clock.LATE_START_MAX_SECONDS - 0.05:
+        assert not said, (stood, checks.messages, checks.note)
 
 
 # --- the private daemon goes however the run ends ----------------------------------------

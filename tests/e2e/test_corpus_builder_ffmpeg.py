@@ -104,7 +104,7 @@ def test_ffmpeg_failure_names_sample_and_stderr_and_leaves_nothing(source: Path,
         source,
         """
         [samples."bad.mp4"]
-        ffmpeg = ["-f", "lavfi", "-i", "no_such_filter_xyz"]
+        ffmpeg = ["-f", "lavfi", "-i", "testsrc2=no_such_option_xyz=1"]
         """,
     )
     with pytest.raises(ManifestError) as info:
@@ -112,7 +112,23 @@ def test_ffmpeg_failure_names_sample_and_stderr_and_leaves_nothing(source: Path,
     message = str(info.value)
     assert str(manifest.path) in message
     assert "'bad.mp4'" in message and "ffmpeg exited with status" in message
-    assert "no_such_filter_xyz" in message  # from ffmpeg's own stderr
+    assert "no_such_option_xyz" in message  # from ffmpeg's own stderr
     assert "\n" not in message
     assert not (dest / "bad.mp4").exists()
     assert leftovers(dest) == []
+
+
+@needs_ffmpeg
+def test_a_recipe_reads_its_own_file_and_writes_only_its_sample(tmp_path: Path) -> None:
+    """An input file of the manifest's folder is read (through the file
+    protocol, by a media demuxer), into a folder whose name holds a ':'
+    that ffmpeg would otherwise take for a protocol."""
+    source = tmp_path / "src"
+    first = write_manifest(source, f'[samples."tone.wav"]\nffmpeg = {WAV}\n')
+    build_corpus(first, source)
+    dest = tmp_path / "a:b"
+    manifest = write_manifest(source, '[samples."tone.flac"]\n'
+                                      'ffmpeg = ["-i", "tone.wav", "-c:a", "flac"]\n')
+    assert build_corpus(manifest, dest) == [dest / "tone.flac", dest / MANIFEST_NAME]
+    assert (dest / "tone.flac").read_bytes()[:4] == b"fLaC"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a:b", "src"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_pyglet_media import shards
+from pytest_pyglet_media.store import durations
 
 #: sizes chosen so that shard 1 of 2 is the one long sample
 SIZES = {"perfect_long.mp4": 900, "perfect_a.mp4": 300, "defects_b.mp4": 300,
@@ -25,6 +26,24 @@ def test_collect_only_lists_the_shards_samples(mp):
     assert listed[1] == {"perfect_long.mp4"}  # balanced by size, not by count
     assert listed[2] == {"perfect_a.mp4", "defects_b.mp4", "perfect_c.wav"}
     assert not [p for p in mp.samples.iterdir() if p.is_dir()]  # listing creates no session
+
+
+def test_stored_durations_are_written_and_then_balance_the_shards(mp):
+    make(mp)
+    run = mp.run("--mp-store-durations", "--mp-shard=1/2")
+    assert "pyglet-media: shard 1 of 2: 1 sample, 900 bytes, by file size (no " \
+           "samples.durations.json; write it with --mp-store-durations)" in run.out
+    assert "durations samples.durations.json written: 1 sample of this run, 0 others " \
+           "kept" in run.out
+    path = durations.path_in(mp.samples)
+    written = durations.load(path).seconds
+    assert list(written) == ["perfect_long.mp4"] and 0 < written["perfect_long.mp4"] < 60
+    # four samples of one play time: two a shard, though one file is 3x the others' size
+    durations.update_file(path, {sample: 1.5 for sample in SIZES})
+    listed = mp.run("--collect-only", "-q", "--mp-shard=1/2")
+    assert "pyglet-media: shard 1 of 2: 2 samples, 3.0 expected seconds, from " \
+           "samples.durations.json" in listed.out
+    assert len([line for line in listed.out.splitlines() if line.startswith("samples/")]) == 2
 
 
 @pytest.mark.parametrize("xdist", [(), ("-n", "2")], ids=["serial", "xdist"])

@@ -27,6 +27,17 @@ def test_global_timeout_does_not_cut_the_plays_of_a_sample(mp):
     assert text.startswith("a.mp4: the player timed out: still playing at the timeout "
                            "(--mp-timeout 2 s)"), text
     assert "pytest-timeout" not in text
+    # a timeout is said to be one everywhere, never a crash
+    why = "timed out: still playing at the timeout (--mp-timeout 2 s)"
+    assert f"played again after play 1: {why}" in text
+    assert f"RERUN a.mp4: {why}" in run.out
+    assert re.search(r"session testrun_00: 1 sample, 0 perfect, 0 with defects, 1 timed out, "
+                     r"1 timeout retry$", run.out, re.M), run.out
+    summary = run.summary()
+    assert "Samples that always timed out (in every attempt to play)\na.mp4" in summary
+    assert "crashed" not in summary.replace("No sample crashed", "").replace(
+        "Crash retries in this run: 0", "").replace("with no crash", "").replace(
+        "all - no_dbg - crashed", ""), summary
 
 
 def test_pytest_timeout_firing_is_a_timeout_verdict(mp, tmp_path):
@@ -47,7 +58,7 @@ def test_pytest_timeout_firing_is_a_timeout_verdict(mp, tmp_path):
     # no player is left behind, nor a "playing" marker
     assert mp.live_processes_with(str(mp.samples / "a.mp4")) == []
     assert not (mp.samples / "testrun_00" / "dbg" / "a.mp4.playing").exists()
-    assert "Samples that always crashed" in run.summary()  # a timeout, as every timeout
+    assert "Samples that always timed out" in run.summary()  # never "crashed"
 
 
 def test_reruns_do_not_compound_with_the_plugin_retries(mp):

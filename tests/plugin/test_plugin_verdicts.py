@@ -73,6 +73,11 @@ def test_crash_then_play_passes_after_reruns(mp, monkeypatch):
     assert "Samples that always crashed (in every attempt" not in summary
     assert "All samples (finally) got a report with no crash." in summary
     assert (run.recording("a.mp4").parent / "a.mp4.dbg.attempts").read_text() == "3\n"
+    # each retry says why, and only crashes count as crash retries
+    assert run.out.count("RERUN a.mp4: crashed: the player exited with status 1") == 2, run.out
+    assert "Crash retries in this run: 2\n" in summary
+    assert summary.count("\ta.mp4: crashed: the player exited with status 1") == 2, summary
+    assert "1 passed, 2 rerun" in run.out and "2 crash retries" in run.out
 
 
 def test_crashes_beyond_retries_fail(mp, monkeypatch):

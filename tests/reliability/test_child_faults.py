@@ -46,7 +46,7 @@ def test_hang_times_out_and_leaves_no_process(mp, monkeypatch):
     assert int(pid_file.read_text())
     assert mp.live_processes_with(marker) == []
     summary = run.summary()
-    assert "Samples that always crashed (in every attempt to play)\na.mp4\n" in summary
+    assert "Samples that always timed out (in every attempt to play)\na.mp4\n" in summary
 
 
 def test_hang_without_mp_timeout_is_killed_after_the_stall_timeout(mp, monkeypatch):
@@ -104,7 +104,7 @@ def test_play_that_never_ends_times_out_keeping_its_partial_recording(mp, no_int
     events = rec.load(run.recording("inprogress_a.mp4"))
     assert len(events) > 3 and ("p.P.oe",) not in events  # the play in progress
     summary = run.summary()
-    assert "Samples that always crashed (in every attempt to play)\ninprogress_a.mp4\n" in summary
+    assert "Samples that always timed out (in every attempt to play)\ninprogress_a.mp4\n" in summary
     assert "Relevant samples with perfect play: 1 / 1" in summary
     # no player of it is left
     assert mp.live_processes_with(str(mp.samples / "inprogress_a.mp4")) == []

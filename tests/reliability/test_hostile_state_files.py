@@ -55,8 +55,14 @@ def test_state_files_with_hostile_values_name_the_file(session, mpcli, which, wr
     assert len(line) < 400  # never echoes the value
 
 
+_REASONS = b'{"a.mp4": {"attempts": 2, "crashed_attempts": 0, "retry_reasons": REASONS}}'
+
+
 @pytest.mark.parametrize("content", [b'{"a.mp4": {"attempts": "x", "crashed_attempts": 0}}',
-                                     b'{"a.mp4": 3}', b"[1, 2]"])
+                                     b'{"a.mp4": 3}', b"[1, 2]",
+                                     _REASONS.replace(b"REASONS", b'"crashed"'),
+                                     _REASONS.replace(b"REASONS", b'[["crashed", 3]]'),
+                                     _REASONS.replace(b"REASONS", b'[["crashed"]]')])
 def test_retry_state_of_wrong_types(session, mpcli, content):
     session.retry_state.write_bytes(content)
     result = mpcli("summarize", "--samples-dir", session.samples_dir, "--session", "s")

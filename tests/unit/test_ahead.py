@@ -230,3 +230,35 @@ def test_forked_players_start_faster_than_fresh_interpreters():
     forked = Limits.for_process(None, cpus=2, forked=True)
     fresh = Limits.for_process(None, cpus=2, forked=False)
     assert 0 < forked.start_seconds < fresh.start_seconds
+
+
+def test_an_overloaded_replay_waits_for_room_among_the_others_and_goes_first():
+    """replay(room=True): a starts again as soon as the plays running leave
+    its cost free, beside those still running, before any planned play."""
+    plays = Gated()
+    ahead = PlayAhead(plays, cost=lambda s: 0.4, limits=Limits(budget=1.0, max_players=10))
+    ahead.plan(["a", "b", "c"])
+    ahead.fill()
+    assert sorted(ahead.running()) == ["a", "b"]
+    plays.open("a")
+    ahead.take("a")
+    ahead.fill()  # c takes a's place
+    assert sorted(ahead.running()) == ["b", "c"]
+    ahead.plan(["d"])
+    plays.gates["a"] = threading.Event()
+    seen: list[list[str]] = []
+
+    def open_replay_when_it_runs() -> None:
+        while plays.started.count("a") < 2:
+            threading.Event().wait(0.01)
+        seen.append(sorted(ahead.running()))
+        plays.open("a")
+
+    threading.Thread(target=open_replay_when_it_runs, daemon=True).start()
+    threading.Timer(0.1, plays.open, args=("c",)).start()  # room for a, not for d too
+    assert ahead.replay("a", room=True) == "played a"
+    assert seen == [["a", "b"]]  # beside b, which still plays
+    assert plays.started.index("a", 1) < plays.started.index("d")  # a went before d
+    plays.open("b", "d")
+    ahead.take("b")
+    ahead.take("d")

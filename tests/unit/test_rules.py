@@ -98,7 +98,7 @@ def test_every_rule_names_an_event_and_a_described_kind():
 
 def test_every_kind_is_listed_once_with_a_description():
     kinds = ({rule.kind for rule in EVENT_RULES.values()} | {"ended_early"}
-             | set(rules.FILE_KINDS))
+             | set(rules.FILE_KINDS) | {rules.DRIVER_NOT_USED})
     assert set(DEFECT_KINDS) == kinds
     for key, kind in DEFECT_KINDS.items():
         assert kind.key == key and kind.description.strip()

@@ -1,4 +1,5 @@
-"""shards.py and --mp-shard: a deterministic, disjoint, covering split balanced by size."""
+"""shards.py and --mp-shard: a deterministic, disjoint, covering split balanced by
+expected play time (the durations file), else by size."""
 from __future__ import annotations
 
 import random
@@ -7,6 +8,7 @@ import pytest
 
 from pytest_pyglet_media import options, shards
 from pytest_pyglet_media.core.errors import UsageError
+from pytest_pyglet_media.store import durations
 
 
 def resolve(cli=None, ini=None, env=None):
@@ -44,6 +46,70 @@ def test_shard_samples_weighs_files_by_size(tmp_path):
     playlist = ["a.mp4", "b.mp4", "c.mp4", "d.mp4"]
     assert shards.shard_samples(tmp_path, playlist, (1, 2)) == {"a.mp4"}
     assert shards.shard_samples(tmp_path, playlist, (2, 2)) == {"b.mp4", "c.mp4", "d.mp4"}
+
+
+#: six clips of 1.2 s whose sizes differ (one holds a higher bit rate)
+CLIPS = {"a.mp4": 5_000, "b.mp4": 900, "c.mp4": 1_000, "d.mp4": 1_100, "e.mp4": 950,
+         "f.mp4": 1_050}
+
+
+def test_six_equal_clips_split_3_3_by_the_durations_file_and_1_5_without(tmp_path):
+    for name, size in CLIPS.items():
+        (tmp_path / name).write_bytes(b"x" * size)
+    playlist = sorted(CLIPS)
+    by_size = [shards.shard_samples(tmp_path, playlist, (k, 2)) for k in (1, 2)]
+    assert by_size == [{"a.mp4"}, set(playlist) - {"a.mp4"}]  # bytes, as before the file
+    durations.update_file(durations.path_in(tmp_path), {s: 1.2 for s in CLIPS})
+    by_time = [shards.shard_samples(tmp_path, playlist, (k, 2)) for k in (1, 2)]
+    assert [len(p) for p in by_time] == [3, 3] and by_time[0] | by_time[1] == set(playlist)
+    split = shards.plan_for(tmp_path, playlist, 2)
+    assert split.describe(2) == "shard 2 of 2: 3 samples, 3.6 expected seconds, from " \
+                                "samples.durations.json"
+
+
+def test_samples_the_file_does_not_list_are_timed_at_the_median_bytes_per_second():
+    sizes = {"a.mp4": 1000, "b.mp4": 2000, "odd.mp4": 3000, "new.mp4": 4000, "new2.mp4": 500}
+    listed = {"a.mp4": 1.0, "b.mp4": 2.0, "odd.mp4": 30.0, "gone.mp4": 9.0}
+    split = shards.plan(sizes, 2, listed, "samples.durations.json")
+    # rates 1000, 1000 and 100 bytes/s: the median, 1000, ignores the odd file
+    assert split.rate == 1000
+    assert split.weights == {"a.mp4": 1000, "b.mp4": 2000, "odd.mp4": 30000,
+                             "new.mp4": 4000, "new2.mp4": 500}
+    assert split.shards == (("odd.mp4",), ("a.mp4", "b.mp4", "new.mp4", "new2.mp4"))
+    assert split.describe(2) == (
+        "shard 2 of 2: 4 samples, 7.5 expected seconds, from samples.durations.json (2 not "
+        "listed there, estimated from file size at 1000 bytes per second)")
+    # the same inputs in any order: the same split (every CI job agrees)
+    rng = random.Random(3)
+    again = shards.plan(dict(sorted(sizes.items(), key=lambda kv: rng.random())), 2,
+                        dict(sorted(listed.items(), key=lambda kv: rng.random())),
+                        "samples.durations.json")
+    assert again == split
+
+
+def test_a_file_listing_none_of_the_playlist_leaves_the_split_by_size():
+    sizes = {"a.mp4": 300, "b.mp4": 100}
+    split = shards.plan(sizes, 2, {"other.mp4": 4.0}, "samples.durations.json")
+    assert split.by == shards.BY_SIZE and split.shards == (("a.mp4",), ("b.mp4",))
+    assert split.describe(1) == "shard 1 of 2: 1 sample, 300 bytes, by file size " \
+                                "(samples.durations.json lists none of the playlist's samples)"
+    assert shards.plan(sizes, 2).describe(2) == (
+        "shard 2 of 2: 1 sample, 100 bytes, by file size (no samples.durations.json; write "
+        "it with --mp-store-durations)")
+    # seconds cannot be mixed with bytes when no listed sample gives a rate
+    untimed = shards.plan({**sizes, "empty.mp4": 0}, 2, {"empty.mp4": 2.0}, "d.json")
+    assert untimed.by == shards.BY_SIZE and untimed.describe(1).endswith(
+        "(d.json times no sample of known size, so the 2 it does not list cannot be timed)")
+
+
+def test_a_bad_durations_file_stops_the_split_naming_the_file(tmp_path):
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    path = durations.path_in(tmp_path)
+    path.write_text('{"format": "pytest-pyglet-media durations", "version": 1, '
+                    '"samples": {"a.mp4": "long"}}')
+    with pytest.raises(durations.DurationsError, match=f"^{path}: sample 'a.mp4': its play "
+                                                       "time must be a number of seconds"):
+        shards.shard_samples(tmp_path, ["a.mp4"], (1, 2))
 
 
 @pytest.mark.parametrize("value, parsed", [("1/1", (1, 1)), ("2/4", (2, 4)), (" 4/4 ", (4, 4))])
@@ -97,3 +163,12 @@ def test_an_absurd_ci_node_total_is_a_usage_error_naming_the_variables():
     with pytest.raises(UsageError, match="CI_NODE_INDEX and CI_NODE_TOTAL: N, the number of "
                                          "shards, must be at most 1000"):
         options.resolve({}, {}, environ=env)
+
+
+def test_store_durations_is_read_from_the_command_line_only():
+    assert resolve({}, {"mp_store_durations": "true"}, {}).store_durations is False
+    on = resolve({"mp_store_durations": True})
+    options.require_command_line_only(on, ["--mp-store-durations"])
+    with pytest.raises(UsageError, match="^--mp-store-durations is read from the command line "
+                                         "only: .* where it would rewrite the durations file"):
+        options.require_command_line_only(on, [])

@@ -298,6 +298,35 @@ def test_write_timeline_page_passes_the_file_view_on(session_paths, make_play):
                             for t in (TIMELINE, RESCHEDULING, AV_TITLE, FRAMES_TITLE))
 
 
+def test_the_audio_clocks_findings_are_marked_on_the_av_offset_plot(make_play):
+    checks = FileChecks(av_offsets=((0.1, -0.1), (1.5, 0.0), (3.0, 0.05)),
+                        clock_marks=(("audio_late_start", 0.0, 1.2, 0.0, 0.0),
+                                     ("audio_clock_jump", 1.9, 2.0, 1.9, 2.5),
+                                     ("audio_drift", 1.0, 11.0, -0.01, 0.05)))
+    models = embedded_models(timeline.render_page(judge(make_play(30)), "clip.mp4", checks))
+    plot = figures(models)[AV_TITLE]
+
+    (late,) = glyph_sources(models, "VStrip", plot)
+    assert (late["start"], late["end"]) == ([0.0], [1.2])
+    (jump,) = glyph_sources(models, "VSpan", plot)
+    assert jump["at"] == [2.0] and jump["to_clock"] == [2.5]
+    labels = legend_labels(models)
+    assert "audio_late_start: clock standing still" in labels
+    assert "audio_clock_jump (1)" in labels and "audio_drift (+6.0 ms/s)" in labels
+
+
+def test_the_clock_marks_are_the_checks_own(frozen):
+    """The scenario's audio leaps ahead and back (no mp.drv: judged)."""
+    _rec, _ref, checks, page = frozen
+    models = embedded_models(page)
+    plot = figures(models)[AV_TITLE]
+    jumps = [m for m in checks.clock_marks if m[0] == "audio_clock_jump"]
+    assert len(jumps) == checks.counts["audio_clock_jump"]
+    (lines,) = glyph_sources(models, "VSpan", plot)
+    assert lines["at"] == [m[2] for m in jumps]
+    assert not glyph_sources(models, "VStrip", plot)  # no late start
+
+
 # -- the pictures compared ----------------------------------------------------------------
 
 
