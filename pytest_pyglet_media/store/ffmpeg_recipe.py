@@ -21,7 +21,10 @@ would not):
 - no output: the builder adds the one output, the sample's own file;
 - an output format (`-f` after the last input) from the single-file muxers
   below, and no sample name whose extension picks a muxer that writes more
-  files (HLS, DASH playlists).
+  files (HLS, DASH playlists);
+- a `remux` (a second pass: a rotated mp4's display matrix is written only
+  when copying) holds output options alone, read by the same lists: its one
+  input is the first pass's output.
 """
 from __future__ import annotations
 
