@@ -190,14 +190,23 @@ def clips(tmp_path_factory: pytest.TempPathFactory, ffmpeg) -> Path:
 
 @pytest.fixture(scope="session")
 def picture_clips(tmp_path_factory: pytest.TempPathFactory, ffmpeg) -> Path:
-    """Two tiny H.264 clips alike but for the colour matrix they declare:
-    `bt709.mp4` (tagged BT.709, as every HD file is) and `untagged.mp4`.
-    No B-frames: pyglet 2.1.19 shows pictures of B-frame H.264 damaged."""
+    """Tiny H.264 clips alike but for what they say of their pictures:
+    `bt709.mp4` (tagged BT.709, as every HD file is), `bt601.mp4` (tagged
+    BT.601), `untagged.mp4`, `rotated.mp4` (90 degrees in its display
+    matrix), `yuv444.mp4`; and `full_range.avi` (MJPEG, yuvj420p). No
+    B-frames: pyglet 2.1.19 shows pictures of B-frame H.264 damaged."""
     folder = tmp_path_factory.mktemp("picture_clips")
-    recipe = ("-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10:duration=0.3",
-              "-c:v", "libx264", "-preset", "ultrafast", "-bf", "0", "-pix_fmt", "yuv420p")
-    ffmpeg(*recipe, "-colorspace", "bt709", str(folder / "bt709.mp4"))
-    ffmpeg(*recipe, str(folder / "untagged.mp4"))
+    source = ("-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10:duration=0.3")
+    recipe = (*source, "-c:v", "libx264", "-preset", "ultrafast", "-bf", "0")
+    ffmpeg(*recipe, "-pix_fmt", "yuv420p", "-colorspace", "bt709", str(folder / "bt709.mp4"))
+    ffmpeg(*recipe, "-pix_fmt", "yuv420p", "-colorspace", "smpte170m",
+           str(folder / "bt601.mp4"))
+    ffmpeg(*recipe, "-pix_fmt", "yuv420p", str(folder / "untagged.mp4"))
+    ffmpeg(*recipe, "-pix_fmt", "yuv444p", str(folder / "yuv444.mp4"))
+    # FFmpeg 5.1 writes the display matrix only when copying the stream
+    ffmpeg("-i", str(folder / "untagged.mp4"), "-c", "copy", "-metadata:s:v:0", "rotate=90",
+           str(folder / "rotated.mp4"))
+    ffmpeg(*source, "-c:v", "mjpeg", "-pix_fmt", "yuvj420p", str(folder / "full_range.avi"))
     return folder
 
 
