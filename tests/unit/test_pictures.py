@@ -314,3 +314,30 @@ def test_causes_are_looked_for_in_the_first_pictures_that_differ_only():
                       decoded({t: rgb(0) for t in times}, looks))
     assert [c.cause != "" for c in checks.differing] == [True] * jp.MAX_EXPLAINED + \
         [False] * (5 - jp.MAX_EXPLAINED)
+
+
+# -- after the play ------------------------------------------------------------------
+
+
+def test_audio_only_and_cover_art_are_not_compared_and_kept_pictures_never_stay(
+        tmp_path, monkeypatch):
+    from pytest_pyglet_media.play import picture_judging
+    from pytest_pyglet_media.store import picture_reference
+
+    def no_decode(*args, **kwargs):
+        raise AssertionError("FFmpeg asked to decode a file without video")
+
+    monkeypatch.setattr(picture_reference, "reference_pictures", no_decode)
+    recording = tmp_path / "song.mp3.dbg"
+    recording.write_bytes(b"")
+    cover = Reference(duration=1.0, start=0.0, video_index=None, frame_times=(),
+                      streams=(Stream(0, "audio", "mp3", 0.0, 1.0),
+                               Stream(1, "video", "png", 0.0, 1.0, attached_pic=True)))
+    verdict = an.Verdict(an.PERFECT, checked=True, file_checks=FileChecks().to_builtins())
+    for ref in (cover, None):
+        kept = pictures.pictures_beside(recording)
+        pictures.save(kept, [pictures.encode(0.0, W, H, rgba(rgb(1)))])
+        pictures.partial(kept).write_bytes(b"left by a crash")
+        assert picture_judging.judged(verdict, tmp_path / "song.mp3", recording, ref,
+                                      None) == verdict
+        assert not kept.exists() and not pictures.partial(kept).exists()
