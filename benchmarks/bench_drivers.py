@@ -2,6 +2,13 @@
 
     python benchmarks/bench_drivers.py [--drivers silent,openal,pulse] [--repeats 1]
                                        [--players auto] [--timeout 1800] [--keep DIR]
+    python benchmarks/bench_drivers.py --sweep 2,4,8,16 [--copies 16] [--seconds 3]
+
+With --sweep it measures instead how many plays one machine sustains at once
+under each driver before the drivers' own clocks suffer: one clip, copied,
+played with --mp-players=N (no retries) for each N, under each driver; per
+run the plays whose verdict holds a clock defect (audio_late_start,
+audio_clock_jump, audio_drift, av_offset) and those judged overloaded.
 
 The demo corpus (samples.toml, built with FFmpeg into benchmarks/.cache/demo
 at the first run) holds defective and broken samples beside clean ones, so
@@ -151,6 +158,45 @@ def verdicts_beside(one: Run, every: Run, drivers: list[str]) -> list[str]:
     return lines
 
 
+#: the defect kinds a driver's own clock shows (judge/audio_clock.py, file_checks)
+CLOCK_KINDS = ("audio_late_start", "audio_clock_jump", "audio_drift", "av_offset")
+
+
+def sweep_clip(folder: Path, copies: int, seconds: float) -> Path:
+    """`copies` copies of one small H.264 + AAC clip of `seconds`."""
+    folder.mkdir(parents=True)
+    first = folder / "clip_00.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+                    f"testsrc2=size=160x120:rate=25:duration={seconds}", "-f", "lavfi", "-i",
+                    f"sine=frequency=440:duration={seconds}", "-c:v", "libx264", "-bf", "0",
+                    "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(first)], check=True)
+    for n in range(1, copies):
+        shutil.copyfile(first, folder / f"clip_{n:02d}.mp4")
+    return folder
+
+
+def sweep(args: argparse.Namespace, workdir: Path) -> int:
+    """Players at once against each driver's clock: the same clip played
+    `--copies` times with --mp-players=N, for each N, under each driver;
+    how many plays showed a clock defect or were judged overloaded."""
+    samples = sweep_clip(workdir / "sweep", args.copies, args.seconds)
+    print(f"{args.copies} copies of a {args.seconds:g} s 160x120 H.264 + AAC clip; cores {cores()}")
+    print(f"  {'driver':<8}{'players':>8}{'wall s':>8}{'clock':>7}{'overloaded':>11}"
+          f"{'defects':>9}  (plays with a clock defect: {', '.join(CLOCK_KINDS)})")
+    for driver in [d for d in args.drivers.split(",") if d]:
+        for players in [int(n) for n in args.sweep.split(",")]:
+            run = run_pytest(samples, workdir, f"{driver}-{players}",
+                             [f"--mp-audio={driver}", f"--mp-players={players}",
+                              "--mp-retries=0"], args.timeout)
+            clock = sum(1 for f in run.cases.values()
+                        if any(k in f.get("mp_defects", "") for k in CLOCK_KINDS))
+            overloaded = sum(1 for f in run.cases.values() if f.get("mp_verdict") == "overloaded")
+            defects = sum(1 for f in run.cases.values() if f.get("mp_verdict") == "defects")
+            print(f"  {driver:<8}{players:>8}{run.wall_s:>8.1f}{clock:>7}{overloaded:>11}"
+                  f"{defects:>9}", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--drivers", default="silent,openal,pulse")
@@ -159,7 +205,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--players", default="auto", help="--mp-players for both runs")
     parser.add_argument("--timeout", type=float, default=1800.0)
     parser.add_argument("--keep", type=Path, help="work in this new folder and keep it")
+    parser.add_argument("--sweep", help="players at once to try, e.g. 2,4,8,16: measure each "
+                                        "driver's clock against them instead")
+    parser.add_argument("--copies", type=int, default=16, help="--sweep: copies of the clip")
+    parser.add_argument("--seconds", type=float, default=3.0, help="--sweep: the clip's length")
     args = parser.parse_args(argv)
+    if args.sweep:
+        with tempfile.TemporaryDirectory(prefix="bench_drivers_sweep_") as tmp:
+            return sweep(args, Path(tmp))
     drivers = [d for d in args.drivers.split(",") if d]
     corpus = (args.corpus or ensure_demo()).resolve()
     if args.keep:

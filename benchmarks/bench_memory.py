@@ -33,6 +33,7 @@ TARGET_MB = 50.0
 def env_for(out: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not (k.startswith("PYTEST_") or k in ("DISPLAY", "WAYLAND_DISPLAY"))}
+    env.pop("PYTEST_MP_SAMPLES_DIR", None)
     env.pop("pyglet_mp_samples_dir", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(DOUBLES_PARENT), str(HERE), str(ROOT),
                                                       os.environ.get("PYTHONPATH")]))

@@ -96,6 +96,7 @@ def clean_env() -> dict[str, str]:
     import the plugin of this checkout."""
     env = {k: v for k, v in os.environ.items()
            if not (k.startswith("PYTEST_") or k in ("DISPLAY", "WAYLAND_DISPLAY"))}
+    env.pop("PYTEST_MP_SAMPLES_DIR", None)
     env.pop("pyglet_mp_samples_dir", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env

@@ -174,7 +174,7 @@ def _cost(ctx: RunContext, key: str) -> float:
     paths = ctx.session_of(driver)
     try:
         return expected_cost(ctx.samples_dir, sample, paths.recording(sample),
-                             paths.reference(sample), ctx.references)
+                             paths.reference(sample), ctx.references, ctx.settings.timeout)
     except OSError:  # an unreadable store: the play says what is wrong
         return costs.from_reference(None)
 

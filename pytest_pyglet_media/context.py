@@ -19,7 +19,7 @@ from .options import Settings
 from .play import versions
 from .store import manifest as manifest_mod
 from .store import driver_groups, durations, sessions
-from .store.manifest import Manifest
+from .store.manifest import Manifest, SampleSpec
 from .store.sample_selection import SkippedFile
 from .store.stored_references import StoredReferences
 
@@ -58,10 +58,17 @@ class RunContext:
             return ""
         return baseline_mod.shown_name(self.baseline_path, self.samples_dir)
 
-    def baseline_applies(self, sample: str) -> bool:
+    def baseline_applies(self, sample: str, driver: str | None = None) -> bool:
         """samples.toml's expectation wins for its sample; the baseline judges the rest."""
-        spec = self.manifest.expectation(sample) if self.manifest else None
+        spec = self.expectation(sample, driver)
         return self.judged_by_baseline and (spec is None or spec.expect == "pass")
+
+    def expectation(self, sample: str, driver: str | None = None) -> "SampleSpec | None":
+        """samples.toml's entry for a play of `sample` asking for `driver`
+        (an item's own, --mp-drivers; else the first --mp-audio driver)."""
+        if self.manifest is None:
+            return None
+        return self.manifest.expectation(sample, driver or self.settings.audio[0])
 
     #: the folder of the sessions and activation.json (the samples folder by default)
     store_dir: Path | None = None
@@ -92,6 +99,11 @@ class RunContext:
             return self.paths
         return dict(self.driver_sessions)[driver]
 
+    def __post_init__(self) -> None:
+        # the store's reference cache serves every session of the store
+        store = self.store_dir if self.store_dir is not None else self.samples_dir
+        self.references.use_cache_in(sessions.reference_cache_dir(store))
+
     def plays(self, sample: str) -> bool:
         """The sample is in this run's shard (always, without --mp-shard)."""
         return self.shard is None or sample in self.shard
@@ -112,24 +124,26 @@ def _manifest(samples_dir: Path) -> Manifest | None:
 
 
 def new_session_playlist(samples_dir: Path, playlist_file: str | None,
-                         include: Sequence[str] = (), exclude: Sequence[str] = ()
-                         ) -> tuple[list[str], bool]:
+                         include: Sequence[str] = (), exclude: Sequence[str] = (),
+                         recursive: bool = False) -> tuple[list[str], bool]:
     """A new session's samples (from the playlist file, else the implicit
     playlist) and whether it has a playlist of its own."""
     samples, has_playlist, _skipped = new_session_selection(samples_dir, playlist_file,
-                                                            include, exclude)
+                                                            include, exclude, recursive)
     return samples, has_playlist
 
 
 def new_session_selection(samples_dir: Path, playlist_file: str | None,
-                          include: Sequence[str] = (), exclude: Sequence[str] = ()
+                          include: Sequence[str] = (), exclude: Sequence[str] = (),
+                          recursive: bool = False
                           ) -> tuple[list[str], bool, tuple[SkippedFile, ...]]:
     """new_session_playlist, and the files the implicit playlist skipped as
-    not media. A playlist file plays every file it names, media or not: the
+    not media (and the subfolders it did not search: `recursive` searches
+    them). A playlist file plays every file it names, media or not: the
     user chose them."""
     if playlist_file:
         return sessions.read_playlist_file(Path(playlist_file), samples_dir), True, ()
-    selection = sessions.implicit_selection(samples_dir, include, exclude)
+    selection = sessions.implicit_selection(samples_dir, include, exclude, recursive)
     return list(selection.samples), False, selection.skipped
 
 
@@ -205,9 +219,12 @@ def _require_writable_folder(folder: Path) -> None:
 
 def folders(settings: Settings) -> tuple[Path, Path]:
     """The samples folder and the store folder (the samples folder by default)."""
-    samples_dir = sessions.resolve_samples_dir(settings.samples_dir, source="--mp-samples-dir")
+    samples_dir = sessions.resolve_samples_dir(
+        settings.samples_dir,
+        source=f"--mp-samples-dir (or mp_samples_dir, {sessions.SAMPLES_DIR_ENV})")
     store_dir = sessions.resolve_store_dir(settings.store, samples_dir,
-                                        source="--mp-store (or mp_store, PYTEST_MP_STORE)")
+                                           source=f"--mp-store (or mp_store, "
+                                                  f"{sessions.STORE_DIR_ENV})")
     return samples_dir, store_dir
 
 
@@ -280,8 +297,9 @@ def _prepare(settings: Settings, *, collect_only: bool) -> RunContext:
                           manifest, paths, baseline=baseline, baseline_path=baseline_path,
                           store_dir=store_dir)
     samples, has_playlist, skipped = new_session_selection(
-        samples_dir, settings.playlist, settings.include, settings.exclude)
-    left_out = () if has_playlist else tuple(sessions.left_out_samples(samples_dir))
+        samples_dir, settings.playlist, settings.include, settings.exclude, settings.recursive)
+    left_out = () if has_playlist else tuple(sessions.left_out_samples(samples_dir,
+                                                                       settings.recursive))
     if collect_only:
         return RunContext(settings, samples_dir, tuple(samples), manifest, None, left_out,
                           skipped=skipped, baseline=baseline, baseline_path=baseline_path,
@@ -306,7 +324,7 @@ def _for_worker(settings: Settings, session_name: str | None) -> RunContext:
     baseline, baseline_path = load_baseline(settings, samples_dir)
     if session_name is None:  # collect-only on the controller
         samples, _ = new_session_playlist(samples_dir, settings.playlist, settings.include,
-                                          settings.exclude)
+                                          settings.exclude, settings.recursive)
         return RunContext(settings, samples_dir, tuple(samples), manifest, None,
                           baseline=baseline, baseline_path=baseline_path, store_dir=store_dir)
     paths = sessions.open_session(samples_dir, session_name, store_dir)

@@ -25,6 +25,7 @@ from .play.playback import Attempt, play_limit, play_with_retries
 from .report import text_reports
 from .store import play_marker
 from .store import sessions
+from .store.manifest import sample_markers
 
 ITEM_NAME = "play"
 #: how pytest-timeout's failure starts (pytest_timeout.PYTEST_FAILURE_MESSAGE)
@@ -58,17 +59,57 @@ class NotPlayed(Exception):
 
 
 class SamplesDir(pytest.Directory):
-    """The samples folder: yields the session playlist, never its subfolders."""
+    """The samples folder: yields the session playlist, never its other
+    subfolders. A sample in a subfolder (--mp-recursive) is collected under
+    a SampleFolder, as pytest collects a test folder, so that `samples/live`
+    and `samples/live/concert.mkv::play` select it."""
 
     def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
         ctx = self.config.stash[RUN_CONTEXT]
+        order = self.config.stash.get(PLAY_ORDER, None) or play_order(ctx)
         folder = folder_nodeid(self.path, self.config.rootpath)
-        for sample in self.config.stash.get(PLAY_ORDER, None) or play_order(ctx):
-            if not ctx.plays(sample):  # another shard's (--mp-shard)
-                continue
-            yield SampleFile.from_parent(
-                self, path=ctx.samples_dir / sample,
-                nodeid=None if folder is None else f"{folder}/{sample}")
+        return _collect_level(self, [s for s in order if ctx.plays(s)], "", folder)
+
+
+class SampleFolder(pytest.Directory):
+    """A subfolder of the samples folder holding samples of the playlist."""
+
+    def __init__(self, *, samples: list[str], prefix: str, folder: str | None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._samples = samples
+        self._prefix = prefix
+        self._folder = folder
+
+    def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
+        return _collect_level(self, self._samples, self._prefix, self._folder)
+
+
+def _collect_level(parent: pytest.Directory, samples: list[str], prefix: str,
+                   folder: str | None) -> list[pytest.Item | pytest.Collector]:
+    """The samples of one folder and its subfolders (named `prefix` + ...),
+    in play order: a subfolder where its first sample plays. `folder`: the
+    samples folder's node id outside the rootdir (folder_nodeid), else None."""
+    ctx = parent.config.stash[RUN_CONTEXT]
+    nodes: list[pytest.Item | pytest.Collector] = []
+    subfolders: dict[str, list[str]] = {}
+
+    def nodeid(name: str) -> str | None:
+        return None if folder is None else f"{folder}/{name}"
+
+    for sample in samples:
+        sub, sep, _rest = sample[len(prefix):].partition("/")
+        if not sep:
+            nodes.append(SampleFile.from_parent(parent, path=ctx.samples_dir / sample,
+                                                nodeid=nodeid(sample)))
+            continue
+        if sub not in subfolders:
+            subfolders[sub] = []
+            nodes.append(SampleFolder.from_parent(
+                parent, path=ctx.samples_dir / (prefix + sub), samples=subfolders[sub],
+                prefix=f"{prefix}{sub}/", folder=folder, nodeid=nodeid(prefix + sub)))
+        subfolders[sub].append(sample)
+    return nodes
 
 
 def item_name(driver: str | None) -> str:
@@ -90,8 +131,9 @@ class SampleFile(pytest.File):
             # --reruns would multiply them and rerun unplayable files. Its
             # marker wins over --reruns (not over --force-reruns).
             item.add_marker(pytest.mark.flaky(reruns=0))
-        spec = self.config.stash[RUN_CONTEXT].manifest
-        expectation = spec.expectation(self.path.name) if spec else None
+        expectation = self.config.stash[RUN_CONTEXT].expectation(sample_name(self), driver)
+        for marker in sample_markers(expectation) if expectation is not None else ():
+            item.add_marker(marker)  # samples.toml's (manifest_markers.py)
         if expectation is not None and expectation.expect != "pass":
             item.add_marker(pytest.mark.xfail(
                 reason=f"{expectation.expect}: {expectation.reason}",
@@ -110,6 +152,12 @@ PLAY_TIME = pytest.StashKey[float]()
 PLAYER_OUTPUT = "[the player's stdout and stderr, last lines]"
 
 
+def sample_name(node: pytest.Node) -> str:
+    """The sample of a node: its path relative to the samples folder, with
+    '/' (`live/concert.mkv` in a subfolder)."""
+    return node.path.relative_to(node.config.stash[RUN_CONTEXT].samples_dir).as_posix()
+
+
 class DriverNotUsed(Exception):
     """The item names an audio driver (--mp-drivers) and pyglet played with
     another: never a pass, never an expected failure."""
@@ -124,7 +172,7 @@ class SampleItem(pytest.Item):
 
     @property
     def sample(self) -> str:
-        return self.path.name
+        return sample_name(self)
 
     @property
     def label(self) -> str:
@@ -182,7 +230,7 @@ class SampleItem(pytest.Item):
     def _failure(self, ctx: RunContext, outcome: str, message: str) -> Exception:
         """SampleFailed, which samples.toml's expectation may mark xfail, when the
         outcome is one the expectation names; else a failure it cannot excuse."""
-        spec = ctx.manifest.expectation(self.sample) if ctx.manifest else None
+        spec = ctx.expectation(self.sample, self.driver)
         if spec is None or spec.expect == "pass" or outcome in EXCUSED_BY[spec.expect]:
             return SampleFailed(message)
         return NotTheExpectedFailure(
@@ -228,7 +276,7 @@ class SampleItem(pytest.Item):
         now = bl.entry_of(result.outcome, result.verdict.counts)
         base = bl.entry_for(ctx.baseline, self.sample, self.driver)
         self._record(baseline_properties(base, now))
-        if not ctx.baseline_applies(self.sample):
+        if not ctx.baseline_applies(self.sample, self.driver):
             if result.outcome != an.PERFECT:
                 raise self._failure(ctx, result.outcome, _message(self.label, last, result))
             return

@@ -14,7 +14,7 @@ facts where each junit family allows them, failure text for every --tb style.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Collection
 
 import pytest
 from _pytest._code.code import ExceptionChainRepr, ReprEntry, ReprFileLocation, ReprTraceback
@@ -53,10 +53,14 @@ def _logxml(config: pytest.Config) -> Any:
     return config.stash.get(xml_key, None)
 
 
-def split_nodeid(nodeid: str, item_name: str) -> tuple[str, str] | None:
+def split_nodeid(nodeid: str, item_name: str, samples: Collection[str] = ()
+                 ) -> tuple[str, str] | None:
     """`samples/clip.mp4::play` -> ("samples", "clip.mp4"), and an item per
     driver (--mp-drivers) `samples/clip.mp4::play[pulse]` -> ("samples",
-    "clip.mp4[pulse]"): a row per driver, named so; None for other items."""
+    "clip.mp4[pulse]"): a row per driver, named so; None for other items.
+    A sample in a subfolder (--mp-recursive, one of `samples`) keeps its whole
+    name: `samples/live/a.mp4::play` -> ("samples", "live/a.mp4"), so that
+    live/a.mp4 and studio/a.mp4 stay two rows with their own properties."""
     path, sep, name = nodeid.rpartition("::")
     if not sep or "::" in path:
         return None
@@ -66,6 +70,10 @@ def split_nodeid(nodeid: str, item_name: str) -> tuple[str, str] | None:
         driver = name[len(item_name):]
     else:
         return None
+    nested = [s for s in samples if "/" in s and (path == s or path.endswith("/" + s))]
+    if nested:
+        sample = max(nested, key=len)
+        return path[:-len(sample)].rstrip("/"), sample + driver
     folder, _, sample = path.rpartition("/")
     return folder, sample + driver
 
@@ -73,17 +81,20 @@ def split_nodeid(nodeid: str, item_name: str) -> tuple[str, str] | None:
 class JunitRows:
     """The controller's junit rows for samples (registered with the plugin)."""
 
-    def __init__(self, config: pytest.Config, item_name: str, samples_folder: str) -> None:
+    def __init__(self, config: pytest.Config, item_name: str, samples_folder: str,
+                 samples: Collection[str] = ()) -> None:
         self.config = config
         self.item_name = item_name
         self.samples_folder = samples_folder
+        #: the playlist: names a sample in a subfolder whole (split_nodeid)
+        self.samples = frozenset(samples)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         xml = _logxml(self.config)
         if xml is None:
             return
-        names = split_nodeid(report.nodeid, self.item_name)
+        names = split_nodeid(report.nodeid, self.item_name, self.samples)
         if names is None:
             return
         folder, sample = names

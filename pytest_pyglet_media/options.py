@@ -19,8 +19,9 @@ from .core.errors import UsageError
 from .play.defaults import (DEFAULT_PICTURES, DEFAULT_PLAYER, DEFAULT_SPAWN, PICTURE_MODES,
                             SPAWN_METHODS)
 from .play.timeouts import STALL_TIMEOUT
+from .core.setting_names import AUDIO_DRIVERS, DEPRECATED_ENV, SAMPLES_DIR_ENV, STORE_DIR_ENV
 
-KNOWN_AUDIO_DRIVERS = ("silent", "openal", "pulse", "xaudio2", "directsound")
+KNOWN_AUDIO_DRIVERS = AUDIO_DRIVERS
 #: the drivers pyglet has on each platform (pyglet.media.drivers): asking for
 #: another can only end in pyglet's silent fallback, so it is refused first
 PLATFORM_AUDIO_DRIVERS = {"linux": ("silent", "openal", "pulse"),
@@ -66,6 +67,8 @@ class Settings:
     #: globs on sample names forced into / out of the implicit playlist
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    #: search the samples folder's subfolders too (sample names `live/concert.mkv`)
+    recursive: bool = False
 
     @property
     def active(self) -> bool:
@@ -208,6 +211,8 @@ class OptionSpec:
     #: what a command-line-only switch would do if left on in PYTEST_ADDOPTS
     #: or an ini addopts line ("rewrite the baseline ..."), for its refusal
     left_on_would: str = ""
+    #: a former name of `env`, still read (after it) with a warning for a release
+    old_env: str | None = None
 
     @property
     def ini(self) -> str:
@@ -217,11 +222,12 @@ class OptionSpec:
 OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("samples_dir", "--mp-samples-dir",
                "folder of media samples; turns the plugin on (one test per sample)",
-               _text, metavar="DIR"),
+               _text, env=SAMPLES_DIR_ENV, metavar="DIR"),
     OptionSpec("store", "--mp-store",
                "folder the sessions and activation.json are kept in (created when missing; "
                "default: the samples folder), so a read-only or shared samples folder works",
-               _text, env="PYTEST_MP_STORE", metavar="DIR"),
+               _text, env=STORE_DIR_ENV, metavar="DIR",
+               old_env=DEPRECATED_ENV[STORE_DIR_ENV]),
     OptionSpec("session", "--mp-session",
                "session to record into (created when new); default: the active "
                "session, else a new testrun_NN", _text, metavar="NAME"),
@@ -282,6 +288,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("exclude", "--mp-exclude", "file name patterns (comma or space separated) "
                "never played, media or not (they win over --mp-include); new sessions "
                "without a playlist", _patterns, env="PYTEST_MP_EXCLUDE", metavar="GLOBS"),
+    OptionSpec("recursive", "--mp-recursive", "search the samples folder's subfolders too "
+               "(samples named live/concert.mkv); without it each subfolder is listed as not "
+               "searched; new sessions without a playlist", _flag, env="PYTEST_MP_RECURSIVE",
+               is_flag=True),
     # Command line only: left on in an ini file or a CI environment, it would
     # pass every regression and rewrite the baseline on every run.
     OptionSpec("baseline_update", "--mp-baseline-update", "write the defect counts of every "
@@ -329,6 +339,8 @@ def resolve(option_values: Mapping[str, Any], ini_values: Mapping[str, Any],
             (None if spec.cli_only else ini_values.get(spec.ini),
              f"{spec.ini} in {inifile or 'the ini file'}"),
             (environ.get(spec.env) if spec.env else None, f"environment variable {spec.env}"),
+            (environ.get(spec.old_env) if spec.old_env else None,
+             f"environment variable {spec.old_env}"),
         ]
         for raw, source in candidates:
             if raw is None or (isinstance(raw, str) and raw == "" and "command" not in source):
@@ -352,6 +364,36 @@ def resolve(option_values: Mapping[str, Any], ini_values: Mapping[str, Any],
         if values.get(field) is not None:
             values[field] = str(Path(values[field]).expanduser())
     return Settings(**values)
+
+
+def from_environment(field: str, environ: Mapping[str, str] | None = None) -> Any:
+    """One setting as its environment variable gives it (None: not set), for
+    `pyglet-mp`, which reads the same variables as the plugin."""
+    spec = next(spec for spec in OPTIONS if spec.field == field)
+    raw = (os.environ if environ is None else environ).get(spec.env or "")
+    if not raw:
+        return None
+    try:
+        return spec.parse(raw)
+    except ValueError as exc:
+        raise UsageError(f"bad value {raw!r} from environment variable {spec.env}: {exc}") \
+            from None
+
+
+def deprecated_names_in(environ: Mapping[str, str]) -> list[str]:
+    """A warning for each former variable name set in `environ` (old_env).
+
+    The samples folder's former `pyglet_mp_samples_dir` is never read by
+    pytest: set for the CLI, it would turn every pytest run into a media run.
+    """
+    notes = []
+    for spec in OPTIONS:
+        if spec.old_env and environ.get(spec.old_env):
+            notes.append(f"{spec.old_env} is ignored: {spec.env} is set too"
+                         if environ.get(spec.env) else
+                         f"{spec.old_env} is deprecated and will not be read after the next "
+                         f"release; set {spec.env} instead (pyglet-mp reads it too)")
+    return notes
 
 
 def _check_drivers(values: Mapping[str, Any], given: Mapping[str, str],

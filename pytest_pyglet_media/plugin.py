@@ -51,7 +51,7 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = _settings(config)
         if not settings.active:
             return
-        from . import collection_paths, context, items, junit, sound
+        from . import collection_paths, context, items, junit, manifest_markers, sound
         from .play import ffmpeg_check
         from .reporter import SessionReporter
         from .store import session_owner
@@ -61,22 +61,28 @@ def pytest_configure(config: pytest.Config) -> None:
             return  # explicit paths none of which reaches the samples: plugin idle
         if workerinput is not None:
             ctx = context.for_worker(settings, workerinput.get(WORKER_SESSION_KEY))
+            manifest_markers.register(config, ctx.manifest)
             if workerinput.get(WORKER_ORDER_KEY) is not None:
                 config.stash[items.PLAY_ORDER] = tuple(workerinput[WORKER_ORDER_KEY])
         else:
             options.require_command_line_only(settings, config.invocation_params.args)
-            if settings.player == options.DEFAULT_PLAYER and not config.option.collectonly:
+            _warn_deprecated_names(config)
+            # `pytest --markers` lists samples.toml's markers and plays nothing:
+            # like --collect-only, it creates no session
+            listing = config.option.collectonly or bool(getattr(config.option, "markers", False))
+            if settings.player == options.DEFAULT_PLAYER and not listing:
                 ffmpeg_check.require_ffmpeg()  # one clear error before anything plays
                 # before any worker, fork server or player: they inherit its address
                 sound.provide(config, settings.drivers or settings.audio)
-            ctx = context.prepare(settings, collect_only=config.option.collectonly)
-            if ctx.paths is not None and not config.option.collectonly:
+            ctx = context.prepare(settings, collect_only=listing)
+            _register_markers(config, ctx)
+            if ctx.paths is not None and not listing:
                 config.stash[OWNER] = session_owner.claim(ctx.paths)
             _warn_left_out(config, ctx)
             config.stash[items.PLAY_ORDER] = play_order = items.play_order(ctx)
             config.pluginmanager.register(SessionReporter(ctx), "pyglet-media-reporter")
             config.pluginmanager.register(
-                junit.JunitRows(config, items.ITEM_NAME, ctx.samples_dir.name),
+                junit.JunitRows(config, items.ITEM_NAME, ctx.samples_dir.name, ctx.playlist),
                 "pyglet-media-junit")
             if config.pluginmanager.hasplugin("xdist"):
                 config.pluginmanager.register(_XdistHooks(ctx, play_order), "pyglet-media-xdist")
@@ -163,6 +169,19 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         return (yield)
 
 
+def _register_markers(config: pytest.Config, ctx: "context.RunContext") -> None:
+    """samples.toml's markers (manifest_markers.py); a refusal keeps no
+    session this run created."""
+    from . import manifest_markers
+
+    try:
+        manifest_markers.register(config, ctx.manifest)
+    except MediaTestError:
+        if ctx.created and ctx.paths is not None:
+            shutil.rmtree(ctx.paths.session_dir, ignore_errors=True)
+        raise
+
+
 def _warn_left_out(config: pytest.Config, ctx: "context.RunContext") -> None:
     """A warning per file left out of a new session's playlist.
 
@@ -180,23 +199,33 @@ def _warn_left_out(config: pytest.Config, ctx: "context.RunContext") -> None:
             raise pytest.UsageError(f"{message} (an error under -W error)") from None
 
 
+def _warn_deprecated_names(config: pytest.Config) -> None:
+    """A former environment variable name still read (options.old_env) is
+    named once, as pytest names its own deprecations."""
+    for note in options.deprecated_names_in(os.environ):
+        try:
+            config.issue_config_time_warning(pytest.PytestDeprecationWarning(note), stacklevel=2)
+        except pytest.PytestWarning:
+            raise pytest.UsageError(f"{note} (an error under -W error)") from None
+
+
 def _say_skipped(config: pytest.Config, ctx: "context.RunContext") -> None:
     """One line for every file the implicit playlist skipped as not media:
     the summary lists them (a warning each would bury the run's own)."""
+    from .store import sample_selection
+
     if not ctx.skipped:
         return
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is None:
         return
-    count = len(ctx.skipped)
     where = (f"the summary {ctx.paths.special_report('summary')}" if ctx.paths is not None
              else "the summary of the run that creates the session")
-    noun = "file" if count == 1 else "files"
-    reporter.write_line(f"pyglet-media: {count} {noun} skipped as not media, see {where} "
-                        "(--mp-include / --mp-exclude steer it)")
+    reporter.write_line(f"pyglet-media: {sample_selection.skipped_counts(ctx.skipped)}, "
+                        f"see {where} (--mp-include / --mp-exclude steer it)")
 
 
-def _say_shard(config: pytest.Config, ctx: context.RunContext) -> None:
+def _say_shard(config: pytest.Config, ctx: "context.RunContext") -> None:
     """Which shard this job plays and how the split weighed it (--collect-only
     too), said by the controller only: a CI log shows what each job took."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")

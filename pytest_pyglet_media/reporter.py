@@ -85,7 +85,10 @@ class SessionReporter:
         """pytest-xdist: the worker playing `crashitem` died under it."""
         path, _, name = crashitem.partition("::")
         driver = name[len("play["):-1] if name.startswith("play[") else None
-        self.lost.add(bl.driver_key(Path(path).name, driver))
+        # the sample is the path's end: its file name, or `live/concert.mkv`
+        named = [s for s in self.ctx.playlist if path == s or path.endswith("/" + s)]
+        self.lost.add(bl.driver_key(max(named, key=len) if named else Path(path).name,
+                                    driver))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -122,13 +125,17 @@ class SessionReporter:
             or bool(session.shouldfail)
         settings = self.ctx.settings
         try:
+            # `pyglet-mp summarize` shows the same baseline section and column
+            sessions.save_baseline_used(paths, self.ctx.baseline_path
+                                        if self.ctx.judged_by_baseline else None)
             other = sessions.open_session(paths.samples_dir, settings.compare, paths.store) \
                 if settings.compare else None
             top_results, top_lost = self._write_driver_groups(session.config, interrupted)
             self.written = write_session_reports(
                 paths, top_results, interrupted=interrupted, plots=settings.plots,
                 compare_with=other, lost=top_lost,
-                expectations=expected_failures(self.ctx.manifest),
+                expectations=expected_failures(
+                    self.ctx.manifest, None if self.ctx.drivers else settings.audio[0]),
                 baseline=self._baseline(), baseline_updated=settings.baseline_update,
                 references=self.ctx.references, sound_server=sound.described(session.config))
         except MediaTestError as exc:
@@ -171,7 +178,7 @@ class SessionReporter:
                     if label.endswith(f"[{driver}]")}
             write_session_reports(
                 group, results, interrupted=interrupted, plots=ctx.settings.plots, lost=lost,
-                expectations=expected_failures(ctx.manifest),
+                expectations=expected_failures(ctx.manifest, driver),
                 baseline=None if baseline is None else bl.for_driver(
                     baseline, driver, sessions.session_playlist(group)),
                 baseline_updated=ctx.settings.baseline_update, references=ctx.references,

@@ -78,7 +78,9 @@ class MediaRun:
         return self.result.parseoutcomes()
 
     def sessions(self) -> list[str]:
-        return sorted(p.name for p in self.samples.iterdir() if p.is_dir())
+        # hidden folders are the store's own (its reference cache), not sessions
+        return sorted(p.name for p in self.samples.iterdir()
+                      if p.is_dir() and not p.name.startswith("."))
 
     def session_dir(self, name: str = "testrun_00") -> Path:
         return self.samples / name

@@ -65,6 +65,9 @@ def build_corpus(
             continue
         if spec.ffmpeg is not None and ffmpeg_path is None:
             ffmpeg_path = find_ffmpeg(ffmpeg)
+        # a sample in a subfolder (`live/a.mp4`, --mp-recursive): its name
+        # holds no '..' (names.sample_name_problem), so the folder is in dest
+        target.parent.mkdir(parents=True, exist_ok=True)
         build_sample(manifest, spec, target, ffmpeg_path)
         _note(written, target, on_built)
     copied = copy_manifest(manifest, dest, force=force)

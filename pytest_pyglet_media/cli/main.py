@@ -15,11 +15,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .. import __version__, context
+from .. import __version__, context, options
 from ..core import atomic
 from ..core.errors import MediaTestError, UsageError
 from ..core.names import MANIFEST_NAME, counted
 from ..judge import analysis as an
+from ..judge import baseline as bl
 from ..judge import comparison
 from ..play.runner import DEFAULT_PLAYER
 from ..report import text_reports
@@ -36,6 +37,7 @@ from ..report.session_writer import (
 )
 from ..store import manifest as manifest_mod
 from ..store import sessions
+from ..store import sample_selection
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PROTECT_TARGETS = {"raw": ("protect_raw_data",), "reports": ("protect_reports",),
@@ -73,16 +75,21 @@ def _active(args: argparse.Namespace, other_way: str = "") -> sessions.SessionPa
     return sessions.open_session(samples_dir, name, store_dir)
 
 
+def _recursive(args: argparse.Namespace) -> bool:
+    """--recursive, else the environment variable pytest reads (PYTEST_MP_RECURSIVE)."""
+    return bool(args.recursive or options.from_environment("recursive"))
+
+
 def _create(samples_dir: Path, name: str | None, playlist: str | None,
-            store_dir: Path | None = None) -> sessions.SessionPaths:
-    samples, has_playlist, skipped = context.new_session_selection(samples_dir, playlist)
+            store_dir: Path | None = None, recursive: bool = False) -> sessions.SessionPaths:
+    samples, has_playlist, skipped = context.new_session_selection(
+        samples_dir, playlist, recursive=recursive)
     paths = context.create_session(samples_dir, name, samples, has_playlist,
                                    manifest_mod.load_manifest(samples_dir), DEFAULT_PLAYER,
                                    store_dir, skipped=skipped)
     if skipped:
-        print(f"note: {len(skipped)} file{'s' if len(skipped) != 1 else ''} skipped as not "
-              f"media; the session's summary ({paths.special_report('summary').name}) will "
-              "list them", file=sys.stderr)
+        print(f"note: {sample_selection.skipped_counts(skipped)}; the session's summary "
+              f"({paths.special_report('summary').name}) will list them", file=sys.stderr)
     return paths
 
 
@@ -107,9 +114,10 @@ def run_pytest(paths: sessions.SessionPaths, extra: Sequence[str] = ()) -> int:
 
 def cmd_new(args: argparse.Namespace) -> int:
     samples_dir, store_dir = _folders(args)
-    paths = _create(samples_dir, args.session, args.playlist, store_dir)
+    recursive = _recursive(args)
+    paths = _create(samples_dir, args.session, args.playlist, store_dir, recursive)
     if not args.playlist:
-        for note in sessions.left_out_samples(samples_dir):
+        for note in sessions.left_out_samples(samples_dir, recursive):
             print(f"note: not a sample, left out of the playlist: {note}", file=sys.stderr)
     sessions.set_active_session(store_dir, paths.name)
     print(f"created session {paths.name} in {store_dir} "
@@ -206,14 +214,42 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     if not sessions.load_configuration(paths).reports_writable:
         raise CommandError(f"session {paths.name} protects its reports (protect_reports in "
                            f"{paths.configuration}); set dev_debug to true there to rewrite them")
+    baseline = _baseline_of(paths, args.baseline)
     try:
-        written = write_session_reports(paths, {}, expectations=_expectations(paths.samples_dir))
+        written = write_session_reports(paths, {}, expectations=_expectations(paths.samples_dir),
+                                        baseline=baseline)
     except OSError as exc:
         problem = f"cannot write {exc.filename or paths.reports_dir}: {exc.strerror or exc}"
         withdrawn = withdraw_stale_reports(paths, problem)
         raise CommandError(f"{problem}; {withdrawn}" if withdrawn else problem) from None
     print(f"wrote {written.summary_path}")
     return EXIT_OK
+
+
+def _baseline_of(paths: sessions.SessionPaths, given: str | None) -> bl.Baseline | None:
+    """The baseline summarize shows: --baseline FILE, else the one the
+    session's run used (remembered in the session), else for a session older
+    than that record, samples.baseline.json of the samples folder if any."""
+    if given is not None:
+        path = Path(given).expanduser()
+        if not path.is_file():
+            raise CommandError(f"--baseline {given[:120]!r}: no such file")
+    else:
+        used = sessions.load_baseline_used(paths)
+        if used is None:
+            return None
+        if used == sessions.BASELINE_NOT_RECORDED:
+            path = bl.resolve_path(paths.samples_dir, None)
+            if not path.is_file():
+                return None
+        else:
+            path = Path(used)
+            if not path.is_file():
+                print(f"pyglet-mp: warning: the baseline {path} session {paths.name}'s run "
+                      "used is gone; its section is left out (name one with --baseline)",
+                      file=sys.stderr)
+                return None
+    return bl.load(path, shown=bl.shown_name(path, paths.samples_dir))
 
 
 def _expectations(samples_dir: Path) -> dict[str, str]:
@@ -249,7 +285,7 @@ def cmd_run_test_suite(args: argparse.Namespace) -> int:
     samples_dir = _suite_folder(args)
     if samples_dir is not None:
         _, store_dir = _folders(args, samples_dir)
-        paths = _create(samples_dir, None, None, store_dir)
+        paths = _create(samples_dir, None, None, store_dir, _recursive(args))
         print(f"created session {paths.name} in {store_dir}")
     else:
         paths = _active(args, ", or name the folder to play whole: "
@@ -442,17 +478,31 @@ def cmd_merge(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_prune(args: argparse.Namespace) -> int:
-    from . import prune
-
+def _prune_limits(args: argparse.Namespace, parse_age: Callable[[str], float]
+                  ) -> tuple[int, float | None]:
+    """--keep N (default 1: the newest always stays) and --older-than AGE; one needed."""
+    if args.keep is None and args.older_than is None:
+        raise CommandError("say what to prune: --keep N (keep the N newest, remove older "
+                           "repeats), --older-than AGE (remove older runs), or both")
     try:
-        keep = int(args.keep)
+        keep = 1 if args.keep is None else int(args.keep)
     except ValueError:
         keep = -1
     if keep < 0:
         raise CommandError(f"--keep {args.keep[:40]!r} must be a whole number, 0 or more")
+    try:
+        older_than = None if args.older_than is None else parse_age(args.older_than)
+    except ValueError as exc:
+        raise CommandError(f"--older-than {args.older_than[:40]!r}: {exc}") from None
+    return keep, older_than
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from . import prune
+
+    keep, older_than = _prune_limits(args, prune.parse_age)
     samples_dir, store_dir = _folders(args)
-    decisions = prune.plan(samples_dir, store_dir, keep)
+    decisions = prune.plan(samples_dir, store_dir, keep, older_than)
     removed = 0
     for decision in decisions:
         if not decision.remove:
@@ -464,7 +514,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
             prune.remove(sessions.SessionPaths(samples_dir, decision.name,
                                             None if store_dir == samples_dir else store_dir))
         removed += 1
-        print(f"{verb} {decision.name}: same verdicts as {decision.why}")
+        print(f"{verb} {decision.name}: {decision.why}")
     if not removed:
         print(f"nothing to prune in {store_dir}")
     return EXIT_OK
@@ -494,8 +544,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "unbundle": (cmd_unbundle, "restore a session archive into the store folder (default: the samples folder)"),
     "merge": (cmd_merge, "merge sessions or bundles of shards (--mp-shard) into one new "
                          "session, with its reports"),
-    "prune": (cmd_prune, "remove testrun_NN sessions, beyond the N newest, whose verdicts "
-                         "repeat a newer one's"),
+    "prune": (cmd_prune, "remove testrun_NN sessions, beyond the N newest by creation, "
+                         "whose verdicts repeat a newer one's, or older than an age"),
 }
 
 
@@ -538,6 +588,10 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["new"].add_argument("session", metavar="SESSION")
     parsers["new"].add_argument("playlist", metavar="PLAYLIST", nargs="?",
                                 help="file naming one sample a line ('#' comments)")
+    for name in ("new", "run-test-suite"):
+        parsers[name].add_argument("--recursive", action="store_true",
+                                   help="search the samples folder's subfolders too "
+                                        "(samples named live/concert.mkv)")
     parsers["activate"].add_argument("session", metavar="SESSION")
     parsers["protect"].add_argument("target", nargs="?", default="all",
                                     choices=sorted(PROTECT_TARGETS),
@@ -554,6 +608,9 @@ def build_parser() -> argparse.ArgumentParser:
                  "compare", "timeline", "plot"):
         parsers[name].add_argument("--session", metavar="SESSION",
                                    help="work on this session instead of the active one")
+    parsers["summarize"].add_argument("--baseline", metavar="FILE",
+                                      help="baseline file shown beside the counts (default: "
+                                           "the one the session's run used)")
     parsers["report"].add_argument("sample", metavar="SAMPLE")
     parsers["report"].add_argument("report_name", metavar="REPORT",
                                    choices=sorted(text_reports.AVAILABLE_REPORTS),
@@ -586,8 +643,14 @@ def build_parser() -> argparse.ArgumentParser:
                                        "playlists; each sample's versions are kept")
     parsers["merge"].add_argument("--plots", choices=("failed", "all", "none"),
                                   default="failed", help="timeline pages to write")
-    parsers["prune"].add_argument("--keep", metavar="N", required=True,
-                                  help="testrun_NN sessions always kept, newest first")
+    parsers["prune"].add_argument("--keep", metavar="N",
+                                  help="testrun_NN sessions always kept, newest first by "
+                                       "creation (the newest always is); older ones that "
+                                       "repeat a newer one's verdicts are removed")
+    parsers["prune"].add_argument("--older-than", metavar="AGE",
+                                  help="remove testrun_NN sessions created more than AGE "
+                                       "ago (12h, 7d, 2w; a bare number is days), whatever "
+                                       "their verdicts")
     parsers["prune"].add_argument("--dry-run", action="store_true",
                                   help="print what would be removed, remove nothing")
     for name in ("playmany", "run-test-suite"):
@@ -619,6 +682,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.store = args.global_store
     if extra is not None:
         args.pytest_args = [*args.pytest_args, *extra]
+    for note in sessions.deprecated_environment():
+        print(f"pyglet-mp: warning: {note}", file=sys.stderr)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

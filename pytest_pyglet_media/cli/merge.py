@@ -264,8 +264,12 @@ def _write(staged: sessions.SessionPaths, sources: list[_Source], playlist: list
     # shards list the same folder: the first's skipped files are every shard's
     if first.skipped_files.is_file():
         shutil.copyfile(first.skipped_files, staged.skipped_files)
+    # shards judged against one baseline: summarize shows it for the merge too
+    if first.baseline_used.is_file():
+        shutil.copyfile(first.baseline_used, staged.baseline_used)
     sessions.save_configuration(staged, sessions.Configuration(
-        has_playlist=any(sessions.load_configuration(s.paths).has_playlist for s in sources)))
+        has_playlist=any(sessions.load_configuration(s.paths).has_playlist for s in sources),
+        created=sessions.now_stamp()))
     retries: dict[str, dict[str, int]] = {}
     states = {id(s): sessions.load_retry_state(s.paths) for s in sources}
     for sample in playlist:

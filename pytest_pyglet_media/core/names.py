@@ -24,9 +24,21 @@ NAME_MAX = 255
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+#: separates the folders of a sample found in a subfolder (--mp-recursive):
+#: `live/concert.mkv`, on every system
+FOLDER_SEPARATOR = "/"
+#: stands for FOLDER_SEPARATOR in the store's file names (store_stem): no
+#: sample name holds "..", so a nested name never becomes a flat one's
+_FLAT_SEPARATOR = ".."
+#: longest sample name with its folders, in bytes (PATH_MAX is 4096 on Linux)
+PATH_NAME_MAX = 1024
+
+
 def sample_name_problem(name: str) -> str | None:
     """Why `name` cannot name a sample, as a predicate ("has ..."), or None.
 
+    A sample in a subfolder is named by its relative path with '/'
+    (`live/concert.mkv`); each folder's name and the file's follow the rule.
     Callers say `f"{name!r} {problem}"`; a name that is not valid UTF-8
     (a surrogate-escaped file name) is named by the caller's own repr.
     """
@@ -36,26 +48,28 @@ def sample_name_problem(name: str) -> str | None:
         name.encode("utf-8")
     except UnicodeEncodeError:
         return "is not valid UTF-8"
-    if "/" in name or "\\" in name or name in (".", ".."):
-        return "is not a file name in the samples folder (it holds a path separator)"
-    if _CONTROL.search(name):
-        return "holds a line break or another control character, which a playlist line " \
-               "cannot hold"
-    if name != name.strip():
-        return "starts or ends with white space, which a playlist line cannot hold"
-    if name.startswith("#"):
-        return "starts with '#' (a comment in a playlist)"
-    if name.startswith("."):
-        return "starts with '.' (hidden files are not samples)"
-    if ".." in name:
-        return "contains '..'"
+    if "\\" in name or name.startswith(FOLDER_SEPARATOR) or name.endswith(FOLDER_SEPARATOR) \
+            or "//" in name:
+        return "is not a file name in the samples folder (a path is written " \
+               "folder/file.mkv, relative to the samples folder, with '/')"
+    if len(name.encode("utf-8")) > PATH_NAME_MAX:
+        return f"is longer than {PATH_NAME_MAX} bytes"
+    parts = name.split(FOLDER_SEPARATOR)
+    if any(part in (".", "..") for part in parts):
+        return "leads out of its folder ('.' or '..' in its path): not a file name in the " \
+               "samples folder"
+    for folder in parts[:-1]:
+        problem = _part_problem(folder)
+        if problem is not None:
+            return f"has a folder {folder[:60]!r} that {problem}"
+    problem = _part_problem(parts[-1])
+    if problem is not None:
+        return problem
     if "::" in name:
         # pytest splits a node id at its first '::': `a::b.mp4::play` names
         # the file `a`, so its item could never be run again by its id
         return "contains '::', which pytest reads as the end of the file's path in a " \
                "node id; rename the file"
-    if len(name.encode("utf-8")) > NAME_MAX:
-        return f"is longer than {NAME_MAX} bytes"
     if name.endswith(BUNDLE_SUFFIX):
         return f"is a session bundle ({BUNDLE_SUFFIX}), not a sample"
     suffix = PurePath(name).suffix.lower()
@@ -64,13 +78,41 @@ def sample_name_problem(name: str) -> str | None:
     return None
 
 
+def _part_problem(part: str) -> str | None:
+    """Why one file or folder name of a sample name cannot be one."""
+    if _CONTROL.search(part):
+        return "holds a line break or another control character, which a playlist line " \
+               "cannot hold"
+    if part != part.strip():
+        return "starts or ends with white space, which a playlist line cannot hold"
+    if part.startswith("#"):
+        return "starts with '#' (a comment in a playlist)"
+    if part.startswith("."):
+        return "starts with '.' (hidden files are not samples)"
+    if ".." in part:
+        return "contains '..'"
+    if len(part.encode("utf-8")) > NAME_MAX:
+        return f"is longer than {NAME_MAX} bytes"
+    return None
+
+
+def store_stem(sample: str) -> str:
+    """The sample's name as one file name of the store (dbg/, reports/, ...):
+    `live/concert.mkv` is kept as `live..concert.mkv`, never in a subfolder
+    of the session. No sample name holds '..', so two samples never share
+    a stem."""
+    return sample.replace(FOLDER_SEPARATOR, _FLAT_SEPARATOR)
+
+
 def fit_file_name(stem: str, suffix: str) -> str:
     """`stem + suffix`, or, when that is too long for a file name, the stem
     shortened and made unique with a hash of the whole stem.
 
     A sample may be named with up to NAME_MAX bytes; its recording adds
-    ".dbg" and its reports ".anomalies.txt", which would not fit.
+    ".dbg" and its reports ".anomalies.txt", which would not fit. A sample
+    in a subfolder is kept under its store_stem.
     """
+    stem = store_stem(stem)
     name = stem + suffix
     if len(name.encode("utf-8", "surrogateescape")) <= NAME_MAX:
         return name

@@ -21,6 +21,7 @@ from ..judge import analysis as an
 from ..judge import results as res
 from ..store import play_marker, recording, reference
 from ..store import sessions
+from ..store.ffprobe_run import ProbeHung
 from ..store.stored_references import StoredReferences
 from ..store.picture_reference import frames_beside
 from ..store.pictures import pictures_beside
@@ -170,52 +171,61 @@ def _unusable(sample_path: Path) -> an.Verdict | None:
 
 
 def file_reference(sample_path: Path, reference_path: Path | None,
-                   references: StoredReferences | None = None
+                   references: StoredReferences | None = None, limit: float | None = None
                    ) -> tuple[reference.Reference | None, str]:
     """The sample's reference and "", or None and why there is none.
 
-    The stored `reference_path` is reused while it describes the sample
-    (reference.is_current); otherwise, or when it is unreadable, the sample
-    is probed again and the reference stored (atomically) in its place. The
+    The reference comes from the run's cache (`references.cache`: the
+    store's reference cache, reference_cache.py), which probes the file
+    when it holds no entry proved to be this file's, at most for the
+    play's `limit` (--mp-timeout). The session's `reference_path` is never
+    read for it: a file there may have been edited, merged from a bundle or
+    made elsewhere. It is written (atomically) with the reference the play
+    is judged against when it holds another, for the reports to show; the
     caller has checked that the session allows writing raw data.
-    `references`, the run's, reads each stored reference once (None: read
-    it here).
+    `references`, the run's (None: a cache of this call only).
     """
     stored = references if references is not None else StoredReferences()
-    if reference_path is not None:
-        try:
-            key, ref = stored.load(reference_path)
-            if reference.is_current(key, sample_path):
-                return ref, ""
-        except BadReferenceError:
-            pass  # missing, corrupt, from another version: probe again, overwrite it
     try:
-        key = reference.file_key(sample_path)
-        ref = reference.probe(sample_path)
+        ref, key = stored.cache.lookup(sample_path, limit)
     except ProbeUnavailable as exc:
         cause = "not on PATH" if shutil.which("ffprobe") is None else str(exc)
         return None, f"{PROBE_UNAVAILABLE} ({cause}); install it: {INSTALL_FFPROBE}"
+    except ProbeHung as exc:
+        return None, f"ffprobe hung: {exc.problem}"
     except ProbeFailed as exc:
         # ffprobe names the file in its message: the verdict names it already
         problem = exc.problem.replace(f"{sample_path}: ", "")
         return None, f"ffprobe cannot read the file: {problem}"
-    except OSError as exc:
-        return None, f"cannot read the file to probe it: {exc.strerror or exc}"
+    except (OSError, ValueError) as exc:
+        return None, f"cannot read the file to probe it: {getattr(exc, 'strerror', None) or exc}"
     if reference_path is not None:
-        try:
-            reference_path.parent.mkdir(parents=True, exist_ok=True)
-            stored.save(reference_path, ref, key)
-        except (OSError, ValueError):
-            pass  # the verdict does not depend on keeping it; the next run probes again
+        _keep_in_session(stored, reference_path, ref, key)
     return ref, ""
+
+
+def _keep_in_session(stored: StoredReferences, reference_path: Path,
+                     ref: reference.Reference, key: dict) -> None:
+    """Write the session's copy of the reference unless it holds this one already."""
+    try:
+        if stored.load(reference_path) == (key, ref):
+            return
+    except BadReferenceError:
+        pass  # missing, corrupt, from another version: written anew
+    try:
+        reference_path.parent.mkdir(parents=True, exist_ok=True)
+        stored.save(reference_path, ref, key)
+    except (OSError, ValueError):
+        pass  # the verdict does not depend on keeping it; the reports say no reference
 
 
 def expected_cost(samples_dir: Path, sample: str, recording_path: Path,
                   reference_path: Path | None,
-                  references: StoredReferences | None = None) -> float:
+                  references: StoredReferences | None = None,
+                  limit: float | None = None) -> float:
     """The share of a CPU a play of `sample` is expected to use (costs.py):
     as measured at its last play in the session, else from its reference
-    (probed now, and stored for the play to reuse)."""
+    (probed now, within the play's `limit`, and kept for the play to reuse)."""
     sample_path = samples_dir / sample
     if _unusable(sample_path) is not None:
         return 0.0  # judged without a player
@@ -225,7 +235,7 @@ def expected_cost(samples_dir: Path, sample: str, recording_path: Path,
         measured = None  # never played in this session, or not readable
     if measured is not None:
         return measured
-    ref, _ = file_reference(sample_path, reference_path, references)
+    ref, _ = file_reference(sample_path, reference_path, references, limit)
     return costs.from_reference(ref)
 
 
@@ -269,7 +279,8 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
                 problem = replace(problem, reason=f"{problem.reason}; "
                                   f"{_not_recorded(recording_path, exc, superseded)}")
         return Attempt(problem, None, recording_path, started, time.monotonic())
-    ref, no_reference = file_reference(sample_path, reference_path, references)
+    ref, no_reference = file_reference(sample_path, reference_path, references,
+                                       settings.timeout)
     placeholder = _placeholder(recording_path, sample, superseded)
     if isinstance(placeholder, str):
         return Attempt(an.Verdict(an.CRASHED, reason=placeholder), None, recording_path,

@@ -432,7 +432,7 @@ class _Pages:
             if isinstance(rec, UnreadableRecordingError):
                 raise rec
             write_timeline_page(self.paths, sample, rec,
-                                *_page_checks(rec, result, reference()))
+                                *_page_checks(rec, result, reference()), verdict=result.verdict)
         except ImportError:
             self.notes.append(BOKEH_MISSING)
             self.plots = "none"
@@ -465,7 +465,8 @@ def write_sample_page(paths: sessions.SessionPaths, sample: str) -> Path:
     """reports/<sample>.timeline.html from the session alone (`pyglet-mp plot`)."""
     rec, ref = judged_recording(paths, sample)
     result = res.SampleResult(sample, rec.verdict)
-    return write_timeline_page(paths, sample, rec, *_page_checks(rec, result, ref))
+    return write_timeline_page(paths, sample, rec, *_page_checks(rec, result, ref),
+                               verdict=rec.verdict)
 
 
 def _page_checks(rec: an.ValidRecording, result: res.SampleResult, ref: Reference | None
@@ -482,12 +483,21 @@ def _page_checks(rec: an.ValidRecording, result: res.SampleResult, ref: Referenc
 
 def write_timeline_page(paths: sessions.SessionPaths, sample: str, rec: an.ValidRecording,
                         checks: FileChecks | None = None,
-                        reference: Reference | None = None) -> Path:
+                        reference: Reference | None = None,
+                        verdict: an.Verdict | None = None) -> Path:
     """reports/<sample>.timeline.html (ImportError without bokeh); with the
-    file's checks and reference, the page plots them too (timeline.render_page)."""
+    file's checks and reference, the page plots them too (timeline.render_page).
+    `verdict`: the run's (default: the recording's). The session's pages
+    share one copy of bokeh's scripts in reports/, written with the first."""
     out = paths.report(sample, "timeline", "html")
-    page = timeline.render_page(rec, sample, checks, reference)
+    page = timeline.render_page(rec, sample, checks, reference, verdict=verdict,
+                                shared_scripts=True,
+                                index=paths.special_report("index").name)
     out.parent.mkdir(parents=True, exist_ok=True)
+    for name in timeline.page_scripts(page):
+        shared = paths.reports_dir / name
+        if not shared.is_file():  # the page's name holds bokeh's version: same bytes
+            atomic.write_bytes(shared, timeline.script_source(name).read_bytes())
     atomic.write_text(out, page)
     return out
 

@@ -15,8 +15,14 @@ and, given the file's view (file_checks.FileChecks and reference.Reference),
 plots the A/V offset and the file's frames against the frames pyglet showed
 (`frame_status`, matched by file_checks.FrameMatcher).
 
+Each page starts with the sample, its verdict and defects in words and a
+link back to the session's index, then the plot that shows the defect first.
+A session's pages share bokeh's scripts (`shared_scripts`): one copy in the
+reports folder, linked by a relative path, so that pages open offline (from
+a bundle too) without 1.3 MB of JavaScript each; a page alone inlines them.
+
 Pure: it takes judged recordings (analysis.ValidRecording) and returns rows,
-bytes and text; the callers write the files. It imports neither pyglet nor
+bytes and text; the callers write the files (and copy the scripts). It imports neither pyglet nor
 bokeh: bokeh is imported inside `render_page`, so the data exports work
 without the `plots` extra.
 """
@@ -29,13 +35,15 @@ import io
 import json
 import math
 import pickle
+import re
 from dataclasses import astuple, dataclass, fields
 from typing import Any, Sequence
 from urllib.parse import quote
 
 from ..core.errors import UsageError
 from ..core.events import EVENTS, FRAME_EVENTS, Event, crashed, iter_states
-from ..judge.analysis import ValidRecording
+from ..judge import analysis as an
+from ..judge.analysis import ValidRecording, Verdict
 from ..judge.file_checks import (
     AV_AUDIO_AHEAD_MAX,
     AV_AUDIO_BEHIND_MAX,
@@ -390,31 +398,63 @@ def _series(rows: Sequence[TimelineRow]) -> _Series:
 
 
 def render_page(rec: ValidRecording, sample: str, checks: FileChecks | None = None,
-                reference: Reference | None = None) -> str:
+                reference: Reference | None = None, *, verdict: Verdict | None = None,
+                shared_scripts: bool = False, index: str | None = None) -> str:
     """The HTML text of the timeline page of a judged recording.
 
-    Two plots against wall time: media times and frame number, with a mark
-    per defect (defect_marks); the rescheduling time. With the file's checks
-    (file_checks.check of this recording), a third: the A/V offset (audio
-    minus picture) with the ITU-R BT.1359 window, and the stalls as bands on
-    the first. With the file's reference, a fourth: the file's frames
-    (ffprobe) shown, discarded or never shown (frame_status).
+    It starts with the sample, `verdict` (the run's; default the
+    recording's) and its defects in words, and a link to `index` (None: no
+    link). Two plots against wall time: media times and frame number, with
+    a mark per defect (defect_marks); the rescheduling time. With the file's
+    checks (file_checks.check of this recording), a third: the A/V offset
+    (audio minus picture) with the ITU-R BT.1359 window, and the stalls as
+    bands on the first. With the file's reference, a fourth: the file's
+    frames (ffprobe) shown, discarded or never shown (frame_status). The plot
+    showing the verdict's most frequent defect comes first (first_plot).
 
     The bokeh JavaScript is inlined, so the page works offline from the
-    file system. A recording without any update_texture call (audio only, or
-    a player that crashed before the first frame) gives a page saying so.
-    Raises ImportError when bokeh is not installed.
+    file system; with `shared_scripts`, the page links the files
+    `page_scripts` names instead, to be copied beside it. A recording
+    without any update_texture call (audio only, a file pyglet could not
+    open, or a player that crashed before the first frame) gives a page
+    saying so. Raises ImportError when bokeh is not installed.
     """
+    verdict = rec.verdict if verdict is None else verdict
+    heading = _heading(sample, verdict, index)
     rows = build_timeline(rec)
     title = f"{sample}: timeline"
     if not rows:
-        return _empty_page(title, _why_empty(rec.body))
-    return _bokeh_page(rec, rows, sample, title, checks, reference)
+        return _empty_page(title, _why_empty(rec.body, verdict), heading)
+    return _bokeh_page(rec, rows, sample, title, checks, reference, heading, verdict,
+                       shared_scripts)
 
 
-def _why_empty(events: Sequence[Event]) -> str:
+def _heading(sample: str, verdict: Verdict, index: str | None) -> str:
+    """The top of the page: what a reader needs before any plot."""
+    counts = an.describe_counts(verdict.counts)
+    reason = f" ({verdict.reason})" if verdict.reason else ""
+    parts = ['<header id="mp-heading" style="padding: 0.5em 1em; font-family: sans-serif">',
+             f"<h1>{html.escape(sample)}</h1>",
+             f'<p id="mp-verdict">Verdict: <strong>{html.escape(verdict.outcome)}</strong>'
+             f"{html.escape(reason)}</p>"]
+    if counts:
+        parts.append('<ul id="mp-defects">' + "".join(
+            f"<li>{html.escape(line.strip())}</li>" for line in counts) + "</ul>")
+    else:
+        parts.append('<p id="mp-defects">No defects.</p>')
+    if index is not None:
+        parts.append(f'<p><a id="mp-index" href="{html.escape(index)}">'
+                     "Back to the session's index</a></p>")
+    parts.append("</header>")
+    return "\n".join(parts) + "\n"
+
+
+def _why_empty(events: Sequence[Event], verdict: Verdict | None = None) -> str:
     n_updates = sum(1 for event in events if event and event[0] == UPDATE_TEXTURE)
-    if crashed(events):
+    if verdict is not None and verdict.outcome == an.UNPLAYABLE:
+        cause = "pyglet could not play the file" + (f": {verdict.reason}" if verdict.reason
+                                                    else "")
+    elif crashed(events):
         cause = "the player crashed or was stopped before playing video frames"
     elif n_updates:
         cause = "the player called update_texture only once, which gives no interval"
@@ -424,25 +464,64 @@ def _why_empty(events: Sequence[Event]) -> str:
             f"({n_updates} update_texture event{'s' if n_updates != 1 else ''}); {cause}.")
 
 
-def _empty_page(title: str, message: str) -> str:
+def _empty_page(title: str, message: str, heading: str = "") -> str:
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{html.escape(title)}</title>\n</head>\n<body>\n"
-        f"<h1>{html.escape(title)}</h1>\n"
+        f"<title>{html.escape(title)}</title>\n</head>\n<body>\n{heading}"
         f"<p id=\"no-timeline\">{html.escape(message)}</p>\n</body>\n</html>\n")
 
 
+#: the plot that shows a kind of defect, when it is not the timeline's
+_PLOT_OF_KIND = {"av_offset": "av_offset", "frames_not_shown": "frames"}
+
+
+def first_plot(verdict: Verdict) -> str:
+    """Which plot shows the verdict's most frequent defect: "timeline" (its
+    marks, stall bands and the end of play), "av_offset" or "frames"."""
+    ordered = sorted(((n, k) for k, n in verdict.counts.items() if n),
+                     key=lambda nk: (-nk[0], nk[1]))
+    return _PLOT_OF_KIND.get(ordered[0][1], "timeline") if ordered else "timeline"
+
+
+#: where bokeh's server-mode resources point; shared_scripts rewrites them
+_SERVER_SCRIPT = re.compile(r'<script src="static/js/([a-z-]+)\.min\.js"')
+
+
+def script_file_name(component: str) -> str:
+    """The file a session's pages share for one of bokeh's scripts, named by
+    the bokeh version (pages written by another version keep their own)."""
+    import bokeh
+
+    return f"{component}-{bokeh.__version__}.min.js"
+
+
+def page_scripts(page: str) -> list[str]:
+    """The shared script files a page links (shared_scripts), in order."""
+    return re.findall(r'<script src="((?:bokeh[a-z-]*)-[^"/]+\.min\.js)"', page)
+
+
+def script_source(file_name: str) -> Any:
+    """bokeh's own copy (a Path) of a shared script file (script_file_name)."""
+    import bokeh
+    from bokeh.util.paths import bokehjs_path
+
+    component = file_name[: -len(f"-{bokeh.__version__}.min.js")]
+    return bokehjs_path() / "js" / f"{component}.min.js"
+
+
 def _bokeh_page(rec: ValidRecording, rows: Sequence[TimelineRow], sample: str,
-                title: str, checks: FileChecks | None, reference: Reference | None) -> str:
+                title: str, checks: FileChecks | None, reference: Reference | None,
+                heading: str, verdict: Verdict, shared_scripts: bool) -> str:
     from bokeh.embed import file_html
     from bokeh.layouts import column
     from bokeh.models import ColumnDataSource, LinearAxis, Range1d
     from bokeh.plotting import figure
-    from bokeh.resources import INLINE
+    from bokeh.resources import INLINE, Resources
 
     s = _series(rows)
     if not s.wall:
-        return _empty_page(title, "No timeline: no update_texture call logged a wall time.")
+        return _empty_page(title, "No timeline: no update_texture call logged a wall time.",
+                           heading)
 
     source = ColumnDataSource(data={
         "wall_time": s.wall, "current_time": s.current, "audio_time": s.audio,
@@ -489,16 +568,25 @@ def _bokeh_page(rec: ValidRecording, rows: Sequence[TimelineRow], sample: str,
     rescheduling.legend.location = "top_left"
 
     plots: list[Any] = [timeline, rescheduling]
+    first: list[Any] = []
     if checks is not None and not checks.judged:
         plots.append(_note(f"Not checked against the file: {checks.note}", "not-checked"))
     elif checks is not None:
-        plots.extend(_av_offset_plot(checks, sample, timeline.x_range))
+        av = _av_offset_plot(checks, sample, timeline.x_range)
+        (first if first_plot(verdict) == "av_offset" else plots).extend(av)
     compared = compared_pictures(rec)
     if reference is not None and reference.has_video:
-        plots.append(_frames_plot(frame_status(rec, reference), checks, sample, compared))
+        frames = _frames_plot(frame_status(rec, reference), checks, sample, compared)
+        (first if first_plot(verdict) == "frames" else plots).append(frames)
     if compared is not None and compared.differing:
         plots.append(_previews(compared, sample))
-    return file_html(column(*plots), INLINE, title)
+    resources = Resources(mode="server", root_url="") if shared_scripts else INLINE
+    page = file_html(column(*first, *plots), resources, title)
+    if shared_scripts:
+        page = _SERVER_SCRIPT.sub(lambda m: f'<script src="{script_file_name(m.group(1))}"',
+                                  page)
+    # the heading first in the body, before bokeh's root
+    return page.replace("<body>", "<body>\n" + heading, 1)
 
 
 def compared_pictures(rec: ValidRecording) -> PictureChecks | None:

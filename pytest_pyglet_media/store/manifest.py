@@ -8,14 +8,17 @@ the file, the sample and the key, and saying what would be accepted.
 """
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any, Literal, cast
 
 from ..core.errors import ManifestError
 from ..core.names import MANIFEST_NAME, sample_name_problem
+from ..core.setting_names import AUDIO_DRIVERS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,7 +29,7 @@ else:  # pragma: no cover - exercised only on Python 3.10
 Expectation = Literal["pass", "defect", "broken"]
 EXPECTATIONS: tuple[Expectation, ...] = ("pass", "defect", "broken")
 
-TOP_LEVEL_KEYS = ("corpus", "samples")
+TOP_LEVEL_KEYS = ("corpus", "markers", "samples")
 CORPUS_KEYS = ("version", "description")
 SAMPLE_KEYS = (
     "ffmpeg",
@@ -37,7 +40,14 @@ SAMPLE_KEYS = (
     "reason",
     "strict",
     "description",
+    "markers",
+    "drivers",
 )
+#: what a marker name may be: a Python identifier, as `pytest -m` expressions read it
+_MARKER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: pytest's own markers, which change how a test runs: never a sample's tag
+RESERVED_MARKERS = frozenset({"skip", "skipif", "xfail", "parametrize", "usefixtures",
+                              "filterwarnings", "timeout", "flaky", "tryfirst", "trylast"})
 
 # TOML names for the Python types tomllib produces, so messages speak the
 # language of the file the user edits.
@@ -63,6 +73,11 @@ class SampleSpec:
     ffmpeg: tuple[str, ...] | None
     text: str | None
     truncate: float | None
+    #: pytest markers of the sample's item (`pytest -m "not slow"`)
+    markers: tuple[str, ...] = ()
+    #: the audio drivers its expectation holds for (--mp-drivers items, or
+    #: the first --mp-audio driver); () for every driver
+    drivers: tuple[str, ...] = ()
     #: a second ffmpeg pass over the first one's output (its output options):
     #: FFmpeg 5.1 writes an mp4's display matrix (rotate=90) only when copying
     remux: tuple[str, ...] | None = None
@@ -76,10 +91,18 @@ class Manifest:
     version: str
     description: str
     samples: Mapping[str, SampleSpec]
+    #: the [markers] table: marker name -> what it means (pytest --markers shows it)
+    markers: Mapping[str, str] = dataclass_field(default_factory=dict)
 
-    def expectation(self, sample_name: str) -> SampleSpec | None:
-        """The entry for `sample_name`, or None when the manifest does not list it."""
-        return self.samples.get(sample_name)
+    def expectation(self, sample_name: str, driver: str | None = None) -> SampleSpec | None:
+        """The entry for `sample_name`, or None when the manifest does not list
+        it, or lists it for other audio drivers than `driver` (the driver a
+        play asks for; None: any)."""
+        spec = self.samples.get(sample_name)
+        if spec is not None and spec.drivers and driver is not None \
+                and driver not in spec.drivers:
+            return None
+        return spec
 
 
 def load_manifest(samples_dir: Path) -> Manifest | None:
@@ -117,7 +140,45 @@ def parse_manifest(text: str, path: Path) -> Manifest:
     _reject_unknown(path, "the top level", document, TOP_LEVEL_KEYS, what="table")
     version, description = _parse_corpus(path, document.get("corpus"))
     samples = _parse_samples(path, document.get("samples", {}))
-    return Manifest(path=path, version=version, description=description, samples=samples)
+    markers = _parse_markers(path, document.get("markers", {}))
+    return Manifest(path=path, version=version, description=description, samples=samples,
+                    markers=markers)
+
+
+# --- markers ---------------------------------------------------------------------
+
+
+def _marker_problem(name: str) -> str | None:
+    if not _MARKER_NAME.match(name):
+        return "is not a marker name (letters, digits and '_', not starting with a digit)"
+    if name in RESERVED_MARKERS:
+        return "is one of pytest's own markers, which change how a test runs"
+    return None
+
+
+def _parse_markers(path: Path, table: Any) -> dict[str, str]:
+    """[markers]: name = "what it means", registered with pytest."""
+    _expect_type(path, "[markers]", table, dict)
+    for name, meaning in table.items():
+        problem = _marker_problem(name)
+        if problem is not None:
+            raise ManifestError(path, f"[markers]: {name[:60]!r} {problem}")
+        _expect_type(path, f"[markers] key {name!r}", meaning, str)
+    return dict(table)
+
+
+def _parse_sample_markers(path: Path, name: str, entry: dict[str, Any]) -> tuple[str, ...]:
+    where = f"sample {name!r} key 'markers'"
+    value = entry.get("markers", [])
+    if not isinstance(value, list):
+        raise ManifestError(path, f"{where}: expected an array of strings, got {_toml_type(value)}")
+    for item in value:
+        if not isinstance(item, str):
+            raise ManifestError(path, f"{where}: expected strings, got {_toml_type(item)}")
+        problem = _marker_problem(item)
+        if problem is not None:
+            raise ManifestError(path, f"{where}: {item[:60]!r} {problem}")
+    return tuple(dict.fromkeys(value))
 
 
 # --- the [corpus] table --------------------------------------------------------
@@ -182,8 +243,27 @@ def _parse_sample(path: Path, name: str, entry: Any) -> SampleSpec:
         ffmpeg=ffmpeg,
         text=text,
         truncate=truncate,
+        markers=_parse_sample_markers(path, name, entry),
+        drivers=_parse_drivers(path, name, entry),
         remux=_parse_remux(path, name, entry.get("remux"), ffmpeg),
     )
+
+
+def _parse_drivers(path: Path, name: str, entry: dict[str, Any]) -> tuple[str, ...]:
+    """`drivers = ["pulse"]`: the expectation holds for those drivers' plays only."""
+    where = f"sample {name!r} key 'drivers'"
+    value = entry.get("drivers", [])
+    if not isinstance(value, list) or not all(isinstance(d, str) for d in value):
+        raise ManifestError(path, f"{where}: expected an array of driver names, got "
+                                  f"{_toml_type(value)}")
+    unknown = [d for d in value if d not in AUDIO_DRIVERS]
+    if unknown:
+        raise ManifestError(path, f"{where}: {unknown[0][:40]!r} is not an audio driver pyglet "
+                                  f"knows ({', '.join(AUDIO_DRIVERS)})")
+    if value and entry.get("expect", "pass") == "pass":
+        raise ManifestError(path, f"{where}: names the drivers an expectation holds for; "
+                                  "give the sample an 'expect' too")
+    return tuple(dict.fromkeys(value))
 
 
 def _parse_remux(path: Path, name: str, value: Any,
@@ -320,9 +400,24 @@ def _quoted(name: str) -> str:
     return f'"{name}"' if not name.replace("_", "").replace("-", "").isalnum() else name
 
 
-def expected_failures(manifest: Manifest | None) -> dict[str, str]:
-    """Samples not expected to pass, with "expect: reason" (shown beside verdicts)."""
+def expected_failures(manifest: Manifest | None, driver: str | None = None) -> dict[str, str]:
+    """Samples not expected to pass (by plays of `driver`: None, any), with
+    "expect: reason" (shown beside verdicts)."""
     if manifest is None:
         return {}
     return {name: f"{spec.expect}: {spec.reason}" for name, spec in manifest.samples.items()
-            if spec.expect != "pass"}
+            if spec.expect != "pass" and manifest.expectation(name, driver) is not None}
+
+
+#: the marker each expectation gives its samples, so `pytest -m "not broken"`
+#: leaves out what samples.toml calls broken
+EXPECTATION_MARKERS = {"broken": "samples.toml: a broken input that must fail cleanly "
+                                 "(expect = \"broken\")",
+                       "defect": "samples.toml: a known defect, reported as xfail "
+                                 "(expect = \"defect\")"}
+
+
+def sample_markers(spec: SampleSpec) -> tuple[str, ...]:
+    """The pytest markers of a sample's item: its expectation's, then its own."""
+    own = (spec.expect,) if spec.expect in EXPECTATION_MARKERS else ()
+    return tuple(dict.fromkeys(own + spec.markers))

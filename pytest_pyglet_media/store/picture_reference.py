@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import shutil
 import struct
@@ -35,7 +36,8 @@ from typing import Any, Iterable, Mapping, Sequence
 from ..core import atomic
 from ..core.errors import ProbeFailed, ProbeUnavailable
 from ..core.names import fit_file_name
-from .reference import Stream, _run_ffprobe, _yield_to_players, file_key, is_current
+from . import ffprobe_run
+from .reference import Stream, ffprobe_path, file_key, is_current
 
 #: how long decoding the kept frames of one file may take
 DECODE_TIMEOUT = 120.0
@@ -116,10 +118,15 @@ class Decoded:
 
 def looks(sample: Path, stream: int) -> FileLooks:
     """What ffprobe says of the pictures of video stream `stream`."""
-    info = _run_ffprobe(sample, [
-        "-select_streams", str(stream),
-        "-show_entries", "stream=pix_fmt,color_space,color_range,width,height"
-        ":stream_side_data=rotation"], 60.0)
+    answer = ffprobe_run.run([ffprobe_path(), "-v", "error", "-of", "json",
+                              "-select_streams", str(stream),
+                              "-show_entries", "stream=pix_fmt,color_space,color_range,width,"
+                              "height:stream_side_data=rotation", "--", str(sample)],
+                             sample, timeout=60.0, max_bytes=1 << 20)
+    try:
+        info = json.loads(answer)
+    except (ValueError, RecursionError):
+        raise ProbeFailed(sample, "ffprobe wrote no JSON we read") from None
     streams = info.get("streams") if isinstance(info, dict) else None
     if not isinstance(streams, list) or not streams or not isinstance(streams[0], dict):
         raise ProbeFailed(sample, "ffprobe says nothing of the video stream's pictures")
@@ -131,6 +138,12 @@ def looks(sample: Path, stream: int) -> FileLooks:
     return FileLooks(pix_fmt=str(data.get("pix_fmt", "")), color_space=str(data.get("color_space", "")),
                      color_range=str(data.get("color_range", "")), rotation=rotation % 360,
                      width=int(data.get("width") or 0), height=int(data.get("height") or 0))
+
+
+def _yield_to_players() -> None:
+    """In ffmpeg's child, before exec: nice 10, as ffprobe runs (ffprobe_run.py):
+    decoding for the judge never makes a playing player wait for a CPU."""
+    os.nice(10)
 
 
 def ffmpeg_path() -> str:
@@ -159,6 +172,7 @@ def decode(sample: Path, stream: int, times: Sequence[float], variant: str = "",
     try:
         done = subprocess.run(command, capture_output=True, timeout=timeout,
                               stdin=subprocess.DEVNULL, preexec_fn=_yield_to_players)
+        # (subprocess.run kills ffmpeg itself on the timeout)
     except subprocess.TimeoutExpired:
         raise ProbeFailed(sample, f"ffmpeg did not decode the frames in {timeout:g} s") from None
     except OSError as exc:

@@ -3,13 +3,18 @@
 pyglet's event stream only says what pyglet did; to tell a frame pyglet lost
 from a frame the file never had, we need the file's own account: container
 duration, each stream's start and duration, and the presentation time of
-every video frame. ffprobe gives all of it by demuxing only (no decoding), so
-probing costs a small fraction of the play (benchmarks/bench_probe.py).
+every video frame. ffprobe gives all of it by demuxing only (no decoding):
+one run describes the container and streams, a second lists the video
+stream's packets (never audio's), each bounded in time and output
+(ffprobe_run.py), so probing costs a small fraction of the play
+(benchmarks/bench_probe.py).
 
-A reference is stored as JSON next to the session's recordings, with a key
-(size, mtime_ns, content hash) that tells whether it still describes the
-sample. Loading one validates every field, as recordings are: references
-travel in bug reports too.
+A reference is keyed by the file's identity (device, inode, size, mtime and
+a hash of its first and last MiB: file_identity, never a whole read) and
+FFmpeg's version. The store's reference cache (reference_cache.py) keeps the
+references plays trust; a session keeps a copy as JSON next to its
+recordings, for its reports. Loading one validates every field, as
+recordings are: references travel in bug reports too.
 
 No pyglet, no pytest: this module runs in the test process.
 """
@@ -21,19 +26,46 @@ import math
 import os
 import re
 import shutil
-import subprocess
+import stat as stat_module
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 from ..core import atomic
 from ..core.errors import BadReferenceError, ProbeFailed, ProbeUnavailable
+from . import ffprobe_run
 
 #: JSON "format" marker and version of a stored reference
 FORMAT = "pytest-pyglet-media reference"
-FORMAT_VERSION = 1
-#: a probe that takes longer is hung (a 1 h file demuxes in about a second)
+FORMAT_VERSION = 2
+#: the versions read: 1 (before the key named the file's identity and FFmpeg)
+#: is still shown as it came
+READ_VERSIONS = (1, 2)
+#: a probe that takes longer is hung (a 1 h file demuxes in about a second),
+#: whatever the file's size
 PROBE_TIMEOUT = 60.0
+#: ffprobe's start on a loaded machine (about 0.08 s idle), which every
+#: probe may take whatever the file's size
+PROBE_MINIMUM = 10.0
+#: demuxing reads the file at disk speed: a larger file may take longer
+PROBE_BYTES_PER_SECOND = 50e6
+#: `ffprobe -version` answers in about 0.08 s: longer than this is a hung ffprobe
+VERSION_TIMEOUT = 10.0
+#: its answer is about 2 kB
+MAX_VERSION_BYTES = 64 * 1024
+#: FFmpeg's version as a key keeps this much of its first line
+MAX_VERSION_CHARS = 120
+#: the description of the container and its streams, without packets, is a
+#: few kB; MAX_STREAMS streams of long tags fit in this
+MAX_DESCRIPTION_BYTES = 4 * 1024 * 1024
+#: a line of the frame list ("0,12.345678,12.300000,K_") is ~25 bytes
+MAX_FRAME_LINE_BYTES = 128
+#: a video frame takes at least this many bytes of a file (a packet's
+#: header and a byte of payload in any container) ...
+MIN_FRAME_BYTES = 8
+#: ... beyond this many frames, which any file may hold
+MIN_FRAMES_BOUND = 100_000
 #: more video frames than this is not a test sample (11 h at 25 fps)
 MAX_FRAMES = 1_000_000
 #: more streams than this is not a test sample either
@@ -44,11 +76,13 @@ MAX_SECONDS = 1e7
 MAX_REFERENCE_BYTES = 32 * 1024 * 1024
 #: codec names and stream kinds are short words; refuse novels
 MAX_NAME_CHARS = 64
-#: ffprobe's message, kept for the error
-MAX_MESSAGE_CHARS = 500
 #: the largest picture side believed (ffprobe says 0 or nonsense for broken streams)
 MAX_PIXELS = 1 << 16
-_HASH_CHUNK = 1024 * 1024
+#: a file is identified by a hash of its first and last this many bytes,
+#: never read whole (a 10 GB sample costs 2 MiB of reading)
+HEAD_TAIL_BYTES = 1024 * 1024
+#: the fields of a file's identity (file_identity), in a key with "ffmpeg"
+IDENTITY_FIELDS = ("device", "inode", "size", "mtime_ns", "head_tail")
 
 
 @dataclass(frozen=True)
@@ -184,48 +218,71 @@ def ffprobe_path() -> str:
     return path
 
 
-def _yield_to_players() -> None:
-    """In ffprobe's child, before exec: a lower priority (nice 10), so that
-    probing the next samples never makes a playing player wait for a CPU
-    (plays at once, ahead.py)."""
-    os.nice(10)
+def probe_timeout(size: int, limit: float | None = None) -> float:
+    """How long probing a file of `size` bytes may take: ffprobe's start and a
+    demuxing at disk speed, never more than PROBE_TIMEOUT nor the play's own
+    `limit` (--mp-timeout): a probe never waits longer than the play would."""
+    seconds = min(PROBE_TIMEOUT, PROBE_MINIMUM + max(0, size) / PROBE_BYTES_PER_SECOND)
+    return min(seconds, limit) if limit is not None and limit > 0 else seconds
 
 
-def _run_ffprobe(sample: Path, args: list[str], timeout: float) -> Any:
-    command = [ffprobe_path(), "-v", "error", "-of", "json", *args, "--", str(sample)]
+def max_frames_for(size: int) -> int:
+    """The most video frames a file of `size` bytes is believed to hold: a
+    frame takes some bytes in any container, and MAX_FRAMES in all."""
+    return min(MAX_FRAMES, MIN_FRAMES_BOUND + max(0, size) // MIN_FRAME_BYTES)
+
+
+def ffprobe_version(timeout: float = VERSION_TIMEOUT) -> str:
+    """FFmpeg's version as ffprobe says it: its first line and a hash of the
+    whole answer (which lists the libraries' versions too). A reference is
+    ffprobe's account: another FFmpeg may give another one."""
+    program = ffprobe_path()
+    answer = ffprobe_run.run([program, "-version"], Path(program), timeout=timeout,
+                             max_bytes=MAX_VERSION_BYTES)
+    text = answer.decode("utf-8", "replace").strip()
+    first = text.splitlines()[0][:MAX_VERSION_CHARS] if text else "no version"
+    return f"{first} #{hashlib.blake2b(answer, digest_size=8).hexdigest()}"
+
+
+def _describe(sample: Path, timeout: float) -> Any:
+    """ffprobe's account of the container and its streams, no packet listed:
+    an answer of a few kilobytes whatever the file's length."""
+    answer = ffprobe_run.run([ffprobe_path(), "-v", "error", "-of", "json", "-show_entries",
+                              "format=duration,start_time:stream=index,codec_type,codec_name,"
+                              "start_time,duration,width,height,pix_fmt,color_space,color_range"
+                              ":stream_disposition=attached_pic:stream_tags=DURATION"
+                              ":stream_side_data=rotation",
+                              "--", str(sample)],
+                             sample, timeout=timeout, max_bytes=MAX_DESCRIPTION_BYTES)
     try:
-        done = subprocess.run(command, capture_output=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL,
-                              preexec_fn=_yield_to_players if os.name == "posix" else None)
-    except subprocess.TimeoutExpired:
-        raise ProbeFailed(sample, f"ffprobe did not finish in {timeout:g} s") from None
-    except OSError as exc:  # vanished between which() and run(), not executable...
-        raise ProbeUnavailable(f"ffprobe cannot run: {exc}") from None
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip()
-        first = message.splitlines()[-1] if message else f"exit status {done.returncode}"
-        raise ProbeFailed(sample, f"ffprobe: {first[:MAX_MESSAGE_CHARS]}")
-    try:
-        return json.loads(done.stdout)
+        return json.loads(answer)
     except (ValueError, RecursionError) as exc:  # not JSON, or nested beyond any answer
         raise ProbeFailed(sample, f"ffprobe wrote no JSON we read: {str(exc)[:200]}") from None
 
 
-def probe(sample_path: Path | str, *, timeout: float = PROBE_TIMEOUT) -> Reference:
-    """Describe a sample with ffprobe (one demuxing run, no decoding).
+def probe(sample_path: Path | str, *, timeout: float | None = None,
+          limit: float | None = None) -> Reference:
+    """Describe a sample with ffprobe (demuxing only, no decoding).
 
-    One run lists the container, the streams and every packet's times: it
-    costs no more than a run that lists the container alone (~0.1 s, mostly
-    ffprobe's own start-up). Raises ProbeUnavailable without ffprobe,
-    ProbeFailed when ffprobe cannot read the file (its message says why).
+    Two runs: one describes the container and its streams, one lists the
+    presentation times of the video stream's frames only (when it has
+    video). Audio packets are never listed: an Ogg/Opus file of 2.5 ms
+    packets holds a million of them in 4.9 MB. Both runs together take at
+    most `timeout` (default: probe_timeout of the file's size and the play's
+    `limit`); the frame list is read as it comes, at most max_frames_for the
+    file's size. Raises ProbeUnavailable without ffprobe, ProbeFailed when
+    ffprobe cannot read the file (its message says why), ProbeHung
+    (a ProbeFailed) when it did not finish in time.
     """
     sample = Path(sample_path)
-    info = _run_ffprobe(sample, [
-        "-show_entries",
-        "format=duration,start_time:stream=index,codec_type,codec_name,start_time,duration,"
-        "width,height,pix_fmt,color_space,color_range"
-        ":stream_disposition=attached_pic:stream_tags=DURATION:stream_side_data=rotation"
-        ":packet=stream_index,pts_time,dts_time,flags"], timeout)
+    try:
+        size = os.stat(sample).st_size
+    except (OSError, ValueError):
+        size = 0  # ffprobe says what is wrong with it
+    if timeout is None:
+        timeout = probe_timeout(size, limit)
+    deadline = time.monotonic() + timeout
+    info = _describe(sample, timeout)
     if not isinstance(info, dict):
         raise ProbeFailed(sample, "ffprobe's answer is not an object")
     streams = tuple(_stream(sample, s) for s in _list(info.get("streams")))
@@ -237,7 +294,8 @@ def probe(sample_path: Path | str, *, timeout: float = PROBE_TIMEOUT) -> Referen
     video = next((s for s in streams if s.kind == "video" and not s.attached_pic), None)
     frames: tuple[float, ...] = ()
     if video is not None:
-        frames = _frame_times(sample, _list(info.get("packets")), video.index)
+        frames = _frame_times(sample, video.index, max(0.0, deadline - time.monotonic()),
+                              timeout, max_frames_for(size))
     return Reference(duration=_time(fmt.get("duration")), start=_time(fmt.get("start_time")),
                      streams=streams, video_index=None if video is None else video.index,
                      frame_times=frames)
@@ -308,61 +366,95 @@ def _pixels(value: Any) -> int | None:
     return value
 
 
-def _frame_times(sample: Path, packets: list, index: int) -> tuple[float, ...]:
-    """Every presentation time of stream `index`, from its packets.
+def _frame_times(sample: Path, index: int, remaining: float, timeout: float,
+                 max_frames: int) -> tuple[float, ...]:
+    """Every presentation time of stream `index`, listed by ffprobe as CSV
+    lines (stream_index,pts_time,dts_time,flags) and read as they come.
 
     Packets come in decoding order: with B-frames the times are out of order,
     so they are sorted. A packet flagged D (discard, e.g. an mp4 edit list's
     pre-roll) is never presented. Without a pts (some AVI), the dts stands in.
     """
-    times = []
-    for packet in packets:
-        if not isinstance(packet, dict) or packet.get("stream_index") != index:
-            continue
-        if "D" in str(packet.get("flags", "")):
-            continue
-        time = _time(packet.get("pts_time"))
-        if time is None:
-            time = _time(packet.get("dts_time"))
-        if time is not None:
-            times.append(time)
-    if len(times) > MAX_FRAMES:
-        raise ProbeFailed(sample, f"{len(times)} video frames; at most {MAX_FRAMES} are supported")
-    return tuple(sorted(times))
+    reader = _FrameLines(sample, index, max_frames)
+    try:
+        ffprobe_run.run([ffprobe_path(), "-v", "error", "-select_streams", str(index),
+                         "-show_entries", "packet=stream_index,pts_time,dts_time,flags",
+                         "-of", "csv=p=0", "--", str(sample)],
+                        sample, timeout=remaining, max_bytes=max_frames * MAX_FRAME_LINE_BYTES,
+                        on_chunk=reader.feed)
+    except ffprobe_run.ProbeHung:
+        # the message names the whole probe's time, not what was left of it
+        raise ffprobe_run.ProbeHung(sample, f"ffprobe did not finish in {timeout:g} s") from None
+    reader.feed(b"\n")
+    return tuple(sorted(reader.times))
 
 
-# -- staleness -------------------------------------------------------------------
+class _FrameLines:
+    """The frame times of one stream, from ffprobe's CSV as it arrives."""
+
+    def __init__(self, sample: Path, index: int, max_frames: int) -> None:
+        self.sample = sample
+        self.index = str(index).encode()
+        self.max_frames = max_frames
+        self.times: list[float] = []
+        self._rest = b""
+
+    def feed(self, data: bytes) -> None:
+        lines = (self._rest + data).split(b"\n")
+        self._rest = lines.pop()
+        if len(self._rest) > MAX_FRAME_LINE_BYTES:
+            self._rest = b""  # no line of ours is this long: drop it
+        for line in lines:
+            fields = line.strip().split(b",")
+            if len(fields) < 4 or fields[0] != self.index or b"D" in fields[3]:
+                continue  # side data, another stream, a discarded packet
+            time_ = _time(fields[1].decode("ascii", "replace"))
+            if time_ is None:
+                time_ = _time(fields[2].decode("ascii", "replace"))
+            if time_ is not None:
+                self.times.append(time_)
+        if len(self.times) > self.max_frames:
+            raise ProbeFailed(self.sample, f"over {self.max_frames} video frames; at most "
+                                           f"{self.max_frames} are supported in a file of "
+                                           "its size")
 
 
-def file_key(sample_path: Path | str) -> dict[str, Any]:
-    """What identifies the sample's content: size, mtime_ns and a BLAKE2b hash.
+# -- identity ------------------------------------------------------------------
 
-    Hashing runs at disk speed (about 1 GB/s), far below the cost of a play.
+
+def file_identity(sample_path: Path | str) -> dict[str, Any]:
+    """Which file, in which version: device, inode, size, mtime_ns and a
+    BLAKE2b hash of its first and last HEAD_TAIL_BYTES (head_tail).
+
+    Never reads more than 2 MiB, whatever the size (a sparse 10 GB sample
+    was once hashed whole, twice per sample). The stat is the opened file's.
+    Raises OSError (ValueError for a path holding a NUL byte).
     """
-    path = Path(sample_path)
-    digest = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as f:
+    with open(sample_path, "rb") as f:
         stat = os.fstat(f.fileno())
-        while chunk := f.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "blake2b": digest.hexdigest()}
+        digest = hashlib.blake2b(digest_size=16)
+        if stat_module.S_ISREG(stat.st_mode):
+            digest.update(f.read(HEAD_TAIL_BYTES))
+            if stat.st_size > HEAD_TAIL_BYTES:
+                f.seek(max(HEAD_TAIL_BYTES, stat.st_size - HEAD_TAIL_BYTES))
+                digest.update(f.read(HEAD_TAIL_BYTES))
+    return {"device": stat.st_dev, "inode": stat.st_ino, "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns, "head_tail": digest.hexdigest()}
+
+
+def file_key(sample_path: Path | str, ffmpeg: str = "unknown") -> dict[str, Any]:
+    """What a reference is the account of: the file's identity and the
+    FFmpeg (ffprobe_version) that probed it."""
+    return {**file_identity(sample_path), "ffmpeg": ffmpeg[:2 * MAX_VERSION_CHARS]}
 
 
 def is_current(key: Mapping[str, Any], sample_path: Path | str) -> bool:
-    """Does a stored key still describe the sample? Cheap when it plainly does.
-
-    Same size and mtime: current (no hashing). Another size: stale. Same
-    size, other mtime (a copied corpus, a touched file): the hash decides.
-    """
+    """Is the file still the one `key` names? (Reads at most 2 MiB.)"""
     try:
-        stat = os.stat(sample_path)
-    except OSError:
+        identity = file_identity(sample_path)
+    except (OSError, ValueError):
         return False
-    if stat.st_size != key.get("size"):
-        return False
-    if stat.st_mtime_ns == key.get("mtime_ns"):
-        return True
-    return file_key(sample_path)["blake2b"] == key.get("blake2b")
+    return all(key.get(field) == identity[field] for field in IDENTITY_FIELDS)
 
 
 # -- builtins and JSON ----------------------------------------------------------
@@ -501,13 +593,28 @@ def from_builtins(data: Any) -> Reference:
                      frame_times=frames)  # type: ignore[arg-type]
 
 
-def _check_key(key: Any) -> dict[str, Any]:
-    key = _keys(key, "the key", {"size", "mtime_ns", "blake2b"})
+def _check_key(key: Any, version: int) -> dict[str, Any]:
+    if version == 1:  # size, mtime_ns and a hash of the whole file
+        key = _keys(key, "the key", {"size", "mtime_ns", "blake2b"})
+        _int(key["size"], "the key's size", 0, 1 << 62)
+        _int(key["mtime_ns"], "the key's mtime_ns", -(1 << 62), 1 << 62)
+        _hex(key["blake2b"], "blake2b")
+        return dict(key)
+    key = _keys(key, "the key", {*IDENTITY_FIELDS, "ffmpeg"})
+    _int(key["device"], "the key's device", 0, 1 << 64)
+    _int(key["inode"], "the key's inode", 0, 1 << 64)
     _int(key["size"], "the key's size", 0, 1 << 62)
     _int(key["mtime_ns"], "the key's mtime_ns", -(1 << 62), 1 << 62)
-    if not isinstance(key["blake2b"], str) or not re.fullmatch(r"[0-9a-f]{32}", key["blake2b"]):
-        raise _Invalid("the key's blake2b is not 32 hexadecimal digits")
+    _hex(key["head_tail"], "head_tail")
+    if not isinstance(key["ffmpeg"], str) or len(key["ffmpeg"]) > 2 * MAX_VERSION_CHARS:
+        raise _Invalid("the key's ffmpeg is not a version of at most "
+                       f"{2 * MAX_VERSION_CHARS} characters")
     return dict(key)
+
+
+def _hex(value: Any, name: str) -> None:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{32}", value):
+        raise _Invalid(f"the key's {name} is not 32 hexadecimal digits")
 
 
 def dumps(ref: Reference, key: Mapping[str, Any]) -> str:
@@ -536,10 +643,11 @@ def loads(text: str) -> tuple[dict[str, Any], Reference]:
     document = _keys(document, "the document", {"format", "version", "key", "reference"})
     if document["format"] != FORMAT:
         raise _Invalid(f"its format is {document['format']!r:.60}, not {FORMAT!r}")
-    if document["version"] != FORMAT_VERSION or isinstance(document["version"], bool):
-        raise _Invalid(f"reference format version {document['version']!r:.20}; "
-                       f"this tool reads version {FORMAT_VERSION}")
-    return _check_key(document["key"]), from_builtins(document["reference"])
+    version = document["version"]
+    if isinstance(version, bool) or version not in READ_VERSIONS:
+        raise _Invalid(f"reference format version {version!r:.20}; "
+                       f"this tool reads versions {', '.join(map(str, READ_VERSIONS))}")
+    return _check_key(document["key"], version), from_builtins(document["reference"])
 
 
 def load(path: Path | str) -> tuple[dict[str, Any], Reference]:

@@ -40,18 +40,27 @@ def first_match(name: str, patterns: Sequence[str]) -> str | None:
     return next((p for p in patterns if fnmatch.fnmatch(name, p)), None)
 
 
-def judge(path: Path, include: Sequence[str] = (), exclude: Sequence[str] = ()
-          ) -> SkippedFile | None:
-    """Why `path` is no sample (None: it is one)."""
-    name = path.name
-    pattern = first_match(name, exclude)
+def judge(path: Path, include: Sequence[str] = (), exclude: Sequence[str] = (),
+          name: str | None = None) -> SkippedFile | None:
+    """Why `path` is no sample (None: it is one); `name`: the sample name it
+    would have (`live/concert.mkv` in a subfolder; default the file name)."""
+    name = path.name if name is None else name
+    pattern = _matching(name, exclude)
     if pattern is not None:
         return SkippedFile(name, f"excluded by the pattern {pattern!r} (--mp-exclude)")
-    if include and first_match(name, include) is not None:
+    if include and _matching(name, include) is not None:
         kind = _special_kind(path)
         return None if kind is None else SkippedFile(name, kind)
     sniffed = media_sniff.sniff_file(path)
     return None if sniffed.is_media else SkippedFile(name, sniffed.reason)
+
+
+def _matching(name: str, patterns: Sequence[str]) -> str | None:
+    """The first pattern naming the sample by its file name (as python_files
+    does) or, in a subfolder, by its whole name (`live/*`)."""
+    base = name.rsplit("/", 1)[-1]
+    return first_match(base, patterns) or (first_match(name, patterns) if base != name
+                                             else None)
 
 
 def _special_kind(path: Path) -> str | None:
@@ -68,7 +77,7 @@ def select(folder: Path, names: Iterable[str], include: Sequence[str] = (),
     samples: list[str] = []
     skipped: list[SkippedFile] = []
     for name in sorted(names):
-        why_not = judge(folder / name, include, exclude)
+        why_not = judge(folder / name, include, exclude, name)
         if why_not is None:
             samples.append(name)
         else:
@@ -76,13 +85,38 @@ def select(folder: Path, names: Iterable[str], include: Sequence[str] = (),
     return Selection(tuple(samples), tuple(skipped))
 
 
+def is_folder(skipped: SkippedFile) -> bool:
+    """Whether the entry names a subfolder left out (`live/`), not a file."""
+    return skipped.name.endswith("/")
+
+
 def skipped_section(skipped: Sequence[SkippedFile]) -> str:
-    """The summary's list of the files the implicit playlist left out."""
-    if not skipped:
-        return ""
-    lines = [f"Skipped files (not media): {len(skipped)}"]
-    lines += [f"  {f.name}: {f.reason}" for f in skipped]
-    return "\n".join(lines) + "\n"
+    """The summary's list of the files and subfolders the implicit playlist
+    left out."""
+    files = [f for f in skipped if not is_folder(f)]
+    folders = [f for f in skipped if is_folder(f)]
+    lines = []
+    if files:
+        lines.append(f"Skipped files (not media): {len(files)}")
+        lines += [f"  {f.name}: {f.reason}" for f in files]
+    if folders:
+        lines.append(f"Subfolders not searched: {len(folders)}")
+        lines += [f"  {f.name}: {f.reason}" for f in folders]
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def skipped_counts(skipped: Sequence[SkippedFile]) -> str:
+    """"3 files skipped as not media, 1 subfolder not searched": the one
+    line the terminal says of them."""
+    files = sum(1 for f in skipped if not is_folder(f))
+    folders = len(skipped) - files
+    said = []
+    if files:
+        said.append(f"{files} {'file' if files == 1 else 'files'} skipped as not media")
+    if folders:
+        said.append(f"{folders} {'subfolder' if folders == 1 else 'subfolders'} not searched "
+                    "(--mp-recursive searches them)")
+    return ", ".join(said)
 
 
 def to_text(skipped: Sequence[SkippedFile]) -> str:

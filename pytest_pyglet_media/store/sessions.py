@@ -18,8 +18,10 @@ The sessions and activation.json live in the *store* folder, which is the
 samples folder unless --mp-store / `pyglet-mp --store` names another one
 (a read-only or shared corpus): samples are read from the samples folder,
 everything written goes to the store. A store serves one samples folder;
-sessions name their samples by file name only, so two samples folders
-sharing one store would mix their sessions.
+sessions name their samples by their path in it (`clip.mp4`, or
+`live/concert.mkv` under --mp-recursive), so two samples folders sharing one
+store would mix their sessions. A sample's files in a session keep one flat
+name each (names.store_stem), never a subfolder of the session.
 
 The plugin and the `pyglet-mp` command share this module. Every name of a
 session's files and folders is spelled here, and only here: others ask
@@ -33,6 +35,7 @@ import re
 import shutil
 import tempfile
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path, PurePath
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -49,17 +52,18 @@ from ..core.errors import (
 from ..core.names import (
     BUNDLE_SUFFIX,
     EXCLUDED_EXTENSIONS,
+    FOLDER_SEPARATOR,
     MANIFEST_NAME,
     fit_file_name,
     sample_name_problem,
 )
-from . import sample_selection
+from . import sample_folders, sample_selection
+# the samples folder and the store folder: one environment variable each,
+# read by the plugin (options.py) and by `pyglet-mp` alike
+from ..core.setting_names import DEPRECATED_ENV, SAMPLES_DIR_ENV, STORE_DIR_ENV  # noqa: F401
 from .picture_reference import frames_beside
 from .pictures import checks_beside, pictures_beside
 
-SAMPLES_DIR_ENV = "pyglet_mp_samples_dir"
-#: the CLI's store folder (the plugin's is --mp-store / PYTEST_MP_STORE)
-STORE_DIR_ENV = "pyglet_mp_store_dir"
 ACTIVATION_FILE = "activation.json"
 CONFIGURATION_FILE = "configuration.json"
 SAMPLES_VERSION_FILE = "_version.txt"
@@ -76,6 +80,9 @@ _DBG_DIR = "dbg"
 _REPORTS_DIR = "reports"
 _REFERENCE_DIR = "reference"
 _GROUPS_DIR = "groups"
+#: the store's reference cache (reference_cache.py): hidden, so that no
+#: session can take its name (session names never start with '.')
+_REFERENCE_CACHE_DIR = ".reference-cache"
 #: begins the name of a comparison report (comparison_file_name)
 _COMPARISON_PREFIX = "comparison_"
 
@@ -91,6 +98,9 @@ class Configuration:
     dev_debug: bool = False
     has_playlist: bool = False
     config_vs: str = "1.0"
+    #: when the session was created, ISO 8601 in UTC (created_at reads it);
+    #: "" in a session made before it was recorded
+    created: str = ""
 
     @property
     def raw_data_writable(self) -> bool:
@@ -155,6 +165,12 @@ class SessionPaths:
         return self.dbg_dir / "_samples_version.txt"
 
     @property
+    def baseline_used(self) -> Path:
+        """Which baseline file the session's latest run was judged against
+        (save_baseline_used), so that `pyglet-mp summarize` shows it again."""
+        return self.dbg_dir / "_baseline_used.json"
+
+    @property
     def skipped_files(self) -> Path:
         """Files of the samples folder the implicit playlist left out, and why."""
         return self.dbg_dir / "_skipped_files.txt"
@@ -207,6 +223,11 @@ class SessionPaths:
     def decoded_frames(self, sample: str) -> Path:
         """FFmpeg's pictures of the frames compared (store/picture_reference.py)."""
         return frames_beside(self.reference(sample))
+
+    @property
+    def reference_cache_dir(self) -> Path:
+        """The store's reference cache, shared by its sessions (see reference_cache_dir)."""
+        return reference_cache_dir(self.store)
 
     @property
     def groups_dir(self) -> Path:
@@ -306,11 +327,32 @@ LINKED_SPECIAL_REPORTS = tuple(SPECIAL_REPORTS[k] for k in ("summary", "pyglet_i
 # -- samples folder -----------------------------------------------------------
 
 
+def environment_setting(name: str) -> tuple[str | None, str]:
+    """The value of the environment variable `name` (SAMPLES_DIR_ENV,
+    STORE_DIR_ENV), else of its deprecated name; and the variable read."""
+    value = os.environ.get(name)
+    old = DEPRECATED_ENV.get(name)
+    if not value and old and os.environ.get(old):
+        return os.environ[old], old
+    return value or None, name
+
+
+def deprecated_environment() -> list[str]:
+    """A warning for each deprecated variable set (environment_setting)."""
+    notes = []
+    for name, old in DEPRECATED_ENV.items():
+        if os.environ.get(old):
+            notes.append(f"{old} is ignored: {name} is set too" if os.environ.get(name) else
+                         f"{old} is deprecated and will not be read after the next release; "
+                         f"set {name} instead (pytest reads it too)")
+    return notes
+
+
 def resolve_samples_dir(value: str | os.PathLike[str] | None, *, source: str) -> Path:
-    """The samples folder from an option, or from pyglet_mp_samples_dir."""
+    """The samples folder from an option, or from SAMPLES_DIR_ENV."""
     if value is None or str(value) == "":
-        value = os.environ.get(SAMPLES_DIR_ENV)
-        source = f"environment variable {SAMPLES_DIR_ENV}"
+        value, variable = environment_setting(SAMPLES_DIR_ENV)
+        source = f"environment variable {variable}"
         if not value:
             raise UsageError(
                 f"no samples folder: pass --samples-dir or set {SAMPLES_DIR_ENV}")
@@ -327,8 +369,8 @@ def resolve_store_dir(value: str | os.PathLike[str] | None, samples_dir: Path, *
     """The store folder from an option (else the environment variable `env`),
     else the samples folder; created when missing."""
     if (value is None or str(value) == "") and env:
-        value = os.environ.get(env) or None
-        source = f"environment variable {env}"
+        value, variable = environment_setting(env)
+        source = f"environment variable {variable}"
     if value is None or str(value) == "":
         return samples_dir
     path = Path(value).expanduser()
@@ -363,32 +405,47 @@ def sample_problem(samples_dir: Path, name: str) -> str | None:
         shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         return f"{shown[:120]!r}: its name {problem}; rename the file to play it"
     path = samples_dir / name
-    if path.is_symlink():
+    if path.is_symlink() or FOLDER_SEPARATOR in name:
         target = path.resolve()
-        if target.parent != samples_dir.resolve():
+        if not target.is_relative_to(samples_dir.resolve()):
             return (f"{name!r} is a link to {target}, outside the samples folder; "
                     "copy the file into the folder to play it")
     return None
 
 
 def implicit_playlist(samples_dir: Path, include: Sequence[str] = (),
-                      exclude: Sequence[str] = ()) -> list[str]:
-    """The media files of the folder (implicit_selection); no subfolders."""
-    return list(implicit_selection(samples_dir, include, exclude).samples)
+                      exclude: Sequence[str] = (), recursive: bool = False) -> list[str]:
+    """The media files of the folder (implicit_selection)."""
+    return list(implicit_selection(samples_dir, include, exclude, recursive).samples)
 
 
 def implicit_selection(samples_dir: Path, include: Sequence[str] = (),
-                       exclude: Sequence[str] = ()) -> sample_selection.Selection:
+                       exclude: Sequence[str] = (), recursive: bool = False
+                       ) -> sample_selection.Selection:
     """The folder's files that are samples, and those skipped with the reason.
 
-    Hidden files, the store's own files, excluded extensions, subfolders and
-    names that cannot be samples' (left_out_samples) are no candidates; the
-    other files are sniffed (media_sniff.py), steered by the globs.
+    Hidden files, the store's own files, excluded extensions and names that
+    cannot be samples' (left_out_samples) are no candidates; the other files
+    are sniffed (media_sniff.py), steered by the globs. Subfolders are
+    searched when `recursive` (sample names `live/concert.mkv`), else each is
+    listed as skipped, not searched.
     """
-    candidates = (entry.name for entry in _scandir(samples_dir)
-                  if _is_listed_candidate(entry)
-                  and sample_problem(samples_dir, entry.name) is None)
-    return sample_selection.select(samples_dir, candidates, include, exclude)
+    listing = _listing(samples_dir, recursive)
+    candidates = (name for name in listing.files
+                  if _is_listed_candidate(samples_dir / name)
+                  and sample_problem(samples_dir, name) is None)
+    selection = sample_selection.select(samples_dir, candidates, include, exclude)
+    return replace(selection, skipped=selection.skipped + listing.folders)
+
+
+def _listing(samples_dir: Path, recursive: bool) -> sample_folders.Listing:
+    return sample_folders.list_samples_folder(samples_dir, recursive=recursive,
+                                              is_own_folder=_is_store_folder)
+
+
+def _is_store_folder(folder: Path) -> bool:
+    """A session folder, or a store (--mp-store) kept inside the samples folder."""
+    return (folder / CONFIGURATION_FILE).is_file() or (folder / ACTIVATION_FILE).is_file()
 
 
 def _is_listed_candidate(path: Path) -> bool:
@@ -405,10 +462,11 @@ def _is_listed_candidate(path: Path) -> bool:
         return True
 
 
-def left_out_samples(samples_dir: Path) -> list[str]:
+def left_out_samples(samples_dir: Path, recursive: bool = False) -> list[str]:
     """Messages for files that look like samples but cannot be (see sample_problem)."""
-    problems = (sample_problem(samples_dir, entry.name) for entry in _scandir(samples_dir)
-                if is_candidate_sample(entry))
+    problems = (sample_problem(samples_dir, name)
+                for name in _listing(samples_dir, recursive).files
+                if is_candidate_sample(samples_dir / name))
     return sorted(p for p in problems if p is not None)
 
 
@@ -499,6 +557,12 @@ def check_session_name(name: str) -> None:
         raise UsageError(f"session name {name[:20]!r}... is too long (200 bytes at most)")
 
 
+def reference_cache_dir(store_dir: Path) -> Path:
+    """The folder of the store's reference cache (store/reference_cache.py):
+    inside the store, never elsewhere; made when first written."""
+    return store_dir / _REFERENCE_CACHE_DIR
+
+
 def list_sessions(store_dir: Path) -> list[str]:
     """Direct subfolders of the store that hold a configuration.json."""
     return sorted(entry.name for entry in _scandir(store_dir, "store folder")
@@ -506,12 +570,35 @@ def list_sessions(store_dir: Path) -> list[str]:
 
 
 def next_testrun_name(store_dir: Path) -> str:
-    taken = {entry.name for entry in _scandir(store_dir, "store folder")}
-    for number in range(10000):
-        name = f"{TESTRUN_PREFIX}{number:02d}"
-        if name not in taken:
-            return name
-    raise SessionError(f"{store_dir}: no free testrun_NN name left")
+    """testrun_NN, NN one more than the highest testrun number in the store:
+    a number prune freed is never used again (prune keeps the highest:
+    cli/prune.py), and past testrun_99 the numbers widen (testrun_100)."""
+    numbers = [testrun_number(entry.name) for entry in _scandir(store_dir, "store folder")]
+    highest = max((n for n in numbers if n is not None), default=-1)
+    return f"{TESTRUN_PREFIX}{highest + 1:02d}"
+
+
+def now_stamp() -> str:
+    """The time now, as a session records its creation (ISO 8601, UTC)."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def created_at(paths: SessionPaths) -> float:
+    """When the session was created, in seconds since the epoch: recorded in
+    its configuration; for a session made before that was recorded, the time
+    its versions file was written (at creation, never rewritten since)."""
+    try:
+        stamp = load_configuration(paths).created
+        if stamp:
+            return datetime.fromisoformat(stamp).timestamp()
+    except (ValueError, BadFileError):
+        pass
+    for witness in (paths.versions, paths.configuration):
+        try:
+            return witness.stat().st_mtime
+        except OSError:
+            continue
+    return 0.0
 
 
 _TESTRUN_NAME = re.compile(rf"^{TESTRUN_PREFIX}(\d+)$")
@@ -532,7 +619,7 @@ def load_configuration(paths: SessionPaths) -> Configuration:
         raise BadFileError(paths.configuration, "is not a JSON object")
     known = {k: v for k, v in data.items() if k in Configuration.__dataclass_fields__}
     for key, value in known.items():
-        expected = str if key == "config_vs" else bool
+        expected = str if key in ("config_vs", "created") else bool
         if not isinstance(value, expected):
             raise BadFileError(paths.configuration,
                                f"{key} must be {'a string' if expected is str else 'true or false'}, "
@@ -713,7 +800,8 @@ def create_session(samples_dir: Path, name: str, samples: list[str], *,
         atomic.write_text(staged.samples_version, samples_version + "\n")
         if skipped:
             atomic.write_text(staged.skipped_files, sample_selection.to_text(skipped))
-        save_configuration(staged, Configuration(has_playlist=has_playlist))
+        save_configuration(staged, Configuration(has_playlist=has_playlist,
+                                                 created=now_stamp()))
     return paths
 
 
@@ -821,3 +909,28 @@ def load_skipped_files(paths: SessionPaths) -> tuple[sample_selection.SkippedFil
     except OSError as exc:
         raise BadFileError(paths.skipped_files, f"cannot be read: {exc.strerror}") from None
     return sample_selection.from_text(text)
+
+
+# -- the baseline a run used -----------------------------------------------------
+
+
+def save_baseline_used(paths: SessionPaths, baseline: Path | None) -> None:
+    """Remember the baseline file the run was judged against (None: none)."""
+    where = None if baseline is None else str(Path(baseline).expanduser().absolute())
+    atomic.write_text(paths.baseline_used, json.dumps({"path": where}) + "\n")
+
+
+#: load_baseline_used of a session from before runs remembered their baseline
+BASELINE_NOT_RECORDED = "not recorded"
+
+
+def load_baseline_used(paths: SessionPaths) -> Path | None | str:
+    """The baseline file the session's latest run used, None when it used
+    none, or BASELINE_NOT_RECORDED (a session older than the record)."""
+    if not paths.baseline_used.exists():
+        return BASELINE_NOT_RECORDED
+    data = _load_json(paths.baseline_used)
+    if not isinstance(data, dict) or not isinstance(data.get("path"), (str, type(None))):
+        raise BadFileError(paths.baseline_used, 'must hold {"path": FILE or null}; fix or '
+                                                "delete it")
+    return None if data["path"] is None else Path(data["path"])

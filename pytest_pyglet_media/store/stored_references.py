@@ -13,6 +13,10 @@ so a reference rewritten since (the sample changed and was probed again, by
 this process or by an xdist worker) is another file version, and is read
 again. A missing or unusable file is remembered too, with the same check.
 
+The references a play is judged against come from elsewhere: the run's
+ReferenceCache (reference_cache.py, `cache` here), which only probing
+fills; what is read here is shown as it came (order, progress, reports).
+
 Memory: a reference holds one float per video frame of its sample. Beyond
 MAX_HELD_FRAMES frame times held in all, further references are read and
 handed out but not kept, so a session of very long samples costs reads, as
@@ -29,6 +33,7 @@ from ..core.errors import BadReferenceError
 from ..core.file_stamp import FileStamp
 from . import reference
 from .reference import Reference
+from .reference_cache import ReferenceCache
 
 #: frame times held in all (about 32 bytes each): ~16 MB; the demo corpus's
 #: 1.2 s clips hold 36 each, a 10 s clip at 30 fps 300
@@ -54,12 +59,20 @@ class StoredReferences:
     Thread-safe: plays started ahead ask from their own threads.
     """
 
-    def __init__(self, max_frames: int = MAX_HELD_FRAMES) -> None:
+    def __init__(self, max_frames: int = MAX_HELD_FRAMES, cache_dir: Path | None = None) -> None:
+        #: the run's trusted references (memory only until use_cache_in)
+        self.cache = ReferenceCache(cache_dir)
         self._held: dict[Path, _Held] = {}
         self._frames = 0
         self._max_frames = max_frames
         # held while reading, so that threads asking for one file at once read it once
         self._lock = threading.Lock()
+
+    def use_cache_in(self, folder: Path) -> None:
+        """Keep the probed references in the store's cache folder `folder`
+        (sessions.reference_cache_dir), from now on."""
+        if self.cache.folder != folder:
+            self.cache = ReferenceCache(folder)
 
     def load(self, path: Path) -> Stored:
         """(key, Reference) as reference.load gives them; BadReferenceError alike."""

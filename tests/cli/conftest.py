@@ -47,7 +47,7 @@ def fake_versions(monkeypatch):
 
 @pytest.fixture
 def samples_dir(tmp_path, monkeypatch, fake_versions) -> Path:
-    """A samples folder named by pyglet_mp_samples_dir, with 3 samples and 1 non-sample."""
+    """A samples folder named by PYTEST_MP_SAMPLES_DIR, with 3 samples and 1 non-sample."""
     folder = tmp_path / "samples"
     folder.mkdir()
     for name in SAMPLES:

@@ -36,7 +36,7 @@ def test_every_command_has_help(mp, command):
 def test_top_level_help(mp):
     r = mp("--help")
     assert r.code == 0
-    assert "pyglet_mp_samples_dir" in r.out
+    assert "PYTEST_MP_SAMPLES_DIR" in r.out
     for command in COMMANDS:
         assert command in r.out
 
@@ -44,7 +44,7 @@ def test_top_level_help(mp):
 def test_no_command_prints_help_and_exits_2(mp):
     r = mp()
     assert r.code == 2
-    assert "usage: pyglet-mp" in r.out and "pyglet_mp_samples_dir" in r.out
+    assert "usage: pyglet-mp" in r.out and "PYTEST_MP_SAMPLES_DIR" in r.out
 
 
 @pytest.mark.parametrize("argv,fragment", [
@@ -73,7 +73,7 @@ def test_no_samples_dir_exit_2_naming_the_variable(mp, argv, fake_versions):
     assert sessions.SAMPLES_DIR_ENV not in os.environ
     r = mp(*argv)
     assert r.code == 2
-    r.assert_one_line_error(argv[0], "pyglet_mp_samples_dir")
+    r.assert_one_line_error(argv[0], "PYTEST_MP_SAMPLES_DIR")
     assert fake_versions == []
 
 
@@ -127,7 +127,7 @@ def test_module_help_exit_0():
     done = _run([sys.executable, "-m", "pytest_pyglet_media", "--help"])
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage: pyglet-mp")
-    assert "pyglet_mp_samples_dir" in done.stdout
+    assert "PYTEST_MP_SAMPLES_DIR" in done.stdout
 
 
 def test_console_script_without_samples_dir_exit_2(tmp_path):
@@ -139,7 +139,7 @@ def test_console_script_without_samples_dir_exit_2(tmp_path):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "pyglet_mp_samples_dir" in lines[0]
+    assert len(lines) == 1 and "PYTEST_MP_SAMPLES_DIR" in lines[0]
     assert done.stdout == ""
 
 

@@ -299,7 +299,7 @@ def test_run_test_suite_plays_a_samples_dir_option_with_no_active_session(
 
 def test_run_test_suite_plays_the_active_session_of_a_samples_dir_option(
         mp, samples_dir, session, doubles, h, monkeypatch):
-    monkeypatch.delenv("pyglet_mp_samples_dir")
+    monkeypatch.delenv("PYTEST_MP_SAMPLES_DIR")
     r = mp("run-test-suite", "--samples-dir", str(samples_dir), *PERFECT_ARGS)
     assert r.code == 0, r.output
     assert sorted(h.plays(doubles)) == ["perfect a.mp4", "perfect b.ogv"]

@@ -100,7 +100,7 @@ def test_new_without_samples_dir_names_the_variable(mp, samples_dir, monkeypatch
     monkeypatch.delenv(sessions.SAMPLES_DIR_ENV)
     r = mp("new", "s")
     assert r.code == 2
-    r.assert_one_line_error("pyglet_mp_samples_dir", "--samples-dir")
+    r.assert_one_line_error("PYTEST_MP_SAMPLES_DIR", "--samples-dir")
     assert leftovers(samples_dir) == []
 
 
@@ -382,7 +382,7 @@ def test_help_without_topic_lists_every_command(mp, samples_dir):
     for command in ("new", "activate", "deactivate", "protect", "status", "list", "help",
                     "playmany", "retry-crashed", "summarize", "run-test-suite"):
         assert command in r.out
-    assert "pyglet_mp_samples_dir" in r.out
+    assert "PYTEST_MP_SAMPLES_DIR" in r.out
 
 
 @pytest.mark.parametrize("topic,fragment", [
@@ -404,3 +404,16 @@ def test_help_unknown_topic(mp):
 def test_help_needs_no_samples_dir(mp, tmp_path):
     assert os.environ.get(sessions.SAMPLES_DIR_ENV) is None
     assert mp("help", "new").code == 0
+
+
+def test_new_recursive_names_nested_samples_by_their_path(mp, samples_dir, h, monkeypatch):
+    (samples_dir / "live").mkdir()
+    (samples_dir / "live" / "concert.mkv").write_bytes(b"x")
+    r = mp("new", "flat")
+    assert "1 subfolder not searched" in r.err
+    assert sessions.parse_playlist(h.paths(samples_dir, "flat").playlist.read_text()) == \
+        ["a.mp4", "b.ogv", "c.mkv"]
+    monkeypatch.setenv("PYTEST_MP_RECURSIVE", "yes")  # the variable pytest reads
+    assert mp("new", "deep").code == 0
+    assert sessions.parse_playlist(h.paths(samples_dir, "deep").playlist.read_text()) == \
+        ["a.mp4", "b.ogv", "c.mkv", "live/concert.mkv"]

@@ -1,7 +1,9 @@
-"""pyglet-mp --store (and $pyglet_mp_store_dir); pyglet-mp prune."""
+"""pyglet-mp --store (and $PYTEST_MP_STORE); pyglet-mp prune."""
 from __future__ import annotations
 
 import json
+import time
+from datetime import datetime, timezone
 
 import pytest
 from mp_support.recordings import bare_play
@@ -146,6 +148,39 @@ def test_prune_in_a_store(mp, samples_dir, kept):
     assert _sessions(kept) == ["testrun_01"]
 
 
+def _created(paths, seconds_ago):
+    stamp = datetime.fromtimestamp(time.time() - seconds_ago, timezone.utc).isoformat()
+    sessions.update_configuration(paths, created=stamp)
+
+
+def test_prune_orders_by_creation_and_keeps_the_newest_run(mp, samples_dir):
+    """A run made at 18:36 is never taken for a repeat of the 18:30 one because
+    its number is lower (a number prune freed, given again by an older version)."""
+    _created(_session(samples_dir, "testrun_00"), 60)         # the newest: kept
+    _created(_session(samples_dir, "testrun_01"), 600)        # repeats the newest: removed
+    _created(_session(samples_dir, "testrun_02"), 3600)       # the highest number: kept
+    r = mp("prune", "--keep", "0")
+    assert r.out.splitlines() == ["removed testrun_01: same verdicts as testrun_00"]
+    assert _sessions(samples_dir) == ["testrun_00", "testrun_02"]
+    # new runs number after the highest, never into a number prune freed
+    assert sessions.next_testrun_name(samples_dir) == "testrun_03"
+
+
+def test_prune_older_than_an_age(mp, samples_dir):
+    _created(_session(samples_dir, "testrun_00", crashed=["a.mp4", "b.ogv"]), 10 * 86400)
+    _created(_session(samples_dir, "testrun_01", crashed=["a.mp4"]), 9 * 86400)
+    _created(_session(samples_dir, "testrun_02", crashed=["b.ogv"]), 3600)
+    _created(_session(samples_dir, "testrun_03"), 60)
+    r = mp("prune", "--older-than", "7d", "--dry-run")
+    assert r.out.splitlines() == ["would remove testrun_01: older than 7d (created 9d ago)",
+                                  "would remove testrun_00: older than 7d (created 10d ago)"]
+    assert mp("prune", "--older-than", "1w", "--keep", "3").out.splitlines() == \
+        ["removed testrun_00: older than 7d (created 10d ago)"]
+    for bad, fragment in ((("--older-than", "soon"), "12h"), ((), "--keep N")):
+        mp("prune", *bad).one_line_error(fragment)
+    assert len(_sessions(samples_dir)) == 3
+
+
 @pytest.mark.parametrize("keep", ["-1", "two", "1.5"])
 def test_prune_refuses_a_bad_count(mp, samples_dir, keep):
     _session(samples_dir, "testrun_00")
@@ -153,3 +188,22 @@ def test_prune_refuses_a_bad_count(mp, samples_dir, keep):
     r = mp("prune", f"--keep={keep}")
     r.one_line_error("--keep", "whole number")
     assert len(_sessions(samples_dir)) == 2
+
+
+def test_former_variable_names_are_read_with_a_warning(mp, samples_dir, kept, monkeypatch):
+    """One name per setting (PYTEST_MP_SAMPLES_DIR, PYTEST_MP_STORE, read by pytest
+    too); the names pyglet-mp read before still work for a release, with a warning."""
+    monkeypatch.delenv(sessions.SAMPLES_DIR_ENV)
+    monkeypatch.setenv("pyglet_mp_samples_dir", str(samples_dir))
+    monkeypatch.setenv("pyglet_mp_store_dir", str(kept))
+    r = mp("new", "s1")
+    assert r.code == 0, r.output
+    assert sessions.SessionPaths(samples_dir, "s1", kept).exists()
+    warnings = [line for line in r.err.splitlines() if "warning" in line]
+    assert len(warnings) == 2 and "set PYTEST_MP_STORE instead" in r.err \
+        and "set PYTEST_MP_SAMPLES_DIR instead" in r.err
+    # the new name wins, and the old one is said to be ignored
+    monkeypatch.setenv(sessions.STORE_DIR_ENV, str(samples_dir))
+    r = mp("list")
+    assert "no sessions in" in r.out
+    assert "pyglet_mp_store_dir is ignored: PYTEST_MP_STORE is set too" in r.err

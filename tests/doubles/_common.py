@@ -181,7 +181,7 @@ BEHAVIOURS = {f.__name__: f for f in (perfect, defects, segfault, abort, hang, n
 def by_name(args: argparse.Namespace) -> int:
     """Pick the behaviour from the sample name's prefix: `segfault_x.mp4` segfaults."""
     for key in sorted(BEHAVIOURS, key=len, reverse=True):
-        if args.name.startswith(key):
+        if args.name.rsplit("/", 1)[-1].startswith(key):  # a sample in a subfolder too
             return BEHAVIOURS[key](args)
     return perfect(args)
 

@@ -105,7 +105,9 @@ class E2ERun:
         return self.result.stdout.str()
 
     def sessions(self) -> list[str]:
-        return sorted(p.name for p in self.samples.iterdir() if p.is_dir())
+        # hidden folders are the store's own (its reference cache), not sessions
+        return sorted(p.name for p in self.samples.iterdir()
+                      if p.is_dir() and not p.name.startswith("."))
 
     def statuses(self) -> dict[str, str]:
         """sample -> final status, from -v output (serial or xdist)."""

@@ -77,6 +77,13 @@ def test_page_renders_both_plots_offline(browser, session_paths, save_recording,
     assert urls and all(u.startswith(("file:", "data:", "blob:")) for u in urls), urls
     assert browser.evaluate("document.title") == "a.mp4: timeline"
     assert browser.evaluate("Bokeh.documents.length") == 1
+    # bokeh's script is the session's shared file beside the page, not inlined
+    assert any(u.startswith("file:") and u.endswith(".min.js") for u in urls), urls
+    # the page starts with the sample, its verdict and a link back to the index
+    assert browser.evaluate("document.querySelector('h1').textContent") == "a.mp4"
+    assert "defects" in browser.evaluate("document.getElementById('mp-verdict').textContent")
+    assert browser.evaluate("document.getElementById('mp-index').getAttribute('href')") \
+        == "index.html"
     titles = browser.evaluate(
         "Bokeh.documents[0].all_models ? [...Bokeh.documents[0].all_models]"
         ".filter(m => m.type === 'Figure' || m.constructor.name === 'Figure')"

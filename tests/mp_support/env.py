@@ -30,7 +30,8 @@ DOUBLES_ENV_VARS = (doubles_common.MARKER_ENV, doubles_common.CRASHES_ENV,
 #: what the plugin, the CLI and pytest-xdist read from the environment
 MEDIA_ENV_VARS = tuple(sorted(
     {spec.env for spec in options.OPTIONS if spec.env}
-    | {sessions.SAMPLES_DIR_ENV, sessions.STORE_DIR_ENV, "PYTEST_ADDOPTS", *XDIST_ENV_VARS,
+    | {sessions.SAMPLES_DIR_ENV, sessions.STORE_DIR_ENV, *sessions.DEPRECATED_ENV.values(),
+       "PYTEST_ADDOPTS", *XDIST_ENV_VARS,
        *shards.CI_ENV_VARS}))
 
 #: every variable clear_inner_env removes

@@ -10,6 +10,7 @@ import json
 import pytest
 
 from pytest_pyglet_media.judge import baseline as bl
+from pytest_pyglet_media.store import sessions
 
 MODES = pytest.mark.parametrize("extra", [("-p", "no:xdist"), ("-n", "2")],
                                 ids=["serial", "xdist"])
@@ -46,7 +47,9 @@ def test_update_writes_once_and_stable(mp, extra):
     assert first == bl.render(bl.load(path))  # sorted, indented, trailing newline
     assert f"baseline {bl.DEFAULT_NAME} written: 3 samples of this run, 0 others kept" \
         in run.out
-    assert [p.name for p in mp.samples.iterdir() if p.name.startswith(".")] == []
+    # no temporary file left (the store's reference cache is no temporary file)
+    assert [p.name for p in mp.samples.iterdir() if p.name.startswith(".")
+            and p != sessions.reference_cache_dir(mp.samples)] == []
     # written once, by the controller: a second update with nothing changed is
     # byte for byte the same file
     mp.pytester.makeconftest(WRITE_LOGGER)
@@ -171,7 +174,7 @@ def test_expectation_wins_over_baseline(mp):
                                  mp.nodeid("defects_other.mp4"): "PASSED"}, update.out
 
 
-def test_custom_baseline_path(mp):
+def test_custom_baseline_path(mp, mpcli):
     mp.add("defects_a.mp4")
     target = mp.pytester.path / "elsewhere.json"
     run = mp.run(f"--mp-baseline={target}", "--mp-baseline-update")
@@ -180,6 +183,21 @@ def test_custom_baseline_path(mp):
     assert json.loads(target.read_text())["samples"] == {"defects_a.mp4": counts(**DOUBLE_COUNTS)}
     later = mp.run(f"--mp-baseline={target}")
     assert later.ret == 0 and later.outcomes() == {"passed": 1}
+    # summarize remembers the baseline the run used, outside the samples folder
+    summary, index = later.summary("testrun_01"), later.reports("testrun_01") / "index.html"
+    assert f"Baseline {target}" in summary and "<th>baseline</th>" in index.read_text()
+    again = mpcli("summarize", "--samples-dir", mp.samples, "--session", "testrun_01")
+    assert again.code == 0, again.output
+    section = summary[summary.index(f"Baseline {target}"):]
+    assert later.summary("testrun_01").endswith(section)
+    assert "<th>baseline</th>" in index.read_text()
+    # or is told which one to show
+    other = mp.pytester.path / "other.json"
+    other.write_text(target.read_text())
+    named = mpcli("summarize", "--samples-dir", mp.samples, "--session", "testrun_01",
+                  "--baseline", other)
+    assert named.code == 0, named.output
+    assert f"Baseline {other}" in later.summary("testrun_01")
 
 
 BAD_FILES = [

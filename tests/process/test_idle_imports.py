@@ -11,6 +11,7 @@ import sys
 IDLE_MODULES = {"pytest_pyglet_media", "pytest_pyglet_media.plugin",
                 "pytest_pyglet_media.options", "pytest_pyglet_media.shards",
                 "pytest_pyglet_media.core", "pytest_pyglet_media.core.errors",
+                "pytest_pyglet_media.core.setting_names",
                 "pytest_pyglet_media.play", "pytest_pyglet_media.play.defaults",
                 "pytest_pyglet_media.play.timeouts"}
 

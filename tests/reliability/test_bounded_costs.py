@@ -416,3 +416,34 @@ def test_global_pax_header_is_refused(tmp_path):
     dest.mkdir()
     with pytest.raises(BadFileError, match="global PAX header"):
         bundle.extract_bundle(archive, dest)
+
+
+# -- a sample is identified, never read whole (issue 20, demand 14) ------------
+
+
+def _bytes_read() -> int:
+    """What this process has read so far, every file and pipe (Linux)."""
+    with open("/proc/self/io") as io_stats:
+        return next(int(line.split()[1]) for line in io_stats if line.startswith("rchar:"))
+
+
+def test_a_huge_sparse_sample_is_not_read_whole(tmp_path, monkeypatch):
+    """Its reference costs 2 MiB of reading (its first and last MiB), once
+    per run, however often the run asks; a stand-in ffprobe reads nothing."""
+    from doubles import ffprobe_stand_in
+
+    from pytest_pyglet_media.play import playback
+    from pytest_pyglet_media.store.stored_references import StoredReferences
+
+    ffprobe_stand_in.write(tmp_path / "bin", stdout=json.dumps({
+        "streams": [{"index": 0, "codec_type": "audio", "start_time": "0", "duration": "1"}]}))
+    ffprobe_stand_in.alone_on_path(monkeypatch, tmp_path / "bin")
+    sample = tmp_path / "huge.wav"
+    with open(sample, "wb") as f:
+        f.truncate(4 << 30)  # 4 GiB of holes: whole, it is seconds of reading
+    run = StoredReferences()
+    before = _bytes_read()
+    for _ in range(3):  # the order, the time limit and the play ask alike
+        ref, why = playback.file_reference(sample, tmp_path / "huge.wav.json", run)
+        assert why == "" and ref is not None
+    assert _bytes_read() - before < 4 * MB

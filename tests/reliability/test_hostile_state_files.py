@@ -79,7 +79,7 @@ def test_session_playlist_not_utf8(session, mpcli):
     ("a.mp4\na.mp4", "is listed twice"),
     ("activation.json", "has an excluded extension"),
     ("s", None),  # the session folder itself: not a file of the folder
-    ("../x.mp4", "path separator"),
+    ("../x.mp4", "leads out of its folder"),
 ])
 def test_session_playlist_naming_the_stores_own_files(session, mpcli, line, problem):
     session.playlist.write_text(line + "\n")

@@ -37,6 +37,12 @@ def test_text_sample(source: Path, dest: Path) -> None:
     assert (dest / "junk.mp4").read_text(encoding="utf-8") == "not media\n"
 
 
+def test_a_sample_in_a_subfolder_is_made_there(source: Path, dest: Path) -> None:
+    manifest = write_manifest(source, '[samples."live/junk.mp4"]\ntext = "not media\\n"\n')
+    build_corpus(manifest, dest)
+    assert (dest / "live" / "junk.mp4").read_text() == "not media\n"
+
+
 def test_existing_files_are_kept_unless_force(source: Path, dest: Path) -> None:
     manifest = write_manifest(source, '[samples."a.mp4"]\ntext = "new"\n')
     dest.mkdir()

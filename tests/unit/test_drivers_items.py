@@ -123,3 +123,26 @@ def test_driver_groups_are_found_again_in_any_order_and_merges_refused(tmp_path)
                             store_dir=merged.groups_dir)
     with pytest.raises(SessionError, match="merged from other places"):
         driver_groups.ensure_groups(merged, ["silent"], {})
+
+
+def test_a_samples_toml_expectation_may_name_its_drivers(tmp_path):
+    from pytest_pyglet_media.core.errors import ManifestError
+    from pytest_pyglet_media.store import manifest
+
+    path = tmp_path / "samples.toml"
+    path.write_text('[corpus]\nversion = "1"\n[samples."a.mp4"]\nexpect = "defect"\n'
+                    'reason = "late under pulse"\ndrivers = ["pulse"]\n')
+    read = manifest.read_manifest(path)
+    assert read.expectation("a.mp4", "pulse").expect == "defect"
+    assert read.expectation("a.mp4", "silent") is None
+    assert read.expectation("a.mp4") is not None  # no driver asked: the entry
+    assert manifest.expected_failures(read, "openal") == {}
+    for bad, why in (('drivers = ["alsa"]', "'alsa' is not an audio driver"),
+                     ('drivers = "pulse"', "expected an array of driver names")):
+        path.write_text(f'[corpus]\nversion = "1"\n[samples."a.mp4"]\nexpect = "defect"\n'
+                        f'reason = "r"\n{bad}\n')
+        with pytest.raises(ManifestError, match=why):
+            manifest.read_manifest(path)
+    path.write_text('[corpus]\nversion = "1"\n[samples."a.mp4"]\ndrivers = ["pulse"]\n')
+    with pytest.raises(ManifestError, match="give the sample an 'expect' too"):
+        manifest.read_manifest(path)

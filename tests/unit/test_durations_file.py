@@ -57,7 +57,7 @@ def test_a_bad_file_is_one_line_naming_it_and_the_problem(tmp_path, data, proble
     ("a.mp4", -1, "sample 'a.mp4': play time -1 is outside 0..604800 seconds"),
     ("a.mp4", float("nan"), "sample 'a.mp4': play time nan is outside"),
     ("a.mp4", 10 ** 400, "sample 'a.mp4': play time a 401-digit number is outside"),
-    ("../a.mp4", 1.0, "'../a.mp4' is not a sample name: it is not a file name"),
+    ("../a.mp4", 1.0, "'../a.mp4' is not a sample name: it leads out of its folder"),
 ], ids=["string", "boolean", "negative", "nan", "huge", "path"])
 def test_bad_entries_are_refused(tmp_path, name, value, problem):
     path = write_doc(tmp_path / durations.DEFAULT_NAME, {name: value})

@@ -15,6 +15,7 @@ from pytest_pyglet_media.store.manifest import (
     load_manifest,
     parse_manifest,
     read_manifest,
+    sample_markers,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -197,7 +198,7 @@ def test_toml_syntax_error_line() -> None:
 
 def test_unknown_top_level_table() -> None:
     message = parse_error(HEADER + "[sample]\nx = 1\n")
-    assert "'sample'" in message and "corpus, samples" in message
+    assert "'sample'" in message and "corpus, markers, samples" in message
 
 
 def test_missing_corpus_table() -> None:
@@ -309,9 +310,29 @@ def test_description_single_line() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["sub/a.mp4", "sub\\\\a.mp4", "..", "a..mp4", ".hidden.mp4", "", MANIFEST_NAME]
+    "name", ["/a.mp4", "sub/../a.mp4", "sub\\\\a.mp4", "..", "a..mp4", ".hidden.mp4", "",
+             MANIFEST_NAME]
 )
 def test_bad_sample_names(name: str) -> None:
     message = sample_error(f'[samples."{name}"]\ntext = "x"\n')
     assert "sample name" in message
     assert repr(name.replace("\\\\", "\\")) in message
+
+
+def test_markers_of_a_sample_and_the_markers_table() -> None:
+    manifest = parse_manifest(HEADER + '[markers]\nslow = "long ones"\n'
+                              '[samples."a.mp4"]\nmarkers = ["slow", "h264", "slow"]\n'
+                              'expect = "broken"\nreason = "cut"\n', Path("samples.toml"))
+    assert manifest.markers == {"slow": "long ones"}
+    assert sample_markers(manifest.samples["a.mp4"]) == ("broken", "slow", "h264")
+
+
+@pytest.mark.parametrize("body, fragment", [
+    ('[samples."a.mp4"]\nmarkers = "slow"\n', "array"),
+    ('[samples."a.mp4"]\nmarkers = ["not slow"]\n', "not a marker name"),
+    ('[samples."a.mp4"]\nmarkers = ["skip"]\n', "pytest's own markers"),
+    ('[markers]\nxfail = "x"\n', "pytest's own markers"),
+    ('[markers]\nslow = 1\n', "expected string"),
+])
+def test_bad_markers(body: str, fragment: str) -> None:
+    assert fragment in parse_error(HEADER + body)

@@ -6,6 +6,7 @@ import pytest
 from pytest_pyglet_media import options
 from pytest_pyglet_media.core.errors import UsageError
 from pytest_pyglet_media.play.runner import DEFAULT_PLAYER
+from pytest_pyglet_media.store import sessions
 
 
 def resolve(cli=None, ini=None, env=None, inifile="tox.ini"):
@@ -39,6 +40,8 @@ def test_resolve_ignores_os_environ_when_given_one(monkeypatch):
      ("playlist", "longest", "playlist"), ("playlist", "longest", "playlist")),
     ("players", "--mp-players", "mp_players", "PYTEST_MP_PLAYERS",
      ("1", "auto", "12"), (1, None, 12)),
+    ("recursive", "--mp-recursive", "mp_recursive", "PYTEST_MP_RECURSIVE",
+     (True, "false", "yes"), (True, False, True)),
 ])
 def test_precedence(field, flag, ini, env, values, parsed):
     cli_v, ini_v, env_v = values
@@ -188,3 +191,21 @@ def test_the_baseline_update_is_refused_unless_on_the_command_line_itself():
         options.require_command_line_only(on, ["--mp-samples-dir=s"])
     off = options.resolve({}, {}, environ={})
     options.require_command_line_only(off, [])
+
+
+def test_one_environment_name_per_setting_shared_with_the_cli():
+    by_field = {spec.field: spec for spec in options.OPTIONS}
+    assert by_field["samples_dir"].env == sessions.SAMPLES_DIR_ENV == "PYTEST_MP_SAMPLES_DIR"
+    assert by_field["store"].env == sessions.STORE_DIR_ENV == "PYTEST_MP_STORE"
+    envs = [spec.env for spec in options.OPTIONS if spec.env]
+    assert len(set(envs)) == len(envs)
+    assert resolve({}, {}, {"PYTEST_MP_SAMPLES_DIR": "/s"}).samples_dir == "/s"
+    # the CLI's former store name is read after the new one, with a warning
+    assert resolve({}, {}, {"pyglet_mp_store_dir": "/old"}).store == "/old"
+    assert resolve({}, {}, {"pyglet_mp_store_dir": "/old", "PYTEST_MP_STORE": "/new"}
+                   ).store == "/new"
+    assert "set PYTEST_MP_STORE instead" in \
+        options.deprecated_names_in({"pyglet_mp_store_dir": "/old"})[0]
+    # the samples folder's former name is never read by pytest: set for the
+    # CLI, it would turn every pytest run into a media run
+    assert not resolve({}, {}, {"pyglet_mp_samples_dir": "/s"}).active

@@ -21,7 +21,8 @@ REF = r.Reference(
              r.Stream(1, "audio", "aac", 0.0, 1.023),
              r.Stream(2, "video", "png", 0.0, 1.023, attached_pic=True)),
     video_index=0, frame_times=(0.023, 0.063, 0.103))
-KEY = {"size": 41823, "mtime_ns": 1_700_000_000_123_456_789, "blake2b": "0" * 32}
+KEY = {"device": 2049, "inode": 1234, "size": 41823, "mtime_ns": 1_700_000_000_123_456_789,
+       "head_tail": "0" * 32, "ffmpeg": "ffprobe version 5.1.9"}
 
 
 def document() -> dict:
@@ -80,10 +81,10 @@ BAD = {
     "long codec name": (_set("reference.streams.0.codec", "x" * 500), "stream 0 codec"),
     "attached_pic as int": (_set("reference.streams.0.attached_pic", 1), "attached_pic"),
     "no key": (_set("key", KeyError), "lacks key"),
-    "bad hash": (_set("key.blake2b", "xyz"), "blake2b"),
+    "bad hash": (_set("key.head_tail", "xyz"), "head_tail"),
     "size as float": (_set("key.size", 1.5), "size is a float"),
     "other format": (_set("format", "something else"), "format is 'something else'"),
-    "other version": (_set("version", 2), "version 2"),
+    "other version": (_set("version", 3), "version 3"),
     "not an object": (lambda doc: doc.clear() or doc.setdefault("x", 1), "lacks format"),
 }
 
@@ -152,24 +153,51 @@ def test_save_refuses_to_write_nan():
 def test_file_key_and_staleness(tmp_path):
     sample = tmp_path / "clip.mp4"
     sample.write_bytes(b"media" * 1000)
-    key = r.file_key(sample)
-    assert key["size"] == 5000 and len(key["blake2b"]) == 32
-    assert r.is_current(key, sample)
-    os.utime(sample, ns=(0, 10 ** 18))  # touched (or copied): the hash decides
-    assert r.is_current(key, sample)
-    sample.write_bytes(b"MEDIA" * 1000)  # same size, new content
+    key = r.file_key(sample, "ffprobe version 5.1.9")
+    stat = sample.stat()
+    assert key == {"device": stat.st_dev, "inode": stat.st_ino, "size": 5000,
+                   "mtime_ns": stat.st_mtime_ns, "head_tail": key["head_tail"],
+                   "ffmpeg": "ffprobe version 5.1.9"}
+    assert len(key["head_tail"]) == 32 and r.is_current(key, sample)
+    os.utime(sample, ns=(0, 10 ** 18))  # touched: another version of the file
     assert not r.is_current(key, sample)
-    sample.write_bytes(b"media" * 999)
+    key = r.file_key(sample)
+    with open(sample, "r+b") as f:  # same size and mtime, new content
+        f.write(b"MEDIA")
+    os.utime(sample, ns=(0, 10 ** 18))
     assert not r.is_current(key, sample)
     sample.unlink()
     assert not r.is_current(key, sample)
+
+
+def test_the_identity_hashes_the_first_and_last_mib_only(tmp_path):
+    mib = r.HEAD_TAIL_BYTES
+    sample = tmp_path / "big.mkv"
+    sample.write_bytes(b"a" * mib + b"middle" + b"z" * mib)
+    before = r.file_identity(sample)["head_tail"]
+    with open(sample, "r+b") as f:
+        f.seek(mib)
+        f.write(b"MIDDLE")  # unseen: the size and mtime are the identity's guard there
+    os.utime(sample, ns=(1, 1))
+    assert r.file_identity(sample)["head_tail"] == before
+    with open(sample, "r+b") as f:
+        f.seek(-1, os.SEEK_END)
+        f.write(b"!")
+    assert r.file_identity(sample)["head_tail"] != before
+
+
+def test_a_reference_of_format_1_is_still_shown():
+    document = json.loads(r.dumps(REF, KEY))
+    document["version"] = 1
+    document["key"] = {"size": 1, "mtime_ns": 2, "blake2b": "0" * 32}
+    assert r.loads(json.dumps(document)) == (document["key"], REF)
 
 
 def test_picture_size_round_trips_and_older_references_without_it_load():
     """width/height (a play's expected cost reads them) are kept for video streams; a
     reference stored before they existed still loads, its size unknown."""
     from pytest_pyglet_media.store.reference import Reference, Stream, dumps, loads
-    key = {"size": 1, "mtime_ns": 2, "blake2b": "0" * 32}
+    key = KEY
     ref = Reference(duration=1.0, start=0.0, video_index=0, frame_times=(0.0, 0.5),
                     streams=(Stream(0, "video", "h264", 0.0, 1.0, width=640, height=360),
                              Stream(1, "audio", "aac", 0.0, 1.0)))
@@ -195,19 +223,14 @@ def test_a_duration_tag_beyond_any_file_is_no_duration_not_a_traceback(tag):
 def test_ffprobe_output_nested_beyond_any_answer_is_that_file_s_probe_failure(monkeypatch,
                                                                             tmp_path):
     """No process: the answer of a run stands in for ffprobe's."""
-    import subprocess
-
     from pytest_pyglet_media.core.errors import ProbeFailed
     from pytest_pyglet_media.store import reference as refs
 
     nested = b"[" * 100_000 + b"]" * 100_000
-
-    def fake_run(command, **kwargs):
-        return subprocess.CompletedProcess(command, 0, stdout=nested, stderr=b"")
-
-    monkeypatch.setattr(refs.subprocess, "run", fake_run)
+    monkeypatch.setattr(refs, "ffprobe_path", lambda: "ffprobe")
+    monkeypatch.setattr(refs.ffprobe_run, "run", lambda command, sample, **kwargs: nested)
     with pytest.raises(ProbeFailed, match="ffprobe wrote no JSON"):
-        refs._run_ffprobe(tmp_path / "clip.mkv", ["ffprobe"], timeout=5)
+        refs._describe(tmp_path / "clip.mkv", timeout=5)
 
 
 def test_what_a_video_stream_says_of_its_pictures_is_probed_kept_and_checked():

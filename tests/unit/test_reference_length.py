@@ -174,20 +174,23 @@ def test_the_play_limit_follows_the_length():
 
 def test_order_and_progress_read_the_length_of_a_stored_reference(tmp_path):
     ref = _late(11.2, *_probed("late.mkv", MKV_STREAMS))
-    key = {"size": 1234, "mtime_ns": 1, "blake2b": "0" * 32}
+    key = {"device": 1, "inode": 2, "size": 1234, "mtime_ns": 1, "head_tail": "0" * 32,
+           "ffmpeg": "ffprobe version 5.1.9"}
     stored = tmp_path / "late.mkv.json"
     r.save(stored, ref, key)
     assert order.stored_duration(stored, 1234) == pytest.approx(1.221)
     assert progress.duration_from(stored) == pytest.approx(1.221)
 
 
-def test_a_plays_limit_is_computed_from_the_stored_length(tmp_path):
-    # a stored reference that still describes the file: reused, no ffprobe
+def test_a_plays_limit_is_computed_from_the_length(tmp_path, monkeypatch):
+    # the reference the play would be judged against (the store's cache, here
+    # one probe that stands in for ffprobe's): no process
     sample = tmp_path / "late.mp4"
     sample.write_bytes(b"stands in for a 1.2 s clip that starts at 50,000 s")
-    stored = tmp_path / "late.mp4.json"
     ref = _late(50001.2, Stream(0, "video", "h264", 50000.0, 1.2),
                 Stream(1, "audio", "aac", 49999.978, 1.221333))
-    r.save(stored, ref, r.file_key(sample))
+    monkeypatch.setattr(r, "ffprobe_path", lambda: "/bin/ffprobe-stand-in")
+    monkeypatch.setattr(r, "ffprobe_version", lambda timeout: "ffprobe version 5.1.9")
+    monkeypatch.setattr(r, "probe", lambda path, **kwargs: ref)
     settings: Any = SimpleNamespace(timeout=None)  # the one option play_limit reads here
-    assert playback.play_limit(settings, tmp_path, "late.mp4", stored) == timeouts.MINIMUM
+    assert playback.play_limit(settings, tmp_path, "late.mp4", None) == timeouts.MINIMUM

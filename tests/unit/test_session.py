@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import PurePosixPath
 
 import pytest
@@ -14,7 +15,8 @@ from pytest_pyglet_media.core.errors import (
     SessionError,
     UsageError,
 )
-from pytest_pyglet_media.store import sessions
+from pytest_pyglet_media.core import names
+from pytest_pyglet_media.store import sample_folders, sessions
 
 
 @pytest.fixture
@@ -48,7 +50,57 @@ def test_implicit_playlist_excludes(samples_dir):
     # unlike the seed's rule (every file not excluded by its extension)
     assert sessions.implicit_playlist(samples_dir) == ["a.webm", "b.mp4", "c.MKV", "e.flv"]
     assert [(f.name, f.reason) for f in sessions.implicit_selection(samples_dir).skipped] \
-        == [("noext", "text")]
+        == [("noext", "text"), ("folder.mp4/", sample_folders.NOT_SEARCHED),
+            ("sub/", sample_folders.NOT_SEARCHED)]
+
+
+def test_recursive_selection_names_samples_by_their_relative_path(samples_dir):
+    (samples_dir / "live" / "2024").mkdir(parents=True)
+    (samples_dir / "live" / "concert.mkv").write_bytes(b"media")
+    (samples_dir / "live" / "2024" / "encore.mp4").write_bytes(b"media")
+    (samples_dir / "live" / "notes.md").write_text("# notes\n")
+    (samples_dir / "live" / ".hidden").mkdir()
+    (samples_dir / "live" / ".hidden" / "x.mp4").write_bytes(b"media")
+    os.symlink(samples_dir.parent, samples_dir / "out")  # a linked folder: not followed
+    _create(samples_dir)  # a session folder: the store's, never searched nor named
+    selection = sessions.implicit_selection(samples_dir, recursive=True)
+    assert selection.samples == ("a.webm", "b.mp4", "c.MKV", "e.flv", "live/2024/encore.mp4",
+                                 "live/concert.mkv")
+    assert [(f.name, f.reason) for f in selection.skipped] == [
+        ("live/notes.md", "text"), ("noext", "text"), ("out/", sample_folders.LINKED_FOLDER)]
+    # globs name a nested sample by its file name or its whole name
+    assert sessions.implicit_playlist(samples_dir, exclude=["live/2024/*", "a.*"],
+                                      recursive=True) == ["b.mp4", "c.MKV", "e.flv",
+                                                          "live/concert.mkv"]
+
+
+def test_nested_sample_names_keep_flat_distinct_store_names(samples_dir):
+    paths = sessions.SessionPaths(samples_dir, "s")
+    nested = paths.recording("live/concert.mkv")
+    assert nested.parent == paths.dbg_dir and nested.name == "live..concert.mkv.dbg"
+    assert paths.report("live/a.mp4", "all").parent == paths.reports_dir
+    # no flat name holds '..', so none shares a nested one's file
+    assert names.sample_name_problem("live..concert.mkv") is not None
+    for good in ("live/concert.mkv", "a/b/c.mp4", "a./b.mp4"):
+        assert names.sample_name_problem(good) is None, good
+    for bad in ("/abs.mp4", "live/", "a//b.mp4", "a/../b.mp4", "./a.mp4", "a/.h/b.mp4",
+                "a\\b.mp4", "#a/b.mp4", "a/b.json"):
+        assert names.sample_name_problem(bad) is not None, bad
+
+
+def test_nested_playlist_entry_through_a_link_out_is_refused(samples_dir, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "x.mp4").write_bytes(b"media")
+    os.symlink(outside, samples_dir / "linked")
+    (samples_dir / "live").mkdir()
+    (samples_dir / "live" / "in.mp4").write_bytes(b"media")
+    playlist = tmp_path / "list.txt"
+    playlist.write_text("live/in.mp4\n")
+    assert sessions.read_playlist_file(playlist, samples_dir) == ["live/in.mp4"]
+    playlist.write_text("linked/x.mp4\n")
+    with pytest.raises(PlaylistError, match="outside the samples folder"):
+        sessions.read_playlist_file(playlist, samples_dir)
 
 
 def test_implicit_playlist_excludes_sessions(samples_dir):
@@ -161,7 +213,8 @@ def test_create_session(samples_dir):
     assert sessions.load_versions(paths) == {"pyglet": "2.1.19",
                                           "ffmpeg_libraries": {"avcodec": 59}}
     assert paths.samples_version.read_text() == "corpus v3\n"
-    assert sessions.load_configuration(paths) == sessions.Configuration(has_playlist=True)
+    conf = sessions.load_configuration(paths)
+    assert conf == sessions.Configuration(has_playlist=True, created=conf.created)
     assert sessions.list_sessions(samples_dir) == ["s1"]
     # nothing else left beside it (no staging folder)
     assert sorted(p.name for p in samples_dir.iterdir() if p.is_dir()) == ["s1"]
@@ -275,6 +328,24 @@ def test_next_testrun_name(samples_dir):
     assert sessions.next_testrun_name(samples_dir) == "testrun_02"
 
 
+def test_testrun_numbers_never_go_back_and_widen_past_99(samples_dir):
+    _create(samples_dir, "testrun_00")
+    _create(samples_dir, "testrun_05")
+    assert sessions.next_testrun_name(samples_dir) == "testrun_06"  # not 01: never reused
+    _create(samples_dir, "testrun_99")
+    assert sessions.next_testrun_name(samples_dir) == "testrun_100"
+
+
+def test_a_session_records_when_it_was_created(samples_dir):
+    before = time.time()
+    paths = _create(samples_dir)
+    assert before - 1 <= sessions.created_at(paths) <= time.time() + 1
+    # a session from before the time was recorded: when its versions were written
+    sessions.update_configuration(paths, created="")
+    os.utime(paths.versions, (1_000_000, 1_000_000))
+    assert sessions.created_at(paths) == 1_000_000
+
+
 # -- configuration -------------------------------------------------------------------------------
 
 
@@ -325,12 +396,14 @@ def test_load_configuration_missing_and_binary(samples_dir):
 def test_load_configuration_ignores_unknown_keys(samples_dir):
     paths = _create(samples_dir)
     paths.configuration.write_text('{"dev_debug": true, "future_key": 3}')
-    assert sessions.load_configuration(paths) == sessions.Configuration(dev_debug=True)
+    conf = sessions.load_configuration(paths)
+    assert conf == sessions.Configuration(dev_debug=True, created=conf.created)
 
 
 def test_require_raw_writable(samples_dir):
     paths = _create(samples_dir)
-    assert sessions.require_raw_writable(paths) == sessions.Configuration()
+    conf = sessions.require_raw_writable(paths)
+    assert conf == sessions.Configuration(created=conf.created)
     sessions.update_configuration(paths, protect_raw_data=True)
     with pytest.raises(ProtectedSessionError) as info:
         sessions.require_raw_writable(paths)
@@ -385,3 +458,15 @@ def test_corrupt_activation(samples_dir, content, word):
         sessions.active_session(samples_dir)
     assert str(path) in str(info.value)
     assert word in str(info.value)
+
+
+def test_the_baseline_a_run_used_is_remembered(samples_dir, tmp_path):
+    paths = _create(samples_dir)
+    assert sessions.load_baseline_used(paths) == sessions.BASELINE_NOT_RECORDED
+    sessions.save_baseline_used(paths, tmp_path / "elsewhere.json")
+    assert sessions.load_baseline_used(paths) == tmp_path / "elsewhere.json"
+    sessions.save_baseline_used(paths, None)
+    assert sessions.load_baseline_used(paths) is None
+    paths.baseline_used.write_text('{"path": 3}')
+    with pytest.raises(BadFileError, match="path"):
+        sessions.load_baseline_used(paths)

@@ -33,7 +33,8 @@ REFERENCE = reference.Reference(
     streams=(reference.Stream(0, "video", "h264", 0.0, FRAMES * DT),
              reference.Stream(1, "audio", "aac", 0.0, FRAMES * DT)),
     video_index=0, frame_times=tuple(round(i * DT, 6) for i in range(FRAMES)))
-KEY = {"size": 5, "mtime_ns": 1, "blake2b": "0" * 32}
+KEY = {"device": 2049, "inode": 1234, "size": 5, "mtime_ns": 1,
+       "head_tail": "0" * 32, "ffmpeg": "ffprobe version 5.1.9"}
 
 
 @pytest.fixture

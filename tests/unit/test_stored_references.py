@@ -16,7 +16,8 @@ REF = r.Reference(duration=1.0, start=0.0, streams=(r.Stream(0, "video", "h264",
                   video_index=0, frame_times=(0.0, 0.04, 0.08))
 OTHER = r.Reference(duration=2.0, start=0.0, streams=(r.Stream(0, "video", "h264", 0.0, 2.0),),
                     video_index=0, frame_times=(0.0, 0.5))
-KEY = {"size": 10, "mtime_ns": 1, "blake2b": "0" * 32}
+KEY = {"device": 2049, "inode": 1234, "size": 10, "mtime_ns": 1,
+       "head_tail": "0" * 32, "ffmpeg": "ffprobe version 5.1.9"}
 
 
 @pytest.fixture

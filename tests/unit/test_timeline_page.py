@@ -171,7 +171,47 @@ def test_write_plot_writes_the_page(session_paths, save_recording, make_play):
     text = out.read_text(encoding="utf-8")
     assert "<title>a.mp4: timeline</title>" in text
     assert len(named(embedded_models(text), "Figure")) == 2
-    assert sorted(os.listdir(session_paths.reports_dir)) == [out.name]
+    # the session's pages share one copy of bokeh's script, linked relatively
+    save_recording(events, sample="b.mp4")
+    other = write_plot(session_paths, "b.mp4")
+    (script,) = timeline.page_scripts(text)
+    assert timeline.page_scripts(other.read_text(encoding="utf-8")) == [script]
+    assert sorted(os.listdir(session_paths.reports_dir)) == sorted([out.name, other.name,
+                                                                    script])
+    assert len(text) < 100_000 < (session_paths.reports_dir / script).stat().st_size
+    assert not re.search(r'src="(?:https?:|/)', text)
+    assert '<a id="mp-index" href="index.html">' in text
+
+
+def test_the_page_starts_with_the_sample_its_verdict_and_defects(make_play):
+    rec = judge(make_play(40, past=frozenset({10, 20})))
+    page = timeline.render_page(rec, "clip.mp4", index="index.html")
+    body = page.split("<body>", 1)[1]
+    heading = body[:body.index("</header>")]
+    assert "<h1>clip.mp4</h1>" in heading
+    assert "Verdict: <strong>defects</strong>" in heading
+    assert "2 Scheduling in the past" in heading
+    assert '<a id="mp-index" href="index.html">' in heading
+    assert body.index("</header>") < body.index("<script")  # before any plot
+
+
+def test_the_plot_showing_the_defect_comes_first():
+    def verdict(**counts):
+        return analysis.Verdict(analysis.DEFECTS, counts=counts)
+
+    assert timeline.first_plot(verdict(scheduling_in_past=2)) == "timeline"
+    assert timeline.first_plot(verdict(av_offset=5, stall=1)) == "av_offset"
+    assert timeline.first_plot(verdict(frames_not_shown=9, av_offset=5)) == "frames"
+    assert timeline.first_plot(analysis.Verdict(analysis.PERFECT)) == "timeline"
+
+
+def test_an_unplayable_files_page_says_unplayable_not_crashed():
+    events = [("version", 1.1), ("crash", "a.mp4")]
+    unplayable = analysis.Verdict(analysis.UNPLAYABLE, reason="Invalid data found")
+    page = timeline.render_page(judge(events), "a.mp4", verdict=unplayable)
+    assert "crashed" not in page
+    assert "pyglet could not play the file: Invalid data found" in page
+    assert "Verdict: <strong>unplayable</strong>" in page
 
 
 def test_write_plot_of_a_crash_writes_the_explaining_page(session_paths, save_recording):
