@@ -52,7 +52,7 @@ from ..judge.file_checks import (
     FrameMatcher,
 )
 from ..judge.pictures import DIFFERENCE_GAIN, MAX_PREVIEWS, PictureChecks
-from ..judge.rules import DEFECT_KINDS, broken_rule, end_noise
+from ..judge.rules import DEFECT_KINDS, PICTURE_DIFFERS, broken_rule, end_noise
 from ..store.reference import Reference
 from ..store.sessions import picture_preview_link_from_reports
 
@@ -472,7 +472,9 @@ def _empty_page(title: str, message: str, heading: str = "") -> str:
 
 
 #: the plot that shows a kind of defect, when it is not the timeline's
-_PLOT_OF_KIND = {"av_offset": "av_offset", "frames_not_shown": "frames"}
+_PLOT_OF_KIND = {"av_offset": "av_offset", "frames_not_shown": "frames",
+                 # its lane of compared pictures (the previews follow the plots)
+                 PICTURE_DIFFERS: "frames"}
 
 
 def first_plot(verdict: Verdict) -> str:
