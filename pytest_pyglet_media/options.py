@@ -16,7 +16,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 from . import shards
 from .core.errors import UsageError
-from .play.defaults import DEFAULT_PLAYER, DEFAULT_SPAWN, SPAWN_METHODS
+from .play.defaults import (DEFAULT_PICTURES, DEFAULT_PLAYER, DEFAULT_SPAWN, PICTURE_MODES,
+                            SPAWN_METHODS)
 from .play.timeouts import STALL_TIMEOUT
 from .core.setting_names import AUDIO_DRIVERS, DEPRECATED_ENV, SAMPLES_DIR_ENV, STORE_DIR_ENV
 
@@ -48,6 +49,9 @@ class Settings:
     compare: str | None = None
     plots: str = "failed"
     spawn: str = DEFAULT_SPAWN
+    #: which pictures pyglet shows the player keeps, to compare with FFmpeg's
+    #: (play/frame_keeper.py): sample, all or off
+    pictures: str = DEFAULT_PICTURES
     #: the baseline file (None: samples.baseline.json in the samples folder)
     baseline: str | None = None
     baseline_update: bool = False
@@ -180,6 +184,12 @@ def _order(value: str) -> str:
     return value
 
 
+def _pictures(value: str) -> str:
+    if value not in PICTURE_MODES:
+        raise ValueError(f"choose one of {', '.join(PICTURE_MODES)}")
+    return value
+
+
 def _spawn(value: str) -> str:
     if value not in SPAWN_METHODS:
         raise ValueError(f"choose one of {', '.join(SPAWN_METHODS)}")
@@ -251,6 +261,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "server that imported pyglet once; default on Linux) or fresh (a new "
                "interpreter per play); --mp-player doubles always run fresh", _spawn,
                env="PYTEST_MP_SPAWN", metavar="HOW"),
+    OptionSpec("pictures", "--mp-pictures", "pictures pyglet shows that are compared with "
+               "FFmpeg's decode of the same frames: sample (default: the first, the last "
+               "and one a second), all, or off", _pictures, env="PYTEST_MP_PICTURES",
+               metavar="WHICH"),
     OptionSpec("players", "--mp-players", "samples played at once, at most: auto (default: "
                "as many as the CPUs can play without a player waiting for one, judged by "
                "each sample's cost) or N (1: one after another)", _players,

@@ -54,6 +54,8 @@ def build_corpus(
     for spec in manifest.samples.values():
         if spec.ffmpeg is not None:
             ffmpeg_recipe.ffmpeg_arguments(manifest, spec)
+        if spec.remux is not None:
+            ffmpeg_recipe.remux_arguments(manifest, spec, dest / spec.name)
     dest.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     ffmpeg_path: str | None = None
@@ -98,7 +100,13 @@ def build_sample(manifest: Manifest, spec: SampleSpec, target: Path, ffmpeg: str
             temporary.write_text(spec.text, encoding="utf-8")
         else:
             assert spec.ffmpeg is not None and ffmpeg is not None
-            _run_ffmpeg(manifest, spec, ffmpeg, temporary)
+            if spec.remux is None:
+                _run_ffmpeg(manifest, spec, ffmpeg, temporary)
+            else:
+                with _temporary_sibling(target) as first:
+                    _run_ffmpeg(manifest, spec, ffmpeg, first)
+                    _run_ffmpeg(manifest, spec, ffmpeg, temporary,
+                                ffmpeg_recipe.remux_arguments(manifest, spec, first))
             if spec.truncate is not None:
                 _truncate(temporary, spec.truncate)
         os.replace(temporary, target)
@@ -163,11 +171,14 @@ def _temporary_sibling(target: Path) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
 
 
-def _run_ffmpeg(manifest: Manifest, spec: SampleSpec, ffmpeg: str, output: Path) -> None:
+def _run_ffmpeg(manifest: Manifest, spec: SampleSpec, ffmpeg: str, output: Path,
+                arguments: list[str] | None = None) -> None:
+    """ffmpeg with the recipe's `arguments` (by default its 'ffmpeg' ones) into `output`."""
     assert spec.ffmpeg is not None
     # the one output, named through the file protocol: a folder name with a
     # ':' in it is not taken for another protocol
-    command = [ffmpeg, *FFMPEG_PREFIX, *ffmpeg_recipe.ffmpeg_arguments(manifest, spec),
+    command = [ffmpeg, *FFMPEG_PREFIX,
+               *(arguments or ffmpeg_recipe.ffmpeg_arguments(manifest, spec)),
                f"file:{output.resolve()}"]
     try:
         result = subprocess.run(

@@ -35,6 +35,7 @@ from ..core import atomic
 from ..core.errors import MediaTestError, SessionExistsError, UsageError
 from ..core.names import counted
 from ..judge import groups
+from ..judge.pictures import MAX_PREVIEWS
 from ..store import driver_groups, sessions
 
 
@@ -275,6 +276,13 @@ def _write(staged: sessions.SessionPaths, sources: list[_Source], playlist: list
         source = chosen.get(sample)
         if source is not None:
             shutil.copyfile(source.paths.recording(sample), staged.recording(sample))
+            # the numbers of its pictures' comparison and their previews go with it
+            for kept, into in ((source.paths.picture_checks(sample), staged.picture_checks(sample)),
+                               *((source.paths.picture_preview(sample, n),
+                                  staged.picture_preview(sample, n))
+                                 for n in range(1, MAX_PREVIEWS + 1))):
+                if kept.is_file():
+                    shutil.copyfile(kept, into)
             if sample in states.get(id(source), {}):
                 retries[sample] = states[id(source)][sample]
         # the reference of the source that played it, else of any source

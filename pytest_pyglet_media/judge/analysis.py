@@ -15,9 +15,10 @@ from typing import Any, Mapping, Sequence
 from ..core.errors import UnreadableRecordingError
 from ..core.events import END_OF_PLAY, EVENTS, FRAME_EVENTS, VERSION, Event
 from ..core.events import body as _body
+from ..store import pictures as picture_store
 from ..store import recording
 from ..store.reference import Reference
-from . import blame, file_checks
+from . import blame, file_checks, pictures
 from .file_checks import FileChecks
 from .rules import DEFECT_KINDS, EVENT_RULES, EventRule, broken_rule, end_noise
 
@@ -247,12 +248,55 @@ def read(path: Path, reference: Reference | None = None, *,
     there is one (analyse's `reference` and `no_reference`): the one way a
     play's verdict, its reports and its timeline get events.
     UnreadableRecordingError names the file and the problem, whether the
-    pickle or the events are at fault."""
+    pickle or the events are at fault.
+
+    The pictures of the play, compared when it was played (judge/pictures.py;
+    their numbers kept beside the recording), join the verdict while they
+    are those of this version of the recording.
+    """
     events = recording.load(path)
     try:
-        return judge(events, reference, no_reference=no_reference)
+        rec = judge(events, reference, no_reference=no_reference)
     except RecordingProblem as problem:
         raise UnreadableRecordingError(path, str(problem)) from None
+    checks = stored_picture_checks(path)
+    if checks is None:
+        return rec
+    return replace(rec, verdict=with_pictures(rec.verdict, checks))
+
+
+def stored_picture_checks(recording_path: Path) -> pictures.PictureChecks | None:
+    """The pictures' checks kept for the recording as it is now, or None.
+
+    Another play since (or a recording replaced): its content differs, the
+    numbers are not its own. A race with a play rewriting both meanwhile
+    costs at worst this reading's pictures, never a wrong count.
+    """
+    kept = picture_store.load_checks(picture_store.checks_beside(recording_path))
+    if kept is None or kept[0] != picture_store.recording_digest(recording_path):
+        return None
+    try:
+        return pictures.PictureChecks.from_builtins(kept[1])
+    except ValueError:
+        return None  # not ours, or damaged: the verdict stands without them
+
+
+def with_pictures(verdict: Verdict, checks: pictures.PictureChecks) -> Verdict:
+    """`verdict` with the pictures' verdict joined (their count, message and
+    numbers), when it is a finished play checked against the file."""
+    if verdict.outcome not in (PERFECT, DEFECTS) or verdict.checked is not True \
+            or not verdict.file_checks:
+        return verdict
+    file_checks = dict(verdict.file_checks)
+    file_checks["pictures"] = checks.to_builtins()
+    counts = dict(verdict.counts)
+    if checks.counts:
+        counts.update(checks.counts)
+        file_checks["counts"] = {**file_checks.get("counts", {}), **checks.counts}
+        file_checks["messages"] = {**file_checks.get("messages", {}),
+                                   pictures.KIND: checks.message()}
+    return replace(verdict, outcome=DEFECTS if counts else PERFECT, counts=counts,
+                   file_checks=file_checks)
 
 
 def validate(events: Any) -> Sequence[Event]:

@@ -94,6 +94,9 @@ class FileChecks:
     clock_marks: tuple[tuple[str, float, float, float, float], ...] = ()
     #: the A/V offset's slope (s per s of play) where it was measured
     av_slope: float | None = None
+    #: the kept pictures compared with FFmpeg's (pictures.PictureChecks.to_builtins());
+    #: None: none was compared
+    pictures: Mapping[str, Any] | None = None
 
     def to_builtins(self) -> dict[str, Any]:
         return {
@@ -108,6 +111,7 @@ class FileChecks:
             "play_duration": self.play_duration, "file_duration": self.file_duration,
             "pyglet_duration": self.pyglet_duration, "time_shift": self.time_shift,
             "clock_marks": [list(m) for m in self.clock_marks], "av_slope": self.av_slope,
+            "pictures": None if self.pictures is None else dict(self.pictures),
         }
 
     @classmethod

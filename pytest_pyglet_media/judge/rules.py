@@ -69,13 +69,18 @@ EVENT_RULES: dict[str, EventRule] = _by_event(
 PLAY_LENGTH = "mp.end"
 AGAINST_THE_FILE = "ffprobe"
 
-#: the kinds judged against the file's reference (file_checks), with their
-#: descriptions: with a reference, short_play replaces ended_early
+#: the kind of a picture that is not the file's (judge/pictures.py)
+PICTURE_DIFFERS = "picture_differs"
+
+#: the kinds judged against the file's reference (file_checks, and the
+#: pictures compared with FFmpeg's), with their descriptions: with a
+#: reference, short_play replaces ended_early
 FILE_KINDS: dict[str, str] = {
     "frames_not_shown": "Frames of the file pyglet neither showed nor reported discarding",
     "short_play": "The play was shorter than the file (its streams' times, from ffprobe)",
     "av_offset": "Audio and picture apart beyond the ITU-R BT.1359 window",
     "stall": "The picture froze on a frame while the file had the next one",
+    PICTURE_DIFFERS: "A picture pyglet showed is not FFmpeg's picture of the same file frame",
     # the audio clock as a listener hears it (judge/audio_clock.py), under a
     # real audio driver: the silent one plays nothing to hear
     "audio_late_start": "Audio started late: its clock stood still while frames were shown",

@@ -10,3 +10,6 @@ DEFAULT_PLAYER = "pytest_pyglet_media.play.player"
 #: how a play's process starts (see runner.py)
 SPAWN_METHODS = ("fork", "fresh")
 DEFAULT_SPAWN = "fork" if sys.platform.startswith("linux") else "fresh"
+#: which pictures pyglet shows the player keeps (frame_keeper.py)
+PICTURE_MODES = ("sample", "all", "off")
+DEFAULT_PICTURES = "sample"

@@ -33,7 +33,7 @@ Protocol, JSON lines over a socketpair (the runner's end is `ForkServer`):
 
     server -> runner  {"ready": true, "pid": N} | {"ready": false, "error": "..."}
     runner -> server  {"id": N, "sample": ..., "recording": ..., "name": ...,
-                       "audio": [...], "log": PATH, "heartbeat": PATH}
+                       "audio": [...], "log": PATH, "heartbeat": PATH, "pictures": MODE}
     server -> runner  {"id": N, "started": PID} then {"id": N, "exited": PID, "status": S}
                       | {"id": N, "refused": "why"}
 
@@ -192,6 +192,7 @@ class ForkServer:
 
     def play(self, sample: str, recording: str, name: str, audio: Sequence[str], log: str,
              deadline: float, kill: Callable[[int], None], heartbeat: str | None = None,
+             pictures: str | None = None,
              poll: Callable[[], bool] | None = None,
              poll_interval: float = 0.25) -> tuple[int | None, bool]:
         """Play in a forked child; return (returncode, timed_out). Thread-safe.
@@ -206,7 +207,8 @@ class ForkServer:
         try:
             self._send({"id": request.id, "sample": sample, "recording": recording,
                         "name": name, "audio": list(audio), "log": log,
-                        "heartbeat": heartbeat})
+                        "heartbeat": heartbeat,
+                        **({"pictures": pictures} if pictures is not None else {})})
             answer = self._answer(request)
             if "refused" in answer:
                 raise Unavailable(str(answer["refused"]))
@@ -456,7 +458,8 @@ def _child(request: dict[str, Any], server: int, ready_fd: int,
 
         code = player.play(request["sample"], request["recording"], request["name"],
                            tuple(request["audio"]), player.default_headless(),
-                           heartbeat=request.get("heartbeat"))
+                           heartbeat=request.get("heartbeat"),
+                           **({"pictures": request["pictures"]} if "pictures" in request else {}))
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else EXIT_CRASHED
     except BaseException:

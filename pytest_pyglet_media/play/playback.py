@@ -23,7 +23,9 @@ from ..store import play_marker, recording, reference
 from ..store import sessions
 from ..store.ffprobe_run import ProbeHung
 from ..store.stored_references import StoredReferences
-from . import costs, runner, timeouts
+from ..store.picture_reference import frames_beside
+from ..store.pictures import pictures_beside
+from . import costs, picture_judging, runner, timeouts
 
 
 class Settings(Protocol):
@@ -36,6 +38,7 @@ class Settings(Protocol):
     audio: tuple[str, ...]
     player: str
     spawn: str
+    pictures: str
 
 
 #: how the reason a play was not checked against the file starts when
@@ -282,6 +285,8 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
     if isinstance(placeholder, str):
         return Attempt(an.Verdict(an.CRASHED, reason=placeholder), None, recording_path,
                        started, time.monotonic())
+    pictures_path = pictures_beside(recording_path)
+    picture_judging.forget(pictures_path)  # never judge a previous play's pictures
     duration = ref.length if ref is not None else None
     request = runner.PlayRequest(sample_path=sample_path, recording_path=recording_path,
                                  name=sample, audio=settings.audio,
@@ -289,7 +294,7 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
                                  player_module=settings.player, spawn=settings.spawn,
                                  stall_timeout=settings.stall_timeout,
                                  limit_note=timeouts.describe(settings.timeout, duration),
-                                 cancel=cancel)
+                                 cancel=cancel, pictures=settings.pictures)
     if marker is not None:
         play_marker.mark_playing(marker)
     try:
@@ -304,6 +309,10 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
         play_marker.remove(marker)
     verdict, stamp = attempt_verdict(sample, recording_path, run, placeholder, ref,
                                      no_reference)
+    verdict = picture_judging.judged(
+        verdict, sample_path, recording_path, ref,
+        frames_beside(reference_path) if reference_path is not None else None,
+        lambda n: recording_path.parent / sessions.picture_preview_file_name(sample, n))
     return Attempt(verdict, run, recording_path, started, time.monotonic(), stamp)
 
 

@@ -33,7 +33,9 @@ from typing import Any, Sequence
 from ..core.events import VERSION
 from ..core.exits import EXIT_CRASHED, EXIT_PLAYED, EXIT_UNPLAYABLE, HEARTBEAT_ENV
 from ..store import recording
+from ..store.pictures import pictures_beside
 from . import cpu_waits
+from .frame_keeper import DEFAULT_MODE as PICTURES_DEFAULT, MODES as PICTURE_MODES, FrameKeeper
 
 #: seconds between two looks for progress; the runner's stall timeout is many of these
 HEARTBEAT_INTERVAL = 0.5
@@ -291,7 +293,8 @@ def _schedule_heartbeat(pyglet: Any, path: str, logger: Any, player: Any) -> Non
 
 
 def play(sample_path: str, outfile: str, name: str, audio: Sequence[str],
-         headless: bool, heartbeat: str | None = None) -> int:
+         headless: bool, heartbeat: str | None = None,
+         pictures: str = PICTURES_DEFAULT) -> int:
     # Written first: if anything below kills the process, this stays and
     # reads as a crash.
     recording.save(Path(outfile), recording.crash_placeholder(name))
@@ -324,6 +327,10 @@ def play(sample_path: str, outfile: str, name: str, audio: Sequence[str],
         return EXIT_UNPLAYABLE
     logger.log("mp.src", source.duration, _video_format(source), _audio_format(source))
 
+    keeper = None
+    if pictures != "off" and source.video_format is not None:
+        keeper = FrameKeeper(pictures_beside(Path(outfile)), pictures, source.duration)
+        keeper.watch(source, logger)
     player = pyglet.media.Player()
     logger.on_end = cpu_waits.start(
         pyglet, logger, cpu_waits.sound_server_pid(os.environ) if used == "pulse" else None)
@@ -334,6 +341,8 @@ def play(sample_path: str, outfile: str, name: str, audio: Sequence[str],
         _schedule_heartbeat(pyglet, heartbeat, logger, player)
     player.play()
     pyglet.app.run()
+    if keeper is not None and logger.closed:
+        keeper.save()  # after the play: its time is not the play's
     # on_eos closes the logger; a loop that ended any other way is a crash
     return EXIT_PLAYED if logger.closed else EXIT_CRASHED
 
@@ -373,6 +382,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--audio", default="silent", help="comma separated pyglet audio drivers")
     parser.add_argument("--headless", choices=("auto", "yes", "no"), default="auto")
     parser.add_argument("--info", action="store_true", help="print versions as JSON")
+    parser.add_argument("--pictures", choices=PICTURE_MODES, default=PICTURES_DEFAULT,
+                        help="which pictures pyglet shows to keep beside the recording")
     args = parser.parse_args(argv)
     if args.info:
         print(json.dumps(versions()))
@@ -383,7 +394,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     audio = tuple(a for a in args.audio.split(",") if a)
     name = args.name or os.path.basename(args.sample)
     return play(args.sample, args.recording, name, audio, headless,
-                heartbeat=os.environ.get(HEARTBEAT_ENV) or None)
+                heartbeat=os.environ.get(HEARTBEAT_ENV) or None, pictures=args.pictures)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.exits import HEARTBEAT_ENV
-from . import forkserver, procgroup, sound_servers
+from . import forkserver, frame_keeper, procgroup, sound_servers
 from .defaults import DEFAULT_PLAYER, DEFAULT_SPAWN, SPAWN_METHODS  # noqa: F401 (named here too)
 
 #: how much of the child's stderr a failure message shows
@@ -62,6 +62,8 @@ class PlayRequest:
     cancel: threading.Event | None = field(default=None, compare=False)
     #: where `timeout` comes from, for the message ("limit 66 s for a 18.0 s sample")
     limit_note: str = ""
+    #: which pictures the player keeps (frame_keeper.MODES)
+    pictures: str = frame_keeper.DEFAULT_MODE
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,10 @@ def command(request: PlayRequest) -> list[str]:
     return [sys.executable, "-m", request.player_module,
             str(request.sample_path), str(request.recording_path),
             # "=" form: a sample named "-x.mp4" must not read as an option
-            f"--name={request.name}", f"--audio={','.join(request.audio)}"]
+            f"--name={request.name}", f"--audio={','.join(request.audio)}",
+            # only when asked: players standing in for ours (tests) need not know it
+            *([f"--pictures={request.pictures}"]
+              if request.pictures != frame_keeper.DEFAULT_MODE else [])]
 
 
 def _tail(stream: "tempfile._TemporaryFileWrapper[bytes]") -> str:
@@ -312,6 +317,7 @@ def _run_forked(request: PlayRequest, start: float) -> RunResult:
             returncode, timed_out = server.play(
                 str(request.sample_path), str(request.recording_path), request.name,
                 request.audio, stderr.name, deadline=start + request.timeout,
+                pictures=request.pictures,
                 kill=procgroup.kill_group, heartbeat=progress.path,
                 poll=lambda: _cancelled(request) or progress.check(), poll_interval=POLL_INTERVAL)
         except forkserver.Lost as exc:

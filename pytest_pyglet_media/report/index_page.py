@@ -7,14 +7,16 @@ recording. Pure function from data to HTML text.
 from __future__ import annotations
 
 import html
-from typing import Collection, Mapping, Sequence
+from typing import Any, Collection, Mapping, Sequence
 from urllib.parse import quote
 
 from ..judge import analysis as an
+from ..judge import pictures
 from ..judge import results as res
 from ..store.sessions import (
     LINKED_SPECIAL_REPORTS,
     is_comparison_report,
+    picture_preview_link_from_reports,
     recording_link_from_reports,
     report_file_name,
 )
@@ -66,6 +68,8 @@ def render(session: str, samples_version: str, totals: res.SessionTotals,
         if checks is not None and checks.messages:
             defects += "".join(f"<br><small>{html.escape(kind)}: {html.escape(message)}</small>"
                                for kind, message in sorted(checks.messages.items()))
+        if checks is not None and checks.pictures:
+            defects += _picture_previews(sample, checks.pictures)
         not_checked = result.verdict.not_checked if result else ""
         if not_checked:
             defects += ("<br>" if defects else "") + (
@@ -124,3 +128,21 @@ td, th {{ border: 1px solid #bbb; padding: 0.3em 0.6em; text-align: left; vertic
 </tbody></table>
 </body></html>
 """
+
+
+def _picture_previews(sample: str, compared: Mapping[str, Any]) -> str:
+    """The previews of the pictures that differ (play/picture_judging writes
+    them, numbered in the order PictureChecks.differing lists them)."""
+    try:
+        checks = pictures.PictureChecks.from_builtins(dict(compared))
+    except ValueError:
+        return ""
+    figures = []
+    for number, bad in enumerate(checks.differing[:pictures.MAX_PREVIEWS], start=1):
+        src = html.escape(quote(picture_preview_link_from_reports(sample, number)), quote=True)
+        caption = html.escape(f"frame {bad.file_time:.3f} s: pyglet | FFmpeg | difference "
+                              f"x{pictures.DIFFERENCE_GAIN}")
+        figures.append(f'<figure style="margin:0.3em 0"><img src="{src}" '
+                       f'alt="{caption}" style="max-width:100%"><figcaption><small>{caption}'
+                       "</small></figcaption></figure>")
+    return "".join(figures)

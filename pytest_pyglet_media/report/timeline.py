@@ -38,6 +38,7 @@ import pickle
 import re
 from dataclasses import astuple, dataclass, fields
 from typing import Any, Sequence
+from urllib.parse import quote
 
 from ..core.errors import UsageError
 from ..core.events import EVENTS, FRAME_EVENTS, Event, crashed, iter_states
@@ -50,8 +51,10 @@ from ..judge.file_checks import (
     FileChecks,
     FrameMatcher,
 )
-from ..judge.rules import DEFECT_KINDS, broken_rule, end_noise
+from ..judge.pictures import DIFFERENCE_GAIN, MAX_PREVIEWS, PictureChecks
+from ..judge.rules import DEFECT_KINDS, PICTURE_DIFFERS, broken_rule, end_noise
 from ..store.reference import Reference
+from ..store.sessions import picture_preview_link_from_reports
 
 #: export formats, as `export` accepts them
 FORMATS = ("csv", "json", "pkl")
@@ -469,7 +472,9 @@ def _empty_page(title: str, message: str, heading: str = "") -> str:
 
 
 #: the plot that shows a kind of defect, when it is not the timeline's
-_PLOT_OF_KIND = {"av_offset": "av_offset", "frames_not_shown": "frames"}
+_PLOT_OF_KIND = {"av_offset": "av_offset", "frames_not_shown": "frames",
+                 # its lane of compared pictures (the previews follow the plots)
+                 PICTURE_DIFFERS: "frames"}
 
 
 def first_plot(verdict: Verdict) -> str:
@@ -571,9 +576,12 @@ def _bokeh_page(rec: ValidRecording, rows: Sequence[TimelineRow], sample: str,
     elif checks is not None:
         av = _av_offset_plot(checks, sample, timeline.x_range)
         (first if first_plot(verdict) == "av_offset" else plots).extend(av)
+    compared = compared_pictures(rec)
     if reference is not None and reference.has_video:
-        frames = _frames_plot(frame_status(rec, reference), checks, sample)
+        frames = _frames_plot(frame_status(rec, reference), checks, sample, compared)
         (first if first_plot(verdict) == "frames" else plots).append(frames)
+    if compared is not None and compared.differing:
+        plots.append(_previews(compared, sample))
     resources = Resources(mode="server", root_url="") if shared_scripts else INLINE
     page = file_html(column(*first, *plots), resources, title)
     if shared_scripts:
@@ -581,6 +589,32 @@ def _bokeh_page(rec: ValidRecording, rows: Sequence[TimelineRow], sample: str,
                                   page)
     # the heading first in the body, before bokeh's root
     return page.replace("<body>", "<body>\n" + heading, 1)
+
+
+def compared_pictures(rec: ValidRecording) -> PictureChecks | None:
+    """The pictures of the play compared with FFmpeg's (judge/pictures.py), if any."""
+    data = (rec.verdict.file_checks or {}).get("pictures")
+    if not data:
+        return None
+    try:
+        return PictureChecks.from_builtins(data)
+    except ValueError:
+        return None
+
+
+def _previews(compared: PictureChecks, sample: str) -> Any:
+    """The previews the play stage wrote of the first pictures that differ."""
+    from bokeh.models import Div
+
+    figures = []
+    for number, bad in enumerate(compared.differing[:MAX_PREVIEWS], start=1):
+        src = html.escape(quote(picture_preview_link_from_reports(sample, number)), quote=True)
+        caption = html.escape(f"frame {bad.file_time:.3f} s: pyglet | FFmpeg | difference "
+                              f"x{DIFFERENCE_GAIN}" + (f"; {bad.cause}" if bad.cause else ""))
+        figures.append(f'<figure><img src="{src}" alt="{caption}" style="max-width:100%">'
+                       f"<figcaption>{caption}</figcaption></figure>")
+    return Div(text=f"<h3>{html.escape(sample)}: pictures that are not FFmpeg's</h3>"
+                    + "".join(figures), name="picture-previews", width=PLOT_WIDTH)
 
 
 def _note(message: str, name: str) -> Any:
@@ -677,19 +711,23 @@ def _clock_marks(plot: Any, checks: FileChecks) -> None:
                   legend_label=f"audio_drift ({slope * 1000:+.1f} ms/s)")
 
 
-def _frames_plot(frames: FrameStatus, checks: FileChecks | None, sample: str) -> Any:
+def _frames_plot(frames: FrameStatus, checks: FileChecks | None, sample: str,
+                 compared: PictureChecks | None = None) -> Any:
     """The file's frames on their file times, one lane per state, the frames
     never shown also as red lines across, and the stalls as bands: from the
-    frame the picture froze on to the next frame pyglet showed."""
+    frame the picture froze on to the next frame pyglet showed. The frames
+    whose pictures were compared with FFmpeg's, in a lane of their own."""
     from bokeh.models import ColumnDataSource, FixedTicker, HoverTool, Range1d
     from bokeh.plotting import figure
 
     plot = figure(
         title=f"{sample}: file frames vs frames shown",
         width=PLOT_WIDTH, height=FRAMES_HEIGHT, tools=_TOOLS, active_scroll="wheel_zoom",
-        x_axis_label="file time (s, ffprobe)", y_range=Range1d(-0.6, 3.4))
+        x_axis_label="file time (s, ffprobe)", y_range=Range1d(-0.6, 3.6))
     plot.yaxis.ticker = FixedTicker(ticks=sorted(FRAME_LANES.values()))
     plot.yaxis.major_label_overrides = {lane: state for state, lane in FRAME_LANES.items()}
+    if compared is not None and compared.compared:
+        _compared_lane(plot, compared)
     if checks is not None and checks.stalls:
         shown = frames.times(SHOWN)
         ends = []
@@ -729,6 +767,35 @@ def _frames_plot(frames: FrameStatus, checks: FileChecks | None, sample: str) ->
     plot.legend.orientation = "horizontal"
     plot.legend.click_policy = "hide"
     return plot
+
+
+#: the lane of the frames whose pictures were compared, above the others
+COMPARED_LANE = 3
+
+
+def _compared_lane(plot: Any, compared: PictureChecks) -> None:
+    from bokeh.models import ColumnDataSource, FixedTicker, HoverTool
+
+    plot.yaxis.ticker = FixedTicker(ticks=sorted([*FRAME_LANES.values(), COMPARED_LANE]))
+    plot.yaxis.major_label_overrides = {**plot.yaxis.major_label_overrides,
+                                        COMPARED_LANE: "picture compared"}
+    for differs, colour, label in ((False, COLORS["frame_num"], "same picture"),
+                                   (True, COLORS["missing"], "picture differs")):
+        picked = [c for c in compared.compared if c.differs == differs]
+        if not picked:
+            continue
+        source = ColumnDataSource(data={
+            "file_time": [c.file_time for c in picked],
+            "lane": [COMPARED_LANE] * len(picked),
+            "psnr": ["sizes differ" if c.difference is None else
+                     ("identical" if math.isinf(c.difference.psnr)
+                      else f"{c.difference.psnr:.1f} dB") for c in picked],
+            "cause": [c.cause for c in picked]})
+        renderer = plot.scatter("file_time", "lane", source=source, marker="square", size=10,
+                                color=colour, fill_alpha=0.3,
+                                legend_label=f"{label} ({len(picked)})")
+        plot.add_tools(HoverTool(renderers=[renderer], tooltips=[
+            ("file time", "@file_time{0.000} s"), ("PSNR", "@psnr"), ("", "@cause")]))
 
 
 def _value_text(kind: str, value: float | None) -> str:

@@ -21,7 +21,10 @@ would not):
 - no output: the builder adds the one output, the sample's own file;
 - an output format (`-f` after the last input) from the single-file muxers
   below, and no sample name whose extension picks a muxer that writes more
-  files (HLS, DASH playlists).
+  files (HLS, DASH playlists);
+- a `remux` (a second pass: a rotated mp4's display matrix is written only
+  when copying) holds output options alone, read by the same lists: its one
+  input is the first pass's output.
 """
 from __future__ import annotations
 
@@ -111,17 +114,30 @@ def ffmpeg_arguments(manifest: Manifest, spec: SampleSpec) -> list[str]:
     return _Reader(manifest, spec).read(spec.ffmpeg)
 
 
+def remux_arguments(manifest: Manifest, spec: SampleSpec, first: Path) -> list[str]:
+    """The arguments of a recipe's second pass (`remux`): the first pass's
+    output `first` as its one input, then the remux's output options, read
+    as the recipe's are, with no input of their own."""
+    assert spec.remux is not None
+    reader = _Reader(manifest, spec, key="remux")
+    if any(word == "-i" or word.startswith("-i:") for word in spec.remux):
+        raise reader.refuse("a second pass reads the first one's output, no input of its own")
+    return ["-protocol_whitelist", "file", "-i", f"file:{Path(first).resolve()}",
+            *reader.read(spec.remux)]
+
+
 class _Reader:
     """Reads a recipe's words as FFmpeg does: options apply to the next file."""
 
-    def __init__(self, manifest: Manifest, spec: SampleSpec) -> None:
+    def __init__(self, manifest: Manifest, spec: SampleSpec, key: str = "ffmpeg") -> None:
         self.manifest = manifest
         self.spec = spec
+        self.key = key
         self.folder = manifest.path.parent.resolve()
 
     def refuse(self, problem: str) -> ManifestError:
         return ManifestError(self.manifest.path,
-                             f"sample {self.spec.name!r} key 'ffmpeg': {problem}; {ALLOWED}")
+                             f"sample {self.spec.name!r} key {self.key!r}: {problem}; {ALLOWED}")
 
     def read(self, words: tuple[str, ...]) -> list[str]:
         extension = Path(self.spec.name).suffix.lower()

@@ -33,6 +33,7 @@ TOP_LEVEL_KEYS = ("corpus", "markers", "samples")
 CORPUS_KEYS = ("version", "description")
 SAMPLE_KEYS = (
     "ffmpeg",
+    "remux",
     "text",
     "truncate",
     "expect",
@@ -77,6 +78,9 @@ class SampleSpec:
     #: the audio drivers its expectation holds for (--mp-drivers items, or
     #: the first --mp-audio driver); () for every driver
     drivers: tuple[str, ...] = ()
+    #: a second ffmpeg pass over the first one's output (its output options):
+    #: FFmpeg 5.1 writes an mp4's display matrix (rotate=90) only when copying
+    remux: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -241,6 +245,7 @@ def _parse_sample(path: Path, name: str, entry: Any) -> SampleSpec:
         truncate=truncate,
         markers=_parse_sample_markers(path, name, entry),
         drivers=_parse_drivers(path, name, entry),
+        remux=_parse_remux(path, name, entry.get("remux"), ffmpeg),
     )
 
 
@@ -259,6 +264,15 @@ def _parse_drivers(path: Path, name: str, entry: dict[str, Any]) -> tuple[str, .
         raise ManifestError(path, f"{where}: names the drivers an expectation holds for; "
                                   "give the sample an 'expect' too")
     return tuple(dict.fromkeys(value))
+
+
+def _parse_remux(path: Path, name: str, value: Any,
+                 ffmpeg: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    remux = _parse_ffmpeg(path, name, value, key="remux")
+    if remux is not None and ffmpeg is None:
+        raise ManifestError(path, f"sample {name!r} key 'remux': only applies to an 'ffmpeg' "
+                                  "recipe")
+    return remux
 
 
 def _check_sample_name(path: Path, name: str) -> None:
@@ -314,10 +328,11 @@ def _parse_recipe(
     return ffmpeg, text, truncate
 
 
-def _parse_ffmpeg(path: Path, name: str, value: Any) -> tuple[str, ...] | None:
+def _parse_ffmpeg(path: Path, name: str, value: Any,
+                  key: str = "ffmpeg") -> tuple[str, ...] | None:
     if value is None:
         return None
-    where = f"sample {name!r} key 'ffmpeg'"
+    where = f"sample {name!r} key {key!r}"
     if not isinstance(value, list):
         raise ManifestError(path, f"{where}: expected an array of strings, got {_toml_type(value)}")
     if not value:

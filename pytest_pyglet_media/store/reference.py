@@ -99,6 +99,14 @@ class Stream:
     #: with the frame rate it tells what a play costs (costs.py)
     width: int | None = None
     height: int | None = None
+    #: what a video stream says of its pictures (None: not video, or a
+    #: reference stored before these were probed): the pixel format, the
+    #: colour matrix and range (ffprobe's names), the display matrix's
+    #: rotation in degrees; picture_reference.py names causes with them
+    pix_fmt: str | None = None
+    color_space: str | None = None
+    color_range: str | None = None
+    rotation: int | None = None
 
     @property
     def end(self) -> float | None:
@@ -241,8 +249,9 @@ def _describe(sample: Path, timeout: float) -> Any:
     an answer of a few kilobytes whatever the file's length."""
     answer = ffprobe_run.run([ffprobe_path(), "-v", "error", "-of", "json", "-show_entries",
                               "format=duration,start_time:stream=index,codec_type,codec_name,"
-                              "start_time,duration,width,height"
-                              ":stream_disposition=attached_pic:stream_tags=DURATION",
+                              "start_time,duration,width,height,pix_fmt,color_space,color_range"
+                              ":stream_disposition=attached_pic:stream_tags=DURATION"
+                              ":stream_side_data=rotation",
                               "--", str(sample)],
                              sample, timeout=timeout, max_bytes=MAX_DESCRIPTION_BYTES)
     try:
@@ -331,11 +340,23 @@ def _stream(sample: Path, data: Any) -> Stream:
         # Matroska's DURATION tag is where the stream ends, counted from 0
         # (measured: audio starting at 0.477 s of a 2 s mkv is tagged 00:00:02)
         duration = tag_end - (start or 0.0)
-    return Stream(index=data["index"], kind=str(data.get("codec_type", "unknown"))[:MAX_NAME_CHARS],
+    kind = str(data.get("codec_type", "unknown"))[:MAX_NAME_CHARS]
+    looks: dict[str, Any] = {}
+    if kind == "video":
+        rotation = 0
+        for side in _list(data.get("side_data_list")):
+            if isinstance(side, dict) and isinstance(side.get("rotation"), (int, float)) \
+                    and not isinstance(side.get("rotation"), bool) \
+                    and math.isfinite(side["rotation"]):
+                rotation = int(round(side["rotation"])) % 360
+        looks = {key: str(data.get(key, ""))[:MAX_NAME_CHARS]
+                 for key in ("pix_fmt", "color_space", "color_range")}
+        looks["rotation"] = rotation
+    return Stream(index=data["index"], kind=kind,
                   codec=str(data.get("codec_name", "unknown"))[:MAX_NAME_CHARS],
                   start=start, duration=duration,
                   attached_pic=bool(disposition.get("attached_pic")),
-                  width=_pixels(data.get("width")), height=_pixels(data.get("height")))
+                  width=_pixels(data.get("width")), height=_pixels(data.get("height")), **looks)
 
 
 def _pixels(value: Any) -> int | None:
@@ -445,7 +466,10 @@ def to_builtins(ref: Reference) -> dict[str, Any]:
         "start": ref.start,
         "streams": [{"index": s.index, "kind": s.kind, "codec": s.codec, "start": s.start,
                      "duration": s.duration, "attached_pic": s.attached_pic,
-                     **({"width": s.width, "height": s.height} if s.width and s.height else {})}
+                     **({"width": s.width, "height": s.height} if s.width and s.height else {}),
+                     **({"pix_fmt": s.pix_fmt, "color_space": s.color_space,
+                         "color_range": s.color_range, "rotation": s.rotation}
+                        if s.rotation is not None else {})}
                     for s in ref.streams],
         "video_index": ref.video_index,
         "frame_times": list(ref.frame_times),
@@ -492,6 +516,26 @@ def _size(item: Mapping[str, Any], key: str, what: str) -> int | None:
     return None if key not in item else _int(item[key], f"{what} {key}", 1, MAX_PIXELS)
 
 
+#: a video stream's looks (Stream.pix_fmt ...): all four or none (stored before them)
+_LOOKS = ("pix_fmt", "color_space", "color_range", "rotation")
+
+
+def _looks(item: Mapping[str, Any], what: str) -> dict[str, Any]:
+    present = [key for key in _LOOKS if key in item]
+    if not present:
+        return {}
+    if len(present) != len(_LOOKS):
+        raise _Invalid(f"{what} has {', '.join(present)} but not all of {', '.join(_LOOKS)}")
+    looks: dict[str, Any] = {}
+    for key in _LOOKS[:3]:
+        value = item[key]
+        if not isinstance(value, str) or len(value) > MAX_NAME_CHARS:
+            raise _Invalid(f"{what} {key} is not a name of at most {MAX_NAME_CHARS} characters")
+        looks[key] = value
+    looks["rotation"] = _int(item["rotation"], f"{what} rotation", 0, 359)
+    return looks
+
+
 def _name(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value or len(value) > MAX_NAME_CHARS:
         raise _Invalid(f"{what} is not a name of 1 to {MAX_NAME_CHARS} characters: {value!r:.40}")
@@ -513,7 +557,8 @@ def from_builtins(data: Any) -> Reference:
         what = f"stream {n}"
         # width and height came later: a reference stored before has none
         item = _keys(item, what, {"index", "kind", "codec", "start", "duration", "attached_pic"},
-                     optional=frozenset({"width", "height"}))
+                     optional=frozenset({"width", "height", *_LOOKS}))
+        looks = _looks(item, what)
         if not isinstance(item["attached_pic"], bool):
             raise _Invalid(f"{what} attached_pic is not true or false")
         streams.append(Stream(index=_int(item["index"], f"{what} index", 0, 1 << 20),
@@ -523,7 +568,7 @@ def from_builtins(data: Any) -> Reference:
                               duration=_seconds(item["duration"], f"{what} duration"),
                               attached_pic=item["attached_pic"],
                               width=_size(item, "width", what),
-                              height=_size(item, "height", what)))
+                              height=_size(item, "height", what), **looks))
     if len({s.index for s in streams}) != len(streams):
         raise _Invalid("two streams have the same index")
     video_index = data["video_index"]

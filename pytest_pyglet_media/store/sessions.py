@@ -8,7 +8,10 @@ Layout (from the manual of pyglet's original scripts):
         <session>/           (the store's: see below)
             configuration.json
             dbg/             <sample>.dbg, _session_playlist.txt, ...
+                             <sample>.pictures while they are judged,
+                             <sample>.pictures.json: the numbers of the comparison
             reference/       <sample>.json: what ffprobe says the sample holds
+                             <sample>.frames: FFmpeg's pictures of compared frames
             reports/         00_summary.txt, ...
 
 The sessions and activation.json live in the *store* folder, which is the
@@ -58,6 +61,8 @@ from . import sample_folders, sample_selection
 # the samples folder and the store folder: one environment variable each,
 # read by the plugin (options.py) and by `pyglet-mp` alike
 from ..core.setting_names import DEPRECATED_ENV, SAMPLES_DIR_ENV, STORE_DIR_ENV  # noqa: F401
+from .picture_reference import frames_beside
+from .pictures import checks_beside, pictures_beside
 
 ACTIVATION_FILE = "activation.json"
 CONFIGURATION_FILE = "configuration.json"
@@ -201,6 +206,24 @@ class SessionPaths:
     def reference(self, sample: str) -> Path:
         return self.reference_dir / fit_file_name(sample, ".json")
 
+    def pictures(self, sample: str) -> Path:
+        """The pictures the player kept of its last play (store/pictures.py),
+        while they are judged."""
+        return pictures_beside(self.recording(sample))
+
+    def picture_checks(self, sample: str) -> Path:
+        """The numbers of the pictures compared at the last play (store/pictures.py)."""
+        return checks_beside(self.recording(sample))
+
+    def picture_preview(self, sample: str, number: int) -> Path:
+        """A preview of the `number`-th differing picture (1, 2, ...): pyglet's,
+        FFmpeg's and their difference side by side (store/png.py)."""
+        return self.dbg_dir / picture_preview_file_name(sample, number)
+
+    def decoded_frames(self, sample: str) -> Path:
+        """FFmpeg's pictures of the frames compared (store/picture_reference.py)."""
+        return frames_beside(self.reference(sample))
+
     @property
     def reference_cache_dir(self) -> Path:
         """The store's reference cache, shared by its sessions (see reference_cache_dir)."""
@@ -265,6 +288,15 @@ def recording_link_from_reports(sample: str) -> str:
     """The recording of `sample` relative to the reports folder, for a link
     from a report page."""
     return f"../{_DBG_DIR}/{recording_file_name(sample)}"
+
+
+def picture_preview_file_name(sample: str, number: int) -> str:
+    return fit_file_name(sample, f".picture-{number}.png")
+
+
+def picture_preview_link_from_reports(sample: str, number: int) -> str:
+    """A picture preview of `sample` relative to the reports folder."""
+    return f"../{_DBG_DIR}/{picture_preview_file_name(sample, number)}"
 
 
 def report_file_name(sample: str, report_name: str, ext: str = "txt") -> str:

@@ -319,3 +319,21 @@ def test_ci_jobs_split_by_audio_driver_merge_as_shards_do(samples, mp):
     _set_versions(samples_dir, "job-pulse/groups/01", pyglet="2.0-other")
     mp("merge", "again", "job-silent", "job-pulse").one_line_error(
         "played by different versions")
+
+
+def test_merge_keeps_the_pictures_numbers_and_previews_with_the_recording(two_shards, mp):
+    """The numbers of a play's compared pictures name its recording by content,
+    so they count in the merged session as in the shard; their previews follow."""
+    from pytest_pyglet_media.store import pictures
+
+    samples_dir = two_shards.samples_dir
+    two = sessions.SessionPaths(samples_dir, "shard-2")
+    checks = {"compared": [[0.0, 6, 4, [6, 4], 28.1, 43, [1, 2], ""]], "note": ""}
+    pictures.save_checks(two.picture_checks("b.ogv"),
+                         pictures.recording_digest(two.recording("b.ogv")), checks)
+    two.picture_preview("b.ogv", 1).write_bytes(b"png")
+    result = mp("merge", "all", "shard-1", "shard-2", "--plots=none")
+    assert result.code == 0, result.output
+    merged = sessions.SessionPaths(samples_dir, "all")
+    assert merged.picture_preview("b.ogv", 1).read_bytes() == b"png"
+    assert pictures.load_checks(merged.picture_checks("b.ogv"))[1] == checks

@@ -40,6 +40,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace | None:
     parser.add_argument("--name")
     parser.add_argument("--audio", default="silent")
     parser.add_argument("--info", action="store_true")
+    parser.add_argument("--pictures")  # the doubles keep none
     args = parser.parse_args(argv)
     if args.info:  # the plugin asks for versions when it creates a session
         print(json.dumps({"pyglet": "double", "ffmpeg": "double"}))

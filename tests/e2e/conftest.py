@@ -149,9 +149,13 @@ class E2E:
             (self.samples / "samples.toml").write_text(MANIFEST)
 
     def run(self, *args: str) -> E2ERun:
+        # pictures off unless asked: FFmpeg's decode of each video sample's
+        # frames adds 0.1-0.3 s a play; test_pictures_e2e compares them
+        pictures = () if any(a.startswith("--mp-pictures") for a in args) else \
+            ("--mp-pictures=off",)
         result = self.pytester.runpytest_subprocess(
             "-p", "no:cacheprovider", "--mp-samples-dir=samples", "--mp-timeout=60",
-            "--mp-retries=1", *args, timeout=120)
+            "--mp-retries=1", *pictures, *args, timeout=120)
         return E2ERun(result, self.samples)
 
     @staticmethod
@@ -183,6 +187,28 @@ def clips(tmp_path_factory: pytest.TempPathFactory, ffmpeg) -> Path:
     ffmpeg("-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25:duration=0.6",
             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
             str(folder / "clip.mp4"))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def picture_clips(tmp_path_factory: pytest.TempPathFactory, ffmpeg) -> Path:
+    """Tiny H.264 clips alike but for what they say of their pictures:
+    `bt709.mp4` (tagged BT.709, as every HD file is), `bt601.mp4` (tagged
+    BT.601), `untagged.mp4`, `rotated.mp4` (90 degrees in its display
+    matrix), `yuv444.mp4`; and `full_range.avi` (MJPEG, yuvj420p). No
+    B-frames: pyglet 2.1.19 shows pictures of B-frame H.264 damaged."""
+    folder = tmp_path_factory.mktemp("picture_clips")
+    source = ("-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10:duration=0.3")
+    recipe = (*source, "-c:v", "libx264", "-preset", "ultrafast", "-bf", "0")
+    ffmpeg(*recipe, "-pix_fmt", "yuv420p", "-colorspace", "bt709", str(folder / "bt709.mp4"))
+    ffmpeg(*recipe, "-pix_fmt", "yuv420p", "-colorspace", "smpte170m",
+           str(folder / "bt601.mp4"))
+    ffmpeg(*recipe, "-pix_fmt", "yuv420p", str(folder / "untagged.mp4"))
+    ffmpeg(*recipe, "-pix_fmt", "yuv444p", str(folder / "yuv444.mp4"))
+    # FFmpeg 5.1 writes the display matrix only when copying the stream
+    ffmpeg("-i", str(folder / "untagged.mp4"), "-c", "copy", "-metadata:s:v:0", "rotate=90",
+           str(folder / "rotated.mp4"))
+    ffmpeg(*source, "-c:v", "mjpeg", "-pix_fmt", "yuvj420p", str(folder / "full_range.avi"))
     return folder
 
 

@@ -42,7 +42,8 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
 #: gives the daemon 2 s to exit on SIGTERM); bounds the wait, measures nothing
 GONE_WITHIN = 30.0
 #: the options of the runs started with popen (E2E.run passes the same)
-RUN_OPTIONS = ("--mp-samples-dir=samples", "--mp-timeout=60", "--mp-retries=1")
+RUN_OPTIONS = ("--mp-samples-dir=samples", "--mp-timeout=60", "--mp-retries=1",
+               "--mp-pictures=off")  # the drivers' tests: no picture to compare
 WHOLE_PLAY = "av_1s.mp4"
 #: long enough to be caught mid-way, even on a loaded machine
 LONG_PLAY = "av_3s.mp4"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,6 +77,25 @@ def test_truncate_keeps_the_fraction(source: Path, dest: Path) -> None:
     build_corpus(manifest, dest)
     full = (dest / "full.wav").stat().st_size
     assert (dest / "half.wav").stat().st_size == int(full * 0.5)
+
+
+@needs_ffmpeg
+def test_remux_is_a_second_pass_writing_the_display_matrix(source: Path, dest: Path) -> None:
+    manifest = write_manifest(
+        source,
+        """
+        [samples."turned.mp4"]
+        ffmpeg = ["-f", "lavfi", "-i", "testsrc2=size=32x16:rate=5:duration=0.2",
+                  "-c:v", "libx264", "-preset", "ultrafast"]
+        remux = ["-c", "copy", "-metadata:s:v:0", "rotate=90"]
+        """,
+    )
+    build_corpus(manifest, dest)
+    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                            "stream_side_data=rotation", "-of", "csv=p=0",
+                            str(dest / "turned.mp4")], capture_output=True, text=True, check=True)
+    assert probe.stdout.split() == ["90"]
+    assert leftovers(dest) == []
 
 
 @needs_ffmpeg

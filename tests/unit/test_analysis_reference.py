@@ -270,3 +270,37 @@ def test_correct_unusual_plays_on_a_busy_machine_stay_perfect(case):
         events, reference = play(times, cpu=busy), ref(times, cover=True)
     result = an.analyse(events, reference)
     assert result.outcome == an.PERFECT, (result.counts, result.reason)
+
+
+def test_the_pictures_compared_at_the_play_join_every_later_reading(tmp_path):
+    """The comparison's numbers, kept beside the recording, join its verdict
+    when it is read again (reports, compare), here or copied (a bundle, a
+    merge), while it is that recording."""
+    from pytest_pyglet_media.judge.pictures import Difference, PictureCheck, PictureChecks
+    from pytest_pyglet_media.store import pictures, recording
+
+    times = frames(25)
+    path = tmp_path / "clip.mp4.dbg"
+    recording.save(path, play(times))
+    differs = PictureChecks((PictureCheck(0.0, 6, 4, (6, 4), Difference(28.1, 43, (1, 2)),
+                                          "colour matrix: ..."),))
+    checks = pictures.checks_beside(path)
+    pictures.save_checks(checks, pictures.recording_digest(path), differs.to_builtins())
+    verdict = an.read(path, ref(times)).verdict
+    assert verdict.outcome == an.DEFECTS and verdict.counts == {"picture_differs": 1}
+    assert verdict.checks.messages["picture_differs"] == (
+        "1 of 1 pictures compared are not FFmpeg's picture of the same file frame: frame "
+        "0.000 s: PSNR 28.1 dB, worst pixel (1, 2) off by 43. Likely cause: colour matrix: ...")
+    assert PictureChecks.from_builtins(verdict.checks.pictures) == differs
+
+    copy = tmp_path / "copied" / "clip.mp4.dbg"
+    copy.parent.mkdir()
+    copy.write_bytes(path.read_bytes())
+    pictures.checks_beside(copy).write_bytes(checks.read_bytes())
+    assert an.read(copy, ref(times)).verdict.counts == {"picture_differs": 1}
+
+    recording.save(path, play(times[1:]))  # played again: another recording
+    assert "picture_differs" not in an.read(path, ref(times)).verdict.counts
+    checks.write_text('{"format": "pytest-pyglet-media picture checks 1", "recording": '
+                      f'"{pictures.recording_digest(path)}", "checks": {{"compared": 3}}}}')
+    assert "picture_differs" not in an.read(path, ref(times)).verdict.counts  # damaged

@@ -143,3 +143,21 @@ def test_allowed_recipes_keep_their_words_in_order(tmp_path):
               "-metadata:s:a:0", "language=eng", "-af", "volume=0.5,aresample=8000",
               "-f", "ogg"]
     assert _arguments(tmp_path, recipe, name="a.ogg") == recipe
+
+
+def test_a_remux_pass_reads_the_first_output_and_is_held_to_the_same_list(tmp_path):
+    def remux(words: list[str]) -> list[str]:
+        manifest = write_manifest(tmp_path, f'[samples."a.mp4"]\nffmpeg = {json.dumps(SINE)}\n'
+                                            f"remux = {json.dumps(words)}\n")
+        return ffmpeg_recipe.remux_arguments(manifest, manifest.samples["a.mp4"],
+                                             tmp_path / ".a.part.mp4")
+
+    assert remux(["-c", "copy", "-metadata:s:v:0", "rotate=90"]) == [
+        "-protocol_whitelist", "file", "-i", f"file:{(tmp_path / '.a.part.mp4').resolve()}",
+        "-c", "copy", "-metadata:s:v:0", "rotate=90"]
+    for words, problem in ((["-i", "other.mp4"], "no input of its own"),
+                           (["-c", "copy", "out.mp4"], "one more output"),
+                           (["-dump_attachment:t", "x"], "not one a recipe may use")):
+        with pytest.raises(ManifestError, match="key 'remux'") as info:
+            remux(words)
+        assert problem in str(info.value)

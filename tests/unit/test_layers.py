@@ -25,7 +25,10 @@ FLOORS = {"cli": 6, "": 5, "report": 4, "play": 4, "judge": 3, "store": 2, "core
 CHILD = {f"{NAME}.play.player", f"{NAME}.play.forkserver"}
 CHILD_MAY_IMPORT = {f"{NAME}.play.player", f"{NAME}.play.forkserver", f"{NAME}.play.procgroup",
                     f"{NAME}.play.cpu_waits", f"{NAME}.store.recording", f"{NAME}.core.atomic", f"{NAME}.core.errors",
-                    f"{NAME}.core.events", f"{NAME}.core.exits"}
+                    f"{NAME}.core.events", f"{NAME}.core.exits",
+                    # keeping the pictures pyglet shows, and writing them
+                    f"{NAME}.play.frame_keeper", f"{NAME}.store.pictures", f"{NAME}.core.names",
+                    f"{NAME}.play.defaults"}
 
 
 def _module_name(path: Path) -> str:

@@ -111,6 +111,25 @@ def test_truncate_float_is_kept() -> None:
 # --- load_manifest / read_manifest ----------------------------------------------------
 
 
+def test_remux_is_a_second_pass_of_an_ffmpeg_recipe() -> None:
+    spec = parse('[samples."a.mp4"]\nffmpeg = ["-x"]\nremux = ["-c", "copy"]\n').samples["a.mp4"]
+    assert spec.remux == ("-c", "copy")
+    assert parse('[samples."a.mp4"]\nffmpeg = ["-x"]\n').samples["a.mp4"].remux is None
+    assert "key 'remux': only applies to an 'ffmpeg' recipe" in sample_error(
+        '[samples."a.mp4"]\ntext = "x"\nremux = ["-c", "copy"]\n')
+    assert "key 'remux': expected an array of strings" in sample_error(
+        '[samples."a.mp4"]\nffmpeg = ["-x"]\nremux = "-c copy"\n')
+
+
+def test_the_demo_corpus_has_a_bt709_hd_clip_and_a_rotated_one() -> None:
+    manifest = load_manifest(REPO_ROOT)
+    assert manifest is not None
+    hd, rotated = manifest.samples["h264_bt709_hd.mp4"], manifest.samples["h264_rotate90.mp4"]
+    assert "bt709" in hd.ffmpeg and "size=1280x720" in " ".join(hd.ffmpeg)
+    assert rotated.remux == ("-c", "copy", "-metadata:s:v:0", "rotate=90")
+    assert hd.expect == rotated.expect == "defect"
+
+
 def test_load_manifest_none_without_file(tmp_path: Path) -> None:
     assert load_manifest(tmp_path) is None
 

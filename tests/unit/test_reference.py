@@ -231,3 +231,27 @@ def test_ffprobe_output_nested_beyond_any_answer_is_that_file_s_probe_failure(mo
     monkeypatch.setattr(refs.ffprobe_run, "run", lambda command, sample, **kwargs: nested)
     with pytest.raises(ProbeFailed, match="ffprobe wrote no JSON"):
         refs._describe(tmp_path / "clip.mkv", timeout=5)
+
+
+def test_what_a_video_stream_says_of_its_pictures_is_probed_kept_and_checked():
+    """pix_fmt, colour matrix and range, rotation: the picture comparison names
+    causes with them; a reference stored before them still loads."""
+    stream = r._stream(r.Path("clip.mp4"), {
+        "index": 0, "codec_type": "video", "codec_name": "h264", "width": 96, "height": 64,
+        "pix_fmt": "yuv420p", "color_space": "bt709", "color_range": "tv",
+        "side_data_list": [{"rotation": -90}]})
+    assert (stream.pix_fmt, stream.color_space, stream.color_range, stream.rotation) == \
+        ("yuv420p", "bt709", "tv", 270)
+    audio = r._stream(r.Path("clip.mp4"), {"index": 1, "codec_type": "audio", "pix_fmt": "x"})
+    assert (audio.pix_fmt, audio.rotation) == (None, None)
+    ref = r.Reference(duration=1.0, start=0.0, video_index=0, frame_times=(0.0,),
+                      streams=(stream, audio))
+    text = r.dumps(ref, KEY)
+    assert r.loads(text)[1] == ref
+    older = text.replace(',"pix_fmt":"yuv420p","color_space":"bt709","color_range":"tv",'
+                         '"rotation":270', "")
+    assert r.loads(older)[1].video.rotation is None
+    with pytest.raises(ValueError, match="stream 0 rotation is 400"):
+        r.loads(text.replace('"rotation":270', '"rotation":400'))
+    with pytest.raises(ValueError, match="but not all of"):
+        r.loads(text.replace(',"color_range":"tv"', ""))

@@ -325,3 +325,36 @@ def test_the_clock_marks_are_the_checks_own(frozen):
     (lines,) = glyph_sources(models, "VSpan", plot)
     assert lines["at"] == [m[2] for m in jumps]
     assert not glyph_sources(models, "VStrip", plot)  # no late start
+
+
+# -- the pictures compared ----------------------------------------------------------------
+
+
+def test_the_frames_whose_pictures_were_compared_have_a_lane_and_the_differing_ones_a_preview(
+        make_play):
+    from dataclasses import replace
+
+    from pytest_pyglet_media.judge import analysis
+    from pytest_pyglet_media.judge.pictures import Difference, PictureCheck, PictureChecks
+
+    events = make_play(30)
+    ref = a_reference(file_frames())
+    rec = judge(events, ref)
+    checks = PictureChecks((
+        PictureCheck(0.0, 8, 6, (8, 6), Difference(math.inf, 0, (0, 0))),
+        PictureCheck(10 * DT, 8, 6, (8, 6), Difference(28.1, 43, (1, 2)),
+                     "colour matrix: the file says BT.709; pyglet's picture matches a BT.601 "
+                     "conversion")))
+    rec = replace(rec, verdict=analysis.with_pictures(rec.verdict, checks))
+    page = timeline.render_page(rec, "clip.mp4", rec.checks_against(ref), ref)
+    models = embedded_models(page)
+
+    lanes = glyph_sources(models, "Scatter", figures(models)[FRAMES_TITLE])
+    compared = [c for c in lanes if c.get("lane") and c["lane"][0] == timeline.COMPARED_LANE]
+    assert [(c["file_time"], c["psnr"]) for c in compared] == [
+        ([0.0], ["identical"]), ([pytest.approx(10 * DT)], ["28.1 dB"])]
+    assert "same picture (1)" in legend_labels(models)
+    assert "picture differs (1)" in legend_labels(models)
+    previews = [text(d["attributes"]["text"]) for d in named(models, "Div")]
+    assert len(previews) == 1 and 'src="../dbg/clip.mp4.picture-1.png"' in previews[0]
+    assert "colour matrix: the file says BT.709" in previews[0]
