@@ -250,7 +250,7 @@ class SampleItem(pytest.Item):
         result = res.SampleResult(sample=self.sample, verdict=analysis, attempts=attempts,
                                   crashed_attempts=attempts, recording=str(recording_path))
         self.stash[RESULT] = result.to_builtins()
-        self.user_properties.extend(junit_properties(result))
+        self._record(junit_properties(result))  # where the junit family allows them
         raise self._failure(ctx, an.TIMEOUT, text_reports.attempt_message(
             self.label, analysis, str(recording_path), None)) from None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from mp_support import junit
 
 pytest.importorskip("pytest_rerunfailures")  # the test extra installs it
 
@@ -52,6 +53,7 @@ def test_pytest_timeout_firing_is_a_timeout_verdict(mp, tmp_path):
     text = run.section("a.mp4")
     assert text.startswith("a.mp4: the player timed out: stopped by pytest-timeout "
                            "(Timeout (>1.0s) from pytest-timeout.)"), text
+    junit.validate(xml, "xunit2")  # pytest's default family: no testcase properties
     (props,) = mp.junit_cases(xml).values()
     assert props["mp_verdict"] == "timeout"
     assert props["mp_attempts"] == "1"
