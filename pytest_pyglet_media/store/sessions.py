@@ -464,9 +464,11 @@ def _is_listed_candidate(path: Path) -> bool:
 
 def left_out_samples(samples_dir: Path, recursive: bool = False) -> list[str]:
     """Messages for files that look like samples but cannot be (see sample_problem)."""
+    # special files and links to them too (a link to /dev/zero): left out
+    # with the reason, never in silence
     problems = (sample_problem(samples_dir, name)
                 for name in _listing(samples_dir, recursive).files
-                if is_candidate_sample(samples_dir / name))
+                if _is_listed_candidate(samples_dir / name))
     return sorted(p for p in problems if p is not None)
 
 

@@ -470,3 +470,14 @@ def test_the_baseline_a_run_used_is_remembered(samples_dir, tmp_path):
     paths.baseline_used.write_text('{"path": 3}')
     with pytest.raises(BadFileError, match="path"):
         sessions.load_baseline_used(paths)
+
+
+def test_a_link_to_a_device_is_left_out_with_its_reason(tmp_path):
+    """A link to /dev/zero is no regular file: it is still named, never dropped in silence."""
+    import os as _os
+
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    _os.symlink("/dev/zero", samples / "zero.mp4")
+    notes = sessions.left_out_samples(samples)
+    assert len(notes) == 1 and "'zero.mp4' is a link to /dev/zero" in notes[0], notes
