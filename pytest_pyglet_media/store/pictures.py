@@ -91,9 +91,10 @@ def pictures_beside(recording: Path) -> Path:
 
 
 def partial(path: Path) -> Path:
-    """Where the child writes pictures as it keeps them, renamed to `path` at the end."""
+    """Where the child writes pictures as it keeps them, renamed to `path` at the end
+    (fitted like every store name: a sample's name may take all NAME_MAX bytes)."""
     path = Path(path)
-    return path.with_name(path.name + ".part")
+    return path.with_name(fit_file_name(path.name, ".part"))
 
 
 def _bad(path: Path, why: str) -> UnreadableRecordingError:
