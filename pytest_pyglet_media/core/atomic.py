@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
+
+try:
+    import fcntl
+except ImportError:  # Windows: one update at a time is the user's to keep
+    fcntl = None  # type: ignore[assignment]
 
 
 def write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
@@ -40,3 +47,18 @@ def write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
 
 def write_text(path: Path, text: str, *, mode: int = 0o644) -> None:
     write_bytes(path, text.encode("utf-8"), mode=mode)
+
+
+@contextmanager
+def folder_locked(folder: Path) -> Iterator[None]:
+    """An exclusive lock on `folder` itself, for a read-merge-write of a file
+    in it (the baseline, the durations file): flock on the folder leaves no
+    lock file beside the samples and is released when the process ends,
+    however it ends."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock

@@ -17,17 +17,10 @@ renders the reports' columns with `render_entry` and `describe`.
 from __future__ import annotations
 
 import json
-import os
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Collection, Iterable, Iterator, Mapping
-
-try:
-    import fcntl
-except ImportError:  # Windows: one update at a time is the user's to keep
-    fcntl = None  # type: ignore[assignment]
+from typing import Any, Collection, Iterable, Mapping
 
 from .. import __version__
 from ..core import atomic
@@ -296,25 +289,12 @@ def update_file(path: Path, run: Mapping[str, Entry], shown: str = ""
     and each merges into the file as it is when its turn comes, not as it was
     when the run started: two runs of different samples both keep theirs.
     """
-    with _locked(path):
+    with atomic.folder_locked(path.parent):
         old = load(path, shown=shown) if path.exists() else None
         new = updated(old, path, run, shown)
         write(new)
         return new, not_updatable(old, run)
 
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive lock on the baseline's folder (flock on the folder itself:
-    no lock file is left beside the samples; released when the process ends,
-    however it ends)."""
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 # -- comparing and judging -----------------------------------------------------------

@@ -15,15 +15,9 @@ from __future__ import annotations
 import json
 import math
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
-
-try:
-    import fcntl
-except ImportError:  # Windows: one update at a time is the user's to keep
-    fcntl = None  # type: ignore[assignment]
+from typing import Any, Mapping
 
 from ..core import atomic
 from ..core.errors import BadFileError, quote
@@ -166,7 +160,7 @@ def update_file(path: Path, run: Mapping[str, float]) -> Durations:
     old file or the new one). Runs updating one file at once are serialised
     by a lock on its folder, and each merges into the file as it is when its
     turn comes: two shards' runs on one machine both keep theirs."""
-    with _locked(path.parent):
+    with atomic.folder_locked(path.parent):
         new = merged(load_if_present(path), path, run)
         atomic.write_text(path, render(new))
         return new
@@ -181,15 +175,3 @@ def require_updatable(path: Path) -> None:
         raise DurationsError(path, f"cannot write the durations file: the folder {folder} "
                                    "is read-only for this user")
 
-
-@contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """An exclusive lock on the folder itself (no lock file is left beside
-    the samples; released when the process ends, however it ends)."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
