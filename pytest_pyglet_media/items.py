@@ -308,8 +308,10 @@ class SampleItem(pytest.Item):
         now = time.time()
         _, why = res.retry_reason(attempt.verdict)
         duration = attempt.run.wall_time if attempt.run else 0.0
+        # pytest >= 9 keys junit rows by the item's structured id; a nodeid
+        # string parsed anew splits `play[pulse]` otherwise and opens a second row
         report = pytest.TestReport(
-            nodeid=self.nodeid, location=self.location,
+            nodeid=getattr(self, "id", self.nodeid), location=self.location,
             keywords={k: 1 for k in self.keywords}, outcome="rerun",
             longrepr=f"played again: {why}\n{_message(self.label, attempt)}", when="call",
             sections=[], duration=duration,

@@ -72,3 +72,15 @@ def test_drivers_refused_with_audio_and_where_the_platform_has_none(mp):
     assert both.ret == 4 and "cannot be used together" in both.err
     windows_only = mp.run("--mp-drivers=silent,xaudio2")
     assert windows_only.ret == 4 and "no 'xaudio2' audio driver on linux" in windows_only.err
+
+
+def test_a_driver_items_retries_stay_in_its_one_junit_row(mp):
+    # pytest >= 9 keys junit rows by the item's structured id: a rerun report
+    # made from the nodeid string opened a second, empty row for `play[silent]`
+    mp.add("segfault_c.mp4")
+    junit_path = mp.pytester.path / "junit.xml"
+    run = mp.run("--mp-drivers=silent", "--mp-retries=2", f"--junitxml={junit_path}")
+    assert run.outcomes() == {"failed": 1, "rerun": 2}
+    cases = junit.cases(junit_path)  # raises on a row written twice
+    assert cases["segfault_c.mp4[silent]"]["mp_attempts"] == "3"
+    junit.validate(junit_path, "xunit2")
