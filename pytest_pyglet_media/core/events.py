@@ -52,6 +52,10 @@ EVENTS: dict[str, EventSpec] = _specs(
     EventSpec("mp.wait", "Player waited for a CPU (from, until, seconds):",
               ("waited_from", "waited_until", "waited")),
     EventSpec("mp.end", "End of stream reached", ("end_wall_time",)),
+    # the player ended a play pyglet never ended: no end of stream (on_eos)
+    # well after the file's end was due (play/player.py's watch on the end)
+    EventSpec("mp.noeos", "No end of stream: the play still ran (wall time, the end due at):",
+              ("noeos_wall_time", "end_due_wall_time")),
     # pyglet's Player
     EventSpec("p.P._sp", "Start playing", ("wall_time",)),
     EventSpec("p.P.sk", "Seek", ("seek_to_time",)),
@@ -70,6 +74,10 @@ EVENTS: dict[str, EventSpec] = _specs(
 )
 
 END_OF_PLAY = "p.P.oe"
+#: the last event of a play our player ended because pyglet never did
+NO_END_OF_STREAM = "mp.noeos"
+#: a finished recording ends with one of these; anything else crashed
+PLAY_ENDINGS = frozenset({END_OF_PLAY, NO_END_OF_STREAM})
 #: events that advance the frame counter, as in pyglet's state iterator
 FRAME_EVENTS = frozenset({"p.P.ut.1.5", "p.P.ut.1.9"})
 
@@ -93,6 +101,8 @@ STATE_FIELDS: dict[str, Any] = {
     "driver_failures": None,
     "reason": None,
     "end_wall_time": None,
+    "noeos_wall_time": None,
+    "end_due_wall_time": None,
     "cpu_time": None,
     "cpu_wait": None,
     "waited_from": None,
@@ -139,5 +149,6 @@ def iter_states(events: Iterable[Event]) -> Iterator[dict[str, Any]]:
 
 
 def crashed(events: Sequence[Event]) -> bool:
-    """A finished play's last event is the end of play; anything else crashed."""
-    return not events or events[-1][0] != END_OF_PLAY
+    """A finished play's last event is the end of play (or our player's note
+    that pyglet never ended it); anything else crashed."""
+    return not events or events[-1][0] not in PLAY_ENDINGS

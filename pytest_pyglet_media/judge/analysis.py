@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from ..core.errors import UnreadableRecordingError
-from ..core.events import END_OF_PLAY, EVENTS, FRAME_EVENTS, VERSION, Event
+from ..core.events import EVENTS, FRAME_EVENTS, NO_END_OF_STREAM, PLAY_ENDINGS, VERSION, Event
 from ..core.events import body as _body
 from ..store import pictures as picture_store
 from ..store import recording
@@ -48,10 +48,11 @@ NOT_RELEVANT = RETRYABLE | frozenset({UNPLAYABLE, UNREADABLE, MISSING, OVERLOADE
 #: never shown (measured with 14 players on 2 CPUs: an MJPEG clip whose
 #: player waited 23 % of its play lost 2 frames it shows on an idle machine)
 #: An audio clock that starts late, jumps or drifts may be a starved player
-#: (its audio thread) or sound server too.
+#: (its audio thread) or sound server too, and so may a play that never ended
+#: (judged over the stretch from its end's due time to the player's stop).
 LATE_KINDS = frozenset({"discarded_late", "scheduling_in_past", "av_offset", "stall",
                         "frames_not_shown", "audio_late_start", "audio_clock_jump",
-                        "audio_drift"})
+                        "audio_drift", "no_end_of_stream"})
 #: the player waited for a CPU this fraction of the play's wall time ...
 OVERLOAD_MIN_FRACTION = 0.05
 #: ... and at least this long: an idle machine makes it wait ~0.1 %
@@ -77,6 +78,7 @@ _FIELD_TYPES: dict[str, tuple[tuple[type, ...], ...]] = {
     "mp.err": (_TEXT,),
     "mp.src": (_NUMBER, _FORMAT, _FORMAT),
     "mp.end": (_NUMBER,),
+    "mp.noeos": (_NUMBER, _NUMBER),
     "mp.cpu": (_NUMBER, _NUMBER),
     "mp.wait": (_NUMBER, _NUMBER, _NUMBER),
     "mp.drv": (_TEXT, _TEXT, _TEXT),
@@ -118,6 +120,8 @@ class Anomaly:
         desc = DEFECT_KINDS[self.kind].description
         if self.kind == "ended_early" and self.value is not None:
             value = f" (at {self.value:.2f} s of wall time)"
+        elif self.kind == "no_end_of_stream" and self.value is not None:
+            value = f" (still playing at {self.value:.2f} s of wall time: ended by the tool)"
         else:
             value = "" if self.value is None else f" ({self.value:.4g})"
         return f"frame {self.frame}: {desc}{value}"
@@ -493,6 +497,8 @@ def _blame_the_machine(events: Any, result: Verdict, checks: FileChecks | None =
     if result.outcome != DEFECTS or not set(result.counts) & LATE_KINDS:
         return result
     wall = result.end_wall_time
+    if wall is None and events and events[-1][0] == NO_END_OF_STREAM:
+        wall = events[-1][1]  # a play the tool ended: its length is where it stopped
     waits = blame.waits_of(events)
     if waits is not None and wall:
         who = blame.blame(events, dict(result.counts), LATE_KINDS, waits, checks, reference)
@@ -511,7 +517,7 @@ def _blame_the_machine(events: Any, result: Verdict, checks: FileChecks | None =
                                            and a.index not in who.excused_events))
     if not set(result.counts) <= LATE_KINDS:
         return result
-    for event in events[-4:]:  # mp.cpu, mp.end, p.P.oe close the recording
+    for event in events[-4:]:  # mp.cpu, mp.end, p.P.oe (or mp.noeos) close the recording
         if event[0] == "mp.cpu" and wall and event[2] is not None:  # None: not measured
             wait = event[2]
             if wait >= OVERLOAD_MIN_SECONDS and (wait >= OVERLOAD_MIN_FRACTION * wall
@@ -622,7 +628,7 @@ def _verdict(last: str | None, n_events: int, frame: int, counts: dict[str, int]
                  audio_driver=play.driver)
     if reason:
         return Verdict(UNPLAYABLE, reason=reason, **facts)
-    if last != END_OF_PLAY:
+    if last not in PLAY_ENDINGS:
         shown = "nothing" if last is None else last
         return Verdict(CRASHED, counts=counts, anomalies=tuple(anomalies),
                             reason=f"the recording ends with {shown!r}, not the end of play",

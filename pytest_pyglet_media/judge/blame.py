@@ -20,7 +20,7 @@ import bisect
 from dataclasses import dataclass
 from typing import Sequence
 
-from ..core.events import Event, body
+from ..core.events import NO_END_OF_STREAM, Event, body
 from ..store.reference import Reference
 from . import file_checks as fc
 from .file_checks import FileChecks
@@ -98,8 +98,8 @@ def blame(events: Sequence[Event], counts: dict[str, int], late_kinds: frozenset
     events = body(events)
     times = _event_defect_times(events)
     excused_events = frozenset(
-        offset + index for at in times.values() for index, wall in at
-        if waits.near(wall, wall) >= MIN_WAIT_NEAR)
+        offset + index for at in times.values() for index, start, end in at
+        if waits.near(start, end) >= needed(start, end))
     excused: dict[str, int] = {}
     standing: dict[str, int] = {}
     unplaced: list[str] = []
@@ -117,7 +117,7 @@ def blame(events: Sequence[Event], counts: dict[str, int], late_kinds: frozenset
         if kind not in late_kinds:
             standing[kind] = n
         elif kind in times:
-            judge(kind, n, [(wall, wall) for _, wall in times[kind]])
+            judge(kind, n, [(start, end) for _, start, end in times[kind]])
         elif kind == "frames_not_shown" and checks is not None and ref is not None:
             judge(kind, n, _missing_frame_times(events, checks, ref))
         elif kind == "stall" and checks is not None:
@@ -140,11 +140,14 @@ def needed(start: float, end: float) -> float:
     return MIN_WAIT_NEAR * max(1.0, (end - start + 2 * WINDOW) / (2 * WINDOW))
 
 
-def _event_defect_times(events: Sequence[Event]) -> dict[str, list[tuple[int, float]]]:
+def _event_defect_times(events: Sequence[Event]
+                        ) -> dict[str, list[tuple[int, float, float]]]:
     """Where each defect the event rules count (rules.EVENT_RULES) is in the
-    body, and its wall time: that of the update_texture call it was logged in."""
+    body, and the wall times it spans: that of the update_texture call it was
+    logged in; for a play pyglet never ended, from its end's due time to the
+    player's stop."""
     noise = end_noise(events)
-    times: dict[str, list[tuple[int, float]]] = {}
+    times: dict[str, list[tuple[int, float, float]]] = {}
     wall = 0.0
     for index, event in enumerate(events):
         if event[0] == "p.P.ut.1.0":
@@ -152,8 +155,12 @@ def _event_defect_times(events: Sequence[Event]) -> dict[str, list[tuple[int, fl
                 wall = event[4]
             continue
         rule = broken_rule(event, index in noise)
-        if rule is not None:
-            times.setdefault(rule.kind, []).append((index, wall))
+        if rule is None:
+            continue
+        start = end = wall
+        if event[0] == NO_END_OF_STREAM and None not in event[1:3]:
+            start, end = min(event[1], event[2]), event[1]
+        times.setdefault(rule.kind, []).append((index, start, end))
     return times
 
 

@@ -27,7 +27,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from ..core.events import END_OF_PLAY, Event, body
+from ..core.events import PLAY_ENDINGS, Event, body
 from ..store.reference import Reference
 from . import audio_clock
 
@@ -194,7 +194,7 @@ def _read(events: Sequence[Event]) -> _Play:
 def check(events: Sequence[Event], ref: Reference) -> FileChecks:
     """Judge a validated recording (analysis.validate) against the file's reference."""
     events = body(events)
-    if not events or events[-1][0] != END_OF_PLAY:
+    if not events or events[-1][0] not in PLAY_ENDINGS:
         return FileChecks(judged=False, note="the play did not finish: nothing to compare",
                           file_duration=ref.length, time_shift=ref.pyglet_start)
     play = _read(events)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from ..core.events import EVENTS, Event
+from ..core.events import EVENTS, NO_END_OF_STREAM, Event
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,11 @@ EVENT_RULES: dict[str, EventRule] = _by_event(
     EventRule("p.P.ut.1.8", "no_image", EVENTS["p.P.ut.1.8"].desc),
     EventRule("p.P.ut.1.9", "scheduling_in_past", "Scheduling in the past",
               only_if_negative=True, keeps_value=True),
+    # not pyglet's own event: our player ends a play pyglet never ended
+    # (play/player.py), and says so as the recording's last event
+    EventRule("mp.noeos", "no_end_of_stream",
+              "The play did not end: pyglet sent no end of stream well after the file's end",
+              keeps_value=True),
 )
 
 #: what a kind judged on the play's length or against the file names as its event
@@ -157,8 +162,12 @@ def end_noise(events: Sequence[Event], start: int = 0) -> set[int]:
             if len(tail) == deepest + 1:
                 break
     tail.reverse()  # tail[-k] is the k-th pyglet event from the end
+    # a play pyglet never ended (our mp.noeos last) lacks its end of play:
+    # the noise sits one place nearer the end
+    missing_end = len(events) > start and events[-1][0] == NO_END_OF_STREAM
     noise: set[int] = set()
     for k in END_NOISE_POSITIONS:
+        k -= missing_end
         if len(tail) < k or events[tail[-k]][0] not in excused:
             break
         noise.add(tail[-k])

@@ -13,7 +13,8 @@ FFmpeg codec imported, but no GL context, no audio driver and no thread, so
 that forking is safe. `play()` then finishes the set-up a fresh interpreter
 does at import (`_finish_setup`): the audio driver and the shadow window.
 
-Exit status (core/exits.py): EXIT_PLAYED, played to the end;
+Exit status (core/exits.py): EXIT_PLAYED, played to the end (or ended by
+us, recorded as such, when pyglet never ended it: _watch_the_end);
 EXIT_UNPLAYABLE, the source cannot be opened (the recording says why);
 anything else is a crash (the pre-written crash recording stays in place).
 """
@@ -30,11 +31,11 @@ import types
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..core.events import VERSION
+from ..core.events import NO_END_OF_STREAM, VERSION
 from ..core.exits import EXIT_CRASHED, EXIT_PLAYED, EXIT_UNPLAYABLE, HEARTBEAT_ENV
 from ..store import recording
 from ..store.pictures import pictures_beside
-from . import cpu_waits
+from . import cpu_waits, timeouts
 from .frame_keeper import DEFAULT_MODE as PICTURES_DEFAULT, MODES as PICTURE_MODES, FrameKeeper
 
 #: seconds between two looks for progress; the runner's stall timeout is many of these
@@ -225,14 +226,24 @@ def _make_logger(base: type, outfile: str) -> Any:
             if args and args[0] == "p.P.oe" and self.start_wall_time is not None:
                 # our own events, before the end of play so that a finished
                 # recording still ends with p.P.oe, as pyglet's tools expect
-                if self.on_end is not None:
-                    self.on_end()
-                cpu_now = _cpu_use()
-                if cpu_now is not None and self.cpu_at_start is not None:
-                    self.log_entries.append(("mp.cpu", cpu_now[0] - self.cpu_at_start[0],
-                                             cpu_now[1] - self.cpu_at_start[1]))
+                self._log_cpu()
                 self.log_entries.append(("mp.end", self.rebased_wall_time()))
             self.log_entries.append(args)
+
+        def _log_cpu(self) -> None:
+            if self.on_end is not None:
+                self.on_end()
+            cpu_now = _cpu_use()
+            if cpu_now is not None and self.cpu_at_start is not None:
+                self.log_entries.append(("mp.cpu", cpu_now[0] - self.cpu_at_start[0],
+                                         cpu_now[1] - self.cpu_at_start[1]))
+
+        def end_without_eos(self, end_due: float) -> None:
+            """Close a play pyglet never ended: the events so far, then ours,
+            the last saying when the end was due (wall time of the play)."""
+            self._log_cpu()
+            self.log_entries.append((NO_END_OF_STREAM, self.rebased_wall_time(), end_due))
+            self.save_log_entries_as_pickle()
 
         def save_log_entries_as_pickle(self) -> None:
             recording.save(Path(self.outfile), list(self.log_entries))
@@ -292,6 +303,30 @@ def _schedule_heartbeat(pyglet: Any, path: str, logger: Any, player: Any) -> Non
     pyglet.clock.schedule_interval(beat, HEARTBEAT_INTERVAL)
 
 
+def _watch_the_end(pyglet: Any, logger: Any, duration: float | None) -> None:
+    """End the play ourselves when pyglet has not ended it (no on_eos)
+    timeouts.end_grace() after the file's end was due, keeping its events.
+
+    pyglet's PulseAudio driver waits forever for the end of a stream whose
+    audio stopped early; the runner's limit would kill it a minute later
+    with nothing recorded. The wall time counts from the play's start
+    (p.P._sp, where pyglet starts the logger's clock)."""
+    if not duration or not 0 < duration < float("inf"):
+        return  # no end is due
+    due = float(duration)
+    limit = due + timeouts.end_grace(due)
+
+    def look(dt: float) -> None:
+        if logger.closed:
+            pyglet.clock.unschedule(look)
+        elif logger.start_wall_time is not None and logger.rebased_wall_time() >= limit:
+            pyglet.clock.unschedule(look)
+            logger.end_without_eos(due)
+            pyglet.app.exit()
+
+    pyglet.clock.schedule_interval(look, HEARTBEAT_INTERVAL)
+
+
 def play(sample_path: str, outfile: str, name: str, audio: Sequence[str],
          headless: bool, heartbeat: str | None = None,
          pictures: str = PICTURES_DEFAULT) -> int:
@@ -340,6 +375,7 @@ def play(sample_path: str, outfile: str, name: str, audio: Sequence[str],
         _touch(heartbeat)  # opened: progress
         _schedule_heartbeat(pyglet, heartbeat, logger, player)
     player.play()
+    _watch_the_end(pyglet, logger, source.duration)
     pyglet.app.run()
     if keeper is not None and logger.closed:
         keeper.save()  # after the play: its time is not the play's

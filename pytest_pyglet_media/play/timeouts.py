@@ -11,6 +11,11 @@ both ask here.
 - A hung player is caught sooner by its progress: the player touches a
   heartbeat file while new events arrive (player.py); the runner kills it
   after `--mp-stall-timeout` seconds (default 10) without one.
+- A play pyglet never ends (no end of stream: pyglet's PulseAudio driver
+  waits forever on a source whose audio stops early) is ended by the player
+  itself `end_grace` after the file's end was due, and recorded as the
+  defect it is (mp.noeos), with the events before it: neither a timeout
+  that loses them nor a minute per play.
 - pytest-timeout's limit for a sample item covers every play and retry.
 """
 from __future__ import annotations
@@ -29,6 +34,14 @@ MINIMUM = 60.0
 #: the default --mp-stall-timeout: a playing player logs events many times a
 #: second, so 10 s without one is a hang, not a slow frame
 STALL_TIMEOUT = 10.0
+#: a play still running this long after the file's end was due never ends:
+#: at least END_GRACE_MIN seconds (measured: pyglet's PulseAudio driver on a
+#: null sink ends a play 0.1-0.4 s after the file's end, and its audio may
+#: start up to 1.8 s late, which the end follows) ...
+END_GRACE_MIN = 5.0
+#: ... and this fraction of the file's duration for a long file (a drift of
+#: that much is a defect of its own, judged before)
+END_GRACE_FRACTION = 0.5
 #: what an item spends besides its plays (probe, judging, a fork server's
 #: start: forkserver.START_TIMEOUT) on top of the plays' limits under pytest-timeout
 ITEM_MARGIN = 60.0
@@ -41,6 +54,12 @@ def play_limit(given: float | None, duration: float | None) -> float:
     if duration is None or not duration > 0 or duration == float("inf"):
         return DEFAULT
     return max(MINIMUM, duration * DURATION_FACTOR + MARGIN)
+
+
+def end_grace(duration: float) -> float:
+    """Seconds after a `duration` s file's end was due before its play is
+    ended as one pyglet never ends."""
+    return max(END_GRACE_MIN, END_GRACE_FRACTION * duration)
 
 
 def describe(given: float | None, duration: float | None) -> str:

@@ -41,7 +41,7 @@ from typing import Any, Sequence
 from urllib.parse import quote
 
 from ..core.errors import UsageError
-from ..core.events import EVENTS, FRAME_EVENTS, Event, crashed, iter_states
+from ..core.events import EVENTS, FRAME_EVENTS, NO_END_OF_STREAM, Event, crashed, iter_states
 from ..judge import analysis as an
 from ..judge.analysis import ValidRecording, Verdict
 from ..judge.file_checks import (
@@ -158,6 +158,8 @@ def defect_marks(rec: ValidRecording) -> list[DefectMark]:
         if rule is None:
             continue
         value = event[1] if len(event) > 1 else None
+        if name == NO_END_OF_STREAM and value is not None:
+            last_wall, wall = value, value  # marked where the tool ended the play
         names_media_time = EVENTS[name].fields[:1] == (_MEDIA_TIME_FIELD,)
         y = value if names_media_time and value is not None else current
         marks.append(DefectMark(rule.kind, last_wall, wall is not None, y, value, frame,
@@ -316,6 +318,7 @@ COLORS = {
     "scheduling_in_past": "#bcbd22",
     "ended_early": "#7f7f7f",
     "short_play": "#7f7f7f",
+    "no_end_of_stream": "#d62728",
     # with the file's checks
     "stall": "#ffbb78",
     "av_window": "#98df8a",
@@ -337,6 +340,7 @@ DEFECT_MARKERS = {
     "scheduling_in_past": "triangle",
     "ended_early": "star",
     "short_play": "star",
+    "no_end_of_stream": "x",
 }
 PLOT_WIDTH = 1000
 TIMELINE_HEIGHT = 450

@@ -135,3 +135,19 @@ class Rec:
     pyglet_play = staticmethod(pyglet_play)
     bare_play = staticmethod(bare_play)
     placeholder = staticmethod(placeholder)
+
+
+def hung_play(n_frames: int = 30, *, dt: float = DT, duration: float | None = None,
+              waits: Iterable[tuple] = (), stopped_at: float | None = None,
+              audio_format: tuple = AUDIO_FORMAT) -> list[tuple]:
+    """A play pyglet never ended, as our player closes it: the frames and
+    pyglet's end of video, then no end of play; the player's waits, its CPU
+    and ("mp.noeos", stopped at, the end due at) last. The end is due at
+    `duration` (n_frames*dt), the stop 5 s later unless `stopped_at`."""
+    due = n_frames * dt if duration is None else duration
+    events = play(n_frames, duration=due, audio_format=audio_format, ended=False)
+    events += end_of_stream(n_frames, dt)
+    events += list(waits) or [("mp.wait", due, due + 5.0, 0.0)]
+    events.append(("mp.cpu", 0.1, 0.0))
+    events.append(("mp.noeos", due + 5.0 if stopped_at is None else stopped_at, due))
+    return events

@@ -174,3 +174,22 @@ def test_the_audio_clocks_findings_are_placed_at_their_walls():
     who = blame.blame([("p.P._sp", 0.0)], {"audio_drift": 1}, an.LATE_KINDS, waits,
                       FileChecks(), None)
     assert who.unplaced == ("audio_drift",)
+
+
+def test_a_play_pyglet_never_ended_is_a_defect_that_stands_on_an_idle_machine():
+    # pyglet's end of video before the tool's stop is its usual end noise, not counted twice
+    result = an.analyse(recordings.hung_play(30))
+    assert result.outcome == an.DEFECTS
+    assert result.counts == {"no_end_of_stream": 1}
+    assert "still playing at 6.00 s of wall time: ended by the tool" in \
+        result.anomalies[0].describe()
+
+
+def test_a_play_never_ended_where_the_player_waited_all_along_is_the_machines():
+    # from the end's due time (1 s) to the stop (6 s) the player waited 3 s:
+    # more than the window's share all along
+    starved = recordings.hung_play(30, waits=[wait(1.0, 6.0, 3.0)])
+    assert an.analyse(starved).outcome == an.OVERLOADED
+    # one short wait in those 5 s does not excuse it
+    brief = recordings.hung_play(30, waits=[wait(1.0, 1.1, blame.MIN_WAIT_NEAR * 2)])
+    assert an.analyse(brief).counts == {"no_end_of_stream": 1}

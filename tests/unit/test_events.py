@@ -28,7 +28,7 @@ def test_version_and_table():
         "version": 2, "crash": 2, "mp.im": 2, "p.P._sp": 2, "p.P.sk": 2,
         "p.P.ut.1.0": 5, "p.P.ut.1.5": 2, "p.P.ut.1.6": 2, "p.P.ut.1.7": 2,
         "p.P.ut.1.8": 1, "p.P.ut.1.9": 3, "p.P.oe": 1,
-        "mp.src": 4, "mp.err": 2, "mp.end": 2, "mp.cpu": 3, "mp.drv": 4, "mp.wait": 4,
+        "mp.src": 4, "mp.err": 2, "mp.end": 2, "mp.noeos": 3, "mp.cpu": 3, "mp.drv": 4, "mp.wait": 4,
     }
     assert {k: s.arity for k, s in ev.EVENTS.items()} == expected_arity
     assert ev.EVENTS["p.P.ut.1.0"].fields == (

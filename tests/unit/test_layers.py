@@ -24,7 +24,10 @@ FLOORS = {"cli": 6, "": 5, "report": 4, "play": 4, "judge": 3, "store": 2, "core
 #: playing and saving need, nothing of the judge, the reports or pytest's options
 CHILD = {f"{NAME}.play.player", f"{NAME}.play.forkserver"}
 CHILD_MAY_IMPORT = {f"{NAME}.play.player", f"{NAME}.play.forkserver", f"{NAME}.play.procgroup",
-                    f"{NAME}.play.cpu_waits", f"{NAME}.store.recording", f"{NAME}.core.atomic", f"{NAME}.core.errors",
+                    f"{NAME}.play.cpu_waits", f"{NAME}.store.recording", f"{NAME}.core.atomic",
+                    f"{NAME}.core.errors",
+                    # when a play pyglet never ends is ended (plain arithmetic)
+                    f"{NAME}.play.timeouts",
                     f"{NAME}.core.events", f"{NAME}.core.exits",
                     # keeping the pictures pyglet shows, and writing them
                     f"{NAME}.play.frame_keeper", f"{NAME}.store.pictures", f"{NAME}.core.names",
