@@ -303,23 +303,44 @@ def _schedule_heartbeat(pyglet: Any, path: str, logger: Any, player: Any) -> Non
     pyglet.clock.schedule_interval(beat, HEARTBEAT_INTERVAL)
 
 
-def _watch_the_end(pyglet: Any, logger: Any, duration: float | None) -> None:
+def _watch_the_end(pyglet: Any, logger: Any, source: Any) -> None:
     """End the play ourselves when pyglet has not ended it (no on_eos)
-    timeouts.end_grace() after the file's end was due, keeping its events.
+    timeouts.end_grace() after the file's end was due, and the source gave
+    no audio or picture for as long, keeping its events.
 
     pyglet's PulseAudio driver waits forever for the end of a stream whose
     audio stopped early; the runner's limit would kill it a minute later
-    with nothing recorded. The wall time counts from the play's start
-    (p.P._sp, where pyglet starts the logger's clock)."""
+    with nothing recorded. A source still giving data is still playing,
+    whatever its duration said (a VBR MP3 without a seek table, a header
+    duration too short): that play is left to the runner's limit. The wall
+    time counts from the play's start (p.P._sp starts the logger's clock)."""
+    duration = source.duration
     if not duration or not 0 < duration < float("inf"):
         return  # no end is due
     due = float(duration)
-    limit = due + timeouts.end_grace(due)
+    grace = timeouts.end_grace(due)
+    last_data = [0.0]  # the play's wall time the source last gave data
+
+    def stamped(get: Any) -> Any:
+        def get_and_stamp(*args: Any, **kwargs: Any) -> Any:
+            data = get(*args, **kwargs)
+            if data is not None and logger.start_wall_time is not None:
+                last_data[0] = logger.rebased_wall_time()
+            return data
+        return get_and_stamp
+
+    for name in ("get_audio_data", "get_next_video_frame"):
+        if callable(getattr(source, name, None)):
+            setattr(source, name, stamped(getattr(source, name)))
 
     def look(dt: float) -> None:
         if logger.closed:
             pyglet.clock.unschedule(look)
-        elif logger.start_wall_time is not None and logger.rebased_wall_time() >= limit:
+            return
+        if logger.start_wall_time is None:
+            return
+        now = logger.rebased_wall_time()
+        if now >= due + grace and now >= last_data[0] + grace:
             pyglet.clock.unschedule(look)
             logger.end_without_eos(due)
             pyglet.app.exit()
@@ -369,13 +390,13 @@ def play(sample_path: str, outfile: str, name: str, audio: Sequence[str],
     player = pyglet.media.Player()
     logger.on_end = cpu_waits.start(
         pyglet, logger, cpu_waits.sound_server_pid(os.environ) if used == "pulse" else None)
+    _watch_the_end(pyglet, logger, source)  # wraps the source: before the player reads it
     player.queue(source)
     player.push_handlers(on_eos=lambda: pyglet.app.exit())
     if heartbeat:
         _touch(heartbeat)  # opened: progress
         _schedule_heartbeat(pyglet, heartbeat, logger, player)
     player.play()
-    _watch_the_end(pyglet, logger, source.duration)
     pyglet.app.run()
     if keeper is not None and logger.closed:
         keeper.save()  # after the play: its time is not the play's
