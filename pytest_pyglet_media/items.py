@@ -23,7 +23,7 @@ from .judge import results as res
 from .play import order, timeouts
 from .play.playback import Attempt, play_limit, play_with_retries
 from .report import text_reports
-from .store import play_marker
+from .store import durations, play_marker
 from .store import sessions
 from .store.manifest import sample_markers
 
@@ -378,8 +378,12 @@ def play_order(ctx: RunContext) -> tuple[str, ...]:
     """The playlist in --mp-order's order (order.py). Node ids are unchanged;
     node ids given as arguments are collected in the order given."""
     reference_of = ctx.paths.reference if ctx.paths is not None else None
+    played = None
+    if ctx.settings.order != order.PLAYLIST:  # a bad file: DurationsError naming it
+        found = durations.load_if_present(durations.path_in(ctx.samples_dir))
+        played = found.seconds if found is not None else None
     return tuple(order.play_order(ctx.settings.order, ctx.playlist, ctx.samples_dir,
-                                  reference_of, ctx.references.load))
+                                  reference_of, ctx.references.load, played))
 
 
 def collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -4,8 +4,12 @@ Plays are real time: under xdist, a long sample handed out last plays alone
 at the end of the run. pytest-xdist hands items out in collection order, so
 collecting the longest samples first lets the short ones fill in at the end.
 
-Durations are known without starting a process: the session's stored
-reference (the file's length from ffprobe, Reference.length, written at a sample's first play in the
+Durations are known without starting a process: the seconds a play of
+the sample took, from the samples folder's durations file (the one shards
+weigh by, store/durations.py) where it names the sample, since a play may
+take longer than its file (pyglet never ending a play runs 5 s past the
+end; a sample played under three drivers plays three times); else the
+session's stored reference (the file's length from ffprobe, Reference.length, written at a sample's first play in the
 session) while it still matches the file's size; otherwise the file's size
 stands in, turned into seconds at the bytes-per-second of the samples whose
 duration is known (by size alone when none is). Ties keep name order.
@@ -72,15 +76,19 @@ def _size(path: Path) -> int | None:
 
 def play_order(how: str, playlist: Sequence[str], samples_dir: Path,
                reference_of: Callable[[str], Path] | None,
-               load: Callable[[Path], Stored] = reference.load) -> list[str]:
+               load: Callable[[Path], Stored] = reference.load,
+               played: Mapping[str, float] | None = None) -> list[str]:
     """The collection order of `playlist` for --mp-order `how`.
 
-    `reference_of` gives a sample's stored reference (None: no session yet),
-    `load` reads one (stored_duration).
+    `played` holds the seconds past plays of samples took (the durations
+    file), `reference_of` gives a sample's stored reference (None: no
+    session yet), `load` reads one (stored_duration).
     """
     if how == PLAYLIST:
         return list(playlist)
+    played = played or {}
     sizes = {s: _size(samples_dir / s) for s in playlist}
-    durations = {s: stored_duration(reference_of(s), sizes[s], load) if reference_of else None
+    durations = {s: played[s] if s in played else
+                 stored_duration(reference_of(s), sizes[s], load) if reference_of else None
                  for s in playlist}
     return longest_first(playlist, durations, sizes)

@@ -44,6 +44,11 @@ def test_stored_durations_are_written_and_then_balance_the_shards(mp):
     assert "pyglet-media: shard 1 of 2: 2 samples, 3.0 expected seconds, from " \
            "samples.durations.json" in listed.out
     assert len([line for line in listed.out.splitlines() if line.startswith("samples/")]) == 2
+    # and the run plays what took longest first, whatever the files' lengths
+    durations.update_file(path, {"perfect_c.wav": 9.0})
+    ordered = mp.run("--collect-only", "-q")
+    assert [line for line in ordered.out.splitlines()
+            if line.startswith("samples/")][0] == mp.nodeid("perfect_c.wav")
 
 
 @pytest.mark.parametrize("xdist", [(), ("-n", "2")], ids=["serial", "xdist"])

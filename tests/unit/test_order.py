@@ -81,3 +81,16 @@ def test_a_reference_for_another_size_or_unreadable_is_ignored(tmp_path):
     path.write_text("{not json")
     assert order.stored_duration(path, 10) is None
     assert order.stored_duration(tmp_path / "missing.json", 10) is None
+
+
+def test_the_seconds_past_plays_took_win_over_the_files_length(tmp_path):
+    # a 1.2 s file pyglet never ends plays 6.5 s: started first, it no longer
+    # plays alone at the end of the run (the durations file, store/durations.py)
+    for name, size in (("long.mp4", 1000), ("hangs.webm", 10), ("short.mp4", 50)):
+        (tmp_path / name).write_bytes(b"x" * size)
+    got = order.play_order("longest", ["long.mp4", "hangs.webm", "short.mp4"], tmp_path, None,
+                           played={"hangs.webm": 6.5, "long.mp4": 3.0})
+    assert got == ["hangs.webm", "long.mp4", "short.mp4"]
+    # the playlist's order stays the playlist's
+    assert order.play_order("playlist", ["long.mp4", "hangs.webm"], tmp_path, None,
+                            played={"hangs.webm": 6.5}) == ["long.mp4", "hangs.webm"]
