@@ -22,7 +22,11 @@ into a temporary folder and played there, in turn, by
       PulseAudio server and OpenAL's null backend where the machine has none).
 
 `--repeats N` plays (a) then (b) N times, alternating, so both meet the same
-machine. For each run: its wall time, the CPU of pytest and everything it
+machine. With `--durations` every (b) run also writes the samples folder's
+durations file (`--mp-store-durations`: each sample's plays under every
+driver), so that from the second pair on the runs order the samples by what their plays took, as a CI job with the
+committed file does (the first pair meets a corpus never played: ordered by
+file size; a sample pyglet never ends then starts late and ends the run). For each run: its wall time, the CPU of pytest and everything it
 started (getrusage(RUSAGE_CHILDREN) around it), and its limit: the best any
 scheduler could do with its plays,
 
@@ -205,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--players", default="auto", help="--mp-players for both runs")
     parser.add_argument("--timeout", type=float, default=1800.0)
     parser.add_argument("--keep", type=Path, help="work in this new folder and keep it")
+    parser.add_argument("--durations", action="store_true",
+                        help="every (b) run writes the durations file the next ones order by")
     parser.add_argument("--sweep", help="players at once to try, e.g. 2,4,8,16: measure each "
                                         "driver's clock against them instead")
     parser.add_argument("--copies", type=int, default=16, help="--sweep: copies of the clip")
@@ -226,13 +232,17 @@ def main(argv: list[str] | None = None) -> int:
           f"--mp-players={args.players}", flush=True)
     ratios: list[tuple[float, float, float]] = []
     last: tuple[Run, Run] | None = None
+    store = ["--mp-store-durations"] if args.durations else []
     for i in range(max(1, args.repeats)):
+        if args.durations:
+            known = (workdir / "samples" / "samples.durations.json").exists()
+            print(f" pair {i + 1}: ordered by {'the durations file' if known else 'file size'}")
         one = run_pytest(workdir / "samples", workdir, f"one-{i + 1}",
                          ["--mp-audio=silent", f"--mp-players={args.players}"], args.timeout)
         print(describe(one), flush=True)
         every = run_pytest(workdir / "samples", workdir, f"every-{i + 1}",
                            [f"--mp-drivers={','.join(drivers)}",
-                            f"--mp-players={args.players}"], args.timeout)
+                            f"--mp-players={args.players}", *store], args.timeout)
         print(describe(every), flush=True)
         if not one.cases or not every.cases:
             print("a run produced no results; see its log in", workdir)

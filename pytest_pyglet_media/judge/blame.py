@@ -37,6 +37,8 @@ WINDOW = 0.1
 #: (0.7 s of the first 0.75 s with 16 at once), and a stretch sampled late
 #: is a long one: a wait is placed no finer than its stretch.
 MIN_WAIT_NEAR = 0.05
+#: a play pyglet never ended (our player's mp.noeos, rules.EVENT_RULES)
+NO_END_KIND = "no_end_of_stream"
 #: codecs whose streams may carry B-frames: pyglet 2.1.19 never shows a few
 #: frames at the start and the end of such a stream (the same ones on every
 #: play, measured with H.264 and HEVC); its missing frames there are pyglet's
@@ -98,15 +100,15 @@ def blame(events: Sequence[Event], counts: dict[str, int], late_kinds: frozenset
     events = body(events)
     times = _event_defect_times(events)
     excused_events = frozenset(
-        offset + index for at in times.values() for index, start, end in at
-        if waits.near(start, end) >= needed(start, end))
+        offset + index for kind, at in times.items() for index, start, end in at
+        if waited_enough(kind, waits, start, end))
     excused: dict[str, int] = {}
     standing: dict[str, int] = {}
     unplaced: list[str] = []
 
     def judge(kind: str, n: int, spans: Sequence[tuple[float, float]]) -> None:
         # defects without a place (beyond the checks' detail lists) stand
-        n_excused = min(n, sum(1 for s, e in spans if waits.near(s, e) >= needed(s, e)))
+        n_excused = min(n, sum(1 for s, e in spans if waited_enough(kind, waits, s, e)))
         n_standing = n - n_excused
         if n_excused:
             excused[kind] = n_excused
@@ -130,6 +132,16 @@ def blame(events: Sequence[Event], counts: dict[str, int], late_kinds: frozenset
         else:
             unplaced.append(kind)
     return Blame(excused, standing, tuple(unplaced), excused_events)
+
+
+def waited_enough(kind: str, waits: Waits, start: float, end: float) -> bool:
+    """Whether the play waited enough near a defect of `kind` spanning
+    start-end for the machine to have caused it. Starvation delays an end by
+    at most what the play waited: a play never ended is the machine's only
+    where it waited as long as the whole stretch from its due end to its stop."""
+    if kind == NO_END_KIND:
+        return waits.near(start, end, 0.0) >= end - start
+    return waits.near(start, end) >= needed(start, end)
 
 
 def needed(start: float, end: float) -> float:

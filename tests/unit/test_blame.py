@@ -186,10 +186,11 @@ def test_a_play_pyglet_never_ended_is_a_defect_that_stands_on_an_idle_machine():
 
 
 def test_a_play_never_ended_where_the_player_waited_all_along_is_the_machines():
-    # from the end's due time (1 s) to the stop (6 s) the player waited 3 s:
-    # more than the window's share all along
-    starved = recordings.hung_play(30, waits=[wait(1.0, 6.0, 3.0)])
+    # from the end's due time (1 s) to the stop (6 s) the player's threads
+    # (and the sound server's) waited 6 s in all: enough to keep it from ending
+    starved = recordings.hung_play(30, waits=[wait(1.0, 6.0, 6.0)])
     assert an.analyse(starved).outcome == an.OVERLOADED
-    # one short wait in those 5 s does not excuse it
-    brief = recordings.hung_play(30, waits=[wait(1.0, 1.1, blame.MIN_WAIT_NEAR * 2)])
-    assert an.analyse(brief).counts == {"no_end_of_stream": 1}
+    # 2 s of those 5 s delay an end by 2 s at most: it still did not end
+    # (measured: a PulseAudio play beside 15 others, its server busy with them)
+    busy = recordings.hung_play(30, waits=[wait(1.0, 6.0, 2.0)])
+    assert an.analyse(busy).counts == {"no_end_of_stream": 1}
