@@ -62,6 +62,19 @@ def settings_for(ctx: RunContext, driver: str | None) -> Settings:
     return dataclasses.replace(ctx.settings, audio=(driver,))
 
 
+#: the driver whose plays share the run's one sound server (sound.py)
+PULSE = "pulse"
+
+
+def _first_driver(ctx: RunContext, key: str) -> str | None:
+    """The driver pyglet tries first for a play: its item's (--mp-drivers),
+    else the first of --mp-audio."""
+    driver = split_key(key)[1]
+    if driver is not None:
+        return driver
+    return ctx.settings.audio[0] if ctx.settings.audio else None
+
+
 def xdist_workers() -> int:
     try:
         return max(1, int(os.environ.get(XDIST_WORKER_COUNT, "1")))
@@ -87,7 +100,8 @@ def start(session: pytest.Session, ctx: RunContext, samples: list[str]) -> None:
         runner.start_fork_server_soon()
     plays: PlayAhead[Attempt] = PlayAhead(
         play=lambda sample, cancel: play_sample(ctx, sample, cancel),
-        cost=lambda sample: _cost(ctx, sample), limits=limits)
+        cost=lambda sample: _cost(ctx, sample), limits=limits,
+        on_sound_server=lambda key: _first_driver(ctx, key) == PULSE)
     if not hasattr(config, "workerinput"):
         plays.plan(samples)
     config.stash[AHEAD] = plays

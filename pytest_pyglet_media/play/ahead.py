@@ -36,6 +36,14 @@ UTILIZATION = 0.85
 #: players at once per CPU, at most: memory and file handles stay bounded
 #: even for a corpus of audio clips that cost almost nothing
 PLAYERS_PER_CPU = 8
+#: plays at once through one sound server (the run's PulseAudio: one per
+#: run, shared by its xdist workers). Its mixing does not spread over the
+#: machine's CPUs, so this is per server, not per CPU. Measured on 2 CPUs
+#: (`bench_drivers.py --sweep 2,4,8,16`: 16 copies of a 3 s clip): with 8
+#: PulseAudio plays at once no play's audio clock showed a defect; with 16,
+#: 2 of 16 did (audio late or drifting), under silent and OpenAL (no shared
+#: server: each player mixes in its own process) none at 16.
+SOUND_SERVER_PLAYERS = 8
 #: a play's start (forking or starting an interpreter, pyglet's GL context
 #: and audio driver, FFmpeg opening the file) keeps a CPU busy, unlike its
 #: steady state: counted as START_COST CPUs for its first
@@ -74,6 +82,8 @@ class Limits:
     max_players: int
     #: seconds a play counts as START_COST (0: no start phase)
     start_seconds: float = 0.0
+    #: most plays at once through the run's sound server (SOUND_SERVER_PLAYERS)
+    sound_server_players: int = SOUND_SERVER_PLAYERS
 
     @classmethod
     def for_process(cls, players: int | None, workers: int = 1,
@@ -86,7 +96,8 @@ class Limits:
         most = players if players is not None else cpus * PLAYERS_PER_CPU
         return cls(budget=cpus * UTILIZATION / workers,
                    max_players=max(1, most // workers),
-                   start_seconds=FORKED_START_SECONDS if forked else FRESH_START_SECONDS)
+                   start_seconds=FORKED_START_SECONDS if forked else FRESH_START_SECONDS,
+                   sound_server_players=max(1, min(most, SOUND_SERVER_PLAYERS) // workers))
 
 
 @dataclass
@@ -108,10 +119,13 @@ class PlayAhead(Generic[T]):
     """
 
     def __init__(self, play: Callable[[str, threading.Event], T], cost: Callable[[str], float],
-                 limits: Limits) -> None:
+                 limits: Limits, on_sound_server: Callable[[str], bool] = lambda _: False
+                 ) -> None:
         self._play = play
         self._cost = cost
         self.limits = limits
+        #: whether a sample's play goes through the run's sound server
+        self._on_server = on_sound_server
         self._planned: list[str] = []  # in the items' order, not started yet
         self._known: set[str] = set()
         self._plays: dict[str, _Play[T]] = {}  # started, not yet taken by their item
@@ -163,13 +177,23 @@ class PlayAhead(Generic[T]):
         return len(live), sum(max(p.cost, start_cost) if p.began > starting else p.cost
                               for p in live)
 
+    def _server_full(self, sample: str) -> bool:
+        """Whether `sample` plays through the sound server and it already
+        has as many plays as it sustains (Limits.sound_server_players)."""
+        if not self._on_server(sample):
+            return False
+        with self._lock:
+            live = [p.sample for p in self._plays.values() if not p.done.is_set()]
+        return sum(map(self._on_server, live)) >= self.limits.sound_server_players
+
     def fill(self) -> None:
         """Start planned plays, in order, while they fit the limits."""
         while self._planned and not self._calm and not self._waiting:
             count, used = self._used()
             sample = self._planned[0]
             cost = self.cost(sample)
-            if count and (count >= self.limits.max_players or used + cost > self.limits.budget):
+            if count and (count >= self.limits.max_players or used + cost > self.limits.budget
+                          or self._server_full(sample)):
                 return
             self._planned.pop(0)
             self._start(sample, cost)
@@ -223,7 +247,7 @@ class PlayAhead(Generic[T]):
             cost = self.cost(sample)
             self._waiting = True
             try:
-                while not self._room_for(cost):
+                while not self._room_for(cost) or self._server_full(sample):
                     time.sleep(POLL)
                 play = self._start(sample, cost)
             finally:

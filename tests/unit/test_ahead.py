@@ -188,6 +188,25 @@ def test_limits_share_the_machine_between_xdist_workers(players, workers, cpus, 
     limits = Limits.for_process(players, workers, cpus=cpus)
     assert limits.budget == pytest.approx(budget)
     assert limits.max_players == most
+    # the run's one sound server is shared by its workers too, whatever the CPUs
+    assert limits.sound_server_players == max(1, min(most * workers, 8) // workers)
+
+
+def test_plays_through_the_sound_server_are_capped_apart():
+    # 8 PulseAudio plays at once keep their clocks; 16 did not (SOUND_SERVER_PLAYERS)
+    plays = Gated()
+    ahead = PlayAhead(plays, cost=lambda s: 0.0,
+                      limits=Limits(budget=8.0, max_players=10, sound_server_players=2),
+                      on_sound_server=lambda key: key.endswith("[pulse]"))
+    keys = [f"s{n}[{d}]" for n in range(3) for d in ("silent", "pulse")]
+    ahead.plan(keys)
+    ahead.fill()
+    # in order until the third pulse play, which waits (and those behind it)
+    assert ahead.running() == keys[:5]
+    plays.open(*keys)
+    for key in keys:
+        ahead.take(key)
+    assert plays.started == keys
 
 
 def test_plays_starting_count_as_start_cost_so_they_start_a_few_at_a_time():
