@@ -97,7 +97,9 @@ class Limits:
         return cls(budget=cpus * UTILIZATION / workers,
                    max_players=max(1, most // workers),
                    start_seconds=FORKED_START_SECONDS if forked else FRESH_START_SECONDS,
-                   sound_server_players=max(1, min(most, SOUND_SERVER_PLAYERS) // workers))
+                   # --mp-players given is the user's own measure: it wins
+                   sound_server_players=max(1, (players if players is not None
+                                                else SOUND_SERVER_PLAYERS) // workers))
 
 
 @dataclass

@@ -188,8 +188,10 @@ def test_limits_share_the_machine_between_xdist_workers(players, workers, cpus, 
     limits = Limits.for_process(players, workers, cpus=cpus)
     assert limits.budget == pytest.approx(budget)
     assert limits.max_players == most
-    # the run's one sound server is shared by its workers too, whatever the CPUs
-    assert limits.sound_server_players == max(1, min(most * workers, 8) // workers)
+    # the run's one sound server is shared by its workers too, whatever the
+    # CPUs; --mp-players, the user's own measure, wins
+    server = players if players is not None else 8
+    assert limits.sound_server_players == max(1, server // workers)
 
 
 def test_plays_through_the_sound_server_are_capped_apart():
