@@ -120,6 +120,45 @@ def preload(headless: bool) -> None:
             importlib.import_module(f"{_DRIVERS}.{driver}")
         except Exception:  # noqa: BLE001  (a missing library: the play will say so)
             pass
+    if headless:
+        _preload_gl_driver()
+
+
+#: Mesa's software GL driver, which EGL loads for a headless context on a
+#: machine without a GPU (one "megadriver" file: every *_dri.so name of a
+#: Mesa install is the same library, so this also serves a GPU's driver name)
+_DRI_NAMES = ("swrast_dri.so", "kms_swrast_dri.so")
+
+
+def _dri_folders() -> list[str]:
+    """Where Mesa looks for its DRI drivers: LIBGL_DRIVERS_PATH, else the
+    distributions' folders (Debian's multiarch one first)."""
+    import sysconfig
+
+    given = [f for f in os.environ.get("LIBGL_DRIVERS_PATH", "").split(":") if f]
+    multiarch = sysconfig.get_config_var("MULTIARCH") or ""
+    usual = [f"/usr/lib/{multiarch}/dri" if multiarch else "", "/usr/lib64/dri", "/usr/lib/dri"]
+    return given + [f for f in usual if f]
+
+
+def _preload_gl_driver() -> None:
+    """Load Mesa's DRI driver (and LLVM, which it links) into the fork
+    server, so that each forked player finds it mapped and relocated.
+
+    EGL loads it at each player's first context: 20 ms of CPU a play,
+    measured on 2 CPUs (a 0.4 s VP8 clip's whole play from 0.071 to 0.049 s
+    of CPU, median of 8). Loading starts no thread (forking stays safe; the
+    fork server checks). Nothing found or loadable: players load it as before.
+    """
+    for folder in _dri_folders():
+        for name in _DRI_NAMES:
+            path = os.path.join(folder, name)
+            if os.path.exists(path):
+                try:
+                    ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+                except OSError:
+                    continue
+                return
 
 
 def _finish_setup(pyglet: Any) -> None:

@@ -498,3 +498,18 @@ def test_interrupt_of_one_play_leaves_the_others_playing(servers, clips, tmp_pat
     # every player reaped by the server
     assert len(killed) == 3 and not any(alive(pid) for pid in killed)
     assert servers.server is server and server.alive and children(server.pid) == []
+
+
+def test_the_fork_servers_preload_maps_the_gl_driver_and_starts_no_thread():
+    # each forked player then finds Mesa's driver loaded (20 ms of CPU a play)
+    code = textwrap.dedent("""
+        import os
+        from pytest_pyglet_media.play import player
+        player.preload(headless=True)
+        with open("/proc/self/maps") as maps:
+            mapped = any("_dri.so" in line for line in maps)
+        print(mapped, len(os.listdir("/proc/self/task")))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=60).stdout.split()
+    assert out == ["True", "1"]
