@@ -200,7 +200,7 @@ def cmd_retry_crashed(args: argparse.Namespace) -> int:
         paths.retry_state.unlink(missing_ok=True)
     samples = crashed_samples(paths)
     if not samples:
-        print(f"session {paths.name}: no sample crashed in its latest play")
+        print(f"session {paths.name}: no sample crashed or timed out in its latest play")
         return EXIT_OK
     node_ids = [f"{paths.sample(s)}::play" for s in samples]
     # The manual says still-crashing samples are "played max_tries times in

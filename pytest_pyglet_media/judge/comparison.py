@@ -54,6 +54,9 @@ class Comparison:
     changed: tuple[SampleChange, ...]
     #: what is compared: two sessions, or two groups of a merged session
     kind: str = "session"
+    #: plays stopped at their limit: a timeout, never counted as a crash
+    timed_out: frozenset[str] = frozenset()
+    other_timed_out: frozenset[str] = frozenset()
 
     @property
     def common(self) -> frozenset[str]:
@@ -126,7 +129,10 @@ def compare(session: str, results: Mapping[str, res.SampleResult | None],
         return frozenset(s for s, r in rs.items() if r is None)
 
     def crashed(rs: Mapping[str, res.SampleResult | None]) -> frozenset[str]:
-        return frozenset(s for s, r in rs.items() if r is not None and r.outcome in an.RETRYABLE)
+        return frozenset(s for s, r in rs.items() if r is not None and r.outcome == an.CRASHED)
+
+    def timed_out(rs: Mapping[str, res.SampleResult | None]) -> frozenset[str]:
+        return frozenset(s for s, r in rs.items() if r is not None and r.outcome == an.TIMEOUT)
 
     common = sorted(set(results) & set(other_results))
     fixed, regressions, changed = [], [], []
@@ -147,6 +153,7 @@ def compare(session: str, results: Mapping[str, res.SampleResult | None],
         samples=frozenset(results), other_samples=frozenset(other_results),
         no_dbg=missing(results), other_no_dbg=missing(other_results),
         crashed=crashed(results), other_crashed=crashed(other_results),
+        timed_out=timed_out(results), other_timed_out=timed_out(other_results),
         compared=tuple(compared),
         defects_per_sample=_per_sample_score(present, compared),
         other_defects_per_sample=_per_sample_score(other_present, compared),
@@ -175,6 +182,9 @@ def render(c: Comparison) -> str:
         (c.crashed & c.other_crashed, f"crashed in both {k}s"),
         ((c.crashed - c.other_crashed) & c.common, f"crashed only on {k} '{c.session}'"),
         ((c.other_crashed - c.crashed) & c.common, f"crashed only on {k} '{c.other}'"),
+        (c.timed_out & c.other_timed_out, f"timed out in both {k}s"),
+        ((c.timed_out - c.other_timed_out) & c.common, f"timed out only on {k} '{c.session}'"),
+        ((c.other_timed_out - c.timed_out) & c.common, f"timed out only on {k} '{c.other}'"),
     ]
     lines.extend(f"{len(group):4d}   {reason}" for group, reason in rows)
     for group, reason in rows:
@@ -182,7 +192,7 @@ def render(c: Comparison) -> str:
             lines.append("")
             lines.append(f"Samples {reason}:")
             lines.extend(f"\t{s}" for s in sorted(group))
-    for title, changes in ((f"Regressed in '{c.session}' (new defects or a crash)", c.regressed),
+    for title, changes in ((f"Regressed in '{c.session}' (new defects, a crash or a timeout)", c.regressed),
                            (f"Fixed in '{c.session}' (defects gone)", c.fixed),
                            ("Defect counts changed", c.changed)):
         lines.append("")

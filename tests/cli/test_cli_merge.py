@@ -235,7 +235,7 @@ def test_compare_between_two_groups_of_a_merged_session(two_platforms, mp):
     text = (samples_dir / "all/reports/comparison_group02_group01.txt").read_text()
     assert text.startswith("Comparison of group 'Windows, AMD64' with group 'Linux, x86_64'")
     assert "   1   .dbg missing only on group 'Windows, AMD64'" in text
-    assert "Regressed in 'Windows, AMD64' (new defects or a crash): 1\n\ta.mp4" in text
+    assert "Regressed in 'Windows, AMD64' (new defects, a crash or a timeout): 1\n\ta.mp4" in text
     mp("compare", "--session", "all", "--between", "1", "3").one_line_error(
         "session all has no group '3'", "1: Linux, x86_64; 2: Windows, AMD64")
     mp("compare", "--session", "linux", "--between", "1", "2").one_line_error(

@@ -37,7 +37,7 @@ def test_regression_fails_a_run_that_otherwise_passes(base_perfect):
     assert "regressed: a.mp4: perfect -> " in run.out
     report = plug.samples / "new" / "reports" / "comparison_new_base.txt"
     text = report.read_text()
-    assert "Regressed in 'new' (new defects or a crash): 1" in text
+    assert "Regressed in 'new' (new defects, a crash or a timeout): 1" in text
     assert "only on playlist session 'base'" in text and "\tb.mp4" in text
     # the index, written last, links to the comparison
     assert "comparison_new_base.txt" in (report.parent / "index.html").read_text()

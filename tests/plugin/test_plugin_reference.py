@@ -115,7 +115,7 @@ def test_compare_judges_the_other_sessions_recordings_with_its_stored_reference(
     assert re.search(r"compared with one: 0 regressed, 0 fixed, 0 changed", second.out), \
         second.out
     comparison = (second.reports("two") / "comparison_two_one.txt").read_text()
-    assert "Regressed in 'two' (new defects or a crash): 0" in comparison
+    assert "Regressed in 'two' (new defects, a crash or a timeout): 0" in comparison
 
 
 @pytest.mark.parametrize("extra", [(), ("-n", "2")], ids=["serial", "xdist"])

@@ -57,7 +57,9 @@ def test_categories(cmp):
     assert cmp.no_dbg == {"nodbg_mine.mp4", "nodbg_both.mp4"}
     assert cmp.other_no_dbg == {"nodbg_both.mp4", "nodbg_theirs.mp4"}
     assert cmp.crashed == {"newcrash.mp4", "bothcrash.mp4"}
-    assert cmp.other_crashed == {"bothcrash.mp4", "only_theirs.mp4"}  # a timeout is a crash
+    # a timeout is a timeout, never counted as a crash
+    assert cmp.other_crashed == {"only_theirs.mp4"}
+    assert cmp.other_timed_out == {"bothcrash.mp4"} and cmp.timed_out == set()
     assert cmp.common == set(cmp.samples) - {"only_mine.mp4"}
 
 
@@ -75,7 +77,7 @@ def test_render_lists_every_category(cmp):
     assert text.startswith("Comparison of session 'new' with session 'base'")
     lines = text.splitlines()
     assert "      2 |              1.000 | new" in lines
-    assert "      2 |              1.600 | base" in lines
+    assert "      1 |              1.600 | base" in lines
     assert "Confidence guess, from 1(highest) to 0(lowest): 0.45" in lines
     confidence = lines.index("Confidence guess, from 1(highest) to 0(lowest): 0.45")
     assert lines[confidence + 1] == (
@@ -86,8 +88,9 @@ def test_render_lists_every_category(cmp):
                          (1, "no .dbg in both sessions"),
                          (1, ".dbg missing only on session 'new'"),
                          (1, ".dbg missing only on session 'base'"),
-                         (1, "crashed in both sessions"),
-                         (1, "crashed only on session 'new'")):
+                         (0, "crashed in both sessions"),
+                         (2, "crashed only on session 'new'"),
+                         (1, "timed out only on session 'base'")):
         assert f"{qtty:4d}   {reason}" in lines, reason
 
     def block(title):
@@ -101,9 +104,10 @@ def test_render_lists_every_category(cmp):
 
     assert block("Samples only on playlist session 'new':") == ["only_mine.mp4"]
     assert block("Samples only on playlist session 'base':") == ["only_theirs.mp4"]
-    assert block("Samples crashed in both sessions:") == ["bothcrash.mp4"]
+    assert block("Samples timed out only on session 'base':") == ["bothcrash.mp4"]
+    assert "Samples crashed in both sessions:" not in lines
     assert block("Samples .dbg missing only on session 'new':") == ["nodbg_mine.mp4"]
-    assert block("Regressed in 'new' (new defects or a crash): 3") == [
+    assert block("Regressed in 'new' (new defects, a crash or a timeout): 3") == [
         "newcrash.mp4: discarded_late 1 -> crashed",
         "newdefect.mp4: perfect -> discarded_late 2",
         "newkind.mp4: discarded_late 1 -> discarded_late 1, scheduled_in_past 1"]
@@ -117,7 +121,7 @@ def test_nothing_to_compare():
     assert c.confidence_guess() == 0.0
     text = comparison.render(c)
     assert "n/a" in text
-    assert "Regressed in 'a' (new defects or a crash): 0" in text
+    assert "Regressed in 'a' (new defects, a crash or a timeout): 0" in text
 
 
 def test_identical_sessions_report_no_change():
