@@ -90,13 +90,15 @@ class Run:
     #: every play's recording: the session's dbg/ and its groups'
     recordings: list[Path]
 
-    def limit(self) -> tuple[float, float, float, float]:
-        """(limit, longest, sum of durations / 16, CPU / cores)."""
+    def limit(self, cores_counted: int | None = None) -> tuple[float, float, float, float]:
+        """(limit, longest, sum of durations / 16, CPU / cores); `cores_counted`:
+        the cores the run had (default all of this process's; bench_heldout
+        leaves out the one its CPU hog holds)."""
         durations = [p.duration for p in map(read_play, self.recordings)
                      if p is not None and p.duration is not None]
         longest = max(durations, default=0.0)
         by_time = sum(durations) / PLAYS_AT_ONCE
-        by_cpu = self.cpu_s / cores()
+        by_cpu = self.cpu_s / (cores_counted or cores())
         return max(longest, by_time, by_cpu), longest, by_time, by_cpu
 
 

@@ -172,19 +172,29 @@ def _pixels(spec: Spec) -> int:
 def ensure(folder: Path = CACHE_DIR, jobs: int = 2,
            log: Callable[[str], None] = print) -> Path:
     """The corpus in `folder`, built there first when missing or incomplete."""
-    if is_complete(folder):
+    return install(folder, lambda dest: build(dest, jobs), is_complete,
+                   f"the throughput corpus ({len(SPECS)} samples, {total_seconds():.0f} s of "
+                   "media)", log)
+
+
+def install(folder: Path, build_into: Callable[[Path], None],
+            complete: Callable[[Path], bool], what: str,
+            log: Callable[[str], None] = print) -> Path:
+    """`folder` once `complete` says so: else `build_into` fills a temporary
+    sibling, which is checked and renamed into place (an interrupted build
+    never leaves a partial corpus). The held-out corpus shares it."""
+    if complete(folder):
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
-    log(f"building the throughput corpus ({len(SPECS)} samples, {total_seconds():.0f} s of "
-        f"media) in {folder} ...")
+    log(f"building {what} in {folder} ...")
     start = time.monotonic()
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(staging, 0o777 & ~umask)  # mkdtemp's 0700 would keep the corpus private
-        build(staging, jobs)
-        if not is_complete(staging):
+        build_into(staging)
+        if not complete(staging):
             raise RuntimeError(f"the corpus built in {staging} is incomplete")
         if folder.exists():  # an incomplete or outdated corpus: set it aside, then remove it
             old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))
@@ -193,7 +203,7 @@ def ensure(folder: Path = CACHE_DIR, jobs: int = 2,
         try:
             os.rename(staging, folder)
         except OSError:
-            if not is_complete(folder):  # not another build's complete corpus
+            if not complete(folder):  # not another build's complete corpus
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
