@@ -56,6 +56,78 @@ def test_junit_valid_for_every_family(mp, family, extra):
     assert "recording: " in failure.text
 
 
+#: samples.toml's expectations: a defect that happens (XFAIL), one that no
+#: longer does (XPASS: a pass), the same with strict = true (a failure)
+EXPECTATIONS = ('[samples."defects_b.mp4"]\nexpect = "defect"\nreason = "late frames"\n'
+                '[samples."perfect_x.mp4"]\nexpect = "defect"\nreason = "fixed since"\n'
+                '[samples."perfect_s.mp4"]\nexpect = "defect"\nreason = "fixed, strict"\n'
+                'strict = true\n')
+
+#: pytest-timeout fires on the hanging sample alone (an explicit marker is kept)
+HANG_TIMES_OUT = """
+import pytest
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name.startswith("hang_"):
+            item.add_marker(pytest.mark.timeout(1))
+"""
+
+
+def _outcome_elements(case: ET.Element) -> list[tuple[str, str | None, str]]:
+    """A row's failure, error and skipped elements: (tag, type, message)."""
+    return [(e.tag, e.get("type"), e.get("message", "")) for e in case
+            if e.tag in ("failure", "error", "skipped")]
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_junit_valid_for_xfail_timeout_and_a_killed_worker(mp, family):
+    """The other paths, one xdist run per family: samples.toml's expectations
+    (XFAIL, XPASS, strict XPASS), pytest-timeout firing during a play, and an
+    xdist worker killed outright (SIGKILL) while it plays: still valid, one
+    row per item, each as pytest writes its outcome."""
+    mp.pytester.makeconftest(HANG_TIMES_OUT)
+    mp.manifest(EXPECTATIONS)
+    samples = ("defects_b.mp4", "perfect_x.mp4", "perfect_s.mp4", "hang_t.mp4", "killer_k.mp4")
+    mp.add(*samples)
+    xml = mp.pytester.path / "junit.xml"
+    # one play at a time per worker: the killer kills the worker running its
+    # own item, never one that started it ahead while running another
+    run = mp.run(f"--junitxml={xml}", "-o", f"junit_family={family}", "--mp-retries=0",
+                 "--mp-timeout=60", "--mp-stall-timeout=60", "--mp-players=1", "-n", "2",
+                 "-W", "error", player="reliability")
+    assert "INTERNALERROR" not in run.out + run.err
+    assert "warning" not in run.out.lower()
+    assert run.outcomes() == {"failed": 3, "xfailed": 1, "xpassed": 1}, run.out
+    junit.validate(xml, family)  # raises on any break of the family's schema
+    root = ET.parse(xml).getroot()
+    suite = root.find("testsuite")
+    assert {k: suite.get(k) for k in ("tests", "failures", "errors", "skipped")} == \
+        {"tests": "5", "failures": "2", "errors": "1", "skipped": "1"}
+    rows = {c.get("name"): c for c in root.iter("testcase")}
+    assert len(rows) == len(list(root.iter("testcase"))), "a row written twice"
+    assert sorted(rows) == sorted(samples)
+    assert {c.get("classname") for c in rows.values()} == {"samples"}
+    assert _outcome_elements(rows["defects_b.mp4"]) == \
+        [("skipped", "pytest.xfail", "defect: late frames")]
+    assert _outcome_elements(rows["perfect_x.mp4"]) == []  # XPASS, not strict: a pass
+    assert [(tag, message) for tag, _, message in _outcome_elements(rows["perfect_s.mp4"])] == \
+        [("failure", "[XPASS(strict)] defect: fixed, strict")]
+    ((tag, _, message),) = _outcome_elements(rows["hang_t.mp4"])
+    assert tag == "failure"
+    assert message.startswith("hang_t.mp4: the player timed out: stopped by pytest-timeout")
+    ((tag, _, message),) = _outcome_elements(rows["killer_k.mp4"])
+    assert tag == "error"  # xdist's report of the item its worker died running
+    assert "crashed while running 'samples/killer_k.mp4::play'" in message
+    if family == "xunit2":
+        assert [p for c in rows.values() for p in c.iter("property")] == []
+    facts = mp.junit_cases(xml)
+    assert {s: facts[s].get("mp_verdict") for s in samples[:4]} == {
+        "defects_b.mp4": "defects", "perfect_x.mp4": "perfect", "perfect_s.mp4": "perfect",
+        "hang_t.mp4": "timeout"}
+    assert facts["killer_k.mp4"] == {}  # no verdict: its play died with the worker
+
+
 def test_junit_prefix_and_node_ids_unchanged(mp):
     mp.add("perfect_a.mp4")
     xml = mp.pytester.path / "junit.xml"
