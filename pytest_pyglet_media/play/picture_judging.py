@@ -31,11 +31,14 @@ def forget(path: Path) -> None:
 
 def judged(verdict: an.Verdict, sample_path: Path, recording_path: Path,
            ref: Reference | None, frames_path: Path | None,
-           preview_path: Callable[[int], Path] | None = None) -> an.Verdict:
+           preview_path: Callable[[int], Path] | None = None,
+           shared_frames: Path | None = None) -> an.Verdict:
     """`verdict` (of the recording) with the kept pictures judged, when there
     are any to judge; their numbers are kept beside the recording, for
     whoever reads it again (analysis.read), here or where it is copied, and
     a preview of the first differing pictures at `preview_path(n)`, n = 1, 2...
+    FFmpeg's pictures come from `frames_path` (the session's), else
+    `shared_frames` (the store's cache), else FFmpeg decodes them.
 
     Only finished plays that were checked against the file; audio-only
     samples and cover art keep no pictures (no video stream to compare).
@@ -59,7 +62,7 @@ def judged(verdict: an.Verdict, sample_path: Path, recording_path: Path,
         times = [t for t in judge_pictures.file_times(kept, ref) if t is not None]
         try:
             decoded = picture_reference.reference_pictures(sample_path, ref.video_index, times,
-                                                           frames_path, ref.video)
+                                                           frames_path, ref.video, shared_frames)
         except (ProbeUnavailable, ProbeFailed, OSError) as exc:
             return _noted(verdict, f"pictures not compared: {exc}")
         checks = judge_pictures.check(kept, ref, decoded)

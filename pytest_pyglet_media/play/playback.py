@@ -23,7 +23,7 @@ from ..store import play_marker, recording, reference
 from ..store import sessions
 from ..store.ffprobe_run import ProbeHung
 from ..store.stored_references import StoredReferences
-from ..store.picture_reference import frames_beside
+from ..store.picture_reference import SUFFIX as FRAMES_SUFFIX, frames_beside
 from ..store.pictures import pictures_beside
 from . import costs, picture_judging, runner, timeouts
 
@@ -312,7 +312,8 @@ def attempt(settings: Settings, samples_dir: Path, sample: str, recording_path: 
     verdict = picture_judging.judged(
         verdict, sample_path, recording_path, ref,
         frames_beside(reference_path) if reference_path is not None else None,
-        lambda n: recording_path.parent / sessions.picture_preview_file_name(sample, n))
+        lambda n: recording_path.parent / sessions.picture_preview_file_name(sample, n),
+        references.cache.beside_entry(sample_path, FRAMES_SUFFIX) if references else None)
     return Attempt(verdict, run, recording_path, started, time.monotonic(), stamp)
 
 

@@ -13,9 +13,12 @@ that the judge can name the likely cause of a difference:
 
 What the file says (pix_fmt, colour matrix and range, rotation) comes from
 the reference's probe (reference.Stream), or from ffprobe for a reference
-stored before it said so. Decoded pictures are kept in the session beside the reference, keyed like
-it by the file's content (reference.file_key), and added to as later plays
-keep other frames: FFmpeg decodes each frame once per file.
+stored before it said so. Decoded pictures are kept in the store's
+reference cache beside the file's entry (or, in a store that keeps no cache,
+in the session beside the reference), keyed like it by the file's content
+(reference.file_key), and added to as later plays keep other frames: FFmpeg
+decodes each frame once per file and store, not once per session (an FFmpeg
+start per video sample: half the CPU of a short clip's whole play).
 
 Runs ffmpeg and ffprobe: called by the play stage, never by the judge.
 """
@@ -218,33 +221,43 @@ def looks_of(stream: Stream) -> FileLooks:
 
 
 def reference_pictures(sample: Path, stream: int, times: Iterable[float],
-                       stored: Path | None, given: Stream | None = None) -> Decoded:
+                       stored: Path | None, given: Stream | None = None,
+                       shared: Path | None = None) -> Decoded:
     """FFmpeg's pictures (its own and the variants the file calls for) of
-    the frames at `times`: from `stored` when it describes the sample and
-    holds them, else decoded now and added to it. What the file says of its
-    pictures comes from `given`, the reference's stream, when its probe said
-    it (else ffprobe is asked).
+    the frames at `times`: from `stored` (the session's) when it describes
+    the sample and holds them (an earlier version kept them there), else
+    from `shared` (the store's cache), else decoded now; what was decoded is
+    added to `shared`, or to `stored` when there is no cache. What the file
+    says of its pictures
+    comes from `given`, the reference's stream, when its probe said it (else
+    ffprobe is asked).
 
     Raises ProbeUnavailable without ffmpeg, ProbeFailed when it fails.
     """
     wanted = sorted(set(times))
     decoded = _load(stored, sample) if stored is not None else None
     key = None
+    new_to_session = decoded is None
+    if decoded is None and shared is not None:
+        decoded = _load(shared, sample)
     if decoded is None:
         key = file_key(sample)
         decoded = Decoded(looks_of(given) if given is not None and given.rotation is not None
                           else looks(sample, stream))
-    changed = key is not None
+    decoded_now = key is not None
     for variant in ("", *decoded.looks.variants()):
         have = decoded.frames.setdefault(variant, {})
         missing = [t for t in wanted if decoded.frame(t, variant) is None]
         if missing:
             have.update(decode(sample, stream, missing, variant))
-            changed = True
-    if changed and stored is not None:
+            decoded_now = True
+    # kept in the store's cache when there is one (every session reads it),
+    # else in the session (a store that cannot be written keeps no cache)
+    keep = shared if shared is not None else stored
+    if keep is not None and (decoded_now or (keep is stored and new_to_session)):
         try:
-            stored.parent.mkdir(parents=True, exist_ok=True)
-            _save(stored, decoded, key or file_key(sample))
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            _save(keep, decoded, key or file_key(sample))
         except OSError:
             pass  # the next play decodes them again
     return decoded

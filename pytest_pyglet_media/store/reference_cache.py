@@ -61,6 +61,11 @@ _SECRET_BYTES = 32
 _DIGEST_BYTES = 32
 
 
+def entry_stem(device: int, inode: int) -> str:
+    """The name of a file's entry in the cache: a hash of where it lives."""
+    return hashlib.blake2b(f"{device}:{inode}".encode(), digest_size=16).hexdigest()
+
+
 class ReferenceCache:
     """References of one process, from the store's cache or probed now.
 
@@ -185,9 +190,19 @@ class ReferenceCache:
     def _entry_path(self, key: dict[str, Any]) -> Path | None:
         if self.folder is None:
             return None
-        name = hashlib.blake2b(f"{key['device']}:{key['inode']}".encode(),
-                               digest_size=16).hexdigest()
-        return self.folder / f"{name}.json"
+        return self.folder / f"{entry_stem(key['device'], key['inode'])}.json"
+
+    def beside_entry(self, sample: Path, suffix: str) -> Path | None:
+        """A file of this cache kept with `sample`'s entry (FFmpeg's
+        pictures of its frames: picture_reference.py), named alike; None
+        without a folder or when the sample cannot be looked at."""
+        if self.folder is None:
+            return None
+        try:
+            stat = os.stat(sample)
+        except (OSError, ValueError):
+            return None
+        return self.folder / f"{entry_stem(stat.st_dev, stat.st_ino)}{suffix}"
 
     def _read_entry(self, key: dict[str, Any]) -> Reference | str | None:
         """The entry for `key` when it is proved to be one this store wrote

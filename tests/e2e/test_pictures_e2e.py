@@ -37,10 +37,12 @@ def test_each_picture_pyglet_gets_wrong_is_named_and_the_right_ones_are_perfect(
     assert "Likely cause: chroma layout: the file is yuv444p (4:4:4)" in out
     for sample in ("bt709.mp4", "rotated.mp4", "yuv444.mp4"):  # the only defect each
         assert f"{sample}: 2 defects while playing" in out
-    # full pictures live only while they are judged; FFmpeg's are kept with the reference
+    # full pictures live only while they are judged; FFmpeg's are kept in the
+    # store's reference cache, for every session of the store (not per session)
     session = samples / "testrun_00"
     assert not list((session / "dbg").glob("*.pictures"))
-    assert len(list((session / "reference").glob("*.frames"))) == 6
+    assert not list((session / "reference").glob("*.frames"))
+    assert len(list((samples / ".reference-cache").glob("*.frames"))) == 6
     assert sorted(p.name for p in (session / "dbg").glob("*.png")) == [
         f"{s}.picture-{n}.png" for s in ("bt709.mp4", "rotated.mp4", "yuv444.mp4")
         for n in (1, 2)]

@@ -10,7 +10,7 @@ from pytest_pyglet_media.judge import analysis as an
 from pytest_pyglet_media.judge import pictures as jp
 from pytest_pyglet_media.judge.file_checks import FileChecks
 from pytest_pyglet_media.play.frame_keeper import FrameKeeper
-from pytest_pyglet_media.store import pictures
+from pytest_pyglet_media.store import picture_reference, pictures
 from pytest_pyglet_media.store.picture_reference import Decoded, FileLooks, Frame
 from pytest_pyglet_media.store.reference import Reference, Stream
 
@@ -341,3 +341,32 @@ def test_audio_only_and_cover_art_are_not_compared_and_kept_pictures_never_stay(
         assert picture_judging.judged(verdict, tmp_path / "song.mp3", recording, ref,
                                       None) == verdict
         assert not kept.exists() and not pictures.partial(kept).exists()
+
+
+def test_ffmpegs_pictures_are_decoded_once_per_store_not_once_per_session(tmp_path, monkeypatch):
+    # FFmpeg's pictures live in the store's cache, which every session reads
+    sample = tmp_path / "clip.mp4"
+    sample.write_bytes(b"not decoded here" * 10)
+    asked: list[tuple[float, ...]] = []
+
+    def fake_decode(path, stream, times, variant="", timeout=0.0):
+        asked.append(tuple(times))
+        return {t: picture_reference.Frame(t, 1, 1, b"\x01\x02\x03") for t in times}
+
+    monkeypatch.setattr(picture_reference, "decode", fake_decode)
+    monkeypatch.setattr(picture_reference, "looks", lambda path, stream:
+                        picture_reference.FileLooks(pix_fmt="yuv420p", width=1, height=1))
+    shared = tmp_path / ".reference-cache" / "entry.frames"
+    one, two = tmp_path / "one" / "clip.frames", tmp_path / "two" / "clip.frames"
+    first = picture_reference.reference_pictures(sample, 0, [0.0, 0.5], one, shared=shared)
+    assert asked == [(0.0, 0.5)] and shared.is_file() and not one.exists()
+    again = picture_reference.reference_pictures(sample, 0, [0.5], two, shared=shared)
+    assert asked == [(0.0, 0.5)]  # another session: nothing decoded again
+    assert again.frame(0.5).rgb == first.frame(0.5).rgb == b"\x01\x02\x03"
+    picture_reference.reference_pictures(sample, 0, [1.0], two, shared=shared)
+    assert asked[-1] == (1.0,)  # a frame never decoded is, and joins the store's
+    assert picture_reference.reference_pictures(sample, 0, [1.0], one, shared=shared) \
+        .frame(1.0) is not None and len(asked) == 2
+    # a store that keeps no cache keeps them in the session
+    picture_reference.reference_pictures(sample, 0, [0.0], one, shared=None)
+    assert one.is_file()
