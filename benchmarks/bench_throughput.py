@@ -3,8 +3,9 @@
     python benchmarks/bench_throughput.py [--corpus DIR] [--spawn fork|fresh] [--repeats 1]
                                           [--interval 0.1] [--timeout 1800] [--keep DIR]
 
-Without `--corpus` it plays the throughput corpus (throughput_corpus.py: 36
-samples, 99 s of media, H.264 up to 1920x1080 among other formats), built
+Without `--corpus` it plays the throughput corpus (throughput_corpus.py: 39
+samples, 101 s of media, H.264 up to 1920x1080 among other formats, one
+defective and two broken samples), built
 with FFmpeg into benchmarks/.cache/ at the first run. The samples are copied
 into a temporary folder, then played there twice in one run, each time in a
 fresh session, by `python -m pytest -p no:cacheprovider -p no:xdist

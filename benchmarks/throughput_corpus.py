@@ -1,4 +1,4 @@
-"""The throughput benchmark's corpus: 36 synthetic samples, about 99 s of media.
+"""The throughput benchmark's corpus: 39 synthetic samples, about 101 s of media.
 
     python benchmarks/throughput_corpus.py [DEST]   (default: the cache folder below)
 
@@ -6,7 +6,8 @@ Mixed like a real corpus: mostly small H.264/AAC MP4 (320x240 and 640x360),
 some VP8/Vorbis WebM, MPEG-4/MP3 AVI, Theora/Vorbis Ogg, MJPEG/PCM QuickTime,
 four audio-only files (MP3, Ogg Vorbis, FLAC, WAV), two 1280x720 and two
 1920x1080 H.264 clips. Durations run from 1 s to 8 s (one 8 s and one 7 s
-clip). Every clip is made by the `ffmpeg` CLI from lavfi's `testsrc2` and
+clip). Since v2 also one defective and two broken samples (EXTRAS): a
+corpus of perfect clips never meets the failure and retry paths. Every clip is made by the `ffmpeg` CLI from lavfi's `testsrc2` and
 `sine` sources with fast encoder settings (x264 `ultrafast`, libvpx
 `good` at speed 5: its `realtime` mode is not deterministic), so the build
 gives the same files for one FFmpeg version; it takes 6-15 s on two cores.
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Callable
 
 HERE = Path(__file__).resolve().parent
-VERSION = "throughput-corpus-v1"
+VERSION = "throughput-corpus-v2"
 CACHE_DIR = HERE / ".cache" / VERSION
 INDEX_NAME = "corpus.json"  # .json: never a sample (names.EXCLUDED_EXTENSIONS)
 FFMPEG_PREFIX = ["-v", "error", "-y", "-nostdin"]
@@ -97,12 +98,23 @@ SPECS: tuple[Spec, ...] = (
 )
 
 
+#: defective and broken samples beside the clean ones (v2): a corpus of
+#: perfect clips never meets the failure and retry paths users meet. Name ->
+#: seconds of media: a 240 fps clip pyglet cannot keep up with (frames never
+#: shown, whatever the machine), an MP4 cut in half (no index: unplayable),
+#: a text file named .mp4
+DEFECT_240FPS = f"{len(SPECS) + 1:02d}_defect_h264_240fps_160x120_2000ms.mp4"
+TRUNCATED = f"{len(SPECS) + 2:02d}_broken_truncated_h264_aac.mp4"
+NOT_MEDIA = f"{len(SPECS) + 3:02d}_broken_not_media.mp4"
+EXTRAS: dict[str, float] = {DEFECT_240FPS: 2.0, TRUNCATED: 0.0, NOT_MEDIA: 0.0}
+
+
 def names() -> list[str]:
-    return [spec.name(i + 1) for i, spec in enumerate(SPECS)]
+    return [spec.name(i + 1) for i, spec in enumerate(SPECS)] + list(EXTRAS)
 
 
 def total_seconds() -> float:
-    return sum(spec.seconds for spec in SPECS)
+    return sum(spec.seconds for spec in SPECS) + sum(EXTRAS.values())
 
 
 def ffmpeg_argv(spec: Spec, index: int, output: Path, ffmpeg: str = "ffmpeg") -> list[str]:
@@ -124,7 +136,8 @@ def index_data() -> dict[str, object]:
     return {"version": VERSION, "total_seconds": total_seconds(),
             "samples": [{"name": spec.name(i + 1), "kind": spec.kind, "seconds": spec.seconds,
                          "size": spec.size or None, "rate": spec.rate if spec.size else None}
-                        for i, spec in enumerate(SPECS)]}
+                        for i, spec in enumerate(SPECS)],
+            "extras": EXTRAS}
 
 
 def is_complete(folder: Path) -> bool:
@@ -159,7 +172,21 @@ def build(dest: Path, jobs: int = 2, ffmpeg: str = "ffmpeg") -> None:
     order = sorted(enumerate(SPECS, 1), key=lambda item: -item[1].seconds * _pixels(item[1]))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         list(pool.map(one, order))
+    _build_extras(dest, found)
     (dest / INDEX_NAME).write_text(json.dumps(index_data(), indent=1) + "\n")
+
+
+def _build_extras(dest: Path, ffmpeg: str) -> None:
+    """The defective and broken samples (EXTRAS)."""
+    argv = [ffmpeg, *FFMPEG_PREFIX, "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=240:duration=2",
+            "-f", "lavfi", "-i", "sine=frequency=330:duration=2", "-c:v", "libx264", "-preset",
+            "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-t", "2", "-fflags", "+bitexact",
+            "-map_metadata", "-1", str(dest / DEFECT_240FPS)]
+    subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, check=True,
+                   timeout=FFMPEG_TIMEOUT_S)
+    whole = (dest / SPECS[0].name(1)).read_bytes()  # a 1 s H.264/AAC MP4, its index at the end
+    (dest / TRUNCATED).write_bytes(whole[:len(whole) // 2])
+    (dest / NOT_MEDIA).write_bytes(b"not a video: a text file named like one\n" * 20)
 
 
 def _pixels(spec: Spec) -> int:

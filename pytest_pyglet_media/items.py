@@ -383,7 +383,8 @@ def play_order(ctx: RunContext) -> tuple[str, ...]:
         found = durations.load_if_present(durations.path_in(ctx.samples_dir))
         played = found.seconds if found is not None else None
     return tuple(order.play_order(ctx.settings.order, ctx.playlist, ctx.samples_dir,
-                                  reference_of, ctx.references.load, played))
+                                  reference_of, ctx.references.load, played,
+                                  ctx.references.cache.length_hint))
 
 
 def collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:

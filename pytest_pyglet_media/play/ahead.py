@@ -52,8 +52,12 @@ SOUND_SERVER_PLAYERS = 8
 #: for a CPU; counting half a CPU for 0.3 s still let a 1080p play be judged
 #: overloaded in 1 run of 3; a whole CPU for 0.25 s, none in 7 runs.
 START_COST = 1.0
-#: seconds a play's start takes, forked from the fork server / a fresh interpreter
-FORKED_START_SECONDS = 0.25
+#: seconds a play's start takes, forked from the fork server / a fresh interpreter.
+#: Forked, it takes 0.03 s (27 ms of CPU) on an idle 2-CPU machine since the
+#: fork server loads Mesa's GL driver once (0.25 s before, counted then):
+#: 0.1 s leaves room for a loaded machine. Counting 0.25 s held 400 plays of
+#: a 0.4 s clip to 7 starts a second: 57 s for 14 s of CPU.
+FORKED_START_SECONDS = 0.1
 FRESH_START_SECONDS = 0.5
 #: the planned samples whose costs are asked ahead, and how many at once: a
 #: cost may need ffprobe (~0.1 s, mostly its start-up), which would

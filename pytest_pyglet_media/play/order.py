@@ -9,8 +9,11 @@ the sample took, from the samples folder's durations file (the one shards
 weigh by, store/durations.py) where it names the sample, since a play may
 take longer than its file (pyglet never ending a play runs 5 s past the
 end; a sample played under three drivers plays three times); else the
-session's stored reference (the file's length from ffprobe, Reference.length, written at a sample's first play in the
-session) while it still matches the file's size; otherwise the file's size
+session's stored reference (the file's length from ffprobe,
+Reference.length, written at a sample's first play in the session) while it
+still matches the file's size; else the store's reference cache (by the
+file's device, inode, size and time, without hashing it: a session's first
+run in a store that played the sample before); otherwise the file's size
 stands in, turned into seconds at the bytes-per-second of the samples whose
 duration is known (by size alone when none is). Ties keep name order.
 """
@@ -77,18 +80,29 @@ def _size(path: Path) -> int | None:
 def play_order(how: str, playlist: Sequence[str], samples_dir: Path,
                reference_of: Callable[[str], Path] | None,
                load: Callable[[Path], Stored] = reference.load,
-               played: Mapping[str, float] | None = None) -> list[str]:
+               played: Mapping[str, float] | None = None,
+               cached_length: Callable[[Path], float | None] | None = None) -> list[str]:
     """The collection order of `playlist` for --mp-order `how`.
 
     `played` holds the seconds past plays of samples took (the durations
     file), `reference_of` gives a sample's stored reference (None: no
-    session yet), `load` reads one (stored_duration).
+    session yet), `load` reads one (stored_duration); `cached_length` gives
+    a file's length from the store's reference cache (a session's first run
+    in a store that played the samples before).
     """
     if how == PLAYLIST:
         return list(playlist)
     played = played or {}
     sizes = {s: _size(samples_dir / s) for s in playlist}
-    durations = {s: played[s] if s in played else
-                 stored_duration(reference_of(s), sizes[s], load) if reference_of else None
-                 for s in playlist}
+
+    def duration(sample: str) -> float | None:
+        if sample in played:
+            return played[sample]
+        found = stored_duration(reference_of(sample), sizes[sample], load) \
+            if reference_of else None
+        if found is None and cached_length is not None:
+            found = cached_length(samples_dir / sample)
+        return found
+
+    durations = {s: duration(s) for s in playlist}
     return longest_first(playlist, durations, sizes)

@@ -192,6 +192,22 @@ class ReferenceCache:
             return None
         return self.folder / f"{entry_stem(key['device'], key['inode'])}.json"
 
+    def length_hint(self, sample_path: Path) -> float | None:
+        """How long the file plays, by its cache entry when the entry names a
+        file of this very device, inode, size and modification time; None
+        otherwise. Nothing is hashed and FFmpeg is not asked: for ordering
+        the samples only, where a wrong guess misplaces one (order.py)."""
+        if self.folder is None or not (self.folder / SECRET_NAME).is_file():
+            return None  # no cache yet: never made for a question of order
+        try:
+            stat = os.stat(sample_path)
+        except (OSError, ValueError):
+            return None
+        found = self._read_entry_for(stat.st_dev, stat.st_ino,
+                                     lambda key: key.get("size") == stat.st_size
+                                     and key.get("mtime_ns") == stat.st_mtime_ns)
+        return found.length if isinstance(found, Reference) else None
+
     def beside_entry(self, sample: Path, suffix: str) -> Path | None:
         """A file of this cache kept with `sample`'s entry (FFmpeg's
         pictures of its frames: picture_reference.py), named alike; None
@@ -207,9 +223,17 @@ class ReferenceCache:
     def _read_entry(self, key: dict[str, Any]) -> Reference | str | None:
         """The entry for `key` when it is proved to be one this store wrote
         for this very file and FFmpeg; None otherwise (probe it)."""
-        path = self._entry_path(key)
+        return self._read_entry_for(key["device"], key["inode"],
+                                    lambda found: found == key)
+
+    def _read_entry_for(self, device: int, inode: int, fits: Any) -> Reference | str | None:
+        """The entry of the file at (device, inode) when this store wrote it
+        and its key `fits`; None otherwise."""
+        if self.folder is None:
+            return None
+        path = self.folder / f"{entry_stem(device, inode)}.json"
         secret = self._store_secret()
-        if path is None or secret is None:
+        if secret is None:
             return None
         try:
             with open(path, "rb") as f:
@@ -223,7 +247,7 @@ class ReferenceCache:
         try:
             document = json.loads(body)
             if document.get("format") != FORMAT or document.get("version") != FORMAT_VERSION \
-                    or document.get("key") != key:
+                    or not isinstance(document.get("key"), dict) or not fits(document["key"]):
                 return None
             if "failed" in document:
                 failed = document["failed"]

@@ -284,3 +284,16 @@ def test_beyond_its_budget_the_cache_reads_its_entry_again(store, ffprobe, sampl
     first = playback.file_reference(sample, None, run)
     assert playback.file_reference(sample, None, run) == first and ffprobe() == 1
     assert not run.cache._known
+
+
+def test_the_cache_tells_a_files_length_for_ordering_without_probing_or_hashing(
+        store, ffprobe, sample):
+    run = a_run(store)
+    # no cache yet: none is made for a question of order
+    assert run.cache.length_hint(sample) is None
+    assert not sessions.reference_cache_dir(store).exists()
+    playback.file_reference(sample, store / "one" / "reference" / "clip.mp4.json", run)
+    assert a_run(store).cache.length_hint(sample) == pytest.approx(0.2)
+    assert ffprobe() == 1
+    sample.write_bytes(b"other media")  # changed since: no length to tell
+    assert a_run(store).cache.length_hint(sample) is None

@@ -94,3 +94,13 @@ def test_the_seconds_past_plays_took_win_over_the_files_length(tmp_path):
     # the playlist's order stays the playlist's
     assert order.play_order("playlist", ["long.mp4", "hangs.webm"], tmp_path, None,
                             played={"hangs.webm": 6.5}) == ["long.mp4", "hangs.webm"]
+
+
+def test_a_new_sessions_first_run_orders_by_the_stores_cache(tmp_path):
+    # no session reference yet, but the store's cache knows the lengths
+    for name, size in (("big_short.mp4", 1000), ("small_long.mp4", 10)):
+        (tmp_path / name).write_bytes(b"x" * size)
+    lengths = {"big_short.mp4": 1.0, "small_long.mp4": 10.0}
+    got = order.play_order("longest", ["big_short.mp4", "small_long.mp4"], tmp_path, None,
+                           cached_length=lambda path: lengths[path.name])
+    assert got == ["small_long.mp4", "big_short.mp4"]
