@@ -370,3 +370,19 @@ def test_ffmpegs_pictures_are_decoded_once_per_store_not_once_per_session(tmp_pa
     # a store that keeps no cache keeps them in the session
     picture_reference.reference_pictures(sample, 0, [0.0], one, shared=None)
     assert one.is_file()
+
+
+def test_a_sample_of_the_bytes_rules_out_a_cause_exactly():
+    # off by more than MAX_WORST in a sampled byte: surely not the same picture
+    a = bytes(range(256)) * 30
+    far = bytearray(a)
+    far[0] = (far[0] + 100) % 256
+    assert jp._surely_differ(a, bytes(far))
+    # a small difference, or one between the sampled bytes, proves nothing
+    near = bytearray(a)
+    near[0] = (near[0] + 3) % 256
+    between = bytearray(a)
+    between[1] = (between[1] + 100) % 256
+    assert not jp._surely_differ(a, bytes(near))
+    assert not jp._surely_differ(a, bytes(between))
+    assert not jp.difference(a, bytes(between), 16).same  # the whole comparison still sees it
