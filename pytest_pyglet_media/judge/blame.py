@@ -7,7 +7,10 @@ a kind starvation can cause (analysis.LATE_KINDS) is the machine's only
 when the play waited within WINDOW of the defect's own wall time; anywhere
 else it stands. Frames a B-frame stream never shows at its start and end
 are pyglet's (the same frames on every play, on an idle machine too),
-never the machine's.
+never the machine's. The last frames of a play race pyglet's end of
+stream: a frame due a few ms before the play ended and never shown is the
+machine's also where the play waited near it only as long as the frame led
+the end (that delay alone lets the end overtake it).
 
 A recording without mp.wait (older players, pyglet's own logger, platforms
 without per-thread waits) is judged by analysis' whole-play rule, as before.
@@ -106,9 +109,13 @@ def blame(events: Sequence[Event], counts: dict[str, int], late_kinds: frozenset
     standing: dict[str, int] = {}
     unplaced: list[str] = []
 
-    def judge(kind: str, n: int, spans: Sequence[tuple[float, float]]) -> None:
+    def judge(kind: str, n: int, spans: Sequence[tuple[float, float]],
+              raced: Sequence[tuple[float, float] | None] = ()) -> None:
         # defects without a place (beyond the checks' detail lists) stand
-        n_excused = min(n, sum(1 for s, e in spans if waited_enough(kind, waits, s, e)))
+        races = raced or [None] * len(spans)
+        n_excused = min(n, sum(1 for (s, e), race in zip(spans, races)
+                               if waited_enough(kind, waits, s, e)
+                               or (race is not None and waits.near(*race) >= race[1] - race[0])))
         n_standing = n - n_excused
         if n_excused:
             excused[kind] = n_excused
@@ -121,7 +128,7 @@ def blame(events: Sequence[Event], counts: dict[str, int], late_kinds: frozenset
         elif kind in times:
             judge(kind, n, [(start, end) for _, start, end in times[kind]])
         elif kind == "frames_not_shown" and checks is not None and ref is not None:
-            judge(kind, n, _missing_frame_times(events, checks, ref))
+            judge(kind, n, *_missing_frame_times(events, checks, ref))
         elif kind == "stall" and checks is not None:
             judge(kind, n, [(s[0], s[1]) for s in checks.stalls])
         elif kind == "av_offset" and checks is not None:
@@ -177,27 +184,37 @@ def _event_defect_times(events: Sequence[Event]
 
 
 def _missing_frame_times(events: Sequence[Event], checks: FileChecks, ref: Reference
-                         ) -> list[tuple[float, float]]:
+                         ) -> tuple[list[tuple[float, float]], list[tuple[float, float] | None]]:
     """When each frame never shown was due, in the play's wall time (from the
     nearest frame shown: its wall plus the file times between); pyglet's own
-    B-frame losses at the stream's start or end get no time: they stand."""
+    B-frame losses at the stream's start or end get no time: they stand.
+
+    Beside each span, for a frame after the last one shown and due before
+    the play ended (mp.end), its race with the end: (due, end). pyglet ended
+    the play on its end of stream before that frame's update came, so a
+    delay of end - due alone (a few ms) loses it; else None."""
     shift = ref.pyglet_start
     shown: dict[float, float] = {}  # file time -> wall it was shown
     wall = 0.0
+    end: float | None = None
     for event in events:
         if event[0] == "p.P.ut.1.0" and event[4] is not None:
             wall = event[4]
         elif event[0] == "p.P.ut.1.6" and event[1] is not None:
             shown.setdefault(event[1] + shift, wall)
+        elif event[0] == "mp.end" and event[1] is not None:
+            end = event[1]
     matcher = fc.FrameMatcher.of(ref.frame_times, shift)
     frames = matcher.frames
     order = sorted(shown)
     video = ref.video
     b_frames = video is not None and video.codec in B_FRAME_CODECS
     spans: list[tuple[float, float]] = []
+    raced: list[tuple[float, float] | None] = []
     for t in checks.missing_frames:
         if not order:
             spans.append((0.0, checks.play_duration or 0.0))
+            raced.append(None)
             continue
         at_edge = frames and (t < order[0] or t <= frames[0] + fc.EDGE_SECONDS
                               or t > order[-1] or t >= frames[-1] - fc.EDGE_SECONDS)
@@ -208,7 +225,8 @@ def _missing_frame_times(events: Sequence[Event], checks: FileChecks, ref: Refer
                       key=lambda j: abs(order[j] - t))
         due = max(0.0, shown[order[nearest]] + (t - order[nearest]))
         spans.append((due, due))
-    return spans
+        raced.append((due, end) if t > order[-1] and end is not None and due < end else None)
+    return spans, raced
 
 
 def _offset_episodes(checks: FileChecks) -> list[tuple[float, float]]:

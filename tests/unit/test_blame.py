@@ -109,9 +109,10 @@ def reference(n: int, codec: str) -> Reference:
                      video_index=0, frame_times=times)
 
 
-def file_play(shown: list[int], waits, n: int = 60, held: float = 0.0) -> list[tuple]:
+def file_play(shown: list[int], waits, n: int = 60, held: float = 0.0,
+              end: float | None = None) -> list[tuple]:
     """A play showing frames `shown` of n, each at its own time; from frame
-    31 on, `held` s later (frame 30 frozen that long)."""
+    31 on, `held` s later (frame 30 frozen that long); ended at `end`."""
     events: list[tuple] = [("version", 1.1), ("mp.im", "clip"),
                            ("mp.src", n * DT, (160, 120, 1.0, 30.0), None), ("p.P._sp", 0.0)]
     for i in shown:
@@ -119,7 +120,7 @@ def file_play(shown: list[int], waits, n: int = 60, held: float = 0.0) -> list[t
         wall = t + (held if i > 30 else 0.0)
         events += [("p.P.ut.1.0", DT, t, None, wall), ("p.P.ut.1.6", t),
                    ("p.P.ut.1.9", DT, t + DT)]
-    events += [*waits, ("mp.end", n * DT + held), ("p.P.oe",)]
+    events += [*waits, ("mp.end", n * DT + held if end is None else end), ("p.P.oe",)]
     an.validate(events)
     return events
 
@@ -141,6 +142,26 @@ def test_b_frame_edge_losses_are_pyglets_even_where_the_player_waited():
     assert result.outcome == an.DEFECTS and result.counts == {"frames_not_shown": 4}
     # the same losses in a stream without B-frames are the machine's there
     assert an.analyse(file_play(shown, waits), reference(60, "vp8")).outcome == an.OVERLOADED
+
+
+def test_a_last_frame_the_end_overtook_is_the_machines_where_a_wait_covers_its_lead():
+    # frame 59 due at 1.967 s; pyglet's end of stream came at 1.979 s, before
+    # its update: a 17 ms wait there (under MIN_WAIT_NEAR) is enough to lose
+    # it (measured: a VP9/Opus play beside a CPU hog, perfect when serial)
+    shown = list(range(59))
+    due = 59 * DT
+    raced = file_play(shown, [wait(1.94, 1.98, 0.017)], end=due + 0.012)
+    assert an.analyse(raced, reference(60, "vp8")).outcome == an.OVERLOADED
+    # a wait shorter than the frame's lead over the end does not excuse it
+    early = file_play(shown, [wait(1.94, 1.98, 0.008)], end=due + 0.012)
+    assert an.analyse(early, reference(60, "vp8")).outcome == an.DEFECTS
+    # a frame due after the end: the play ended before its time, a short wait
+    # excuses nothing (pyglet ended on its audio first)
+    after = file_play(shown, [wait(1.94, 1.96, 0.017)], end=due - 0.01)
+    assert an.analyse(after, reference(60, "vp8")).outcome == an.DEFECTS
+    # mid-stream, a short wait keeps standing: the race is the end's only
+    mid = file_play([i for i in range(60) if i != 30], [wait(0.98, 1.02, 0.017)])
+    assert an.analyse(mid, reference(60, "vp8")).outcome == an.DEFECTS
 
 
 def test_a_stall_is_placed_where_the_picture_froze():
