@@ -24,6 +24,7 @@ from .core.errors import MediaTestError
 from .options import DEFAULT_PLAYER
 from .play import costs, runner
 from .play.ahead import Limits, PlayAhead, machine_cpus
+from .play.idle_cpus import IdleCpus
 from .play.playback import (ALONE, AMONG_OTHERS, AT_ONCE, Attempt, ReplayBudget, attempt,
                             expected_cost)
 from .store import sessions
@@ -101,7 +102,8 @@ def start(session: pytest.Session, ctx: RunContext, samples: list[str]) -> None:
     plays: PlayAhead[Attempt] = PlayAhead(
         play=lambda sample, cancel: play_sample(ctx, sample, cancel),
         cost=lambda sample: _cost(ctx, sample), limits=limits,
-        on_sound_server=lambda key: _first_driver(ctx, key) == PULSE)
+        on_sound_server=lambda key: _first_driver(ctx, key) == PULSE,
+        idle=IdleCpus(machine_cpus()).now)
     if not hasattr(config, "workerinput"):
         plays.plan(samples)
     config.stash[AHEAD] = plays

@@ -9,6 +9,12 @@ expected costs of the plays running, its own included, fit `budget` CPUs,
 and at most `max_players` play at once. The item then waits for its own
 play; its verdict, retries, report and junit row are its own, as before.
 
+The costs are estimates and the budget assumes the machine is ours; with
+`idle` given (idle_cpus.IdleCpus), a play also starts only while the CPUs
+the machine left idle lately, less the plays started meanwhile, hold its
+cost: a CI runner's other job or the pytest process's own judging leaves
+less room than the model thinks (a play always starts when none runs).
+
 A play judged overloaded is played again among the others once the machine
 has room: no new play starts before it, and it starts as soon as the plays
 running leave its cost free in the budget. Overloaded a second time, it
@@ -26,6 +32,8 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Generic, Iterable, TypeVar
+
+from .idle_cpus import WINDOW as IDLE_WINDOW
 
 #: what a play returns (playback.Attempt; any type for the tests)
 T = TypeVar("T")
@@ -54,10 +62,13 @@ SOUND_SERVER_PLAYERS = 8
 START_COST = 1.0
 #: seconds a play's start takes, forked from the fork server / a fresh interpreter.
 #: Forked, it takes 0.03 s (27 ms of CPU) on an idle 2-CPU machine since the
-#: fork server loads Mesa's GL driver once (0.25 s before, counted then):
-#: 0.1 s leaves room for a loaded machine. Counting 0.25 s held 400 plays of
-#: a 0.4 s clip to 7 starts a second: 57 s for 14 s of CPU.
-FORKED_START_SECONDS = 0.1
+#: fork server loads Mesa's GL driver once (0.25 s before, counted then).
+#: Counted as 0.25 s it held 400 plays of a 0.4 s clip to 7 starts a
+#: second (57 s for 14 s of CPU), as 0.1 s to 16 (24.5 s for 21.6 s of CPU,
+#: 2.3x their limit); 0.05 s: 1.33x, with the held-out corpus's heavy plays
+#: (1080p B-frames, beside a CPU hog too) no more often overloaded
+#: (benchmarks/RESULTS.md).
+FORKED_START_SECONDS = 0.05
 FRESH_START_SECONDS = 0.5
 #: the planned samples whose costs are asked ahead, and how many at once: a
 #: cost may need ffprobe (~0.1 s, mostly its start-up), which would
@@ -125,9 +136,11 @@ class PlayAhead(Generic[T]):
     """
 
     def __init__(self, play: Callable[[str, threading.Event], T], cost: Callable[[str], float],
-                 limits: Limits, on_sound_server: Callable[[str], bool] = lambda _: False
-                 ) -> None:
+                 limits: Limits, on_sound_server: Callable[[str], bool] = lambda _: False,
+                 idle: Callable[[], float | None] | None = None) -> None:
         self._play = play
+        #: the CPUs the machine left idle lately (None: not known)
+        self._idle = idle
         self._cost = cost
         self.limits = limits
         #: whether a sample's play goes through the run's sound server
@@ -199,7 +212,7 @@ class PlayAhead(Generic[T]):
             sample = self._planned[0]
             cost = self.cost(sample)
             if count and (count >= self.limits.max_players or used + cost > self.limits.budget
-                          or self._server_full(sample)):
+                          or self._server_full(sample) or not self._machine_room(cost)):
                 return
             self._planned.pop(0)
             self._start(sample, cost)
@@ -265,11 +278,34 @@ class PlayAhead(Generic[T]):
         """Whether a play of `cost` fits beside the plays running (always, alone)."""
         count, used = self._used()
         return not count or (count < self.limits.max_players
-                             and used + cost <= self.limits.budget)
+                             and used + cost <= self.limits.budget
+                             and self._machine_room(cost))
+
+    def _machine_room(self, cost: float) -> bool:
+        """Whether the machine's idle CPUs lately hold `cost` beside the plays
+        started in that time (their CPU is not in the measure yet)."""
+        idle = self._idle() if self._idle is not None else None
+        if idle is None:
+            return True
+        recent = time.monotonic() - IDLE_WINDOW
+        with self._lock:
+            starting = sum(p.cost for p in self._plays.values()
+                           if not p.done.is_set() and p.began > recent)
+        return idle - starting >= cost
+
+    def _pause(self) -> float:
+        """Seconds until the next look at the plays: POLL, or sooner when a
+        play's start phase ends before (its START_COST frees the budget then:
+        looking only every POLL held short clips to one start per look)."""
+        now = time.monotonic()
+        with self._lock:
+            ends = [p.began + self.limits.start_seconds for p in self._plays.values()
+                    if not p.done.is_set() and p.began + self.limits.start_seconds > now]
+        return min([POLL, *[end - now + 0.001 for end in ends]])
 
     def _wait(self, play: _Play[T]) -> T:
         try:
-            while not play.done.wait(POLL):
+            while not play.done.wait(self._pause()):
                 self.fill()
         except BaseException:  # Ctrl-C, pytest-timeout: stop this play now
             play.cancel.set()

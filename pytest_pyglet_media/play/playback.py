@@ -336,7 +336,9 @@ class ReplayBudget:
 
     def __init__(self, samples: int, processes: int = 1) -> None:
         share = -(-max(1, samples) // max(1, processes))  # this process's samples
-        self.total = max(1, -(-share // SAMPLES_PER_REPLAY))
+        # rounded down, so that extra plays stay within one per ten samples
+        # (35 samples: 3, not 4); a run of fewer than ten may still replay one
+        self.total = max(1, share // SAMPLES_PER_REPLAY)
         self.used = 0
 
     def take(self) -> bool:

@@ -211,6 +211,27 @@ def test_plays_through_the_sound_server_are_capped_apart():
     assert plays.started == keys
 
 
+def test_a_machine_busy_beyond_the_model_starts_nothing_more():
+    """The costs fit the budget, but the machine's idle CPUs (another job, the
+    pytest process judging) hold no more plays: the next waits for room."""
+    plays = Gated()
+    idle = {"cpus": 0.3}
+    ahead = PlayAhead(plays, cost=lambda s: 0.2,
+                      limits=Limits(budget=8.0, max_players=10, start_seconds=0.0),
+                      idle=lambda: idle["cpus"])
+    ahead.plan(["a", "b", "c"])
+    ahead.fill()
+    # a starts (one always does); b would fit the budget, but the 0.3 idle
+    # CPUs less a's 0.2, just started, leave no room for its 0.2
+    assert ahead.running() == ["a"]
+    idle["cpus"] = 1.0
+    ahead.fill()
+    assert sorted(ahead.running()) == ["a", "b", "c"]
+    idle["cpus"] = None  # not known (no /proc/stat): the model alone decides
+    plays.open("a", "b", "c")
+    assert [ahead.take(s) for s in "abc"] == [f"played {s}" for s in "abc"]
+
+
 def test_plays_starting_count_as_start_cost_so_they_start_a_few_at_a_time():
     """Cheap plays (0.1 CPU) still cost START_COST (a whole CPU) while they
     start: with two CPUs of budget, two start together; the rest wait."""

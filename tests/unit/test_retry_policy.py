@@ -70,7 +70,7 @@ def test_the_budget_caps_the_overloaded_plays_played_again(tmp_path):
 
 
 @pytest.mark.parametrize("samples, processes, total", [
-    (1, 1, 1), (10, 1, 1), (11, 1, 2), (35, 1, 4), (35, 2, 2), (400, 1, 40)])
+    (1, 1, 1), (10, 1, 1), (19, 1, 1), (20, 1, 2), (35, 1, 3), (35, 2, 1), (400, 1, 40)])
 def test_one_replay_per_ten_samples(samples, processes, total):
     assert playback.ReplayBudget(samples, processes).total == total
 
