@@ -103,7 +103,9 @@ def start(session: pytest.Session, ctx: RunContext, samples: list[str]) -> None:
         play=lambda sample, cancel: play_sample(ctx, sample, cancel),
         cost=lambda sample: _cost(ctx, sample), limits=limits,
         on_sound_server=lambda key: _first_driver(ctx, key) == PULSE,
-        idle=IdleCpus(machine_cpus()).now)
+        # --mp-players given is the user's own measure of the machine: it
+        # wins over the machine's idle CPUs as over the sound server's cap
+        idle=IdleCpus(machine_cpus()).now if ctx.settings.players is None else None)
     if not hasattr(config, "workerinput"):
         plays.plan(samples)
     config.stash[AHEAD] = plays

@@ -43,7 +43,9 @@ def test_samples_play_at_once_without_xdist(mp, room, monkeypatch):
     monkeypatch.setenv("MP_DOUBLE_TOGETHER", "4")
     samples = [f"together_{c}.mp4" for c in "abcd"]
     mp.add(*samples)
-    run = mp.run("-p", "no:xdist", "-v", player="room")
+    # --mp-players given: the machine's idle CPUs are not looked at (a busy
+    # CI runner would hold plays back, and these wait for one another)
+    run = mp.run("-p", "no:xdist", "-v", "--mp-players=4", player="room")
     assert run.statuses() == {mp.nodeid(s): "PASSED" for s in samples}, run.out
     assert _most_at_once(_intervals(room)) == 4
 
@@ -96,7 +98,7 @@ def test_overloaded_plays_are_replayed_among_the_others_within_a_budget(mp, room
     where its player did not wait: its defects, never played again."""
     mp.add("overloaded2_a.mp4", "waiting_b.mp4", "busydefects_c.mp4")
     xml = tmp_path / "out.xml"
-    run = mp.run("-p", "no:xdist", "--mp-order=playlist", "--mp-retries=2",
+    run = mp.run("-p", "no:xdist", "--mp-order=playlist", "--mp-retries=2", "--mp-players=16",
                  f"--junitxml={xml}", "-o", "junit_family=xunit1", player="room")
     assert run.outcomes() == {"passed": 1, "failed": 2, "rerun": 1}, run.out
     assert re.search(r"^samples/overloaded2_a\.mp4 RF\s", run.out, re.M), run.out
@@ -129,7 +131,7 @@ def test_x_stops_the_plays_started_ahead(mp, monkeypatch):
     monkeypatch.setenv("MP_DOUBLE_MARKER", marker)
     mp.add("defects_a.mp4", "hang_b.mp4", "hang_c.mp4", "perfect_d.mp4")
     run = mp.run("-p", "no:xdist", "-x", "--mp-order=playlist", "--mp-timeout=100",
-                 "--mp-stall-timeout=100")
+                 "--mp-stall-timeout=100", "--mp-players=16")
     assert run.outcomes() == {"failed": 1}, run.out
     # counted as pytest counted: perfect_d, when it played ahead (to its end,
     # the double is instant), was judged by no item: interrupted, not perfect

@@ -161,7 +161,9 @@ def test_ctrl_c_stops_every_play_started_ahead(mp, monkeypatch):
     monkeypatch.setenv("MP_DOUBLE_MARKER", marker)
     mp.add("a1.mp4", "hang_b.mp4", "hang_c.mp4")
     log = mp.pytester.path / "inner.log"
-    proc = _start_inner_run(mp, log, "--mp-order=playlist")
+    # --mp-players given: the machine's idle CPUs are not looked at (on a busy
+    # runner they could hold hang_c back until the wait below gives up)
+    proc = _start_inner_run(mp, log, "--mp-order=playlist", "--mp-players=16")
     dbg = mp.samples / "testrun_00" / "dbg"
     both_hang = _grandchild_started(dbg, "hang_b.mp4", "hang_c.mp4")
     a1 = dbg / "a1.mp4.dbg"
