@@ -143,12 +143,6 @@ def looks(sample: Path, stream: int) -> FileLooks:
                      width=int(data.get("width") or 0), height=int(data.get("height") or 0))
 
 
-def _yield_to_players() -> None:
-    """In ffmpeg's child, before exec: nice 10, as ffprobe runs (ffprobe_run.py):
-    decoding for the judge never makes a playing player wait for a CPU."""
-    os.nice(10)
-
-
 def ffmpeg_path() -> str:
     path = shutil.which("ffmpeg")
     if path is None:
@@ -174,7 +168,7 @@ def decode(sample: Path, stream: int, times: Sequence[float], variant: str = "",
                "-vf", ",".join(filters), "-fps_mode", "passthrough", "-f", "rawvideo", "-"]
     try:
         done = subprocess.run(command, capture_output=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL, preexec_fn=_yield_to_players)
+                              stdin=subprocess.DEVNULL, preexec_fn=ffprobe_run.yield_to_players)
         # (subprocess.run kills ffmpeg itself on the timeout)
     except subprocess.TimeoutExpired:
         raise ProbeFailed(sample, f"ffmpeg did not decode the frames in {timeout:g} s") from None
