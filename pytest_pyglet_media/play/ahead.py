@@ -70,6 +70,16 @@ START_COST = 1.0
 #: (benchmarks/RESULTS.md).
 FORKED_START_SECONDS = 0.05
 FRESH_START_SECONDS = 0.5
+#: a heavy play (expected cost at least HEAVY_COST: 1920x1080 at 30 fps,
+#: 1280x720 at 60) starts alone: for its first HEAVY_START_SECONDS it counts the whole
+#: budget, so nothing else starts beside it. Decoding its first frames keeps
+#: FFmpeg's threads busy on every CPU; measured on 2 CPUs, the throughput
+#: corpus's two 1920x1080 H.264 plays, started 0.05 s apart among 16, waited
+#: 0.07-0.17 s for a CPU in their first 0.1 s in 1 run of 7, lost frame 2
+#: there and were played again (1 or 2 replays of 5-7 s plays: the run 2x its
+#: limit instead of 1.1x).
+HEAVY_COST = 0.2
+HEAVY_START_SECONDS = 0.3
 #: the planned samples whose costs are asked ahead, and how many at once: a
 #: cost may need ffprobe (~0.1 s, mostly its start-up), which would
 #: otherwise start the plays one probe at a time
@@ -99,6 +109,8 @@ class Limits:
     start_seconds: float = 0.0
     #: most plays at once through the run's sound server (SOUND_SERVER_PLAYERS)
     sound_server_players: int = SOUND_SERVER_PLAYERS
+    #: seconds a heavy play starts alone (HEAVY_START_SECONDS; 0: it does not)
+    heavy_start_seconds: float = 0.0
 
     @classmethod
     def for_process(cls, players: int | None, workers: int = 1,
@@ -112,6 +124,7 @@ class Limits:
         return cls(budget=cpus * UTILIZATION / workers,
                    max_players=max(1, most // workers),
                    start_seconds=FORKED_START_SECONDS if forked else FRESH_START_SECONDS,
+                   heavy_start_seconds=HEAVY_START_SECONDS,
                    # --mp-players given is the user's own measure: it wins
                    sound_server_players=max(1, (players if players is not None
                                                 else SOUND_SERVER_PLAYERS) // workers))
@@ -185,16 +198,29 @@ class PlayAhead(Generic[T]):
         with self._lock:
             return [p.sample for p in self._plays.values() if not p.done.is_set()]
 
+    def _start_ends(self, play: _Play[T]) -> float:
+        """When the start phase of `play` ends (time.monotonic())."""
+        seconds = self.limits.start_seconds
+        if play.cost >= HEAVY_COST:
+            seconds = max(seconds, self.limits.heavy_start_seconds)
+        return play.began + seconds
+
+    def _counted(self, play: _Play[T], now: float) -> float:
+        """What `play` counts against the budget now: its cost, more while
+        it starts (START_COST; a heavy play's start the whole budget)."""
+        if now >= self._start_ends(play):
+            return play.cost
+        if play.cost >= HEAVY_COST and self.limits.heavy_start_seconds:
+            return max(play.cost, self.limits.budget)
+        # never more than half the budget: on one CPU, plays still overlap
+        return max(play.cost, min(START_COST, self.limits.budget / 2))
+
     def _used(self) -> tuple[int, float]:
-        """Plays running, and their costs (a play starting counts START_COST)."""
+        """Plays running, and their costs (a play starting counts more)."""
         now = time.monotonic()
         with self._lock:
             live = [p for p in self._plays.values() if not p.done.is_set()]
-        starting = now - self.limits.start_seconds
-        # never more than half the budget: on one CPU, plays still overlap
-        start_cost = min(START_COST, self.limits.budget / 2)
-        return len(live), sum(max(p.cost, start_cost) if p.began > starting else p.cost
-                              for p in live)
+        return len(live), sum(self._counted(p, now) for p in live)
 
     def _server_full(self, sample: str) -> bool:
         """Whether `sample` plays through the sound server and it already
@@ -299,8 +325,8 @@ class PlayAhead(Generic[T]):
         looking only every POLL held short clips to one start per look)."""
         now = time.monotonic()
         with self._lock:
-            ends = [p.began + self.limits.start_seconds for p in self._plays.values()
-                    if not p.done.is_set() and p.began + self.limits.start_seconds > now]
+            ends = [end for end in (self._start_ends(p) for p in self._plays.values()
+                                    if not p.done.is_set()) if end > now]
         return min([POLL, *[end - now + 0.001 for end in ends]])
 
     def _wait(self, play: _Play[T]) -> T:

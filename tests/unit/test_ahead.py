@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 
 import pytest
 
@@ -245,6 +246,52 @@ def test_plays_starting_count_as_start_cost_so_they_start_a_few_at_a_time():
     assert sorted(ahead.running()) == ["a", "b"]
     plays.open("a", "b", "c", "d")
     assert [ahead.take(s) for s in "abcd"] == [f"played {s}" for s in "abcd"]
+
+
+def test_a_heavy_play_starts_alone():
+    """A 1080p play (cost >= HEAVY_COST) takes the whole budget while it
+    starts: neither a light play nor another heavy one starts beside it;
+    once its start phase is over its own cost is all it counts."""
+    from pytest_pyglet_media.play.ahead import HEAVY_COST
+    plays = Gated()
+    costs = {"big": HEAVY_COST + 0.1, "big2": HEAVY_COST + 0.1, "small": 0.05}
+    limits = Limits(budget=1.7, max_players=10, start_seconds=0.0, heavy_start_seconds=60.0)
+    ahead = PlayAhead(plays, cost=costs.__getitem__, limits=limits)
+    ahead.plan(["big", "small", "big2"])
+    ahead.fill()
+    assert ahead.running() == ["big"]
+    # the same plays without a heavy start phase: all three fit the budget
+    plain = PlayAhead(plays, cost=lambda s: costs[s[1:]],
+                      limits=Limits(budget=1.7, max_players=10, start_seconds=0.0))
+    plain.plan(["pbig", "psmall", "pbig2"])
+    plain.fill()
+    assert sorted(plain.running()) == ["pbig", "pbig2", "psmall"]
+    plays.open("big", "small", "big2", "pbig", "psmall", "pbig2")
+    assert [ahead.take(s) for s in ("big", "small", "big2")] == \
+        ["played big", "played small", "played big2"]
+    for s in ("pbig", "psmall", "pbig2"):
+        plain.take(s)
+
+
+def test_a_heavy_start_phase_ends():
+    """Past its heavy start phase a heavy play counts its cost alone."""
+    from pytest_pyglet_media.play.ahead import HEAVY_COST
+    plays = Gated()
+    limits = Limits(budget=1.7, max_players=10, start_seconds=0.0, heavy_start_seconds=0.05)
+    ahead = PlayAhead(plays, cost=lambda s: HEAVY_COST if s == "big" else 0.05, limits=limits)
+    ahead.plan(["big", "small"])
+    ahead.fill()
+    assert ahead.running() == ["big"]
+    time.sleep(0.1)
+    ahead.fill()
+    assert sorted(ahead.running()) == ["big", "small"]
+    plays.open("big", "small")
+    for s in ("big", "small"):
+        ahead.take(s)
+
+
+def test_the_default_limits_start_heavy_plays_alone():
+    assert Limits.for_process(None, cpus=2).heavy_start_seconds > 0
 
 
 def test_on_one_cpu_plays_still_overlap():
