@@ -204,12 +204,32 @@ def test_plays_through_the_sound_server_are_capped_apart():
     keys = [f"s{n}[{d}]" for n in range(3) for d in ("silent", "pulse")]
     ahead.plan(keys)
     ahead.fill()
-    # in order until the third pulse play, which waits (and those behind it)
+    # in order until the third pulse play, which waits
     assert ahead.running() == keys[:5]
     plays.open(*keys)
     for key in keys:
         ahead.take(key)
     assert plays.started == keys
+
+
+def test_plays_that_do_not_use_the_sound_server_pass_one_that_waits_for_it():
+    """The server is full: the next PulseAudio play waits for a slot, the
+    silent plays behind it start meanwhile; it starts when a slot frees."""
+    plays = Gated()
+    ahead = PlayAhead(plays, cost=lambda s: 0.0,
+                      limits=Limits(budget=8.0, max_players=10, sound_server_players=2),
+                      on_sound_server=lambda key: key.endswith("[pulse]"))
+    keys = ["a[pulse]", "b[pulse]", "c[pulse]", "d[silent]", "e[silent]"]
+    ahead.plan(keys)
+    ahead.fill()
+    assert ahead.running() == ["a[pulse]", "b[pulse]", "d[silent]", "e[silent]"]
+    plays.open("a[pulse]")
+    ahead.take("a[pulse]")
+    assert "c[pulse]" in ahead.running()
+    plays.open(*keys)
+    for key in keys[1:]:
+        ahead.take(key)
+    assert plays.started == ["a[pulse]", "b[pulse]", "d[silent]", "e[silent]", "c[pulse]"]
 
 
 def test_a_machine_busy_beyond_the_model_starts_nothing_more():
@@ -290,8 +310,31 @@ def test_a_heavy_start_phase_ends():
         ahead.take(s)
 
 
-def test_the_default_limits_start_heavy_plays_alone():
-    assert Limits.for_process(None, cpus=2).heavy_start_seconds > 0
+def test_the_default_limits_start_heavy_plays_alone_and_count_them_more():
+    limits = Limits.for_process(None, cpus=2)
+    assert limits.heavy_start_seconds > 0
+    assert limits.heavy_weight > 1
+
+
+def test_a_heavy_play_keeps_room_beside_it():
+    """Past its start, a heavy play counts `heavy_weight` times its cost: two
+    1080p plays of 0.5 weighted 2 fill a budget of 2, where unweighted
+    they leave room for a third."""
+    plays = Gated()
+    weighted = PlayAhead(plays, cost=lambda s: 0.5,
+                         limits=Limits(budget=2.0, max_players=10, heavy_weight=2.0))
+    weighted.plan(["a", "b", "c"])
+    weighted.fill()
+    assert sorted(weighted.running()) == ["a", "b"]
+    plain = PlayAhead(plays, cost=lambda s: 0.5, limits=Limits(budget=2.0, max_players=10))
+    plain.plan(["d", "e", "f"])
+    plain.fill()
+    assert sorted(plain.running()) == ["d", "e", "f"]
+    plays.open(*"abcdef")
+    for s in "abc":
+        weighted.take(s)
+    for s in "def":
+        plain.take(s)
 
 
 def test_on_one_cpu_plays_still_overlap():
