@@ -27,8 +27,12 @@ VIDEO_BASE = 0.03
 CPU_PER_MEGAPIXEL_PER_SECOND = 0.0019
 #: an audio-only play
 AUDIO_ONLY = 0.015
-#: a file ffprobe cannot describe: assume a 1080p video
-UNKNOWN = 0.15
+#: a file ffprobe cannot describe: assume a large video (between 720p and
+#: 1080p), yet below the scheduler's HEAVY_COST (ahead.py) once SAFETY is
+#: applied: most such files are broken and end at once, and a heavy play
+#: starts alone, so a folder of them would start one every 0.3 s. The
+#: play's own measure replaces the guess from then on.
+UNKNOWN = 0.13
 #: the share of the player's CPU its main thread uses (`mp.cpu` measures the
 #: main thread; FFmpeg's and the audio driver's threads add the rest)
 MAIN_THREAD_SHARE = 0.75

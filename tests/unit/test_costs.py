@@ -65,3 +65,8 @@ def test_costs_never_exceed_one_cpu():
     events = [("mp.cpu", 50.0, 0.0), ("mp.end", 1.0), ("p.P.oe",)]
     assert costs.from_recording(events) == costs.MAX_COST
     assert costs.from_reference(_ref(7680, 4320, fps=120)) == costs.MAX_COST
+
+
+def test_a_file_ffprobe_cannot_describe_is_not_started_alone_as_a_heavy_play():
+    from pytest_pyglet_media.play.ahead import HEAVY_COST
+    assert costs.from_reference(None) < HEAVY_COST
