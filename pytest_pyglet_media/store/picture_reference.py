@@ -16,14 +16,17 @@ the reference's probe (reference.Stream), or from ffprobe for a reference
 stored before it said so. Decoded pictures are kept in the store's
 reference cache beside the file's entry (or, in a store that keeps no cache,
 in the session beside the reference), keyed like it by the file's content
-(reference.file_key), and added to as later plays keep other frames: FFmpeg
-decodes each frame once per file and store, not once per session (an FFmpeg
-start per video sample: half the CPU of a short clip's whole play).
+(reference.file_identity) and by the version of the ffmpeg that decoded
+them, guarded by a checksum of the whole file, and added to as later plays
+keep other frames: FFmpeg decodes each frame once per file and store, not
+once per session (an FFmpeg start per video sample: half the CPU of a short
+clip's whole play).
 
 Runs ffmpeg and ffprobe: called by the play stage, never by the judge.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -31,6 +34,7 @@ import re
 import shutil
 import struct
 import subprocess
+import threading
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +44,7 @@ from ..core import atomic
 from ..core.errors import ProbeFailed, ProbeUnavailable
 from ..core.names import fit_file_name
 from . import ffprobe_run
-from .reference import Stream, ffprobe_path, file_key, is_current
+from .reference import Stream, ffprobe_path, file_identity, is_current, program_version
 
 #: how long decoding the kept frames of one file may take
 DECODE_TIMEOUT = 120.0
@@ -52,7 +56,9 @@ SAME_FRAME = 0.0005
 BT601 = {"smpte170m", "bt470bg", "unknown", "", None}
 #: the variants decoded beside FFmpeg's own, by what they leave out
 VARIANTS = ("bt601", "unrotated")
-MAGIC = b"pytest-pyglet-media decoded frames 1\n"
+#: version 2: a checksum of all that follows it, and FFmpeg's version in the key
+MAGIC = b"pytest-pyglet-media decoded frames 2\n"
+_DIGEST_BYTES = 32
 MAX_FILE_BYTES = 4 * 1024 * 1024 * 1024
 _LENGTH = struct.Struct(">I")
 _SHOWINFO = re.compile(rb"pts_time:\s*(\S+).*?\bs:\s*(\d+)x(\d+)")
@@ -151,6 +157,30 @@ def ffmpeg_path() -> str:
     return path
 
 
+_versions: dict[tuple[str, int, int], str] = {}
+_versions_lock = threading.Lock()
+
+
+def ffmpeg_version() -> str:
+    """The version of the ffmpeg that decodes the pictures (first line and a
+    hash of `ffmpeg -version`), asked once per ffmpeg binary (its path, size
+    and modification time) and process: pictures another FFmpeg decoded are
+    not this one's, and are decoded again."""
+    path = ffmpeg_path()
+    try:
+        stat = os.stat(path)
+    except OSError as exc:
+        raise ProbeUnavailable(f"ffmpeg cannot run: {exc}") from None
+    binary = (path, stat.st_size, stat.st_mtime_ns)
+    with _versions_lock:
+        known = _versions.get(binary)
+    if known is None:
+        known = program_version(path)
+        with _versions_lock:
+            _versions[binary] = known
+    return known
+
+
 def decode(sample: Path, stream: int, times: Sequence[float], variant: str = "",
            timeout: float = DECODE_TIMEOUT) -> dict[float, Frame]:
     """FFmpeg's RGB pictures of the frames at file `times` of stream `stream`."""
@@ -229,13 +259,14 @@ def reference_pictures(sample: Path, stream: int, times: Iterable[float],
     Raises ProbeUnavailable without ffmpeg, ProbeFailed when it fails.
     """
     wanted = sorted(set(times))
-    decoded = _load(stored, sample) if stored is not None else None
+    version = ffmpeg_version()
+    decoded = _load(stored, sample, version) if stored is not None else None
     key = None
     new_to_session = decoded is None
     if decoded is None and shared is not None:
-        decoded = _load(shared, sample)
+        decoded = _load(shared, sample, version)
     if decoded is None:
-        key = file_key(sample)
+        key = _key(sample, version)
         decoded = Decoded(looks_of(given) if given is not None and given.rotation is not None
                           else looks(sample, stream))
     decoded_now = key is not None
@@ -251,7 +282,7 @@ def reference_pictures(sample: Path, stream: int, times: Iterable[float],
     if keep is not None and (decoded_now or (keep is stored and new_to_session)):
         try:
             keep.parent.mkdir(parents=True, exist_ok=True)
-            _save(keep, decoded, key or file_key(sample))
+            _save(keep, decoded, key or _key(sample, version))
         except OSError:
             pass  # the next play decodes them again
     return decoded
@@ -268,23 +299,38 @@ def _save(path: Path, decoded: Decoded, key: Mapping[str, Any]) -> None:
             blobs.append(blob)
     header = json.dumps({"key": dict(key), "looks": decoded.looks.to_builtins(),
                          "frames": index}).encode()
-    atomic.write_bytes(path, MAGIC + _LENGTH.pack(len(header)) + header + b"".join(blobs))
+    body = _LENGTH.pack(len(header)) + header + b"".join(blobs)
+    atomic.write_bytes(path, MAGIC + _digest(body) + body)
 
 
-def _load(path: Path, sample: Path) -> Decoded | None:
-    """The stored pictures, or None when they are missing, unusable or stale."""
+def _key(sample: Path, version: str) -> dict[str, Any]:
+    """What stored pictures are of: the file's identity and the FFmpeg that decoded them."""
+    return {**file_identity(sample), "ffmpeg": version}
+
+
+def _digest(body: bytes) -> bytes:
+    return hashlib.blake2b(body, digest_size=_DIGEST_BYTES).digest()
+
+
+def _load(path: Path, sample: Path, version: str) -> Decoded | None:
+    """The stored pictures, or None when they are missing, unusable, stale,
+    another FFmpeg's, or changed since they were written (a byte of the
+    header, say a frame's time, would otherwise pair a picture with another
+    frame and make a defect of it)."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             return None
         data = path.read_bytes()
         if not data.startswith(MAGIC):
             return None
-        pos = len(MAGIC)
+        pos = len(MAGIC) + _DIGEST_BYTES
+        if data[len(MAGIC):pos] != _digest(data[pos:]):
+            return None
         (length,) = _LENGTH.unpack_from(data, pos)
         pos += _LENGTH.size
         header = json.loads(data[pos:pos + length])
         pos += length
-        if not is_current(header["key"], sample):
+        if header["key"].get("ffmpeg") != version or not is_current(header["key"], sample):
             return None
         decoded = Decoded(FileLooks.from_builtins(header["looks"]))
         for item in header["frames"]:

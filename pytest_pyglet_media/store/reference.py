@@ -236,7 +236,11 @@ def ffprobe_version(timeout: float = VERSION_TIMEOUT) -> str:
     """FFmpeg's version as ffprobe says it: its first line and a hash of the
     whole answer (which lists the libraries' versions too). A reference is
     ffprobe's account: another FFmpeg may give another one."""
-    program = ffprobe_path()
+    return program_version(ffprobe_path(), timeout)
+
+
+def program_version(program: str, timeout: float = VERSION_TIMEOUT) -> str:
+    """An FFmpeg tool's `-version`: its first line and a hash of the whole."""
     answer = ffprobe_run.run([program, "-version"], Path(program), timeout=timeout,
                              max_bytes=MAX_VERSION_BYTES)
     text = answer.decode("utf-8", "replace").strip()

@@ -356,6 +356,7 @@ def test_ffmpegs_pictures_are_decoded_once_per_store_not_once_per_session(tmp_pa
     monkeypatch.setattr(picture_reference, "decode", fake_decode)
     monkeypatch.setattr(picture_reference, "looks", lambda path, stream:
                         picture_reference.FileLooks(pix_fmt="yuv420p", width=1, height=1))
+    monkeypatch.setattr(picture_reference, "ffmpeg_version", lambda: "ffmpeg 5.1 #1")
     shared = tmp_path / ".reference-cache" / "entry.frames"
     one, two = tmp_path / "one" / "clip.frames", tmp_path / "two" / "clip.frames"
     first = picture_reference.reference_pictures(sample, 0, [0.0, 0.5], one, shared=shared)
@@ -386,3 +387,44 @@ def test_a_sample_of_the_bytes_rules_out_a_cause_exactly():
     assert not jp._surely_differ(a, bytes(near))
     assert not jp._surely_differ(a, bytes(between))
     assert not jp.difference(a, bytes(between), 16).same  # the whole comparison still sees it
+
+
+@pytest.fixture
+def decodes(tmp_path, monkeypatch):
+    """reference_pictures with FFmpeg stood in for: the times it decoded."""
+    asked: list[tuple[float, ...]] = []
+
+    def fake_decode(path, stream, times, variant="", timeout=0.0):
+        asked.append(tuple(times))
+        return {t: picture_reference.Frame(t, 1, 1, b"\x01\x02\x03") for t in times}
+
+    monkeypatch.setattr(picture_reference, "decode", fake_decode)
+    monkeypatch.setattr(picture_reference, "looks", lambda path, stream:
+                        picture_reference.FileLooks(pix_fmt="yuv420p", width=1, height=1))
+    monkeypatch.setattr(picture_reference, "ffmpeg_version", lambda: "ffmpeg 5.1 #1")
+    sample = tmp_path / "clip.mp4"
+    sample.write_bytes(b"not decoded here" * 10)
+    return asked, sample, tmp_path / ".reference-cache" / "entry.frames"
+
+
+def test_stored_pictures_another_ffmpeg_decoded_are_decoded_again(decodes, monkeypatch):
+    asked, sample, shared = decodes
+    picture_reference.reference_pictures(sample, 0, [0.5], None, shared=shared)
+    picture_reference.reference_pictures(sample, 0, [0.5], None, shared=shared)
+    assert len(asked) == 1
+    monkeypatch.setattr(picture_reference, "ffmpeg_version", lambda: "ffmpeg 6.0 #2")
+    picture_reference.reference_pictures(sample, 0, [0.5], None, shared=shared)
+    assert len(asked) == 2
+
+
+def test_stored_pictures_changed_by_a_byte_are_decoded_again(decodes):
+    """A frame's time changed in the header (valid JSON, valid zlib) would pair
+    FFmpeg's picture with another frame of pyglet's: the checksum refuses it."""
+    asked, sample, shared = decodes
+    picture_reference.reference_pictures(sample, 0, [0.5], None, shared=shared)
+    data = shared.read_bytes()
+    assert b'"time": 0.5' in data
+    shared.write_bytes(data.replace(b'"time": 0.5', b'"time": 0.7'))
+    again = picture_reference.reference_pictures(sample, 0, [0.5, 0.7], None, shared=shared)
+    assert asked == [(0.5,), (0.5, 0.7)]  # nothing of the changed file was used
+    assert again.frame(0.5) is not None
