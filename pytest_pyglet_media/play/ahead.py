@@ -153,6 +153,10 @@ class _Play(Generic[T]):
     thread: threading.Thread | None = None
 
 
+def _heavy(play: _Play[T]) -> bool:
+    return play.cost >= HEAVY_COST
+
+
 class PlayAhead(Generic[T]):
     """The plays of one pytest process (see the module docstring).
 
@@ -212,7 +216,7 @@ class PlayAhead(Generic[T]):
     def _start_ends(self, play: _Play[T]) -> float:
         """When the start phase of `play` ends (time.monotonic())."""
         seconds = self.limits.start_seconds
-        if play.cost >= HEAVY_COST:
+        if _heavy(play):
             seconds = max(seconds, self.limits.heavy_start_seconds)
         return play.began + seconds
 
@@ -221,8 +225,8 @@ class PlayAhead(Generic[T]):
         it starts (START_COST; a heavy play's start the whole budget), and a
         heavy play `heavy_weight` times its cost after."""
         if now >= self._start_ends(play):
-            return play.cost * (self.limits.heavy_weight if play.cost >= HEAVY_COST else 1.0)
-        if play.cost >= HEAVY_COST and self.limits.heavy_start_seconds:
+            return play.cost * (self.limits.heavy_weight if _heavy(play) else 1.0)
+        if _heavy(play) and self.limits.heavy_start_seconds:
             return max(play.cost, self.limits.budget)
         # never more than half the budget: on one CPU, plays still overlap
         return max(play.cost, min(START_COST, self.limits.budget / 2))

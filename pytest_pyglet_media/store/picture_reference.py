@@ -29,12 +29,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
 import shutil
 import struct
 import subprocess
-import threading
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +42,8 @@ from ..core import atomic
 from ..core.errors import ProbeFailed, ProbeUnavailable
 from ..core.names import fit_file_name
 from . import ffprobe_run
-from .reference import Stream, ffprobe_path, file_identity, is_current, program_version
+from .reference import (ProgramVersions, Stream, ffprobe_path, file_key, is_current,
+                        program_version)
 
 #: how long decoding the kept frames of one file may take
 DECODE_TIMEOUT = 120.0
@@ -157,28 +156,16 @@ def ffmpeg_path() -> str:
     return path
 
 
-_versions: dict[tuple[str, int, int], str] = {}
-_versions_lock = threading.Lock()
+#: ffmpeg's version, asked once per binary and process (a failure too)
+_versions = ProgramVersions()
 
 
 def ffmpeg_version() -> str:
     """The version of the ffmpeg that decodes the pictures (first line and a
-    hash of `ffmpeg -version`), asked once per ffmpeg binary (its path, size
-    and modification time) and process: pictures another FFmpeg decoded are
-    not this one's, and are decoded again."""
+    hash of `ffmpeg -version`): pictures another FFmpeg decoded are not this
+    one's, and are decoded again."""
     path = ffmpeg_path()
-    try:
-        stat = os.stat(path)
-    except OSError as exc:
-        raise ProbeUnavailable(f"ffmpeg cannot run: {exc}") from None
-    binary = (path, stat.st_size, stat.st_mtime_ns)
-    with _versions_lock:
-        known = _versions.get(binary)
-    if known is None:
-        known = program_version(path)
-        with _versions_lock:
-            _versions[binary] = known
-    return known
+    return _versions.of(path, lambda: program_version(path))
 
 
 def decode(sample: Path, stream: int, times: Sequence[float], variant: str = "",
@@ -266,7 +253,7 @@ def reference_pictures(sample: Path, stream: int, times: Iterable[float],
     if decoded is None and shared is not None:
         decoded = _load(shared, sample, version)
     if decoded is None:
-        key = _key(sample, version)
+        key = file_key(sample, version)
         decoded = Decoded(looks_of(given) if given is not None and given.rotation is not None
                           else looks(sample, stream))
     decoded_now = key is not None
@@ -282,7 +269,7 @@ def reference_pictures(sample: Path, stream: int, times: Iterable[float],
     if keep is not None and (decoded_now or (keep is stored and new_to_session)):
         try:
             keep.parent.mkdir(parents=True, exist_ok=True)
-            _save(keep, decoded, key or _key(sample, version))
+            _save(keep, decoded, key or file_key(sample, version))
         except OSError:
             pass  # the next play decodes them again
     return decoded
@@ -301,11 +288,6 @@ def _save(path: Path, decoded: Decoded, key: Mapping[str, Any]) -> None:
                          "frames": index}).encode()
     body = _LENGTH.pack(len(header)) + header + b"".join(blobs)
     atomic.write_bytes(path, MAGIC + _digest(body) + body)
-
-
-def _key(sample: Path, version: str) -> dict[str, Any]:
-    """What stored pictures are of: the file's identity and the FFmpeg that decoded them."""
-    return {**file_identity(sample), "ffmpeg": version}
 
 
 def _digest(body: bytes) -> bytes:

@@ -27,13 +27,15 @@ import os
 import re
 import shutil
 import stat as stat_module
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ..core import atomic
 from ..core.errors import BadReferenceError, ProbeFailed, ProbeUnavailable
+from ..core.file_stamp import FileStamp
 from . import ffprobe_run
 
 #: JSON "format" marker and version of a stored reference
@@ -246,6 +248,31 @@ def program_version(program: str, timeout: float = VERSION_TIMEOUT) -> str:
     text = answer.decode("utf-8", "replace").strip()
     first = text.splitlines()[0][:MAX_VERSION_CHARS] if text else "no version"
     return f"{first} #{hashlib.blake2b(answer, digest_size=8).hexdigest()}"
+
+
+class ProgramVersions:
+    """Each FFmpeg tool's version, asked once per binary (its path and stamp)
+    and process. A tool that could not say it (hung, broken) is remembered
+    too: its failure is raised again without running it again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known: dict[tuple[str, FileStamp | None], str | ProbeFailed] = {}
+
+    def of(self, program: str, ask: Callable[[], str]) -> str:
+        """`program`'s version, from `ask()` the first time."""
+        which = (program, FileStamp.of(program))
+        with self._lock:
+            version = self._known.get(which)
+            if version is None:
+                try:
+                    version = ask()
+                except ProbeFailed as exc:
+                    version = exc
+                self._known[which] = version
+        if isinstance(version, ProbeFailed):
+            raise type(version)(version.path, version.problem)
+        return version
 
 
 def _describe(sample: Path, timeout: float) -> Any:

@@ -88,7 +88,7 @@ class ReferenceCache:
         #: files whose probe hung in this process, and the message
         self._hung: dict[FileStamp, str] = {}
         #: ffprobe (its path and stamp) -> its version, or why it has none (hung)
-        self._versions: dict[tuple[str, FileStamp | None], str | ProbeFailed] = {}
+        self._versions = reference.ProgramVersions()
 
     # -- the one question ------------------------------------------------------
 
@@ -163,27 +163,19 @@ class ReferenceCache:
     def _ffprobe_version(self, limit: float | None) -> str:
         """ffprobe_version, asked once per ffprobe (its path and stamp) and
         process; a hung ffprobe is not asked again."""
-        program = reference.ffprobe_path()
-        which = (program, FileStamp.of(program))
-        with self._lock:
-            version = self._versions.get(which)
-            if version is None:
-                timeout = min(reference.VERSION_TIMEOUT, limit) if limit else \
-                    reference.VERSION_TIMEOUT
-                try:
-                    version = reference.ffprobe_version(timeout)
-                except ffprobe_run.ProbeHung as exc:
-                    version = ffprobe_run.ProbeHung(
-                        exc.path, f"{exc.problem} (ffprobe -version); ffprobe is not run "
-                                  "again in this run")
-                except ProbeFailed as exc:
-                    # an ffprobe that cannot say its version describes no file
-                    # we would trust either; not asked again for this ffprobe
-                    version = exc
-                self._versions[which] = version
-        if isinstance(version, ProbeFailed):
-            raise type(version)(version.path, version.problem)
-        return version
+        timeout = min(reference.VERSION_TIMEOUT, limit) if limit else reference.VERSION_TIMEOUT
+
+        def ask() -> str:
+            try:
+                return reference.ffprobe_version(timeout)
+            except ffprobe_run.ProbeHung as exc:
+                raise ffprobe_run.ProbeHung(
+                    exc.path, f"{exc.problem} (ffprobe -version); ffprobe is not run "
+                              "again in this run") from None
+            # any other ProbeFailed: an ffprobe that cannot say its version
+            # describes no file we would trust either; not asked again
+
+        return self._versions.of(reference.ffprobe_path(), ask)
 
     # -- the entries on disk -------------------------------------------------------
 

@@ -343,10 +343,9 @@ def test_audio_only_and_cover_art_are_not_compared_and_kept_pictures_never_stay(
         assert not kept.exists() and not pictures.partial(kept).exists()
 
 
-def test_ffmpegs_pictures_are_decoded_once_per_store_not_once_per_session(tmp_path, monkeypatch):
-    # FFmpeg's pictures live in the store's cache, which every session reads
-    sample = tmp_path / "clip.mp4"
-    sample.write_bytes(b"not decoded here" * 10)
+@pytest.fixture
+def decodes(tmp_path, monkeypatch):
+    """reference_pictures with FFmpeg stood in for: the times it decoded."""
     asked: list[tuple[float, ...]] = []
 
     def fake_decode(path, stream, times, variant="", timeout=0.0):
@@ -357,7 +356,14 @@ def test_ffmpegs_pictures_are_decoded_once_per_store_not_once_per_session(tmp_pa
     monkeypatch.setattr(picture_reference, "looks", lambda path, stream:
                         picture_reference.FileLooks(pix_fmt="yuv420p", width=1, height=1))
     monkeypatch.setattr(picture_reference, "ffmpeg_version", lambda: "ffmpeg 5.1 #1")
-    shared = tmp_path / ".reference-cache" / "entry.frames"
+    sample = tmp_path / "clip.mp4"
+    sample.write_bytes(b"not decoded here" * 10)
+    return asked, sample, tmp_path / ".reference-cache" / "entry.frames"
+
+
+def test_ffmpegs_pictures_are_decoded_once_per_store_not_once_per_session(tmp_path, decodes):
+    # FFmpeg's pictures live in the store's cache, which every session reads
+    asked, sample, shared = decodes
     one, two = tmp_path / "one" / "clip.frames", tmp_path / "two" / "clip.frames"
     first = picture_reference.reference_pictures(sample, 0, [0.0, 0.5], one, shared=shared)
     assert asked == [(0.0, 0.5)] and shared.is_file() and not one.exists()
@@ -387,24 +393,6 @@ def test_a_sample_of_the_bytes_rules_out_a_cause_exactly():
     assert not jp._surely_differ(a, bytes(near))
     assert not jp._surely_differ(a, bytes(between))
     assert not jp.difference(a, bytes(between), 16).same  # the whole comparison still sees it
-
-
-@pytest.fixture
-def decodes(tmp_path, monkeypatch):
-    """reference_pictures with FFmpeg stood in for: the times it decoded."""
-    asked: list[tuple[float, ...]] = []
-
-    def fake_decode(path, stream, times, variant="", timeout=0.0):
-        asked.append(tuple(times))
-        return {t: picture_reference.Frame(t, 1, 1, b"\x01\x02\x03") for t in times}
-
-    monkeypatch.setattr(picture_reference, "decode", fake_decode)
-    monkeypatch.setattr(picture_reference, "looks", lambda path, stream:
-                        picture_reference.FileLooks(pix_fmt="yuv420p", width=1, height=1))
-    monkeypatch.setattr(picture_reference, "ffmpeg_version", lambda: "ffmpeg 5.1 #1")
-    sample = tmp_path / "clip.mp4"
-    sample.write_bytes(b"not decoded here" * 10)
-    return asked, sample, tmp_path / ".reference-cache" / "entry.frames"
 
 
 def test_stored_pictures_another_ffmpeg_decoded_are_decoded_again(decodes, monkeypatch):

@@ -255,3 +255,30 @@ def test_what_a_video_stream_says_of_its_pictures_is_probed_kept_and_checked():
         r.loads(text.replace('"rotation":270', '"rotation":400'))
     with pytest.raises(ValueError, match="but not all of"):
         r.loads(text.replace(',"color_range":"tv"', ""))
+
+
+def test_a_tools_version_is_asked_once_and_so_is_its_failure(tmp_path):
+    from pytest_pyglet_media.core.errors import ProbeFailed
+    tool = tmp_path / "ffmpeg"
+    tool.write_bytes(b"a binary")
+    from pytest_pyglet_media.store.reference import ProgramVersions
+    versions = ProgramVersions()
+    asked = []
+
+    def ask():
+        asked.append(1)
+        return "ffmpeg 5.1 #1"
+
+    assert versions.of(str(tool), ask) == versions.of(str(tool), ask) == "ffmpeg 5.1 #1"
+    assert len(asked) == 1
+    hung = tmp_path / "ffprobe"
+    hung.write_bytes(b"another binary")
+
+    def fails():
+        asked.append(2)
+        raise ProbeFailed(hung, "did not answer")
+
+    for _ in range(2):
+        with pytest.raises(ProbeFailed, match="did not answer"):
+            versions.of(str(hung), fails)
+    assert asked == [1, 2]
